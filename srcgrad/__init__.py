@@ -1,0 +1,26 @@
+"""srcgrad: reverse-mode gradients of NumPy functions, as readable generated Python source."""
+
+from .api import grad, source
+from .errors import (
+    ArgumentTypeError,
+    NonScalarOutputError,
+    NoRuleError,
+    SourceUnavailableError,
+    SrcgradError,
+    UnsupportedSyntaxError,
+    WrtError,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "grad",
+    "source",
+    "SrcgradError",
+    "UnsupportedSyntaxError",
+    "NoRuleError",
+    "SourceUnavailableError",
+    "NonScalarOutputError",
+    "WrtError",
+    "ArgumentTypeError",
+]

@@ -1,0 +1,1 @@
+"""Analyses: each reads a program and returns facts about it."""

@@ -1,0 +1,167 @@
+"""Shape facts known without running the code: which values are scalars, which share a shape.
+
+Elementwise operations give their result the shape of their array operands when those are
+known to agree (`E = np.exp(Z)` has Z's shape; `Y = 0.2 * Z` too), and full reductions give
+scalars. The generator uses these facts to drop `unbroadcast` where it cannot change anything,
+and to fold a scalar gradient (`fill(1.0, x)`) into the expression that consumes it.
+
+>>> import numpy as np
+>>> def f(Z, B):
+...     E = np.exp(Z)
+...     Y = 0.2 * E
+...     return np.sum(Y + B)
+>>> from srcgrad.frontend import read_function
+>>> from srcgrad.transformations.anf import lower
+>>> facts = ShapeFacts(lower(read_function(f)))
+>>> facts.same("Y", "Z"), facts.same("Y", "B"), facts.is_scalar("f")
+(True, False, True)
+"""
+
+from __future__ import annotations
+
+import operator
+
+import gast
+import numpy
+
+from ..ir import Assign, Program
+from ..syntax import is_number
+
+SCALAR = "<scalar>"
+_ELEMENTWISE_OPS = {
+    operator.add,
+    operator.sub,
+    operator.mul,
+    operator.truediv,
+    operator.pow,
+    operator.neg,
+    operator.pos,
+    "compare",
+    numpy.where,
+}
+_FULL_REDUCTIONS = {numpy.sum, numpy.mean}
+_SCALAR_RESULTS = {numpy.size, numpy.ndim, len, "size", "ndim"}
+_ELEMENTWISE_SYNTAX = {gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow}
+
+
+def _elementwise(key) -> bool:
+    if key in _ELEMENTWISE_OPS:
+        return True
+    return isinstance(key, numpy.ufunc) and key.signature is None and key.nin in (1, 2)
+
+
+class ShapeFacts:
+    """Union-find of names with equal shapes, plus the set of names known to be scalars."""
+
+    def __init__(self, program: Program):
+        self.parent: dict[str, str] = {}
+        self.scalars: set[str] = set()
+        self.numpy_alias = program.numpy_alias
+        for stmt in program.body:
+            if isinstance(stmt, Assign):
+                self._learn(stmt)
+
+    def _learn(self, stmt: Assign) -> None:
+        key = stmt.op.key
+        try:
+            hashable = hash(key) is not None
+        except TypeError:
+            hashable = False
+        if not hashable:
+            return
+        if key in _SCALAR_RESULTS or (key in _FULL_REDUCTIONS and _reduces_fully(stmt)):
+            self.scalars.add(stmt.target)
+        elif _elementwise(key) and not stmt.op.kwargs:
+            shape = self.combine([self.shape_of(a) for a in stmt.op.args])
+            if shape == SCALAR:
+                self.scalars.add(stmt.target)
+            elif shape is not None:
+                self.union(stmt.target, shape)
+
+    # -- union-find -------------------------------------------------------------------------
+
+    def find(self, n: str) -> str:
+        while self.parent.get(n, n) != n:
+            n = self.parent[n]
+        return n
+
+    def union(self, a: str, b: str) -> None:
+        self.parent[self.find(a)] = self.find(b)
+
+    def same(self, a: str, b: str) -> bool:
+        return self.find(a) == self.find(b)
+
+    def is_scalar(self, n: str) -> bool:
+        return n in self.scalars
+
+    def learn(self, target: str, e: gast.expr) -> None:
+        """Record the shape of a generated temporary `target = e`, where it is known."""
+        shape = self.shape_of(e)
+        if shape == SCALAR:
+            self.scalars.add(target)
+        elif shape is not None:
+            self.union(target, shape)
+
+    def alias(self, new: str, like: str) -> None:
+        """Record that `new` (an adjoint) has the shape of `like` (its primal)."""
+        if like in self.scalars:
+            self.scalars.add(new)
+        else:
+            self.union(new, like)
+
+    # -- expressions ------------------------------------------------------------------------
+
+    @staticmethod
+    def combine(shapes):
+        if any(s is None for s in shapes):
+            return None
+        arrays = {s for s in shapes if s != SCALAR}
+        if not arrays:
+            return SCALAR
+        return arrays.pop() if len(arrays) == 1 else None
+
+    def shape_of(self, e: gast.expr):
+        """SCALAR, the representative name of e's shape class, or None when unknown."""
+        if is_number(e):
+            return SCALAR
+        if isinstance(e, gast.Name):
+            return SCALAR if e.id in self.scalars else self.find(e.id)
+        if isinstance(e, gast.UnaryOp) and isinstance(e.op, (gast.USub, gast.UAdd)):
+            return self.shape_of(e.operand)
+        if isinstance(e, gast.BinOp) and type(e.op) in _ELEMENTWISE_SYNTAX:
+            return self.combine([self.shape_of(e.left), self.shape_of(e.right)])
+        if isinstance(e, gast.Compare) and len(e.comparators) == 1:
+            return self.combine([self.shape_of(e.left), self.shape_of(e.comparators[0])])
+        if isinstance(e, gast.Call) and not e.keywords:
+            func = self._function(e.func)
+            if func == "unbroadcast" and len(e.args) == 2:
+                return self.shape_of(e.args[1])
+            if func in (numpy.size, numpy.ndim):
+                return SCALAR
+            if func is not None and _elementwise(func):
+                return self.combine([self.shape_of(a) for a in e.args])
+        return None
+
+    def _function(self, func: gast.expr):
+        if isinstance(func, gast.Name) and func.id == "unbroadcast":
+            return "unbroadcast"
+        if (
+            isinstance(func, gast.Attribute)
+            and isinstance(func.value, gast.Name)
+            and func.value.id == self.numpy_alias
+        ):
+            return getattr(numpy, func.attr, None)
+        return None
+
+
+def _reduces_fully(stmt: Assign) -> bool:
+    """A sum or mean with no axis and no keepdims: its result is a scalar."""
+    kwargs = stmt.op.kwargs
+    if len(stmt.op.args) > 2 or set(kwargs) - {"axis", "keepdims"}:
+        return False
+    axis = stmt.op.args[1] if len(stmt.op.args) == 2 else kwargs.get("axis")
+    keepdims = kwargs.get("keepdims")
+    literal = gast.Constant
+    return (axis is None or (isinstance(axis, literal) and axis.value is None)) and (
+        keepdims is None or (isinstance(keepdims, literal) and keepdims.value is False)
+    )

@@ -1,0 +1,214 @@
+"""`grad`: a function's value and gradients, computed by generated source code."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import threading
+
+import numpy as np
+
+from .errors import ArgumentTypeError, Location, NonScalarOutputError, SrcgradError, WrtError
+
+_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+
+
+def grad(f=None, wrt=None, with_value=True):
+    """Make `f` return `(value, gradients)`, its gradients computed by generated source code.
+
+    `wrt` is a parameter name or index (one gradient back), or a tuple of them (a tuple back, in
+    that order); by default the first parameter. With `with_value=False` the new function
+    returns the gradients alone. Use as `@grad`, `@grad(wrt=...)` or `grad(f, wrt=...)`; the
+    generated code is `.source` on the result.
+    """
+    if isinstance(f, (str, int, tuple, list)) and wrt is None:  # @grad("W") or @grad(("W", "b"))
+        f, wrt = None, f
+    if f is None:
+        return lambda func: GradFunction(func, wrt, with_value)
+    return GradFunction(f, wrt, with_value)
+
+
+def source(f, wrt=None) -> str:
+    """The generated gradient source of `f` (a function, or the result of `grad`)."""
+    if isinstance(f, GradFunction):
+        return f.source
+    return GradFunction(f, wrt, True).source
+
+
+class GradFunction:
+    """The callable `grad` returns: the original signature, returning value and gradients."""
+
+    def __init__(self, f, wrt, with_value):
+        if not callable(f):
+            raise TypeError(f"srcgrad.grad needs a function, got {f!r}")
+        if isinstance(f, GradFunction):
+            raise SrcgradError(
+                "srcgrad.grad of a function already transformed by grad is not supported yet.",
+                hint="Differentiate the original function.",
+            )
+        self.fn = f
+        self.with_value = with_value
+        self.single = not isinstance(wrt, (tuple, list))
+        self.signature = inspect.signature(f)
+        self.wrt = _resolve_wrt(f, self.signature, wrt)
+        params = list(self.signature.parameters.values())
+        self._index = [params.index(self.signature.parameters[w]) for w in self.wrt]
+        self._positional = all(params[i].kind in _POSITIONAL for i in self._index)
+        self._need = max(self._index) + 1
+        self._compiled = None
+        self._build = None
+        self._lock = threading.Lock()
+        functools.update_wrapper(self, f)
+
+    # -- generation -------------------------------------------------------------------------
+
+    def _compile(self):
+        from .compile import compile_generated
+        from .pipeline import build
+
+        with self._lock:
+            if self._compiled is None:
+                result = build(self.fn, self.wrt, self.single)
+                self._compiled = compile_generated(
+                    result.generated, self.fn.__globals__, result.source.closure, np
+                )
+                self._build = result
+        return self._compiled
+
+    @property
+    def source(self) -> str:
+        """The generated Python source of the gradient function."""
+        self._compile()
+        return self._build.generated.source
+
+    def stages(self) -> dict[str, str]:
+        """The code after each pipeline stage, for debugging."""
+        self._compile()
+        return dict(self._build.stages)
+
+    # -- calling ----------------------------------------------------------------------------
+
+    def __call__(self, *args, **kwargs):
+        compiled = self._compiled or self._compile()
+        if self._positional and len(args) >= self._need:
+            params = [args[i] for i in self._index]
+        else:
+            bound = self.signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            params = [bound.arguments[w] for w in self.wrt]
+        for w, p in zip(self.wrt, params):
+            _check_differentiable(w, p)
+        value, grads = compiled(*args, **kwargs)
+        if type(value) is not float and np.size(value) != 1:
+            self._non_scalar(value)
+        if self.single:
+            grads = _like(grads, params[0], _roots(args, kwargs))
+        else:
+            roots = _roots(args, kwargs)
+            grads = tuple(_like(g, p, roots) for g, p in zip(grads, params))
+        return (value, grads) if self.with_value else grads
+
+    def _non_scalar(self, value):
+        result = self._build.program.result
+        raise NonScalarOutputError(
+            f"srcgrad.grad needs {self.fn.__name__!r} to return a scalar, but it returned an array "
+            f"of shape {np.shape(value)}.",
+            self._build.source.location(result.origin),
+            hint="Reduce it to one number, e.g. np.sum(...) or np.mean(...), or ask for the "
+            "gradient of each element separately.",
+        )
+
+    def __repr__(self):
+        return f"<srcgrad.grad of {self.fn.__qualname__} wrt {', '.join(self.wrt)}>"
+
+
+def _resolve_wrt(f, signature, wrt) -> list[str]:
+    params = list(signature.parameters.values())
+    where = Location(f.__code__.co_filename, f.__code__.co_firstlineno, function=f.__name__)
+    names = [p.name for p in params]
+    if not params:
+        raise WrtError(f"{f.__name__!r} has no parameters to differentiate with respect to.", where)
+    items = [params[0].name] if wrt is None else (list(wrt) if isinstance(wrt, (tuple, list)) else [wrt])
+    if not items:
+        raise WrtError("wrt is empty: name at least one parameter.", where)
+    resolved = []
+    for item in items:
+        if isinstance(item, int) and not isinstance(item, bool):
+            if not -len(params) <= item < len(params):
+                raise WrtError(
+                    f"wrt index {item} is out of range: {f.__name__!r} has "
+                    f"{len(params)} parameters ({', '.join(names)}).",
+                    where,
+                )
+            item = names[item]
+        if not isinstance(item, str) or item not in names:
+            raise WrtError(
+                f"wrt={item!r} is not a parameter of {f.__name__!r}; its parameters are {', '.join(names)}.",
+                where,
+            )
+        kind = signature.parameters[item].kind
+        if kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+            raise WrtError(f"wrt={item!r} names a *args/**kwargs parameter; name a single parameter.", where)
+        if item in resolved:
+            raise WrtError(f"wrt names {item!r} twice.", where)
+        resolved.append(item)
+    return resolved
+
+
+def _check_differentiable(name: str, value) -> None:
+    if type(value) is float:
+        return
+    if isinstance(value, (np.ndarray, np.generic)) and np.issubdtype(value.dtype, np.floating):
+        return
+    if isinstance(value, (bool, np.bool_)) or (
+        isinstance(value, (np.ndarray, np.generic)) and value.dtype == bool
+    ):
+        what = "a boolean"
+    elif isinstance(value, (int, np.integer)) or (
+        isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.integer)
+    ):
+        what = "an integer"
+    else:
+        what = f"a {type(value).__name__}"
+        if isinstance(value, np.ndarray):
+            what = f"an array of dtype {value.dtype}"
+    raise ArgumentTypeError(
+        f"gradient with respect to {name!r} needs a floating-point value, "
+        f"but {name}={_short(value)} is {what}.",
+        hint=f"Pass a float or a float array, e.g. {name}=np.asarray({name}, dtype=float).",
+    )
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _root(a):
+    while isinstance(a, np.ndarray) and a.base is not None:
+        a = a.base
+    return id(a)
+
+
+def _roots(args, kwargs) -> set:
+    return {_root(a) for a in (*args, *kwargs.values()) if isinstance(a, np.ndarray)}
+
+
+def _like(g, p, roots: set):
+    """The gradient `g` as the same kind of value as the parameter `p`, owning its memory."""
+    if type(p) is float:
+        return float(g)
+    if isinstance(p, np.generic):
+        return p.dtype.type(g)
+    g = np.asarray(g)
+    if g.shape != p.shape:
+        raise SrcgradError(
+            f"internal error: a gradient of shape {g.shape} was computed for a parameter of shape {p.shape}.",
+            hint="Please report this with the function that caused it.",
+        )
+    if g.dtype != p.dtype:
+        g = g.astype(p.dtype)
+    elif not g.flags.writeable or _root(g) in roots:
+        g = g.copy()
+    roots.add(_root(g))
+    return g

@@ -1,0 +1,160 @@
+"""Assemble the generated function: forward statements, adjoint blocks, comments, the factory.
+
+The printed function is plain Python. Comments are not part of Python's AST, so each comment
+travels through `ast.unparse` as a marker statement and is swapped for its text afterwards.
+The function is wrapped in a factory whose parameters supply the runtime helpers (and
+closed-over values), so the generated code reads the user's module globals live.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+from dataclasses import dataclass
+
+import gast
+
+from . import runtime
+from .ir import Assign, Effect, Program
+from .naming import Namer
+from .optimizations.cleanup import eliminate_dead_code, inline_single_use
+from .syntax import name, names_in, ret, to_source, tuple_
+from .transformations.reverse import Adjoint, Comment
+
+FACTORY = "__srcgrad_factory__"
+_MARK = "__srcgrad_comment_{}__"
+
+
+@dataclass
+class Generated:
+    function_name: str
+    text: str  # the whole module compiled (factory and function)
+    source: str  # the generated function alone, as users read it
+    free: list[str]  # factory parameters: helpers and closed-over names
+
+
+def generate(program: Program, adjoint: Adjoint, wrt: list[str], single: bool, namer: Namer) -> Generated:
+    gradients = [adjoint.gradients[p] for p in wrt]
+    grads = gradients[0] if single else tuple_(gradients)
+    result = ret(tuple_([program.result.value, grads]))
+
+    forward = [_forward_statement(s) for s in program.body]
+    impure = {s.target for s in program.body if isinstance(s, Assign) and not s.op.pure}
+    _tag_blocks(adjoint.statements)
+    backward = [s for s in adjoint.statements if not isinstance(s, Comment)]
+    backward = eliminate_dead_code(backward, live=set(names_in(result)))
+    temporaries = {s.target for s in program.body if isinstance(s, Assign)} - set(program.user_names)
+    # adjoints of temporaries and rule-local values read once fold into their reader
+    adjoint_of = {v: k for k, v in adjoint.names.items()}
+    foldable = {n for n in _assigned(backward) if adjoint_of.get(n, n) not in program.user_names}
+    foldable -= set(program.params)
+    backward = inline_single_use(backward, [result], foldable)
+    live = {n for s in [*backward, result] for n in names_in(s)}
+    forward = eliminate_dead_code(forward, live=live, keep=impure)
+    # a temporary keeps its line while its adjoint is in the code, so `dX` always has an `X`
+    named = {p for p, d in adjoint.names.items() if d in live or d in _assigned(backward)}
+    forward = inline_single_use(forward, [*backward, result], temporaries - named - impure)
+    backward = _with_comments_between(backward)
+
+    comments: dict[str, str] = {}
+    body = list(forward)
+    for stmt in backward:
+        if isinstance(stmt, Comment):
+            if not comments and forward:
+                comments[_MARK.format("blank")] = ""
+                body.append(gast.Expr(value=name(_MARK.format("blank"))))
+            marker = _MARK.format(len(comments))
+            comments[marker] = "# grad of: " + _one_line(stmt.origin)
+            body.append(gast.Expr(value=name(marker)))
+        else:
+            body.append(stmt)
+    marker = _MARK.format("return")
+    value, grads_text = to_source(program.result.value), to_source(grads)
+    comments[marker] = f"return {value}, {grads_text}"
+    body.append(gast.Expr(value=name(marker)))
+
+    fname = namer.fresh(program.source.name + "_grad")
+    user = program.source.tree
+    args = copy.deepcopy(user.args)
+    for a in args.posonlyargs + args.args + args.kwonlyargs + [args.vararg, args.kwarg]:
+        if a is not None:
+            a.annotation = None
+    function = gast.FunctionDef(
+        name=fname, args=args, body=body, decorator_list=[], returns=None, type_comment=None, type_params=[]
+    )
+    used = {n for stmt in [*body, result] for n in names_in(stmt)}
+    free = sorted(n for n in used if n in runtime.__all__)
+    if program.numpy_injected:
+        free.insert(0, program.numpy_alias)
+    free += sorted(n for n in program.source.closure if n in used)
+    factory = gast.FunctionDef(
+        name=FACTORY,
+        args=gast.arguments(
+            args=[gast.Name(id=n, ctx=gast.Param(), annotation=None, type_comment=None) for n in free],
+            posonlyargs=[],
+            vararg=None,
+            kwonlyargs=[],
+            kw_defaults=[],
+            kwarg=None,
+            defaults=[],
+        ),
+        body=[function, ret(name(fname))],
+        decorator_list=[],
+        returns=None,
+        type_comment=None,
+        type_params=[],
+    )
+    module = gast.gast_to_ast(gast.Module(body=[factory], type_ignores=[]))
+    text = _with_comments(ast.unparse(ast.fix_missing_locations(module)), comments) + "\n"
+    inner = [line[4:] for line in text.splitlines()[1:-1]]
+    source = "\n".join(inner).strip("\n") + "\n"
+    return Generated(function_name=fname, text=text, source=source, free=free)
+
+
+def _assigned(stmts) -> set[str]:
+    return {s.targets[0].id for s in stmts if isinstance(s, gast.Assign)}
+
+
+def _tag_blocks(statements: list) -> None:
+    """Mark each adjoint statement with the Comment of its block (copies keep the mark)."""
+    block = None
+    for stmt in statements:
+        if isinstance(stmt, Comment):
+            block = stmt
+        else:
+            stmt.srcgrad_block = block
+
+
+def _with_comments_between(kept: list) -> list:
+    """Each block's Comment, before the first statement of the block still in the code."""
+    out, last = [], None
+    for stmt in kept:
+        block = getattr(stmt, "srcgrad_block", None)
+        if block is not None and block is not last:
+            out.append(block)
+            last = block
+        out.append(stmt)
+    return out
+
+
+def _forward_statement(stmt):
+    if isinstance(stmt, Assign):
+        return gast.Assign(targets=[name(stmt.target, store=True)], value=stmt.value, type_comment=None)
+    assert isinstance(stmt, Effect)
+    return gast.Expr(value=stmt.value)
+
+
+def _one_line(stmt: gast.stmt) -> str:
+    return " ".join(to_source(stmt).split())
+
+
+def _with_comments(text: str, comments: dict[str, str]) -> str:
+    lines = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped in comments:
+            comment = comments[stripped]
+            lines.append(line[: len(line) - len(stripped)] + comment if comment else "")
+        else:
+            lines.append(line)
+    return "\n".join(lines)

@@ -1,0 +1,72 @@
+"""The exceptions srcgrad raises, each quoting the user's source and saying what to do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in the user's source: file, 1-based line, 0-based columns, the line's text."""
+
+    filename: str
+    lineno: int
+    col: int = 0
+    end_col: int | None = None
+    function: str | None = None
+    text: str = ""
+
+    def render(self) -> str:
+        where = f'  File "{self.filename}", line {self.lineno}'
+        if self.function:
+            where += f", in {self.function}"
+        if not self.text:
+            return where
+        stripped = self.text.lstrip()
+        indent = len(self.text) - len(stripped)
+        start = max(self.col - indent, 0)
+        end = self.end_col - indent if self.end_col and self.end_col > self.col else len(stripped)
+        marks = " " * start + "^" * max(min(end, len(stripped)) - start, 1)
+        return f"{where}\n    {stripped.rstrip()}\n    {marks}"
+
+
+class SrcgradError(Exception):
+    """Base class of every error srcgrad raises about the user's code or call."""
+
+    def __init__(self, message: str, location: Location | None = None, hint: str | None = None):
+        self.message = message
+        self.location = location
+        self.hint = hint
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        parts = [self.message]
+        if self.location is not None:
+            parts.append(self.location.render())
+        if self.hint:
+            parts.append(self.hint)
+        return "\n".join(parts)
+
+
+class UnsupportedSyntaxError(SrcgradError):
+    """The function uses a Python construct srcgrad cannot differentiate (yet)."""
+
+
+class NoRuleError(SrcgradError):
+    """A value the result depends on comes from a function with no derivative rule."""
+
+
+class SourceUnavailableError(SrcgradError):
+    """The function's source code cannot be read, so it cannot be transformed."""
+
+
+class NonScalarOutputError(SrcgradError, ValueError):
+    """`grad` needs a function returning a scalar; this one returned an array."""
+
+
+class WrtError(SrcgradError, ValueError):
+    """`wrt` names a parameter the function does not have, or one that cannot carry a gradient."""
+
+
+class ArgumentTypeError(SrcgradError, TypeError):
+    """An argument to differentiate with respect to is not a floating-point value."""

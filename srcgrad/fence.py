@@ -1,0 +1,121 @@
+"""Reject what srcgrad cannot differentiate, before any transformation, with the user's line.
+
+Each unsupported construct gets a message naming it and a suggestion for a rewrite.
+"""
+
+from __future__ import annotations
+
+import gast
+
+from .errors import UnsupportedSyntaxError
+from .frontend import SourceFunction
+
+_STATEMENTS = (gast.Assign, gast.AugAssign, gast.Return, gast.Expr, gast.Pass)
+_EXPRESSIONS = (
+    gast.Name,
+    gast.Constant,
+    gast.BinOp,
+    gast.UnaryOp,
+    gast.Call,
+    gast.Attribute,
+    gast.Compare,
+    gast.Tuple,
+    gast.List,
+    gast.keyword,
+)
+_CONTEXT = (gast.Load, gast.Store, gast.expr_context, gast.operator, gast.unaryop, gast.cmpop)
+
+_LATER = "Control flow, indexing and helper functions are planned; until then, "
+_WHAT = {
+    gast.If: ("an `if` statement", _LATER + "use np.where(cond, a, b) for value-dependent choices."),
+    gast.IfExp: ("a conditional expression (`a if c else b`)", "Use np.where(cond, a, b)."),
+    gast.For: ("a `for` loop", _LATER + "unroll the loop or write it with array operations."),
+    gast.While: ("a `while` loop", _LATER + "write the computation with array operations."),
+    gast.Subscript: ("indexing or slicing (`x[...]`)", _LATER + "use array operations on whole arrays."),
+    gast.Lambda: ("a lambda", "Define a named function with `def`, outside the differentiated one."),
+    gast.FunctionDef: ("a nested function definition", "Define helpers at module level."),
+    gast.ListComp: ("a list comprehension", _LATER + "write it with array operations."),
+    gast.GeneratorExp: ("a generator expression", _LATER + "write it with array operations."),
+    gast.Try: ("a `try` statement", "Handle errors outside the differentiated function."),
+    gast.With: ("a `with` statement", "Move it outside the differentiated function."),
+    gast.Raise: ("a `raise` statement", "Validate inputs before calling the gradient."),
+    gast.Assert: ("an `assert` statement", "Check inputs before calling the gradient."),
+    gast.Global: ("a `global` statement", "Pass the value in as an argument."),
+    gast.Nonlocal: ("a `nonlocal` statement", "Pass the value in as an argument."),
+    gast.Delete: ("a `del` statement", "Remove it: the function's locals are discarded anyway."),
+    gast.Import: ("an import inside the function", "Import at module level."),
+    gast.ImportFrom: ("an import inside the function", "Import at module level."),
+    gast.Starred: ("star-unpacking (`*args`)", "Pass the arguments one by one."),
+    gast.Yield: ("`yield`", "Generators are not differentiable; return a value."),
+    gast.Await: ("`await`", "Async code is not differentiable; use a plain function."),
+    gast.NamedExpr: ("an assignment expression (`:=`)", "Use a separate assignment statement."),
+    gast.Dict: ("a dict literal", _LATER + "pass arrays as separate arguments."),
+    gast.Set: ("a set literal", "Use arrays."),
+    gast.JoinedStr: ("an f-string", "Move string formatting outside the differentiated function."),
+    gast.ClassDef: ("a class definition", "Define classes at module level."),
+}
+
+
+def check(source: SourceFunction) -> None:
+    """Raise UnsupportedSyntaxError at the first construct srcgrad does not handle."""
+    tree = source.tree
+    if isinstance(tree, gast.AsyncFunctionDef):
+        _reject(source, tree, "an async function", "Use a plain `def` function.")
+    returns = [n for n in gast.walk(tree) if isinstance(n, gast.Return)]
+    if not returns:
+        _reject(source, tree, "a function without `return`", "Return the scalar to differentiate.")
+    for stmt in tree.body:
+        _check_node(source, stmt)
+    if not isinstance(tree.body[-1], gast.Return) or len(returns) > 1:
+        extra = returns[0] if len(returns) > 1 or returns[0] is not tree.body[-1] else tree.body[-1]
+        _reject(
+            source,
+            extra,
+            "a `return` before the end of the function",
+            "Return once, as the function's last statement.",
+        )
+
+
+def _check_node(source: SourceFunction, node: gast.AST) -> None:
+    if isinstance(node, gast.stmt) and not isinstance(node, _STATEMENTS):
+        _reject(source, node, *_describe(node))
+    if isinstance(node, gast.expr) and not isinstance(node, _EXPRESSIONS):
+        _reject(source, node, *_describe(node))
+    if isinstance(node, gast.Assign):
+        for target in node.targets:
+            _check_target(source, target)
+    if isinstance(node, gast.AugAssign) and not isinstance(node.target, gast.Name):
+        _reject(source, node.target, *_describe(node.target))
+    if isinstance(node, gast.Compare) and len(node.ops) > 1:
+        _reject(source, node, "a chained comparison", "Combine two comparisons with `&`.")
+    if isinstance(node, gast.Call) and any(kw.arg is None for kw in node.keywords):
+        _reject(source, node, "`**kwargs` in a call", "Pass keyword arguments by name.")
+    for child in gast.iter_child_nodes(node):
+        if not isinstance(child, _CONTEXT):
+            _check_node(source, child)
+
+
+def _check_target(source: SourceFunction, target: gast.expr) -> None:
+    if isinstance(target, gast.Name):
+        return
+    if isinstance(target, (gast.Tuple, gast.List)):
+        for elt in target.elts:
+            if not isinstance(elt, gast.Name):
+                _reject(source, elt, *_describe(elt))
+        return
+    _reject(source, target, *_describe(target))
+
+
+def _describe(node: gast.AST) -> tuple[str, str]:
+    for kind, (what, hint) in _WHAT.items():
+        if isinstance(node, kind):
+            return what, hint
+    return f"`{type(node).__name__}`", "Rewrite it with assignments, arithmetic and NumPy calls."
+
+
+def _reject(source: SourceFunction, node: gast.AST, what: str, hint: str) -> None:
+    raise UnsupportedSyntaxError(
+        f"srcgrad cannot differentiate {what} in {source.name!r}.",
+        source.location(node),
+        hint=hint,
+    )

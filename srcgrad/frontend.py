@@ -1,0 +1,134 @@
+"""Read a user's function: its source as a gast tree, where it lives, and what its free names mean."""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import inspect
+import textwrap
+from dataclasses import dataclass, field
+
+import gast
+import numpy
+
+from .errors import Location, SourceUnavailableError, UnsupportedSyntaxError
+
+MISSING = object()
+
+
+@dataclass
+class SourceFunction:
+    """A parsed user function and everything needed to point back into its file."""
+
+    func: object
+    tree: gast.FunctionDef
+    filename: str
+    first_line: int  # file line of the parsed source's line 1
+    indent: int  # columns removed by dedenting
+    lines: list[str]  # the function's lines, as in the file
+    globals: dict = field(repr=False, default_factory=dict)
+    closure: dict = field(repr=False, default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.tree.name
+
+    def location(self, node: gast.AST | None) -> Location:
+        lineno = getattr(node, "lineno", None) or self.tree.lineno
+        text = self.lines[lineno - 1] if 0 < lineno <= len(self.lines) else ""
+        col = getattr(node, "col_offset", None)
+        end_col = getattr(node, "end_col_offset", None)
+        end_line = getattr(node, "end_lineno", lineno)
+        if end_line != lineno:
+            end_col = None
+        return Location(
+            filename=self.filename,
+            lineno=lineno + self.first_line - 1,
+            col=(col or 0) + self.indent,
+            end_col=end_col + self.indent if end_col is not None else None,
+            function=self.name,
+            text=text.rstrip("\n"),
+        )
+
+    def lookup(self, identifier: str):
+        """The object a free name of the function refers to, or MISSING."""
+        if identifier in self.closure:
+            return self.closure[identifier]
+        if identifier in self.globals:
+            return self.globals[identifier]
+        return getattr(builtins, identifier, MISSING)
+
+    def resolve(self, node: gast.expr):
+        """The object a dotted free expression (`np.linalg.norm`) refers to, or MISSING."""
+        if isinstance(node, gast.Name):
+            return self.lookup(node.id)
+        if isinstance(node, gast.Attribute):
+            base = self.resolve(node.value)
+            if base is MISSING:
+                return MISSING
+            return getattr(base, node.attr, MISSING)
+        return MISSING
+
+    def numpy_names(self) -> list[str]:
+        """Global names bound to the numpy module, the ones the function uses first."""
+        used = [n.id for n in gast.walk(self.tree) if isinstance(n, gast.Name)]
+        bound = [k for k, v in self.globals.items() if v is numpy]
+        return sorted(set(bound), key=lambda k: (k not in used, used.index(k) if k in used else 0, k))
+
+
+def read_function(func) -> SourceFunction:
+    """Parse `func`'s source; raise SourceUnavailableError if Python cannot show it to us."""
+    if not inspect.isfunction(func):
+        raise SourceUnavailableError(
+            "srcgrad differentiates Python functions defined with `def`; "
+            f"got {type(func).__name__} {func!r}.",
+            hint="Wrap the computation in a `def` function and pass that.",
+        )
+    code = func.__code__
+    if func.__name__ == "<lambda>":
+        raise UnsupportedSyntaxError(
+            "srcgrad cannot differentiate a lambda.",
+            Location(code.co_filename, code.co_firstlineno),
+            hint="Write it as a `def` function: srcgrad needs a function with its own source block.",
+        )
+    try:
+        lines, first_line = inspect.getsourcelines(func)
+    except (OSError, TypeError) as exc:
+        raise SourceUnavailableError(
+            f"srcgrad cannot read the source of {func.__qualname__!r} "
+            f"(defined in {code.co_filename!r}): {exc}.",
+            hint="srcgrad transforms source code, so the function must be defined with `def` in a "
+            "file, a module or a notebook cell, not built by exec() or typed at a plain REPL.",
+        ) from None
+    source = "".join(lines)
+    dedented = textwrap.dedent(source)
+    indent = len(lines[0]) - len(lines[0].lstrip()) if lines else 0
+    try:
+        module = gast.parse(dedented)
+    except SyntaxError as exc:  # e.g. a function that is one line of a larger expression
+        raise SourceUnavailableError(
+            f"srcgrad could not parse the source of {func.__qualname__!r}: {exc.msg}.",
+            Location(code.co_filename, first_line),
+            hint="Define the function with a plain `def` block.",
+        ) from None
+    tree = module.body[0] if module.body else None
+    if not isinstance(tree, gast.FunctionDef):
+        raise UnsupportedSyntaxError(
+            f"srcgrad expected a `def` block for {func.__qualname__!r}.",
+            Location(code.co_filename, first_line),
+        )
+    closure = {}
+    if func.__closure__:
+        for var, cell in zip(code.co_freevars, func.__closure__):
+            with contextlib.suppress(ValueError):  # an empty cell: not assigned yet
+                closure[var] = cell.cell_contents
+    return SourceFunction(
+        func=func,
+        tree=tree,
+        filename=inspect.getsourcefile(func) or code.co_filename,
+        first_line=first_line,
+        indent=indent,
+        lines=[line.rstrip("\n") for line in lines],
+        globals=func.__globals__,
+        closure=closure,
+    )

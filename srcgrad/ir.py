@@ -1,0 +1,67 @@
+"""The intermediate form between the user's tree and the generated code.
+
+A function lowers to a list of statements in A-normal form: each `Assign` performs one
+operation on atoms (names and constants) and binds a fresh name, so every value the backward
+pass may need has a name and is never overwritten. Expressions stay gast nodes, so what a
+statement prints as is exactly what it computes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import gast
+
+from .frontend import SourceFunction
+
+
+@dataclass
+class Op:
+    """What an assignment computes: a rule key, its atom arguments, and words for messages."""
+
+    key: object  # the callable or attribute name that selects a rule; None if unknown
+    args: list[gast.expr] = field(default_factory=list)
+    kwargs: dict[str, gast.expr] = field(default_factory=dict)
+    label: str = ""  # how the user wrote the operation, for messages
+    pure: bool = True  # free of side effects: may be shared, reordered or dropped
+    node: gast.AST | None = None  # the user's expression, for pointing at it in messages
+
+
+@dataclass
+class Assign:
+    target: str
+    value: gast.expr
+    op: Op
+    origin: gast.stmt  # the user statement this was lowered from
+
+
+@dataclass
+class Effect:
+    """A call kept for its side effect (`print(x)`); it binds nothing."""
+
+    value: gast.expr
+    op: Op
+    origin: gast.stmt
+
+
+@dataclass
+class Return:
+    value: gast.expr  # an atom
+    origin: gast.stmt
+
+
+@dataclass
+class Program:
+    """A lowered function: parameters, straight-line body, and the names in play."""
+
+    source: SourceFunction
+    params: list[str]
+    body: list[Assign | Effect]
+    result: Return
+    user_names: dict[str, str]  # lowered name -> user variable it versions (for naming adjoints)
+    reserved: set[str]  # names the generated code must not rebind
+    numpy_alias: str  # the name generated code uses for the NumPy module
+    numpy_injected: bool  # True if srcgrad must supply that name itself
+
+    def defs(self) -> dict[str, Assign]:
+        return {s.target: s for s in self.body if isinstance(s, Assign)}

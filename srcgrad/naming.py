@@ -1,0 +1,32 @@
+"""Deterministic names for temporaries and adjoints that never clash with the user's names."""
+
+from __future__ import annotations
+
+import builtins
+import keyword
+
+
+class Namer:
+    """Hands out fresh identifiers: `base`, then `base_2`, `base_3`, ...
+
+    >>> n = Namer(reserved={"x"})
+    >>> n.fresh("x"), n.fresh("t"), n.fresh("t")
+    ('x_2', 't', 't_2')
+    """
+
+    def __init__(self, reserved=()):
+        self.taken = set(reserved) | set(keyword.kwlist) | {n for n in dir(builtins) if not n.startswith("_")}
+
+    def fresh(self, base: str) -> str:
+        base = base if base.isidentifier() and not keyword.iskeyword(base) else "t"
+        candidate, k = base, 1
+        while candidate in self.taken:
+            k += 1
+            candidate = f"{base}_{k}"
+        self.taken.add(candidate)
+        return candidate
+
+    def claim(self, identifier: str) -> str:
+        """Take `identifier` itself (a user variable's own name)."""
+        self.taken.add(identifier)
+        return identifier

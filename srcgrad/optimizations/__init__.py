@@ -1,0 +1,1 @@
+"""Optimizations: rewrites of generated code that keep its meaning and make it shorter."""

@@ -1,0 +1,33 @@
+"""The whole transformation on one screen: user function in, gradient source out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import fence
+from .analyses.activity import active_names
+from .codegen import Generated, generate
+from .frontend import SourceFunction, read_function
+from .ir import Program
+from .naming import Namer
+from .transformations.anf import dump, lower
+from .transformations.reverse import reverse
+
+
+@dataclass
+class Build:
+    source: SourceFunction
+    program: Program
+    generated: Generated
+    stages: dict[str, str] = field(default_factory=dict)
+
+
+def build(func, wrt: list[str], single: bool) -> Build:
+    source = read_function(func)  # gast tree, file and line, free names resolved on demand
+    fence.check(source)  # reject unsupported constructs with the user's line
+    program = lower(source)  # A-normal form: one operation per statement, SSA names, CSE
+    active = active_names(program, wrt)  # varied and useful: only these get adjoints
+    namer = Namer(program.reserved)
+    adjoint = reverse(program, wrt, active, namer)  # rules inlined in reverse, simplified
+    generated = generate(program, adjoint, wrt, single, namer)  # DCE, inlining, comments
+    return Build(source, program, generated, stages={"anf": dump(program), "final": generated.source})

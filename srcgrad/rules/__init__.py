@@ -1,0 +1,60 @@
+"""The rule registry: reverse-mode templates and non-differentiable functions, by key.
+
+A key is whatever selects an operation: a NumPy function or ufunc (`numpy.exp`), an `operator`
+function for Python syntax (`operator.add` for `+`), a builtin (`abs`), or a string for an
+attribute (`"T"` for `x.T`). The built-in table lives in `rules/numpy.py`; users add their own
+rules through `srcgrad.extend`, in the same template form.
+"""
+
+from __future__ import annotations
+
+from .template import Rule
+
+ADJOINTS: dict[object, Rule] = {}
+NONDIFFERENTIABLE: set[object] = set()
+
+
+def lookup(key) -> Rule | None:
+    _load_builtin_rules()
+    try:
+        return ADJOINTS.get(key)
+    except TypeError:  # an unhashable key never has a rule
+        return None
+
+
+def is_nondifferentiable(key) -> bool:
+    _load_builtin_rules()
+    try:
+        return key in NONDIFFERENTIABLE
+    except TypeError:
+        return False
+
+
+def adjoint(*keys):
+    """Register the decorated template as the reverse-mode rule of each key."""
+
+    def register(template):
+        rule = Rule(template, keys)
+        for key in keys:
+            ADJOINTS[key] = rule
+            NONDIFFERENTIABLE.discard(key)
+        return template
+
+    return register
+
+
+def nondifferentiable(*keys) -> None:
+    """Declare that each key's result carries no gradient (comparisons, shapes, sign...)."""
+    for key in keys:
+        NONDIFFERENTIABLE.add(key)
+        ADJOINTS.pop(key, None)
+
+
+_loaded = False
+
+
+def _load_builtin_rules() -> None:
+    global _loaded
+    if not _loaded:
+        _loaded = True
+        from . import numpy as _numpy_rules  # noqa: F401  (registers on import)

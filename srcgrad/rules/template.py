@@ -1,0 +1,127 @@
+"""Rule templates: small Python functions whose body is the derivative, written as NumPy.
+
+A template's parameters are `g` (the gradient arriving at the result), `ans` (the result), and
+the operation's own parameters (`x`, `y`, `axis=None`, ...). Each assignment to `d<param>` is the
+gradient contribution for that parameter; other assignments are named temporaries. `np` is the
+user's NumPy module, and the helpers of `srcgrad.runtime` may be called by name. `fill(s, x)` is
+the scalar `s` spread over the shape of `x`, which later rules can often fold away.
+
+An `if` in a template is decided when the code is generated, from literal arguments; when an
+argument is a variable, the `else` branch is used, so it must hold the general form.
+"""
+
+from __future__ import annotations
+
+import inspect
+import textwrap
+
+import gast
+
+from .. import runtime
+from ..syntax import names_in, substitute
+
+SPECIAL = ("g", "ans")
+SYMBOLIC = ("np", "fill")
+
+
+class TemplateError(Exception):
+    """A rule template is malformed (a bug in the rule, not in the user's function)."""
+
+
+class Rule:
+    """One reverse-mode rule, built from its template function."""
+
+    def __init__(self, template, keys):
+        self.template = template
+        self.keys = keys
+        parameters = list(inspect.signature(template).parameters.values())
+        self.params = [p for p in parameters if p.name not in SPECIAL]
+        self.signature = inspect.Signature(self.params)
+        self._body: list[gast.stmt] | None = None
+
+    @property
+    def name(self) -> str:
+        return self.template.__name__
+
+    def body(self) -> list[gast.stmt]:
+        if self._body is None:
+            self._body = self._parse()
+        return self._body
+
+    def _parse(self) -> list[gast.stmt]:
+        source = textwrap.dedent(inspect.getsource(self.template))
+        tree = gast.parse(source).body[0]
+        body = tree.body
+        if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant):
+            body = body[1:]
+        known = {p.name for p in self.params} | set(SPECIAL) | set(SYMBOLIC) | set(runtime.__all__)
+        _validate(self.name, body, known)
+        return body
+
+    def bind(self, args, kwargs) -> dict[str, gast.expr]:
+        """Map the rule's parameters to the call's atoms; raise TypeError if they do not fit."""
+        from ..syntax import const
+
+        bound = self.signature.bind(*args, **kwargs)
+        mapping = {}
+        for p in self.params:
+            if p.name in bound.arguments:
+                mapping[p.name] = bound.arguments[p.name]
+            elif p.default is not inspect.Parameter.empty:
+                mapping[p.name] = const(p.default)
+        return mapping
+
+    def expand(self, mapping: dict[str, gast.expr], fresh) -> list[tuple[str, str, gast.expr]]:
+        """The template's statements with `mapping` substituted and static `if`s decided.
+
+        Returns ("local", new_name, expr) for temporaries (named by `fresh(base)`) and
+        ("grad", param, expr) for each gradient contribution, in template order.
+        """
+        mapping = dict(mapping)
+        out: list[tuple[str, str, gast.expr]] = []
+        params = {p.name for p in self.params}
+        self._expand(self.body(), mapping, fresh, params, out)
+        return out
+
+    def _expand(self, stmts, mapping, fresh, params, out):
+        for stmt in stmts:
+            if isinstance(stmt, gast.If):
+                branch = stmt.body if _decide(substitute(stmt.test, mapping)) else stmt.orelse
+                self._expand(branch, mapping, fresh, params, out)
+                continue
+            target = stmt.targets[0].id
+            value = substitute(stmt.value, mapping)
+            if target.startswith("d") and target[1:] in params:
+                out.append(("grad", target[1:], value))
+            else:
+                new = fresh(target)
+                mapping[target] = gast.Name(id=new, ctx=gast.Load(), annotation=None, type_comment=None)
+                out.append(("local", new, value))
+
+
+def _decide(test: gast.expr) -> bool:
+    """Evaluate a template condition made of literals; False if it depends on a variable."""
+    if any(True for _ in names_in(test)):
+        return False
+    import ast
+
+    expression = ast.Expression(body=gast.gast_to_ast(test))
+    ast.fix_missing_locations(expression)
+    return bool(eval(compile(expression, "<srcgrad rule condition>", "eval"), {"__builtins__": {}}))
+
+
+def _validate(rule: str, body: list[gast.stmt], known: set[str]) -> None:
+    for stmt in body:
+        if isinstance(stmt, gast.If):
+            _validate(rule, stmt.body + stmt.orelse, known)
+            continue
+        if not (
+            isinstance(stmt, gast.Assign)
+            and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], gast.Name)
+        ):
+            raise TemplateError(f"rule {rule!r}: only `name = expression` and `if` may appear in a template")
+        for used in names_in(stmt.value):
+            if used not in known:
+                raise TemplateError(f"rule {rule!r} uses {used!r}, which is neither a parameter nor a helper")
+        known.add(stmt.targets[0].id)

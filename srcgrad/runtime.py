@@ -1,0 +1,121 @@
+"""Helpers that generated gradient code calls where one NumPy expression would not do.
+
+Each takes the incoming gradient `g` and the values it needs, and works for any shapes NumPy
+accepts. They use array methods and the `numpy` functions that CuPy and Dask share.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["unbroadcast", "unreduce", "matmul_dx", "matmul_dy", "dot_dx", "dot_dy"]
+
+
+def _shape(x) -> tuple:
+    shape = getattr(x, "shape", None)
+    return np.shape(x) if shape is None else shape
+
+
+def unbroadcast(g, x):
+    """`g` summed over the axes along which `x` was broadcast, so that it has `x`'s shape.
+
+    >>> unbroadcast(np.ones((4, 3)), np.zeros(3))
+    array([4., 4., 4.])
+    >>> unbroadcast(np.ones((4, 3)), np.zeros((4, 1))).shape
+    (4, 1)
+    """
+    shape = _shape(x)
+    gshape = _shape(g)
+    if gshape == shape:
+        return g
+    lead = len(gshape) - len(shape)
+    if lead < 0 or any(n != 1 and n != m for n, m in zip(shape, gshape[lead:])):
+        return np.broadcast_to(g, shape)  # g is the smaller one: spread it (a scalar seed)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and gshape[lead + i] != 1
+    )
+    g = g.sum(axis=axes) if axes else g
+    return g.reshape(shape) if _shape(g) != shape else g
+
+
+def unreduce(g, x, axis=None, keepdims=False):
+    """`g`, the gradient of a reduction of `x` over `axis`, spread back over `x`'s shape.
+
+    >>> unreduce(np.array([1.0, 2.0]), np.zeros((2, 3)), axis=1)
+    array([[1., 1., 1.],
+           [2., 2., 2.]])
+    """
+    shape = _shape(x)
+    if axis is not None and not keepdims:
+        g = np.expand_dims(g, axis)
+    return np.broadcast_to(g, shape)
+
+
+def _swap(a):
+    return a.swapaxes(-1, -2)
+
+
+def matmul_dx(g, x, y):
+    """The gradient of `x @ y` with respect to `x`, given the gradient `g` of the product.
+
+    >>> x, y = np.ones((2, 3)), np.ones((3, 4))
+    >>> matmul_dx(np.ones((2, 4)), x, y)
+    array([[4., 4., 4.],
+           [4., 4., 4.]])
+    """
+    xd, yd = np.ndim(x), np.ndim(y)
+    if xd == 2 and yd == 2:
+        return g @ y.T
+    if yd == 1:  # (..., n) @ (n,) -> (...)
+        return unbroadcast(np.multiply.outer(g, y) if np.ndim(g) else g * y, x)
+    if xd == 1:  # (n,) @ (..., n, m) -> (..., m)
+        return unbroadcast((y @ g[..., None])[..., 0], x)
+    return unbroadcast(g @ _swap(y), x)
+
+
+def matmul_dy(g, x, y):
+    """The gradient of `x @ y` with respect to `y`, given the gradient `g` of the product.
+
+    >>> x, y = np.ones((2, 3)), np.ones((3, 4))
+    >>> matmul_dy(np.ones((2, 4)), x, y).shape
+    (3, 4)
+    """
+    xd, yd = np.ndim(x), np.ndim(y)
+    if xd == 2 and yd == 2:
+        return x.T @ g
+    if xd == 1:  # (n,) @ (..., n, m) -> (..., m)
+        return unbroadcast(np.multiply.outer(x, g) if yd == 1 else x[:, None] * g[..., None, :], y)
+    if yd == 1:  # (..., n, k) @ (k,) -> (..., n)
+        return unbroadcast(x * g[..., None], y)
+    return unbroadcast(_swap(x) @ g, y)
+
+
+def dot_dx(g, x, y):
+    """The gradient of `np.dot(x, y)` with respect to `x` (any ranks NumPy accepts).
+
+    >>> dot_dx(np.ones(2), np.ones((2, 3)), np.arange(3.0))
+    array([[0., 1., 2.],
+           [0., 1., 2.]])
+    """
+    xd, yd = np.ndim(x), np.ndim(y)
+    if xd == 0 or yd == 0:
+        return unbroadcast(g * y, x)
+    if yd == 1:  # contracts x's last axis with y
+        return np.multiply.outer(g, y)
+    # result axes: x's leading axes, y's leading axes, y's last axis
+    return np.tensordot(g, y, axes=(list(range(xd - 1, np.ndim(g))), list(range(yd - 2)) + [yd - 1]))
+
+
+def dot_dy(g, x, y):
+    """The gradient of `np.dot(x, y)` with respect to `y` (any ranks NumPy accepts).
+
+    >>> dot_dy(np.ones(2), np.ones((2, 3)), np.ones(3))
+    array([2., 2., 2.])
+    """
+    xd, yd = np.ndim(x), np.ndim(y)
+    if xd == 0 or yd == 0:
+        return unbroadcast(g * x, y)
+    lead = list(range(xd - 1))
+    if yd == 1:
+        return np.tensordot(x, g, axes=(lead, lead))
+    return np.moveaxis(np.tensordot(x, g, axes=(lead, lead)), 0, -2)

@@ -1,0 +1,1 @@
+"""Transformations: each takes a program and returns a new one."""

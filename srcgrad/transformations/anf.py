@@ -1,0 +1,344 @@
+"""Lower a user function to A-normal form: one operation per statement, every value named.
+
+Each user variable keeps its name for its first value; a reassignment gets a new version
+(`h`, `h_2`, ...), so the backward pass can read any value the forward pass made. Nested
+expressions become temporaries named after the operation (`XW1` for `X @ W1`, `exp` for
+`np.exp(...)`), method calls on arrays become NumPy calls, and an operation that is already
+computed is reused (common-subexpression elimination).
+
+>>> import numpy as np
+>>> def f(W, X):
+...     H = np.tanh(X @ W + 1.0)
+...     return np.sum(H * H)
+>>> from srcgrad.frontend import read_function
+>>> print(dump(lower(read_function(f))))
+XW = X @ W
+add = XW + 1.0
+H = np.tanh(add)
+mul = H * H
+f = np.sum(mul)
+return f
+"""
+
+from __future__ import annotations
+
+import copy
+import operator
+
+import gast
+
+from .. import rules
+from ..errors import UnsupportedSyntaxError
+from ..frontend import MISSING, SourceFunction
+from ..ir import Assign, Effect, Op, Program, Return
+from ..naming import Namer
+from ..syntax import const, is_number, key_of, name, to_source, tuple_
+
+BINARY = {
+    gast.Add: (operator.add, "add"),
+    gast.Sub: (operator.sub, "sub"),
+    gast.Mult: (operator.mul, "mul"),
+    gast.Div: (operator.truediv, "div"),
+    gast.Pow: (operator.pow, "pow"),
+    gast.MatMult: (operator.matmul, "matmul"),
+    gast.FloorDiv: (operator.floordiv, "floordiv"),
+    gast.Mod: (operator.mod, "mod"),
+    gast.BitAnd: (operator.and_, "both"),
+    gast.BitOr: (operator.or_, "either"),
+    gast.BitXor: (operator.xor, "xor"),
+    gast.LShift: (operator.lshift, "lshift"),
+    gast.RShift: (operator.rshift, "rshift"),
+}
+UNARY = {
+    gast.USub: (operator.neg, "neg"),
+    gast.UAdd: (operator.pos, "pos"),
+    gast.Not: (operator.not_, "negated"),
+    gast.Invert: (operator.invert, "inverted"),
+}
+ARRAY_ATTRIBUTES = {"shape", "ndim", "size", "dtype"}
+# Array methods that mean a NumPy function of the array; the rest keep their method form.
+METHODS = {"sum", "mean", "reshape", "transpose", "dot"}
+# Temporaries named after these functions would shadow a builtin.
+BASE_NAMES = {"sum": "total", "mean": "avg", "abs": "absval", "max": "largest", "min": "smallest"}
+
+
+def lower(source: SourceFunction) -> Program:
+    return _Lowering(source).run()
+
+
+def dump(program: Program) -> str:
+    """The lowered program as Python lines (for doctests and `--stage anf`)."""
+    lines = []
+    for stmt in program.body:
+        if isinstance(stmt, Assign):
+            lines.append(f"{stmt.target} = {to_source(stmt.value)}")
+        else:
+            lines.append(to_source(stmt.value))
+    lines.append(f"return {to_source(program.result.value)}")
+    return "\n".join(lines)
+
+
+def _params(args: gast.arguments) -> list[str]:
+    names = [a.id for a in args.posonlyargs + args.args]
+    if args.vararg:
+        names.append(args.vararg.id)
+    names += [a.id for a in args.kwonlyargs]
+    if args.kwarg:
+        names.append(args.kwarg.id)
+    return names
+
+
+class _Lowering:
+    def __init__(self, source: SourceFunction):
+        self.source = source
+        tree = source.tree
+        self.params = _params(tree.args)
+        self.assigned = {
+            n.id for n in gast.walk(tree) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
+        }
+        used = {n.id for n in gast.walk(tree) if isinstance(n, gast.Name)}
+        self.reserved = used | set(self.params) | {tree.name}
+        aliases = source.numpy_names()
+        self.numpy_injected = not aliases
+        self.namer = Namer(self.reserved)
+        self.numpy_alias = aliases[0] if aliases else self.namer.fresh("np")
+        self.reserved.add(self.numpy_alias)
+        self.env: dict[str, gast.expr] = {p: name(p) for p in self.params}
+        self.defined: set[str] = set(self.params)
+        self.user_named: set[str] = set()
+        self.cse: dict[str, str] = {}
+        self.body: list[Assign | Effect] = []
+        self.origin: gast.stmt | None = None
+        self.nodes: list[gast.expr] = []
+
+    def run(self) -> Program:
+        result = None
+        for stmt in self.source.tree.body:
+            self.origin = stmt
+            if isinstance(stmt, gast.Return):
+                result = self.lower_return(stmt)
+            else:
+                self.lower_statement(stmt)
+        program = Program(
+            source=self.source,
+            params=self.params,
+            body=self.body,
+            result=result,
+            user_names={t: t for t in self.user_named},
+            reserved=set(self.namer.taken),
+            numpy_alias=self.numpy_alias,
+            numpy_injected=self.numpy_injected,
+        )
+        return program
+
+    # -- statements -------------------------------------------------------------------------
+
+    def lower_statement(self, stmt: gast.stmt) -> None:
+        if isinstance(stmt, gast.Assign):
+            self.lower_assign(stmt.targets, stmt.value)
+        elif isinstance(stmt, gast.AugAssign):
+            value = gast.BinOp(left=copy.copy(stmt.target), op=stmt.op, right=stmt.value)
+            gast.copy_location(value, stmt)
+            load = gast.Name(id=stmt.target.id, ctx=gast.Load(), annotation=None, type_comment=None)
+            value.left = gast.copy_location(load, stmt.target)
+            self.lower_assign([stmt.target], value)
+        elif isinstance(stmt, gast.Expr):
+            if isinstance(stmt.value, gast.Call):
+                self.expr(stmt.value, effect=True)
+            elif not isinstance(stmt.value, gast.Constant):
+                self.expr(stmt.value)
+        # `pass` lowers to nothing
+
+    def lower_assign(self, targets: list[gast.expr], value: gast.expr) -> None:
+        for target in targets:
+            if isinstance(target, (gast.Tuple, gast.List)):
+                self.lower_unpack(target, value)
+                return
+        atom = self.expr(value, hint=targets[0].id)
+        for target in targets:
+            self.bind(target.id, atom)
+
+    def lower_unpack(self, target: gast.Tuple, value: gast.expr) -> None:
+        if not (isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(target.elts)):
+            raise UnsupportedSyntaxError(
+                "srcgrad can unpack only a tuple of the same length (`a, b = x, y`).",
+                self.source.location(value),
+                hint="Assign each value on its own line.",
+            )
+        atoms = [self.expr(v, hint=t.id) for t, v in zip(target.elts, value.elts)]
+        for t, atom in zip(target.elts, atoms):
+            self.bind(t.id, atom)
+
+    def lower_return(self, stmt: gast.Return) -> Return:
+        fname = self.source.name
+        hint = fname if fname not in self.assigned and fname not in self.params else "value"
+        atom = self.expr(stmt.value, hint=hint) if stmt.value is not None else const(None)
+        return Return(value=atom, origin=stmt)
+
+    def bind(self, user_var: str, atom: gast.expr) -> None:
+        self.env[user_var] = atom
+
+    # -- expressions ------------------------------------------------------------------------
+
+    def expr(self, node: gast.expr, hint: str | None = None, effect: bool = False) -> gast.expr:
+        """Lower `node`; return an atom (a name or a constant) that holds its value."""
+        method = getattr(self, "expr_" + type(node).__name__)
+        self.nodes.append(node)  # the innermost user expression being lowered, for messages
+        try:
+            return method(node, hint, effect) if isinstance(node, gast.Call) else method(node, hint)
+        finally:
+            self.nodes.pop()
+
+    def expr_Name(self, node, hint):
+        if node.id in self.env:
+            return copy.deepcopy(self.env[node.id])
+        if node.id in self.assigned or node.id in self.params:
+            raise UnsupportedSyntaxError(
+                f"local variable {node.id!r} is read before it is assigned.",
+                self.source.location(node),
+            )
+        if self.source.lookup(node.id) is MISSING:
+            self.undefined(node)
+        return name(node.id)
+
+    def expr_Constant(self, node, hint):
+        return const(node.value)
+
+    def expr_Tuple(self, node, hint):
+        return tuple_([self.expr(e) for e in node.elts])
+
+    expr_List = expr_Tuple
+
+    def expr_Attribute(self, node, hint):
+        if self.is_free(node):
+            if self.source.resolve(node) is MISSING:
+                self.undefined(node)
+            return copy.deepcopy(node)
+        base = self.expr(node.value)
+        value = gast.Attribute(value=base, attr=node.attr, ctx=gast.Load())
+        if node.attr == "T":
+            short = isinstance(base, gast.Name) and len(base.id) <= 3
+            op = Op("T", [base], label="x.T")
+            return self.emit(value, op, hint, f"{base.id}T" if short else "transposed")
+        key = node.attr if node.attr in ARRAY_ATTRIBUTES else None
+        return self.emit(value, Op(key, [base], label=f".{node.attr}"), hint, node.attr)
+
+    def expr_UnaryOp(self, node, hint):
+        operand = self.expr(node.operand)
+        if isinstance(node.op, gast.USub) and is_number(operand):
+            return const(-operand.value)
+        key, base = UNARY[type(node.op)]
+        value = gast.UnaryOp(op=node.op, operand=operand)
+        return self.emit(value, Op(key, [operand], label=to_source(value)), hint, base)
+
+    def expr_BinOp(self, node, hint):
+        left, right = self.expr(node.left), self.expr(node.right)
+        key, base = BINARY[type(node.op)]
+        if is_number(left) and is_number(right):
+            try:
+                return const(key(left.value, right.value))
+            except (ArithmeticError, ValueError):
+                pass
+        if key is operator.matmul and all(isinstance(a, gast.Name) and len(a.id) <= 3 for a in (left, right)):
+            base = left.id + right.id
+        value = gast.BinOp(left=left, op=node.op, right=right)
+        return self.emit(value, Op(key, [left, right], label=_symbol(node.op)), hint, base)
+
+    def expr_Compare(self, node, hint):
+        left, right = self.expr(node.left), self.expr(node.comparators[0])
+        value = gast.Compare(left=left, ops=node.ops, comparators=[right])
+        return self.emit(value, Op("compare", [left, right], label="comparison"), hint, "cond")
+
+    def expr_Call(self, node, hint, effect=False):
+        func = node.func
+        args = [self.expr(a) for a in node.args]
+        kwargs = {kw.arg: self.expr(kw.value) for kw in node.keywords}
+        if isinstance(func, gast.Attribute) and not self.is_free(func):
+            return self.method_call(func, args, kwargs, hint, effect)
+        target = self.source.resolve(func)
+        if target is MISSING:
+            self.undefined(func)
+        label = to_source(func)
+        op = Op(target, args, kwargs, label=f"{label}()", pure=self.is_pure(target))
+        value = gast.Call(func=copy.deepcopy(func), args=args, keywords=_keywords(kwargs))
+        base = label.rsplit(".", 1)[-1]
+        return self.emit(value, op, hint, BASE_NAMES.get(base, base), effect)
+
+    def method_call(self, func, args, kwargs, hint, effect):
+        base = self.expr(func.value)
+        method = func.attr
+        if method not in METHODS:
+            value = gast.Call(
+                func=gast.Attribute(value=base, attr=method, ctx=gast.Load()),
+                args=args,
+                keywords=_keywords(kwargs),
+            )
+            return self.emit(
+                value, Op(None, [base, *args], kwargs, label=f".{method}()", pure=False), hint, method, effect
+            )
+        if method in ("reshape", "transpose") and len(args) > 1:
+            args = [tuple_(args)]  # x.reshape(2, 3) is x.reshape((2, 3))
+        numpy_func = getattr(__import__("numpy"), method)
+        printed = gast.Attribute(value=name(self.numpy_alias), attr=method, ctx=gast.Load())
+        value = gast.Call(func=printed, args=[base, *args], keywords=_keywords(kwargs))
+        op = Op(numpy_func, [base, *args], kwargs, label=f".{method}()")
+        return self.emit(value, op, hint, BASE_NAMES.get(method, method), effect)
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def emit(self, value, op: Op, hint, base, effect=False) -> gast.expr:
+        op.node = self.nodes[-1] if self.nodes else self.origin
+        if effect:
+            self.body.append(Effect(value=value, op=op, origin=self.origin))
+            return const(None)
+        key = key_of(value) if op.pure else None
+        if key is not None and key in self.cse:
+            return name(self.cse[key])
+        if hint is not None:
+            target = self.namer.claim(hint) if hint not in self.defined else self.namer.fresh(hint)
+            self.defined.add(hint)
+            self.user_named.add(target)
+        else:
+            target = self.namer.fresh(base)
+        if key is not None:
+            self.cse[key] = target
+        self.body.append(Assign(target=target, value=value, op=op, origin=self.origin))
+        return name(target)
+
+    def is_free(self, node: gast.expr) -> bool:
+        """Whether a dotted expression starts from a global (`np.linalg`) rather than a local."""
+        while isinstance(node, gast.Attribute):
+            node = node.value
+        return (
+            isinstance(node, gast.Name)
+            and node.id not in self.env
+            and node.id not in self.assigned
+            and node.id not in self.params
+        )
+
+    def is_pure(self, target) -> bool:
+        return rules.lookup(target) is not None or rules.is_nondifferentiable(target)
+
+    def undefined(self, node):
+        raise UnsupportedSyntaxError(
+            f"name {to_source(node)!r} is not defined.",
+            self.source.location(node),
+            hint="Define or import it at module level before calling the gradient.",
+        )
+
+
+def _keywords(kwargs):
+    return [gast.keyword(arg=k, value=v) for k, v in kwargs.items()]
+
+
+def _symbol(op) -> str:
+    return {
+        gast.Add: "+",
+        gast.Sub: "-",
+        gast.Mult: "*",
+        gast.Div: "/",
+        gast.Pow: "**",
+        gast.MatMult: "@",
+        gast.FloorDiv: "//",
+        gast.Mod: "%",
+    }.get(type(op), type(op).__name__)
