@@ -1,5 +1,6 @@
 """srcgrad: reverse-mode gradients of NumPy functions, as readable generated Python source."""
 
+from . import extend
 from .api import grad, source
 from .errors import (
     ArgumentTypeError,
@@ -15,6 +16,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "grad",
+    "extend",
     "source",
     "SrcgradError",
     "UnsupportedSyntaxError",

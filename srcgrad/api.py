@@ -9,6 +9,7 @@ import threading
 import numpy as np
 
 from .errors import ArgumentTypeError, Location, NonScalarOutputError, SrcgradError, WrtError
+from .frontend import require_def
 
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
@@ -39,13 +40,12 @@ class GradFunction:
     """The callable `grad` returns: the original signature, returning value and gradients."""
 
     def __init__(self, f, wrt, with_value):
-        if not callable(f):
-            raise TypeError(f"srcgrad.grad needs a function, got {f!r}")
         if isinstance(f, GradFunction):
             raise SrcgradError(
                 "srcgrad.grad of a function already transformed by grad is not supported yet.",
                 hint="Differentiate the original function.",
             )
+        require_def(f)
         self.fn = f
         self.with_value = with_value
         self.single = not isinstance(wrt, (tuple, list))

@@ -76,8 +76,8 @@ class SourceFunction:
         return sorted(set(bound), key=lambda k: (k not in used, used.index(k) if k in used else 0, k))
 
 
-def read_function(func) -> SourceFunction:
-    """Parse `func`'s source; raise SourceUnavailableError if Python cannot show it to us."""
+def require_def(func) -> None:
+    """Raise unless `func` is a Python function srcgrad could transform."""
     if not inspect.isfunction(func):
         raise SourceUnavailableError(
             "srcgrad differentiates Python functions defined with `def`; "
@@ -91,6 +91,12 @@ def read_function(func) -> SourceFunction:
             Location(code.co_filename, code.co_firstlineno),
             hint="Write it as a `def` function: srcgrad needs a function with its own source block.",
         )
+
+
+def read_function(func) -> SourceFunction:
+    """Parse `func`'s source; raise SourceUnavailableError if Python cannot show it to us."""
+    require_def(func)
+    code = func.__code__
     try:
         lines, first_line = inspect.getsourcelines(func)
     except (OSError, TypeError) as exc:

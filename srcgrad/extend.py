@@ -1,0 +1,35 @@
+"""Teach srcgrad new derivatives, in the template form the built-in table uses.
+
+    import srcgrad.extend
+
+    @srcgrad.extend.adjoint(mylib.softplus)
+    def softplus(g, x):
+        dx = g / (1 + np.exp(-x))
+
+The template's parameters are `g` (the incoming gradient), optionally `ans` (the result), and
+the function's own parameters; each `d<param> = ...` is that parameter's gradient, written with
+`np`, arithmetic and the helpers of `srcgrad.runtime`. `nondifferentiable(f)` declares that a
+function's result carries no gradient. See docs/rules.md.
+"""
+
+from __future__ import annotations
+
+from . import rules
+
+
+def adjoint(*functions):
+    """Register the decorated template as the reverse-mode rule of each of `functions`."""
+    rules.lookup(None)  # load the built-in table first, so a user rule overrides it
+
+    def register(template):
+        rules.adjoint(*functions)(template)
+        rules.lookup(functions[0]).body()  # parse and check the template now, not at first use
+        return template
+
+    return register
+
+
+def nondifferentiable(*functions) -> None:
+    """Declare that the results of `functions` carry no gradient."""
+    rules.lookup(None)
+    rules.nondifferentiable(*functions)

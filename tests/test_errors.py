@@ -1,0 +1,182 @@
+"""Every error names the user's file and line, says what is wrong, and what to do instead."""
+
+import re
+
+import numpy as np
+import pytest
+
+import srcgrad
+from srcgrad import (
+    ArgumentTypeError,
+    NonScalarOutputError,
+    NoRuleError,
+    SourceUnavailableError,
+    UnsupportedSyntaxError,
+    WrtError,
+)
+
+HERE = __file__
+
+
+def _line_of(func, text):
+    import inspect
+
+    lines, start = inspect.getsourcelines(func)
+    for i, line in enumerate(lines):
+        if text in line:
+            return start + i
+    raise AssertionError(text)
+
+
+def branchy(x):
+    y = x * 2.0
+    if np.sum(y) > 0:
+        y = -y
+    return np.sum(y)
+
+
+def indexed(x):
+    return np.sum(x[0])
+
+
+def inverse(x):
+    A = np.linalg.inv(x)
+    return np.sum(A)
+
+
+def helper(x):
+    return x * 2.0
+
+
+def calls_helper(x):
+    return np.sum(helper(x))
+
+
+def returns_array(x):
+    return x * 2.0
+
+
+def early_return(x):
+    return np.sum(x)
+    y = x  # noqa: F841
+
+
+def undefined_name(x):
+    return np.sum(x * not_defined_anywhere)  # noqa: F821
+
+
+def summed_with_dtype(x):
+    return np.sum(x, dtype=np.float32)
+
+
+def floor_divided(x):
+    return np.sum(x // 2.0)
+
+
+def two_args(a, b):
+    return np.sum(a * b)
+
+
+def _check(exc_info, func, text, *fragments):
+    message = str(exc_info.value)
+    assert f'File "{HERE}", line {_line_of(func, text)}' in message, message
+    assert text.strip() in message
+    for fragment in fragments:
+        assert re.search(fragment, message), (fragment, message)
+
+
+def test_unsupported_statement_names_construct_line_and_rewrite():
+    with pytest.raises(UnsupportedSyntaxError) as info:
+        srcgrad.grad(branchy)(np.ones(3))
+    _check(info, branchy, "if np.sum(y) > 0:", r"an `if` statement in 'branchy'", r"np\.where")
+
+
+def test_indexing_is_refused_until_supported():
+    with pytest.raises(UnsupportedSyntaxError) as info:
+        srcgrad.source(indexed)
+    _check(info, indexed, "return np.sum(x[0])", r"indexing or slicing")
+
+
+def test_function_without_rule_names_it_and_how_to_register():
+    with pytest.raises(NoRuleError) as info:
+        srcgrad.grad(inverse)(np.eye(2))
+    _check(info, inverse, "A = np.linalg.inv(x)", r"numpy\.linalg\.inv", r"srcgrad\.extend\.adjoint")
+
+
+def test_own_function_call_is_named():
+    with pytest.raises(NoRuleError) as info:
+        srcgrad.grad(calls_helper)(np.ones(2))
+    _check(info, calls_helper, "return np.sum(helper(x))", r"your own function 'helper'")
+
+
+def test_non_scalar_result():
+    with pytest.raises(NonScalarOutputError) as info:
+        srcgrad.grad(returns_array)(np.ones(3))
+    _check(info, returns_array, "return x * 2.0", r"returned an array of shape \(3,\)", r"np\.sum")
+
+
+def test_return_must_come_last():
+    with pytest.raises(UnsupportedSyntaxError) as info:
+        srcgrad.source(early_return)
+    _check(info, early_return, "return np.sum(x)", "before the end")
+
+
+def test_undefined_name():
+    with pytest.raises(UnsupportedSyntaxError) as info:
+        srcgrad.source(undefined_name)
+    _check(info, undefined_name, "not_defined_anywhere", "'not_defined_anywhere' is not defined")
+
+
+def test_rule_that_does_not_take_an_argument():
+    with pytest.raises(UnsupportedSyntaxError) as info:
+        srcgrad.source(summed_with_dtype)
+    _check(info, summed_with_dtype, "np.sum(x, dtype=np.float32)", "dtype")
+
+
+def test_operator_without_rule():
+    with pytest.raises(NoRuleError) as info:
+        srcgrad.source(floor_divided)
+    _check(info, floor_divided, "x // 2.0", "//")
+
+
+def test_unknown_wrt_lists_the_parameters():
+    with pytest.raises(WrtError, match=r"wrt='c' is not a parameter of 'two_args'; its parameters are a, b"):
+        srcgrad.grad(two_args, wrt="c")
+    with pytest.raises(WrtError, match="out of range"):
+        srcgrad.grad(two_args, wrt=2)
+    with pytest.raises(WrtError, match="twice"):
+        srcgrad.grad(two_args, wrt=("a", "a"))
+
+
+@pytest.mark.parametrize(
+    "value, kind",
+    [
+        (3, "an integer"),
+        (np.arange(3), "an integer"),
+        (True, "a boolean"),
+        ("x", "a str"),
+        (None, "a NoneType"),
+    ],
+)
+def test_non_float_argument_is_refused_with_a_cast_suggestion(value, kind):
+    with pytest.raises(ArgumentTypeError, match=f"needs a floating-point value.*is {kind}") as info:
+        srcgrad.grad(two_args)(value, np.ones(3))
+    assert "dtype=float" in str(info.value)
+    assert isinstance(info.value, TypeError)
+
+
+def test_source_that_cannot_be_read():
+    namespace = {"np": np}
+    exec("def made_by_exec(x):\n    return np.sum(x)\n", namespace)
+    with pytest.raises(SourceUnavailableError, match="cannot read the source of 'made_by_exec'"):
+        srcgrad.source(namespace["made_by_exec"])
+
+
+def test_lambda_is_refused():
+    with pytest.raises(UnsupportedSyntaxError, match="lambda"):
+        srcgrad.source(lambda x: x * 2.0)
+
+
+def test_builtin_is_refused():
+    with pytest.raises(SourceUnavailableError, match="defined with `def`"):
+        srcgrad.source(np.sum)
