@@ -62,6 +62,7 @@ class Program:
     reserved: set[str]  # names the generated code must not rebind
     numpy_alias: str  # the name generated code uses for the NumPy module
     numpy_injected: bool  # True if srcgrad must supply that name itself
+    scalar_globals: set[str] = field(default_factory=set)  # free names bound to numbers
 
     def defs(self) -> dict[str, Assign]:
         return {s.target: s for s in self.body if isinstance(s, Assign)}

@@ -44,7 +44,7 @@ _SCALAR_RESULTS = {numpy.size, numpy.ndim, len, "size", "ndim"}
 _ELEMENTWISE_SYNTAX = {gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow}
 
 
-def _elementwise(key) -> bool:
+def elementwise(key) -> bool:
     if key in _ELEMENTWISE_OPS:
         return True
     return isinstance(key, numpy.ufunc) and key.signature is None and key.nin in (1, 2)
@@ -57,6 +57,7 @@ class ShapeFacts:
         self.parent: dict[str, str] = {}
         self.scalars: set[str] = set()
         self.numpy_alias = program.numpy_alias
+        self.scalars.update(program.scalar_globals)
         for stmt in program.body:
             if isinstance(stmt, Assign):
                 self._learn(stmt)
@@ -71,7 +72,7 @@ class ShapeFacts:
             return
         if key in _SCALAR_RESULTS or (key in _FULL_REDUCTIONS and _reduces_fully(stmt)):
             self.scalars.add(stmt.target)
-        elif _elementwise(key) and not stmt.op.kwargs:
+        elif elementwise(key) and not stmt.op.kwargs:
             shape = self.combine([self.shape_of(a) for a in stmt.op.args])
             if shape == SCALAR:
                 self.scalars.add(stmt.target)
@@ -133,16 +134,16 @@ class ShapeFacts:
         if isinstance(e, gast.Compare) and len(e.comparators) == 1:
             return self.combine([self.shape_of(e.left), self.shape_of(e.comparators[0])])
         if isinstance(e, gast.Call) and not e.keywords:
-            func = self._function(e.func)
+            func = self.function(e.func)
             if func == "unbroadcast" and len(e.args) == 2:
                 return self.shape_of(e.args[1])
             if func in (numpy.size, numpy.ndim):
                 return SCALAR
-            if func is not None and _elementwise(func):
+            if func is not None and elementwise(func):
                 return self.combine([self.shape_of(a) for a in e.args])
         return None
 
-    def _function(self, func: gast.expr):
+    def function(self, func: gast.expr):
         if isinstance(func, gast.Name) and func.id == "unbroadcast":
             return "unbroadcast"
         if (

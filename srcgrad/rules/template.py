@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import inspect
 import textwrap
+import warnings
 
 import gast
 
@@ -107,7 +108,10 @@ def _decide(test: gast.expr) -> bool:
 
     expression = ast.Expression(body=gast.gast_to_ast(test))
     ast.fix_missing_locations(expression)
-    return bool(eval(compile(expression, "<srcgrad rule condition>", "eval"), {"__builtins__": {}}))
+    with warnings.catch_warnings():  # `0 is None` is a fine question to ask of a literal here
+        warnings.simplefilter("ignore", SyntaxWarning)
+        code = compile(expression, "<srcgrad rule condition>", "eval")
+    return bool(eval(code, {"__builtins__": {}}))
 
 
 def _validate(rule: str, body: list[gast.stmt], known: set[str]) -> None:

@@ -26,6 +26,7 @@ import copy
 import operator
 
 import gast
+import numpy
 
 from .. import rules
 from ..errors import UnsupportedSyntaxError
@@ -110,6 +111,7 @@ class _Lowering:
         self.body: list[Assign | Effect] = []
         self.origin: gast.stmt | None = None
         self.nodes: list[gast.expr] = []
+        self.scalar_globals: set[str] = set()
 
     def run(self) -> Program:
         result = None
@@ -128,6 +130,7 @@ class _Lowering:
             reserved=set(self.namer.taken),
             numpy_alias=self.numpy_alias,
             numpy_injected=self.numpy_injected,
+            scalar_globals=self.scalar_globals,
         )
         return program
 
@@ -197,8 +200,11 @@ class _Lowering:
                 f"local variable {node.id!r} is read before it is assigned.",
                 self.source.location(node),
             )
-        if self.source.lookup(node.id) is MISSING:
+        value = self.source.lookup(node.id)
+        if value is MISSING:
             self.undefined(node)
+        if isinstance(value, (int, float, numpy.number)) and not isinstance(value, bool):
+            self.scalar_globals.add(node.id)
         return name(node.id)
 
     def expr_Constant(self, node, hint):

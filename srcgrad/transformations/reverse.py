@@ -9,6 +9,7 @@ grouped under a comment naming the user statement they differentiate.
 
 from __future__ import annotations
 
+import copy
 import inspect
 from dataclasses import dataclass
 
@@ -16,12 +17,12 @@ import gast
 import numpy
 
 from .. import rules
-from ..analyses.shapes import ShapeFacts
+from ..analyses.shapes import SCALAR, ShapeFacts, elementwise
 from ..errors import NoRuleError, UnsupportedSyntaxError
 from ..ir import Assign, Program
 from ..naming import Namer
 from ..optimizations.simplify import simplify
-from ..syntax import assign, attr, call, const, name, to_source
+from ..syntax import assign, attr, call, const, name, names_in, substitute, to_source
 
 
 @dataclass
@@ -106,16 +107,56 @@ class _Reverse:
         seed = self.adjoint[stmt.target]
         mapping = dict(bound, ans=name(stmt.target), np=self.np)
         if isinstance(seed, Fill):
-            mapping["g"] = seed.scalar
-            trial = self.expand(rule, mapping, fresh=lambda base: "__trial_" + base)
-            if self.facts.is_scalar(stmt.target) or self.fits(trial, bound):
+            if self.facts.is_scalar(stmt.target):  # the gradient is the scalar itself
+                mapping["g"] = seed.scalar
                 self.emit_items(self.expand(rule, mapping), bound)
                 return
-            materialized = self.materialize(stmt.target, seed)
-            mapping["g"] = materialized
+            if self.fold_seed(stmt, rule, mapping, bound, seed):
+                return
+            mapping["g"] = self.materialize(stmt.target, seed)
         else:
             mapping["g"] = seed
         self.emit_items(self.expand(rule, mapping), bound)
+
+    def fold_seed(self, stmt, rule, mapping, bound, seed: Fill) -> bool:
+        """Emit the rule with the Fill gradient folded in, if that is exact; else emit nothing.
+
+        With `g` a placeholder of the result's shape, a contribution that is a scalar function
+        of `g` (through reshapes and broadcasts of it) stays a Fill; one that is elementwise in
+        `g` and already has the result's shape takes the scalar in place of `g`. Anything else
+        (a sum over broadcast axes, a matrix product) needs the gradient as a real array.
+        """
+        placeholder = f"__seed_{stmt.target}__"
+        self.facts.alias(placeholder, stmt.target)
+        trial = self.expand(rule, dict(mapping, g=name(placeholder)), fresh=lambda base: "__trial_" + base)
+        if any(kind == "local" and placeholder in set(names_in(e)) for kind, _, e in trial):
+            return False
+        live = [e for kind, param, e in trial if kind == "grad" and self.is_active(bound.get(param))]
+        if any(self.fold(e, placeholder, seed.scalar) is None for e in live):
+            return False
+        for kind, n, e in self.expand(rule, dict(mapping, g=name(placeholder))):
+            if kind == "local":
+                self.emit(assign(n, e))
+            elif self.is_active(bound.get(n)):
+                folded, value = self.fold(e, placeholder, seed.scalar)
+                if folded:
+                    self.contribute(bound[n].id, call(name("fill"), [value, bound[n]]))
+                else:
+                    self.contribute(bound[n].id, value)
+        return True
+
+    def fold(self, e, placeholder: str, scalar):
+        """(True, s) for a Fill of scalar s, (False, expr) for an exact expression, or None."""
+        spread = _replace_spreads(e, placeholder)
+        if _elementwise_in(spread, placeholder, self.facts):
+            value = simplify(substitute(spread, {placeholder: scalar}), self.facts)
+            if self.facts.shape_of(value) == SCALAR:
+                return True, value
+        if _elementwise_in(e, placeholder, self.facts):
+            value = simplify(substitute(e, {placeholder: scalar}), self.facts)
+            if self.facts.shape_of(value) == self.facts.shape_of(name(placeholder)):
+                return False, value
+        return None
 
     def expand(self, rule, mapping, fresh=None):
         """The rule's items, simplified in order; each local's shape is learned before the next."""
@@ -126,17 +167,6 @@ class _Reverse:
                 self.facts.learn(n, e)
             items.append((kind, n, e))
         return items
-
-    def fits(self, items, bound) -> bool:
-        """Whether every live contribution already has its parameter's shape."""
-        for kind, param, e in items:
-            if kind == "grad" and self.is_active(bound.get(param)):
-                if _is_fill(e):
-                    continue
-                target = self.facts.shape_of(bound[param])
-                if target is None or self.facts.shape_of(e) != target:
-                    return False
-        return True
 
     def emit_items(self, items, bound) -> None:
         for kind, n, e in items:
@@ -152,10 +182,16 @@ class _Reverse:
 
     def contribute(self, primal: str, e: gast.expr) -> None:
         existing = self.adjoint.get(primal)
+        if self.facts.is_scalar(primal) and isinstance(e, gast.Constant):
+            e = call(name("fill"), [e, name(primal)])  # a scalar's constant gradient stays symbolic
         if _is_fill(e):
-            scalar, _ = e.args
+            scalar = e.args[0]
             if existing is None:
                 self.adjoint[primal] = Fill(scalar)
+                return
+            if isinstance(existing, Fill):
+                total = gast.BinOp(left=existing.scalar, op=gast.Add(), right=scalar)
+                self.adjoint[primal] = Fill(simplify(total, self.facts))
                 return
             e = self.spread(primal, Fill(scalar))
         if existing is None:
@@ -221,6 +257,55 @@ class _Reverse:
             "should carry no gradient, declare it with srcgrad.extend.nondifferentiable "
             "(docs/rules.md).",
         )
+
+
+_SPREADS = {"reshape", "transpose", "broadcast_to"}
+
+
+def _replace_spreads(e: gast.expr, placeholder: str) -> gast.expr:
+    """`e` with each reshape, transpose or broadcast of the placeholder replaced by it."""
+
+    def is_placeholder(node):
+        return isinstance(node, gast.Name) and node.id == placeholder
+
+    class Replace(gast.NodeTransformer):
+        def visit_Call(self, node):
+            self.generic_visit(node)
+            func = node.func
+            spread = (isinstance(func, gast.Name) and func.id == "unreduce") or (
+                isinstance(func, gast.Attribute) and func.attr in _SPREADS
+            )
+            if spread and node.args and is_placeholder(node.args[0]):
+                return name(placeholder)
+            return node
+
+        def visit_Attribute(self, node):
+            self.generic_visit(node)
+            return name(placeholder) if node.attr == "T" and is_placeholder(node.value) else node
+
+    return Replace().visit(copy.deepcopy(e))
+
+
+def _elementwise_in(e: gast.expr, placeholder: str, facts: ShapeFacts) -> bool:
+    """Whether the placeholder occurs in `e` only under elementwise operations."""
+    if placeholder not in set(names_in(e)) or isinstance(e, gast.Name):
+        return True
+    if isinstance(e, gast.BinOp) and not isinstance(e.op, gast.MatMult):
+        children = [e.left, e.right]
+    elif isinstance(e, gast.UnaryOp):
+        children = [e.operand]
+    elif isinstance(e, gast.Compare):
+        children = [e.left, *e.comparators]
+    elif isinstance(e, gast.Call) and not e.keywords and _is_elementwise_call(e, facts):
+        children = e.args
+    else:
+        return False
+    return all(_elementwise_in(c, placeholder, facts) for c in children)
+
+
+def _is_elementwise_call(e: gast.Call, facts: ShapeFacts) -> bool:
+    func = facts.function(e.func)
+    return func is not None and func != "unbroadcast" and elementwise(func)
 
 
 def _is_fill(e: gast.expr) -> bool:
