@@ -68,7 +68,10 @@ class GradFunction:
 
         with self._lock:
             if self._compiled is None:
-                result = build(self.fn, self.wrt, self.single)
+                try:
+                    result = build(self.fn, self.wrt, self.single)
+                except SrcgradError as exc:  # the message points at the user's code; ours is noise
+                    raise exc.with_traceback(None) from None
                 self._compiled = compile_generated(
                     result.generated, self.fn.__globals__, result.source.closure, np
                 )

@@ -17,7 +17,7 @@ import gast
 from . import runtime
 from .ir import Assign, Effect, Program
 from .naming import Namer
-from .optimizations.cleanup import eliminate_dead_code, inline_single_use
+from .optimizations.cleanup import eliminate_dead_code, inline_single_use, merge_accumulations
 from .syntax import name, names_in, ret, to_source, tuple_
 from .transformations.reverse import Adjoint, Comment
 
@@ -48,7 +48,7 @@ def generate(program: Program, adjoint: Adjoint, wrt: list[str], single: bool, n
     adjoint_of = {v: k for k, v in adjoint.names.items()}
     foldable = {n for n in _assigned(backward) if adjoint_of.get(n, n) not in program.user_names}
     foldable -= set(program.params)
-    backward = inline_single_use(backward, [result], foldable)
+    backward = merge_accumulations(inline_single_use(backward, [result], foldable))
     live = {n for s in [*backward, result] for n in names_in(s)}
     forward = eliminate_dead_code(forward, live=live, keep=impure)
     # a temporary keeps its line while its adjoint is in the code, so `dX` always has an `X`

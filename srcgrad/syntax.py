@@ -84,7 +84,7 @@ def substitute(node: gast.AST, mapping: dict[str, gast.expr]) -> gast.AST:
 
 def to_source(node: gast.AST) -> str:
     """Python source of a gast node, as `ast.unparse` prints it."""
-    return ast.unparse(gast.gast_to_ast(node))
+    return ast.unparse(ast.fix_missing_locations(gast.gast_to_ast(node)))
 
 
 def key_of(node: gast.AST) -> str:

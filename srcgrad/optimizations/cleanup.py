@@ -10,6 +10,9 @@ markers) is kept in place.
 >>> stmts = inline_single_use(stmts, uses_elsewhere=[], candidates={"a", "b"})
 >>> [to_source(s) for s in stmts]
 ['a = x + 1', 'c = 2 * a - a']
+>>> stmts = gast.parse("d = f(x)\\ny = g(x)\\nd = d + y").body
+>>> [to_source(s) for s in merge_accumulations(stmts)]
+['y = g(x)', 'd = f(x) + y']
 """
 
 from __future__ import annotations
@@ -19,8 +22,10 @@ from collections import Counter
 
 import gast
 
-from ..syntax import names_in, substitute
+from ..syntax import names_in, substitute, to_source
 from .simplify import simplify
+
+MERGED_LINE_LIMIT = 80  # a merged accumulation longer than this stays two lines
 
 
 def _target(stmt) -> str | None:
@@ -77,3 +82,48 @@ def inline_single_use(stmts: list, uses_elsewhere: list, candidates: set[str]) -
             continue
         out.append(stmt)
     return out
+
+
+def merge_accumulations(stmts: list) -> list:
+    """`v = e1` ... `v = v + e2` becomes `v = e1 + e2` when nothing between reads or changes v.
+
+    The adjoint of a value used twice is built this way; one statement reads better.
+    """
+    out = list(stmts)
+    i = 0
+    while i < len(out):
+        first = out[i]
+        v = _target(first)
+        j = _next_use(out, i, v) if v is not None else None
+        if j is not None:
+            second = out[j]
+            value = second.value
+            accumulates = (
+                _target(second) == v
+                and isinstance(value, gast.BinOp)
+                and isinstance(value.op, gast.Add)
+                and isinstance(value.left, gast.Name)
+                and value.left.id == v
+                and v not in set(names_in(value.right))
+            )
+            reads = set(names_in(first.value))
+            untouched = not any(_target(s) in reads for s in out[i + 1 : j])
+            if accumulates and untouched:
+                merged = copy.copy(second)
+                merged.value = gast.BinOp(left=first.value, op=gast.Add(), right=value.right)
+                if len(to_source(merged)) > MERGED_LINE_LIMIT:  # two short lines read better
+                    i += 1
+                    continue
+                out[j] = merged
+                del out[i]
+                continue
+        i += 1
+    return out
+
+
+def _next_use(stmts: list, i: int, v: str) -> int | None:
+    """The index of the first statement after i that reads or assigns v."""
+    for j in range(i + 1, len(stmts)):
+        if v in set(_reads(stmts[j])) or _target(stmts[j]) == v:
+            return j
+    return None

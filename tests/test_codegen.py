@@ -1,0 +1,154 @@
+"""The generated code: golden listings, readability properties, tracebacks, and the corpus."""
+
+import os
+import pathlib
+import traceback
+
+import numpy as np
+import pytest
+
+import srcgrad
+from srcgrad.testing import check_grads
+
+import programs as P
+
+GOLDEN = pathlib.Path(__file__).parent / "golden"
+XOR_WRT = ("W1", "B1", "W2", "B2")
+
+
+def xor_inputs(dtype=np.float64):
+    rng = np.random.default_rng(0)
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    Y = np.array([[0.0], [1.0], [1.0], [0.0]])
+    params = [rng.uniform(-1, 1, s).astype(dtype) for s in [(2, 20), (20,), (20, 1), (1,)]]
+    return (*params, X, Y)
+
+
+def _golden(name, text):
+    path = GOLDEN / f"{name}.py.txt"
+    if os.environ.get("SRCGRAD_UPDATE_GOLDEN"):
+        path.write_text(text)
+    assert text == path.read_text(), (
+        f"generated code for {name} changed; review, then rerun with SRCGRAD_UPDATE_GOLDEN=1"
+    )
+
+
+@pytest.mark.parametrize(
+    "name, func, wrt",
+    [
+        ("xor", P.xor_loss, XOR_WRT),
+        ("mlp", P.mlp_loss, ("w1", "b1", "w2", "b2", "w3", "b3")),
+        ("logreg", P.logreg_loss, ("w", "b")),
+    ],
+)
+def test_golden_source(name, func, wrt):
+    _golden(name, srcgrad.grad(func, wrt=wrt).source)
+
+
+def test_xor_backward_is_as_short_as_hand_written():
+    source = srcgrad.grad(P.xor_loss, wrt=XOR_WRT).source
+    lines = [line.strip() for line in source.splitlines()[1:]]
+    backward = lines[lines.index("") + 1 :]
+    statements = [line for line in backward if line and not line.startswith(("#", "return"))]
+    assert len(statements) <= 14, source  # a careful hand-written backward pass has about 12
+    code = [line for line in lines if not line.startswith("#")]
+    assert sum(line.count("X @ W1") for line in code) == 1, "the repeated X @ W1 + B1 is computed once"
+    for absent in ("dX ", "dY ", "= 1.0", "ones_like", "zeros_like"):
+        assert absent not in source, absent
+    comments = [line for line in lines if line.startswith("# grad of:")]
+    assert comments == [
+        "# grad of: return np.sum(np.square(Y - Out))",
+        "# grad of: Out = 1 / (1 + np.exp(-(H1 @ W2 + B2)))",
+        "# grad of: H1 = np.maximum(X @ W1 + B1, 0.2 * (X @ W1 + B1))",
+    ]
+
+
+def test_xor_gradients_match_finite_differences_in_float64_and_float32():
+    check_grads(P.xor_loss, *xor_inputs(), wrt=XOR_WRT)
+    _, grads = check_grads(P.xor_loss, *xor_inputs(np.float32), wrt=XOR_WRT)
+    assert all(g.dtype == np.float32 for g in grads)
+
+
+@pytest.mark.parametrize(
+    "func, wrt, shapes",
+    [
+        (
+            P.mlp_loss,
+            ("w1", "b1", "w2", "b2", "w3", "b3"),
+            [(5, 4), (4,), (4, 3), (3,), (3, 2), (2,), (6, 5), (6, 2)],
+        ),
+        (P.logreg_loss, ("w", "b"), [(3,), None, (7, 3), (7,)]),
+        (P.bare_numpy, "x", [(3,)]),
+        (P.imported_names, "x", [(2, 3)]),
+        (P.global_constant, "x", [(4,)]),
+        (P.methods, ("x", "w"), [(3, 4), (4, 2)]),
+        (P.reassigned, "x", [(3,)]),
+        (P.unused_branch, ("x", "y"), [(3,), (3,)]),
+        (P.scale_by_shape, "x", [(2, 3)]),
+    ],
+)
+def test_corpus_against_finite_differences(func, wrt, shapes):
+    rng = np.random.default_rng(3)
+    args = [0.3 if s is None else rng.uniform(0.1, 0.9, s) for s in shapes]
+    if func is P.logreg_loss:
+        args[3] = (args[3] > 0.5).astype(float)
+    check_grads(func, *args, wrt=wrt)
+
+
+def test_global_numpy_alias_variants_print_as_written():
+    assert "numpy.tanh(x)" in srcgrad.source(P.bare_numpy)
+    source = srcgrad.source(P.imported_names)
+    assert "tanh(x)" in source and "exp(" in source
+
+
+def test_side_effects_run_once_per_call(capsys):
+    srcgrad.grad(P.printed)(np.zeros(2))
+    assert capsys.readouterr().out.count("forward value") == 1
+
+
+def test_dead_forward_code_is_dropped_but_nothing_else():
+    source = srcgrad.source(P.unused_branch, wrt=("x", "y"))
+    assert "wasted" not in source and "np.exp" not in source
+    _, (dx, dy) = srcgrad.grad(P.unused_branch, wrt=("x", "y"))(np.ones(3), np.ones(3))
+    np.testing.assert_array_equal(dx, 2.0)
+    np.testing.assert_array_equal(dy, 0.0)
+
+
+def test_module_globals_are_read_live(monkeypatch):
+    g = srcgrad.grad(P.global_constant)
+    x = np.array([-1.0, 2.0])
+    np.testing.assert_allclose(g(x)[1], [0.2, 1.0])
+    monkeypatch.setattr(P, "SLOPE", 0.5)
+    np.testing.assert_allclose(g(x)[1], [0.5, 1.0])
+
+
+def test_closed_over_values_are_constants():
+    scale = np.array([1.0, 2.0, 3.0])
+
+    def scaled(x):
+        return np.sum(scale * x**2)
+
+    value, dx = srcgrad.grad(scaled)(np.ones(3))
+    assert value == 6.0
+    np.testing.assert_array_equal(dx, 2 * scale)
+
+
+def test_traceback_shows_the_generated_line():
+    g = srcgrad.grad(P.xor_loss, wrt=XOR_WRT)
+    W1, B1, W2, B2, X, Y = xor_inputs()
+    with pytest.raises(ValueError) as info:
+        g(W1, B1, W2, B2, X[:, :1], Y)  # X has the wrong shape for W1
+    frames = traceback.extract_tb(info.value.__traceback__)
+    generated = [f for f in frames if f.filename.startswith("<srcgrad")]
+    assert generated and generated[-1].name == "xor_loss_grad"
+    assert generated[-1].line == "XW1 = X @ W1"
+
+
+def test_generated_code_is_valid_python_with_no_unused_names():
+    import ast
+
+    for func, wrt in [(P.xor_loss, XOR_WRT), (P.logreg_loss, ("w", "b"))]:
+        tree = ast.parse(srcgrad.source(func, wrt=wrt))
+        assigned = [n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
+        read = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        assert set(assigned) <= read | {func.__name__}, set(assigned) - read

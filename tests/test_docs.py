@@ -1,0 +1,27 @@
+"""What the README and the docs show is what srcgrad prints."""
+
+import pathlib
+import re
+
+from test_examples import _load
+
+ROOT = pathlib.Path(__file__).parent.parent
+
+
+def _python_blocks(path):
+    return re.findall(r"```python\n(.*?)```", (ROOT / path).read_text(), flags=re.S)
+
+
+def test_readme_and_getting_started_show_the_generated_xor_code():
+    source = _load("xor").loss.source
+    for path in ("README.md", "docs/getting-started.md"):
+        assert source in _python_blocks(path), f"{path} shows stale generated code"
+
+
+def test_readme_set_up_commands_are_the_ones_ci_runs():
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    commands = re.findall(r"```sh\n(.*?)\n```", readme, flags=re.S)
+    assert commands[0].endswith("examples/xor.py")
+    assert commands[1].endswith(".venv/bin/python -m pytest")
+    assert ".venv/bin/python -m pytest" in ci and "'.[test]'" in ci
