@@ -100,15 +100,18 @@ class GradFunction:
             bound.apply_defaults()
             params = [bound.arguments[w] for w in self.wrt]
         for w, p in zip(self.wrt, params):
-            _check_differentiable(w, p)
+            if not ((type(p) is np.ndarray and p.dtype.kind == "f") or type(p) is float):
+                _check_differentiable(w, p)
         value, grads = compiled(*args, **kwargs)
-        if type(value) is not float and np.size(value) != 1:
+        if type(value) not in _SCALARS and np.size(value) != 1:
             self._non_scalar(value)
+        roots = {id(a) for a in args if type(a) is np.ndarray}
+        if kwargs:
+            roots.update(id(a) for a in kwargs.values() if type(a) is np.ndarray)
         if self.single:
-            grads = _like(grads, params[0], _roots(args, kwargs))
+            grads = _like(grads, params[0], roots)
         else:
-            roots = _roots(args, kwargs)
-            grads = tuple(_like(g, p, roots) for g, p in zip(grads, params))
+            grads = tuple([_like(g, p, roots) for g, p in zip(grads, params)])
         return (value, grads) if self.with_value else grads
 
     def _non_scalar(self, value):
@@ -187,22 +190,29 @@ def _short(value) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+_SCALARS = (float, np.float64, np.float32)
+
+
 def _root(a):
     while isinstance(a, np.ndarray) and a.base is not None:
         a = a.base
     return id(a)
 
 
-def _roots(args, kwargs) -> set:
-    return {_root(a) for a in (*args, *kwargs.values()) if isinstance(a, np.ndarray)}
-
-
 def _like(g, p, roots: set):
-    """The gradient `g` as the same kind of value as the parameter `p`, owning its memory."""
+    """The gradient `g` as the same kind of value as the parameter `p`, owning its memory.
+
+    `roots` holds the ids of the argument arrays and of the gradients returned so far; a
+    gradient that is, or is a view of, one of them is copied.
+    """
     if type(p) is float:
         return float(g)
     if isinstance(p, np.generic):
         return p.dtype.type(g)
+    fresh = type(g) is np.ndarray and g.base is None and id(g) not in roots
+    if fresh and g.dtype == p.dtype and g.shape == p.shape:  # the common case
+        roots.add(id(g))
+        return g
     g = np.asarray(g)
     if g.shape != p.shape:
         raise SrcgradError(

@@ -193,7 +193,7 @@ class _Reverse:
                 total = gast.BinOp(left=existing.scalar, op=gast.Add(), right=scalar)
                 self.adjoint[primal] = Fill(simplify(total, self.facts))
                 return
-            e = self.spread(primal, Fill(scalar))
+            e = scalar  # added to an adjoint that already has the primal's shape, it broadcasts
         if existing is None:
             if isinstance(e, gast.Name):  # a pure renaming: share the value, emit nothing
                 self.adjoint[primal] = e
@@ -201,7 +201,9 @@ class _Reverse:
             value = e
         else:
             if isinstance(existing, Fill):
-                existing = self.spread(primal, existing)
+                shape = self.facts.shape_of(name(primal))
+                full = shape is not None and self.facts.shape_of(e) == shape
+                existing = existing.scalar if full else self.spread(primal, existing)
             value = simplify(gast.BinOp(left=existing, op=gast.Add(), right=e), self.facts)
         target = self.adjoint_name(primal)
         self.emit(assign(target, value))
