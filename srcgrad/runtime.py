@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["unbroadcast", "unreduce", "matmul_dx", "matmul_dy", "dot_dx", "dot_dy"]
+__all__ = ["unbroadcast", "unreduce", "untranspose", "matmul_dx", "matmul_dy", "dot_dx", "dot_dy"]
 
 
 def _shape(x) -> tuple:
@@ -49,6 +49,18 @@ def unreduce(g, x, axis=None, keepdims=False):
     if axis is not None and not keepdims:
         g = np.expand_dims(g, axis)
     return np.broadcast_to(g, shape)
+
+
+def untranspose(g, axes=None):
+    """`g`, the gradient of `np.transpose(x, axes)`, with the permutation undone.
+
+    >>> untranspose(np.zeros((2, 3, 4)), (-1, 0, 1)).shape
+    (3, 4, 2)
+    """
+    if axes is None:
+        return g.transpose()
+    ndim = len(axes)
+    return g.transpose(np.argsort([a % ndim for a in axes]))
 
 
 def _swap(a):

@@ -223,7 +223,7 @@ def transpose(g, x, axes=None):
     if axes is None:
         dx = np.transpose(g)
     else:
-        dx = np.transpose(g, np.argsort(axes))
+        dx = untranspose(g, axes)
 
 
 @adjoint(np.reshape)

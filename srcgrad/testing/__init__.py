@@ -28,7 +28,9 @@ def _float64(x):
 
 
 def _shift(x, v, h):
-    return float(x) + h * float(v) if isinstance(x, float) and not isinstance(x, np.ndarray) else x + h * v
+    if isinstance(x, np.ndarray):
+        return np.asarray(x + h * v, dtype=x.dtype)  # a 0-d array stays an array
+    return type(x)(x + h * float(v))
 
 
 def check_grads(
