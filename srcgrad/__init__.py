@@ -1,7 +1,7 @@
 """srcgrad: reverse-mode gradients of NumPy functions, as readable generated Python source."""
 
 from . import extend
-from .api import grad, source
+from .api import grad, source, stop_gradient
 from .errors import (
     ArgumentTypeError,
     NonScalarOutputError,
@@ -18,6 +18,7 @@ __all__ = [
     "grad",
     "extend",
     "source",
+    "stop_gradient",
     "SrcgradError",
     "UnsupportedSyntaxError",
     "NoRuleError",

@@ -14,19 +14,21 @@ from .frontend import require_def
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
 
-def grad(f=None, wrt=None, with_value=True):
+def grad(f=None, wrt=None, with_value=True, has_aux=False):
     """Make `f` return `(value, gradients)`, its gradients computed by generated source code.
 
     `wrt` is a parameter name or index (one gradient back), or a tuple of them (a tuple back, in
     that order); by default the first parameter. With `with_value=False` the new function
-    returns the gradients alone. Use as `@grad`, `@grad(wrt=...)` or `grad(f, wrt=...)`; the
-    generated code is `.source` on the result.
+    returns the gradients alone. With `has_aux=True`, `f` returns `(value, aux)`: only `value`
+    is differentiated, and the new function returns `((value, aux), gradients)` (or
+    `(gradients, aux)` with `with_value=False`). Use as `@grad`, `@grad(wrt=...)` or
+    `grad(f, wrt=...)`; the generated code is `.source` on the result.
     """
     if isinstance(f, (str, int, tuple, list)) and wrt is None:  # @grad("W") or @grad(("W", "b"))
         f, wrt = None, f
     if f is None:
-        return lambda func: GradFunction(func, wrt, with_value)
-    return GradFunction(f, wrt, with_value)
+        return lambda func: GradFunction(func, wrt, with_value, has_aux)
+    return GradFunction(f, wrt, with_value, has_aux)
 
 
 def source(f, wrt=None) -> str:
@@ -36,10 +38,19 @@ def source(f, wrt=None) -> str:
     return GradFunction(f, wrt, True).source
 
 
+def stop_gradient(x):
+    """`x` itself, as a value that carries no gradient: what depends on it through here is constant.
+
+    >>> stop_gradient(3.0)
+    3.0
+    """
+    return x
+
+
 class GradFunction:
     """The callable `grad` returns: the original signature, returning value and gradients."""
 
-    def __init__(self, f, wrt, with_value):
+    def __init__(self, f, wrt, with_value, has_aux=False):
         if isinstance(f, GradFunction):
             raise SrcgradError(
                 "srcgrad.grad of a function already transformed by grad is not supported yet.",
@@ -48,6 +59,7 @@ class GradFunction:
         require_def(f)
         self.fn = f
         self.with_value = with_value
+        self.has_aux = has_aux
         self.single = not isinstance(wrt, (tuple, list))
         self.signature = inspect.signature(f)
         self.wrt = _resolve_wrt(f, self.signature, wrt)
@@ -69,7 +81,7 @@ class GradFunction:
         with self._lock:
             if self._compiled is None:
                 try:
-                    result = build(self.fn, self.wrt, self.single)
+                    result = build(self.fn, self.wrt, self.single, self.has_aux)
                 except SrcgradError as exc:  # the message points at the user's code; ours is noise
                     raise exc.with_traceback(None) from None
                 self._compiled = compile_generated(
@@ -102,7 +114,8 @@ class GradFunction:
         for w, p in zip(self.wrt, params):
             if not ((type(p) is np.ndarray and p.dtype.kind == "f") or type(p) is float):
                 _check_differentiable(w, p)
-        value, grads = compiled(*args, **kwargs)
+        returned, grads = compiled(*args, **kwargs)
+        value = returned[0] if self.has_aux else returned
         if type(value) not in _SCALARS and np.size(value) != 1:
             self._non_scalar(value)
         roots = {id(a) for a in args if type(a) is np.ndarray}
@@ -112,7 +125,9 @@ class GradFunction:
             grads = _like(grads, params[0], roots)
         else:
             grads = tuple([_like(g, p, roots) for g, p in zip(grads, params)])
-        return (value, grads) if self.with_value else grads
+        if self.with_value:
+            return returned, grads
+        return (grads, returned[1]) if self.has_aux else grads
 
     def _non_scalar(self, value):
         result = self._build.program.result

@@ -36,7 +36,10 @@ class Generated:
 def generate(program: Program, adjoint: Adjoint, wrt: list[str], single: bool, namer: Namer) -> Generated:
     gradients = [adjoint.gradients[p] for p in wrt]
     grads = gradients[0] if single else tuple_(gradients)
-    result = ret(tuple_([program.result.value, grads]))
+    returned = program.result.value
+    if program.result.aux is not None:
+        returned = tuple_([returned, program.result.aux])
+    result = ret(tuple_([returned, grads]))
 
     forward = [_forward_statement(s) for s in program.body]
     impure = {s.target for s in program.body if isinstance(s, Assign) and not s.op.pure}
@@ -69,7 +72,7 @@ def generate(program: Program, adjoint: Adjoint, wrt: list[str], single: bool, n
         else:
             body.append(stmt)
     marker = _MARK.format("return")
-    value, grads_text = to_source(program.result.value), to_source(grads)
+    value, grads_text = to_source(returned), to_source(grads)
     comments[marker] = f"return {value}, {grads_text}"
     body.append(gast.Expr(value=name(marker)))
 

@@ -46,8 +46,9 @@ class Effect:
 
 @dataclass
 class Return:
-    value: gast.expr  # an atom
+    value: gast.expr  # an atom: the value differentiated
     origin: gast.stmt
+    aux: gast.expr | None = None  # with has_aux, the second value returned alongside
 
 
 @dataclass

@@ -22,10 +22,10 @@ class Build:
     stages: dict[str, str] = field(default_factory=dict)
 
 
-def build(func, wrt: list[str], single: bool) -> Build:
+def build(func, wrt: list[str], single: bool, has_aux: bool = False) -> Build:
     source = read_function(func)  # gast tree, file and line, free names resolved on demand
     fence.check(source)  # reject unsupported constructs with the user's line
-    program = lower(source)  # A-normal form: one operation per statement, SSA names, CSE
+    program = lower(source, has_aux)  # A-normal form: one operation per statement, SSA names, CSE
     active = active_names(program, wrt)  # varied and useful: only these get adjoints
     namer = Namer(program.reserved)
     adjoint = reverse(program, wrt, active, namer)  # rules inlined in reverse, simplified

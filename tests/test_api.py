@@ -180,3 +180,34 @@ def test_check_grads_catches_a_wrong_gradient(xy):
 
 def tanh_loss(x):
     return np.sum(np.tanh(x) * 1.5)
+
+
+def loss_and_prediction(w, x):
+    pred = np.tanh(x @ w)
+    return np.sum(pred**2), pred
+
+
+def detached(x):
+    scale = srcgrad.stop_gradient(np.sum(x))
+    return np.sum(x * scale)
+
+
+def test_has_aux_returns_the_aux_value_undifferentiated():
+    rng = np.random.default_rng(2)
+    w, x = rng.standard_normal(3), rng.standard_normal((4, 3))
+    (value, pred), dw = srcgrad.grad(loss_and_prediction, has_aux=True)(w, x)
+    np.testing.assert_allclose(pred, np.tanh(x @ w))
+    assert value == pytest.approx(np.sum(pred**2))
+    np.testing.assert_allclose(dw, x.T @ (2 * pred * (1 - pred**2)))
+    dw2, pred2 = srcgrad.grad(loss_and_prediction, has_aux=True, with_value=False)(w, x)
+    np.testing.assert_array_equal(dw2, dw)
+    np.testing.assert_array_equal(pred2, pred)
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="must return a pair"):
+        srcgrad.source(srcgrad.grad(quadratic, has_aux=True))
+
+
+def test_stop_gradient_makes_a_value_constant():
+    x = np.array([1.0, 2.0])
+    value, dx = srcgrad.grad(detached)(x)
+    assert value == 3.0 * 3.0
+    np.testing.assert_array_equal(dx, [3.0, 3.0])  # not 3 + sum(x)

@@ -13,6 +13,7 @@ import operator
 
 import numpy as np
 
+from ..api import stop_gradient
 from . import adjoint, nondifferentiable
 
 # ---------------------------------------------------------------------------------------------
@@ -57,6 +58,7 @@ nondifferentiable(
     np.logical_or,
     np.logical_not,
     builtins.len,
+    stop_gradient,
 )
 
 # ---------------------------------------------------------------------------------------------

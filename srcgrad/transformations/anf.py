@@ -63,8 +63,8 @@ METHODS = {"sum", "mean", "reshape", "transpose", "dot"}
 BASE_NAMES = {"sum": "total", "mean": "avg", "abs": "absval", "max": "largest", "min": "smallest"}
 
 
-def lower(source: SourceFunction) -> Program:
-    return _Lowering(source).run()
+def lower(source: SourceFunction, has_aux: bool = False) -> Program:
+    return _Lowering(source, has_aux).run()
 
 
 def dump(program: Program) -> str:
@@ -75,7 +75,10 @@ def dump(program: Program) -> str:
             lines.append(f"{stmt.target} = {to_source(stmt.value)}")
         else:
             lines.append(to_source(stmt.value))
-    lines.append(f"return {to_source(program.result.value)}")
+    returned = program.result.value
+    if program.result.aux is not None:
+        returned = tuple_([returned, program.result.aux])
+    lines.append(f"return {to_source(returned)}")
     return "\n".join(lines)
 
 
@@ -90,8 +93,9 @@ def _params(args: gast.arguments) -> list[str]:
 
 
 class _Lowering:
-    def __init__(self, source: SourceFunction):
+    def __init__(self, source: SourceFunction, has_aux: bool = False):
         self.source = source
+        self.has_aux = has_aux
         tree = source.tree
         self.params = _params(tree.args)
         self.assigned = {
@@ -175,8 +179,21 @@ class _Lowering:
     def lower_return(self, stmt: gast.Return) -> Return:
         fname = self.source.name
         hint = fname if fname not in self.assigned and fname not in self.params else "value"
-        atom = self.expr(stmt.value, hint=hint) if stmt.value is not None else const(None)
-        return Return(value=atom, origin=stmt)
+        value = stmt.value
+        if not self.has_aux:
+            return Return(
+                value=self.expr(value, hint=hint) if value is not None else const(None), origin=stmt
+            )
+        if not (isinstance(value, gast.Tuple) and len(value.elts) == 2):
+            raise UnsupportedSyntaxError(
+                f"with has_aux=True, {fname!r} must return a pair: the value to differentiate and "
+                "the auxiliary data.",
+                self.source.location(stmt),
+                hint="Write `return loss, aux`.",
+            )
+        atom = self.expr(value.elts[0], hint=hint)
+        aux = self.expr(value.elts[1], hint="aux")
+        return Return(value=atom, origin=stmt, aux=aux)
 
     def bind(self, user_var: str, atom: gast.expr) -> None:
         self.env[user_var] = atom
