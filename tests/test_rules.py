@@ -1,0 +1,1196 @@
+"""Every reverse-mode rule against finite differences, one table row per use of a rule.
+
+In the style of JAX's lax_autodiff_test: `SPECS` lists, for each rule of `srcgrad.rules`, small
+module-level functions that use it, which of their parameters are differentiated, and how to
+draw the arguments (shapes and broadcasting, a domain such as positive numbers for `log`, kinks
+to keep away from). Each row is checked with `srcgrad.testing.check_grads` under hypothesis in
+two forms, because the generator handles them differently:
+
+- seed: `np.sum(op(x))`, where the gradient arriving at `op` is the scalar seed that the
+  generator folds into the rule (`fill(1.0, x)` disappears);
+- weighted: `np.sum(w * op(x))` with `w` a random array of the result's shape, not
+  differentiated, so that the rule gets a real array gradient.
+
+Every row is also run in float32, where the gradients must come back float32. A meta-test
+fails when a rule registered in `srcgrad.rules.ADJOINTS` has no row.
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import srcgrad
+import srcgrad.rules
+from srcgrad.testing import check_grads
+from srcgrad.testing.strategies import arrays, broadcastable_shapes, pairs_apart, scalars, shapes
+
+SETTINGS = settings(max_examples=25, deadline=None)
+# float32 is a second pass over the same rows: a few examples each (the first hypothesis tries
+# is the simplest one), enough to catch a promotion to float64 or a precision problem.
+FLOAT32_SETTINGS = settings(max_examples=3, deadline=None)
+
+
+# ---------------------------------------------------------------------------------------------
+# Domains: where arguments are drawn, and which points they keep away from.
+
+
+@dataclass(frozen=True)
+class Domain:
+    low: float = -2.0
+    high: float = 2.0
+    avoid: tuple = ()
+    margin: float = 0.1
+
+
+REAL = Domain()
+POSITIVE = Domain(0.1, 3.0)  # log, sqrt: away from the pole / infinite slope at 0
+BASE = Domain(0.5, 2.0)  # power with a differentiated exponent needs a positive base
+NONZERO = Domain(avoid=(0.0,), margin=0.25)  # abs, divisors, where(x > 0, ...)
+AWAY_HALF = Domain(avoid=(0.5,))  # maximum(x, 0.5)
+
+
+def _array(shape, dtype, d: Domain):
+    return arrays(shape, dtype, d.low, d.high, d.avoid, d.margin)
+
+
+# ---------------------------------------------------------------------------------------------
+# Argument builders. Each returns `args(dtype)`: a strategy of the argument tuple (without `w`).
+
+
+def unary(domain=REAL, pyfloat=False, **shape_kw):
+    """One array argument of any shape (or a Python float) in `domain`."""
+
+    def args(dtype):
+        if pyfloat:
+            return st.tuples(scalars(domain.low, domain.high, domain.avoid, domain.margin))
+        return st.tuples(_array(shapes(**shape_kw), dtype, domain))
+
+    return args
+
+
+def broadcasting(*domains, apart=None, **shape_kw):
+    """Array arguments in `domains` whose shapes broadcast together.
+
+    `apart=m`: the second array keeps `m` away from every value of the first (maximum, minimum).
+    """
+
+    def args(dtype):
+        @st.composite
+        def draw(draw):
+            bs = draw(broadcastable_shapes(len(domains), **shape_kw), label="shapes")
+            if apart is not None:
+                return draw(
+                    pairs_apart(*bs.input_shapes[:1], apart, other_shape=bs.input_shapes[1], dtype=dtype)
+                )
+            return tuple(draw(_array(s, dtype, d)) for s, d in zip(bs.input_shapes, domains))
+
+        return draw()
+
+    return args
+
+
+def mixed(*parts):
+    """Arguments in order: `("float", domain)` is a Python float, `("array", domain)` an array
+    of any shape; arrays broadcast together. A float may keep `margin` from the other arguments'
+    values with `("float_apart", margin)` (drawn after them)."""
+
+    def args(dtype):
+        @st.composite
+        def draw(draw):
+            n = sum(kind == "array" for kind, _ in parts)
+            bs = iter(draw(broadcastable_shapes(n), label="shapes").input_shapes if n else ())
+            out = []
+            for kind, d in parts:
+                if kind == "float":
+                    out.append(draw(scalars(d.low, d.high, d.avoid, d.margin)))
+                elif kind == "array":
+                    out.append(draw(_array(next(bs), dtype, d)))
+            for i, (kind, margin) in enumerate(parts):
+                if kind == "float_apart":
+                    others = np.unique(np.concatenate([np.ravel(a) for a in out if a is not None]))
+                    out.insert(i, draw(scalars(avoid=others, margin=margin)))
+            return tuple(out)
+
+        return draw()
+
+    return args
+
+
+def where_args(dtype):
+    """A boolean condition and two arrays, all three broadcasting together."""
+
+    @st.composite
+    def draw(draw):
+        c, x, y = draw(broadcastable_shapes(3), label="shapes").input_shapes
+        return (draw(hnp.arrays(np.bool_, c)), draw(_array(x, dtype, REAL)), draw(_array(y, dtype, REAL)))
+
+    return draw()
+
+
+def float_where_args(dtype):
+    """A boolean condition, a Python float and an array; the condition and array broadcast."""
+
+    @st.composite
+    def draw(draw):
+        c, x = draw(broadcastable_shapes(2), label="shapes").input_shapes
+        return draw(hnp.arrays(np.bool_, c)), draw(scalars()), draw(_array(x, dtype, REAL))
+
+    return draw()
+
+
+def _axes(draw, ndim):
+    """A valid `axis` for a reduction over `ndim` axes: None, an int or a tuple (maybe empty),
+    each axis randomly written as a negative index."""
+    kind = draw(st.sampled_from(["none", "int", "tuple"] if ndim else ["none", "tuple"]))
+    if kind == "none":
+        return None
+    flip = lambda a: draw(st.sampled_from([a, a - ndim]))
+    if kind == "int":
+        return flip(draw(st.integers(0, ndim - 1)))
+    chosen = draw(st.lists(st.integers(0, ndim - 1), unique=True, max_size=ndim)) if ndim else []
+    return tuple(flip(a) for a in chosen)
+
+
+def reduction_args(dtype):
+    """x, axis, keepdims for `np.sum(x, axis=axis, keepdims=keepdims)`."""
+
+    @st.composite
+    def draw(draw):
+        x = draw(_array(shapes(), dtype, REAL))
+        return x, _axes(draw, x.ndim), draw(st.booleans())
+
+    return draw()
+
+
+def ndim(lo, hi):
+    """One array argument with `lo..hi` axes."""
+    return unary(REAL, min_dims=lo, max_dims=hi)
+
+
+def transpose_args(dtype):
+    """x and a permutation of its axes, some written as negative indices."""
+
+    @st.composite
+    def draw(draw):
+        x = draw(_array(shapes(), dtype, REAL))
+        perm = draw(st.permutations(range(x.ndim)))
+        return x, tuple(draw(st.sampled_from([a, a - x.ndim])) for a in perm)
+
+    return draw()
+
+
+def _divisors(n):
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+def _new_shape(draw, size):
+    """A shape with `size` elements, of 0-3 axes, perhaps with one axis given as -1."""
+    ndim = draw(st.integers(1 if size > 1 else 0, 3))
+    sides, rest = [], size
+    for _ in range(ndim - 1):
+        d = draw(st.sampled_from(_divisors(rest)))
+        sides.append(d)
+        rest //= d
+    if ndim:
+        sides.append(rest)
+        if draw(st.booleans()):
+            sides[draw(st.integers(0, ndim - 1))] = -1
+    return tuple(sides)
+
+
+def reshape_args(dtype):
+    """x and a new shape for it."""
+
+    @st.composite
+    def draw(draw):
+        x = draw(_array(shapes(), dtype, REAL))
+        return x, _new_shape(draw, x.size)
+
+    return draw()
+
+
+def reshape2_args(dtype):
+    """x and two sides `a, b` with `x.reshape(a, b)` valid (`b` may be -1)."""
+
+    @st.composite
+    def draw(draw):
+        x = draw(_array(shapes(), dtype, REAL))
+        a = draw(st.sampled_from(_divisors(x.size)))
+        return x, a, draw(st.sampled_from([x.size // a, -1]))
+
+    return draw()
+
+
+def _side(draw):
+    return draw(st.integers(1, 4))
+
+
+def matmul_args(xd, yd):
+    """x @ y with x of rank `xd` and y of rank `yd` (1-3); 3-D operands broadcast their batch."""
+
+    def args(dtype):
+        @st.composite
+        def draw(draw):
+            m, n, p, b = (_side(draw) for _ in range(4))
+            bx, by = draw(st.sampled_from([(b, b), (1, b), (b, 1)]))
+            xs = {1: (n,), 2: (m, n), 3: (bx, m, n)}[xd]
+            ys = {1: (n,), 2: (n, p), 3: (by, n, p)}[yd]
+            return draw(_array(xs, dtype, REAL)), draw(_array(ys, dtype, REAL))
+
+        return draw()
+
+    return args
+
+
+def matmul_signature_args(dtype):
+    """Any operands NumPy's matmul accepts, batch broadcasting included (its gufunc signature)."""
+
+    @st.composite
+    def draw(draw):
+        xs, ys = draw(broadcastable_shapes(signature="(m?,n),(n,p?)->(m?,p?)", max_dims=2)).input_shapes
+        return draw(_array(xs, dtype, REAL)), draw(_array(ys, dtype, REAL))
+
+    return draw()
+
+
+def dot_args(xd, yd):
+    """np.dot(x, y) with x of rank `xd` and y of rank `yd` (0-3)."""
+
+    def args(dtype):
+        @st.composite
+        def draw(draw):
+            a, m, n, p, c = (_side(draw) for _ in range(5))
+            xs = {0: (), 1: (n,), 2: (m, n), 3: (a, m, n)}[xd]
+            ys = {0: (), 1: (n,), 2: (n, p), 3: (c, n, p)}[yd]
+            return draw(_array(xs, dtype, REAL)), draw(_array(ys, dtype, REAL))
+
+        return draw()
+
+    return args
+
+
+def any_dot_args(dtype):
+    return st.sampled_from([dot_args(i, j) for i in range(4) for j in range(4)]).flatmap(lambda a: a(dtype))
+
+
+# ---------------------------------------------------------------------------------------------
+# The functions under test: module-level, as srcgrad reads their source. `<name>_s` is the seed
+# form `np.sum(op(...))`, `<name>_w` the weighted form `np.sum(w * op(...))`.
+
+# Unary elementwise.
+
+
+def neg_s(x):
+    return np.sum(-x)
+
+
+def neg_w(x, w):
+    return np.sum(w * -x)
+
+
+def negative_s(x):
+    return np.sum(np.negative(x))
+
+
+def negative_w(x, w):
+    return np.sum(w * np.negative(x))
+
+
+def pos_s(x):
+    return np.sum(+x)
+
+
+def pos_w(x, w):
+    return np.sum(w * +x)
+
+
+def positive_s(x):
+    return np.sum(np.positive(x))
+
+
+def positive_w(x, w):
+    return np.sum(w * np.positive(x))
+
+
+def exp_s(x):
+    return np.sum(np.exp(x))
+
+
+def exp_w(x, w):
+    return np.sum(w * np.exp(x))
+
+
+def log_s(x):
+    return np.sum(np.log(x))
+
+
+def log_w(x, w):
+    return np.sum(w * np.log(x))
+
+
+def tanh_s(x):
+    return np.sum(np.tanh(x))
+
+
+def tanh_w(x, w):
+    return np.sum(w * np.tanh(x))
+
+
+def sin_s(x):
+    return np.sum(np.sin(x))
+
+
+def sin_w(x, w):
+    return np.sum(w * np.sin(x))
+
+
+def cos_s(x):
+    return np.sum(np.cos(x))
+
+
+def cos_w(x, w):
+    return np.sum(w * np.cos(x))
+
+
+def sqrt_s(x):
+    return np.sum(np.sqrt(x))
+
+
+def sqrt_w(x, w):
+    return np.sum(w * np.sqrt(x))
+
+
+def square_s(x):
+    return np.sum(np.square(x))
+
+
+def square_w(x, w):
+    return np.sum(w * np.square(x))
+
+
+def abs_s(x):
+    return np.sum(np.abs(x))
+
+
+def abs_w(x, w):
+    return np.sum(w * np.abs(x))
+
+
+def builtin_abs_s(x):
+    return np.sum(abs(x))
+
+
+def builtin_abs_w(x, w):
+    return np.sum(w * abs(x))
+
+
+def exp_chain_s(x):
+    return np.sum(np.exp(np.sin(x)))
+
+
+def exp_chain_w(x, w):
+    return np.sum(w * np.exp(np.sin(x)))
+
+
+# Binary, broadcasting.
+
+
+def add_s(x, y):
+    return np.sum(x + y)
+
+
+def add_w(x, y, w):
+    return np.sum(w * (x + y))
+
+
+def np_add_s(x, y):
+    return np.sum(np.add(x, y))
+
+
+def np_add_w(x, y, w):
+    return np.sum(w * np.add(x, y))
+
+
+def sub_s(x, y):
+    return np.sum(x - y)
+
+
+def sub_w(x, y, w):
+    return np.sum(w * (x - y))
+
+
+def np_subtract_s(x, y):
+    return np.sum(np.subtract(x, y))
+
+
+def np_subtract_w(x, y, w):
+    return np.sum(w * np.subtract(x, y))
+
+
+def mul_s(x, y):
+    return np.sum(x * y)
+
+
+def mul_w(x, y, w):
+    return np.sum(w * (x * y))
+
+
+def np_multiply_s(x, y):
+    return np.sum(np.multiply(x, y))
+
+
+def np_multiply_w(x, y, w):
+    return np.sum(w * np.multiply(x, y))
+
+
+def div_s(x, y):
+    return np.sum(x / y)
+
+
+def div_w(x, y, w):
+    return np.sum(w * (x / y))
+
+
+def np_divide_s(x, y):
+    return np.sum(np.divide(x, y))
+
+
+def np_divide_w(x, y, w):
+    return np.sum(w * np.divide(x, y))
+
+
+def pow_s(x, y):
+    return np.sum(x**y)
+
+
+def pow_w(x, y, w):
+    return np.sum(w * x**y)
+
+
+def np_power_s(x, y):
+    return np.sum(np.power(x, y))
+
+
+def np_power_w(x, y, w):
+    return np.sum(w * np.power(x, y))
+
+
+def maximum_s(x, y):
+    return np.sum(np.maximum(x, y))
+
+
+def maximum_w(x, y, w):
+    return np.sum(w * np.maximum(x, y))
+
+
+def minimum_s(x, y):
+    return np.sum(np.minimum(x, y))
+
+
+def minimum_w(x, y, w):
+    return np.sum(w * np.minimum(x, y))
+
+
+def where_s(c, x, y):
+    return np.sum(np.where(c, x, y))
+
+
+def where_w(c, x, y, w):
+    return np.sum(w * np.where(c, x, y))
+
+
+def leaky_relu_s(x):
+    return np.sum(np.where(x > 0, x, 0.1 * x))
+
+
+def leaky_relu_w(x, w):
+    return np.sum(w * np.where(x > 0, x, 0.1 * x))
+
+
+def same_operand_s(x):
+    return np.sum(x * x + x / (x * x + 1.0))
+
+
+def same_operand_w(x, w):
+    return np.sum(w * (x * x + x / (x * x + 1.0)))
+
+
+# Python-float constants in the source.
+
+
+def const_mul_left_s(x):
+    return np.sum(2.5 * x)
+
+
+def const_mul_left_w(x, w):
+    return np.sum(w * (2.5 * x))
+
+
+def const_mul_right_s(x):
+    return np.sum(x * 2.5)
+
+
+def const_mul_right_w(x, w):
+    return np.sum(w * (x * 2.5))
+
+
+def const_add_s(x):
+    return np.sum(x + 1.5)
+
+
+def const_add_w(x, w):
+    return np.sum(w * (x + 1.5))
+
+
+def const_rsub_s(x):
+    return np.sum(1.5 - x)
+
+
+def const_rsub_w(x, w):
+    return np.sum(w * (1.5 - x))
+
+
+def const_div_s(x):
+    return np.sum(x / 2.5)
+
+
+def const_div_w(x, w):
+    return np.sum(w * (x / 2.5))
+
+
+def const_rdiv_s(x):
+    return np.sum(2.5 / x)
+
+
+def const_rdiv_w(x, w):
+    return np.sum(w * (2.5 / x))
+
+
+def const_cube_s(x):
+    return np.sum(x**3.0)
+
+
+def const_cube_w(x, w):
+    return np.sum(w * x**3.0)
+
+
+def const_int_square_s(x):
+    return np.sum(x**2)
+
+
+def const_int_square_w(x, w):
+    return np.sum(w * x**2)
+
+
+def const_rpow_s(x):
+    return np.sum(2.0**x)
+
+
+def const_rpow_w(x, w):
+    return np.sum(w * 2.0**x)
+
+
+def const_maximum_s(x):
+    return np.sum(np.maximum(x, 0.5))
+
+
+def const_maximum_w(x, w):
+    return np.sum(w * np.maximum(x, 0.5))
+
+
+def const_minimum_s(x):
+    return np.sum(np.minimum(0.5, x))
+
+
+def const_minimum_w(x, w):
+    return np.sum(w * np.minimum(0.5, x))
+
+
+# A Python float as a differentiated argument.
+
+
+def float_mul_s(a, x):
+    return np.sum(a * x)
+
+
+def float_mul_w(a, x, w):
+    return np.sum(w * (a * x))
+
+
+def float_sub_s(x, a):
+    return np.sum(x - a)
+
+
+def float_sub_w(x, a, w):
+    return np.sum(w * (x - a))
+
+
+def float_add_s(a, x):
+    return np.sum(a + x)
+
+
+def float_add_w(a, x, w):
+    return np.sum(w * (a + x))
+
+
+def float_div_s(x, a):
+    return np.sum(x / a)
+
+
+def float_div_w(x, a, w):
+    return np.sum(w * (x / a))
+
+
+def float_pow_s(x, a):
+    return np.sum(x**a)
+
+
+def float_pow_w(x, a, w):
+    return np.sum(w * x**a)
+
+
+def float_rpow_s(a, x):
+    return np.sum(a**x)
+
+
+def float_rpow_w(a, x, w):
+    return np.sum(w * a**x)
+
+
+def float_maximum_s(a, x):
+    return np.sum(np.maximum(a, x))
+
+
+def float_maximum_w(a, x, w):
+    return np.sum(w * np.maximum(a, x))
+
+
+def float_minimum_s(x, a):
+    return np.sum(np.minimum(x, a))
+
+
+def float_minimum_w(x, a, w):
+    return np.sum(w * np.minimum(x, a))
+
+
+def float_where_s(c, a, x):
+    return np.sum(np.where(c, a, x))
+
+
+def float_where_w(c, a, x, w):
+    return np.sum(w * np.where(c, a, x))
+
+
+def float_only_s(a, b):
+    return a * b + a / b - b**2.0
+
+
+# Reductions. `np.sum(op(x))` of a full reduction is the reduction itself.
+
+
+def sum_all_s(x):
+    return np.sum(x)
+
+
+def sum_all_w(x, w):
+    return np.sum(w * np.sum(x))
+
+
+def sum_axis0_s(x):
+    return np.sum(np.sum(x, axis=0))
+
+
+def sum_axis0_w(x, w):
+    return np.sum(w * np.sum(x, axis=0))
+
+
+def sum_axis_neg_s(x):
+    return np.sum(np.sum(x, axis=-1))
+
+
+def sum_axis_neg_w(x, w):
+    return np.sum(w * np.sum(x, axis=-1))
+
+
+def sum_axis_tuple_s(x):
+    return np.sum(np.sum(x, axis=(0, -1)))
+
+
+def sum_axis_tuple_w(x, w):
+    return np.sum(w * np.sum(x, axis=(0, -1)))
+
+
+def sum_keepdims_s(x):
+    return np.sum(np.sum(x, axis=1, keepdims=True))
+
+
+def sum_keepdims_w(x, w):
+    return np.sum(w * np.sum(x, axis=1, keepdims=True))
+
+
+def sum_all_keepdims_s(x):
+    return np.sum(np.sum(x, keepdims=True))
+
+
+def sum_all_keepdims_w(x, w):
+    return np.sum(w * np.sum(x, keepdims=True))
+
+
+def sum_positional_s(x):
+    return np.sum(np.sum(x, 0))
+
+
+def sum_positional_w(x, w):
+    return np.sum(w * np.sum(x, 0))
+
+
+def sum_method_s(x):
+    return x.sum()
+
+
+def sum_method_w(x, w):
+    return np.sum(w * x.sum())
+
+
+def sum_method_axis_s(x):
+    return np.sum(x.sum(axis=-2, keepdims=True))
+
+
+def sum_method_axis_w(x, w):
+    return np.sum(w * x.sum(axis=-2, keepdims=True))
+
+
+def sum_var_s(x, axis, keepdims):
+    return np.sum(np.sum(x, axis=axis, keepdims=keepdims))
+
+
+def sum_var_w(x, axis, keepdims, w):
+    return np.sum(w * np.sum(x, axis=axis, keepdims=keepdims))
+
+
+def mean_all_s(x):
+    return np.mean(x)
+
+
+def mean_all_w(x, w):
+    return np.sum(w * np.mean(x))
+
+
+def mean_axis0_s(x):
+    return np.sum(np.mean(x, axis=0))
+
+
+def mean_axis0_w(x, w):
+    return np.sum(w * np.mean(x, axis=0))
+
+
+def mean_axis_neg_s(x):
+    return np.sum(np.mean(x, axis=-1))
+
+
+def mean_axis_neg_w(x, w):
+    return np.sum(w * np.mean(x, axis=-1))
+
+
+def mean_axis_tuple_s(x):
+    return np.sum(np.mean(x, axis=(0, -1)))
+
+
+def mean_axis_tuple_w(x, w):
+    return np.sum(w * np.mean(x, axis=(0, -1)))
+
+
+def mean_keepdims_s(x):
+    return np.sum(np.mean(x, axis=1, keepdims=True))
+
+
+def mean_keepdims_w(x, w):
+    return np.sum(w * np.mean(x, axis=1, keepdims=True))
+
+
+def mean_all_keepdims_s(x):
+    return np.sum(np.mean(x, keepdims=True))
+
+
+def mean_all_keepdims_w(x, w):
+    return np.sum(w * np.mean(x, keepdims=True))
+
+
+def mean_method_s(x):
+    return x.mean()
+
+
+def mean_method_w(x, w):
+    return np.sum(w * x.mean())
+
+
+def mean_method_axis_s(x):
+    return np.sum(x.mean(axis=-2, keepdims=True))
+
+
+def mean_method_axis_w(x, w):
+    return np.sum(w * x.mean(axis=-2, keepdims=True))
+
+
+def mean_var_s(x, axis, keepdims):
+    return np.sum(np.mean(x, axis=axis, keepdims=keepdims))
+
+
+def mean_var_w(x, axis, keepdims, w):
+    return np.sum(w * np.mean(x, axis=axis, keepdims=keepdims))
+
+
+# Linear algebra.
+
+
+def matmul_s(x, y):
+    return np.sum(x @ y)
+
+
+def matmul_w(x, y, w):
+    return np.sum(w * (x @ y))
+
+
+def np_matmul_s(x, y):
+    return np.sum(np.matmul(x, y))
+
+
+def np_matmul_w(x, y, w):
+    return np.sum(w * np.matmul(x, y))
+
+
+def dot_s(x, y):
+    return np.sum(np.dot(x, y))
+
+
+def dot_w(x, y, w):
+    return np.sum(w * np.dot(x, y))
+
+
+def dot_method_s(x, y):
+    return np.sum(x.dot(y))
+
+
+def dot_method_w(x, y, w):
+    return np.sum(w * x.dot(y))
+
+
+# Shape.
+
+
+def T_s(x):
+    return np.sum(x.T)
+
+
+def T_w(x, w):
+    return np.sum(w * x.T)
+
+
+def transpose_s(x):
+    return np.sum(np.transpose(x))
+
+
+def transpose_w(x, w):
+    return np.sum(w * np.transpose(x))
+
+
+def transpose_axes_s(x):
+    return np.sum(np.transpose(x, (1, 2, 0)))
+
+
+def transpose_axes_w(x, w):
+    return np.sum(w * np.transpose(x, (1, 2, 0)))
+
+
+def transpose_negative_axes_s(x):
+    return np.sum(np.transpose(x, (-1, 0, 1)))
+
+
+def transpose_negative_axes_w(x, w):
+    return np.sum(w * np.transpose(x, (-1, 0, 1)))
+
+
+def transpose_var_s(x, axes):
+    return np.sum(np.transpose(x, axes))
+
+
+def transpose_var_w(x, axes, w):
+    return np.sum(w * np.transpose(x, axes))
+
+
+def transpose_method_s(x):
+    return np.sum(x.transpose())
+
+
+def transpose_method_w(x, w):
+    return np.sum(w * x.transpose())
+
+
+def transpose_method_args_s(x):
+    return np.sum(x.transpose(1, 0))
+
+
+def transpose_method_args_w(x, w):
+    return np.sum(w * x.transpose(1, 0))
+
+
+def reshape_var_s(x, shape):
+    return np.sum(np.reshape(x, shape))
+
+
+def reshape_var_w(x, shape, w):
+    return np.sum(w * np.reshape(x, shape))
+
+
+def reshape_flat_s(x):
+    return np.sum(np.reshape(x, (-1,)))
+
+
+def reshape_flat_w(x, w):
+    return np.sum(w * np.reshape(x, (-1,)))
+
+
+def reshape_method2_s(x, a, b):
+    return np.sum(x.reshape(a, b))
+
+
+def reshape_method2_w(x, a, b, w):
+    return np.sum(w * x.reshape(a, b))
+
+
+def reshape_method_literal_s(x):
+    return np.sum(x.reshape(-1, 1))
+
+
+def reshape_method_literal_w(x, w):
+    return np.sum(w * x.reshape(-1, 1))
+
+
+# ---------------------------------------------------------------------------------------------
+# The table.
+
+
+@dataclass(frozen=True)
+class Spec:
+    id: str  # the test id
+    rule: str  # the Rule.name it exercises (the template's function name)
+    seed: Callable  # np.sum(op(*args))
+    weighted: Callable | None  # np.sum(w * op(*args)), w last
+    op: Callable  # the operation, to shape w and to check the two functions against
+    wrt: tuple
+    args: Callable  # dtype -> strategy of the argument tuple, without w
+
+
+def row(id, rule, name, op, wrt=("x",), args=None):
+    g = globals()
+    return Spec(id, rule, g[name + "_s"], g.get(name + "_w"), op, tuple(wrt), args or unary())
+
+
+XY = ("x", "y")
+AX, XA = ("a", "x"), ("x", "a")
+ARR, FLT = ("array", REAL), ("float", REAL)
+_apart = broadcasting(REAL, REAL, apart=0.02)  # y avoids every value of x: up to 64 bands of 0.04
+_bin = broadcasting(REAL, REAL)
+
+# fmt: off
+SPECS = [
+    # row(test id, rule name, functions <name>_s/_w, op[, wrt][, args])
+    # unary elementwise
+    row("neg", "negative", "neg", lambda x: -x),
+    row("np.negative", "negative", "negative", np.negative),
+    row("pos", "positive", "pos", lambda x: +x),
+    row("np.positive", "positive", "positive", np.positive),
+    row("exp", "exp", "exp", np.exp),
+    row("exp-pyfloat", "exp", "exp", np.exp, args=unary(pyfloat=True)),
+    row("exp-sin-chain", "exp", "exp_chain", lambda x: np.exp(np.sin(x))),
+    row("log", "log", "log", np.log, args=unary(POSITIVE)),
+    row("log-pyfloat", "log", "log", np.log, args=unary(POSITIVE, pyfloat=True)),
+    row("tanh", "tanh", "tanh", np.tanh),
+    row("sin", "sin", "sin", np.sin),
+    row("cos", "cos", "cos", np.cos),
+    row("cos-pyfloat", "cos", "cos", np.cos, args=unary(pyfloat=True)),
+    row("sqrt", "sqrt", "sqrt", np.sqrt, args=unary(POSITIVE)),
+    row("square", "square", "square", np.square),
+    row("np.abs", "absolute", "abs", np.abs, args=unary(NONZERO)),
+    row("builtin-abs", "absolute", "builtin_abs", abs, args=unary(NONZERO)),
+    row("builtin-abs-pyfloat", "absolute", "builtin_abs", abs, args=unary(NONZERO, pyfloat=True)),
+    # binary, broadcasting, both operands differentiated
+    row("add", "add", "add", lambda x, y: x + y, XY, _bin),
+    row("np.add", "add", "np_add", np.add, XY, _bin),
+    row("sub", "subtract", "sub", lambda x, y: x - y, XY, _bin),
+    row("np.subtract", "subtract", "np_subtract", np.subtract, XY, _bin),
+    row("mul", "multiply", "mul", lambda x, y: x * y, XY, _bin),
+    row("np.multiply", "multiply", "np_multiply", np.multiply, XY, _bin),
+    row("same-operand", "multiply", "same_operand", lambda x: x * x + x / (x * x + 1.0)),
+    row("div", "divide", "div", lambda x, y: x / y, XY, broadcasting(REAL, NONZERO)),
+    row("np.divide", "divide", "np_divide", np.divide, XY, broadcasting(REAL, NONZERO)),
+    row("pow", "power", "pow", lambda x, y: x**y, XY, broadcasting(BASE, REAL)),
+    row("np.power", "power", "np_power", np.power, XY, broadcasting(BASE, REAL)),
+    row("maximum", "maximum", "maximum", np.maximum, XY, _apart),
+    row("minimum", "minimum", "minimum", np.minimum, XY, _apart),
+    row("where", "where", "where", np.where, XY, where_args),
+    row("where-leaky-relu", "where", "leaky_relu",
+        lambda x: np.where(x > 0, x, 0.1 * x), args=unary(NONZERO)),
+    # Python-float constants as operands
+    row("2.5*x", "multiply", "const_mul_left", lambda x: 2.5 * x),
+    row("x*2.5", "multiply", "const_mul_right", lambda x: x * 2.5),
+    row("x+1.5", "add", "const_add", lambda x: x + 1.5),
+    row("1.5-x", "subtract", "const_rsub", lambda x: 1.5 - x),
+    row("x/2.5", "divide", "const_div", lambda x: x / 2.5),
+    row("2.5/x", "divide", "const_rdiv", lambda x: 2.5 / x, args=unary(NONZERO)),
+    row("x**3.0", "power", "const_cube", lambda x: x**3.0),  # x < 0 too: needs no log(x)
+    row("x**2", "power", "const_int_square", lambda x: x**2),
+    row("2.0**x", "power", "const_rpow", lambda x: 2.0**x),
+    row("maximum(x,0.5)", "maximum", "const_maximum", lambda x: np.maximum(x, 0.5), args=unary(AWAY_HALF)),
+    row("minimum(0.5,x)", "minimum", "const_minimum", lambda x: np.minimum(0.5, x), args=unary(AWAY_HALF)),
+    # a Python float as a differentiated argument (its gradient must come back a float)
+    row("float*x", "multiply", "float_mul", lambda a, x: a * x, AX, mixed(FLT, ARR)),
+    row("x-float", "subtract", "float_sub", lambda x, a: x - a, XA, mixed(ARR, FLT)),
+    row("float+x", "add", "float_add", lambda a, x: a + x, AX, mixed(FLT, ARR)),
+    row("x/float", "divide", "float_div", lambda x, a: x / a, XA, mixed(ARR, ("float", NONZERO))),
+    row("x**float", "power", "float_pow", lambda x, a: x**a, XA, mixed(("array", BASE), FLT)),
+    row("float**x", "power", "float_rpow", lambda a, x: a**x, AX, mixed(("float", BASE), ARR)),
+    row("maximum(float,x)", "maximum", "float_maximum", np.maximum, AX, mixed(("float_apart", 0.02), ARR)),
+    row("minimum(x,float)", "minimum", "float_minimum", np.minimum, XA, mixed(ARR, ("float_apart", 0.02))),
+    row("where(c,float,x)", "where", "float_where", np.where, AX, float_where_args),
+    row("floats-only", "divide", "float_only", lambda a, b: a * b + a / b - b**2.0, ("a", "b"),
+        mixed(FLT, ("float", NONZERO))),
+    # reductions: axis None, int, negative, tuple; keepdims; function and method forms
+    row("sum", "sum", "sum_all", np.sum),
+    row("sum-axis=0", "sum", "sum_axis0", lambda x: np.sum(x, axis=0), args=ndim(1, 3)),
+    row("sum-axis=-1", "sum", "sum_axis_neg", lambda x: np.sum(x, axis=-1), args=ndim(1, 3)),
+    row("sum-axis=(0,-1)", "sum", "sum_axis_tuple", lambda x: np.sum(x, axis=(0, -1)), args=ndim(2, 3)),
+    row("sum-axis=1-keepdims", "sum", "sum_keepdims",
+        lambda x: np.sum(x, axis=1, keepdims=True), args=ndim(2, 3)),
+    row("sum-keepdims", "sum", "sum_all_keepdims", lambda x: np.sum(x, keepdims=True)),
+    row("sum(x,0)", "sum", "sum_positional", lambda x: np.sum(x, 0), args=ndim(1, 3)),
+    row("x.sum()", "sum", "sum_method", np.sum),
+    row("x.sum(axis=-2,keepdims)", "sum", "sum_method_axis",
+        lambda x: x.sum(axis=-2, keepdims=True), args=ndim(2, 3)),
+    row("sum-axis-drawn", "sum", "sum_var",
+        lambda x, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims), args=reduction_args),
+    row("mean", "mean", "mean_all", np.mean),
+    row("mean-axis=0", "mean", "mean_axis0", lambda x: np.mean(x, axis=0), args=ndim(1, 3)),
+    row("mean-axis=-1", "mean", "mean_axis_neg", lambda x: np.mean(x, axis=-1), args=ndim(1, 3)),
+    row("mean-axis=(0,-1)", "mean", "mean_axis_tuple", lambda x: np.mean(x, axis=(0, -1)), args=ndim(2, 3)),
+    row("mean-axis=1-keepdims", "mean", "mean_keepdims",
+        lambda x: np.mean(x, axis=1, keepdims=True), args=ndim(2, 3)),
+    row("mean-keepdims", "mean", "mean_all_keepdims", lambda x: np.mean(x, keepdims=True)),
+    row("x.mean()", "mean", "mean_method", np.mean),
+    row("x.mean(axis=-2,keepdims)", "mean", "mean_method_axis",
+        lambda x: x.mean(axis=-2, keepdims=True), args=ndim(2, 3)),
+    row("mean-axis-drawn", "mean", "mean_var",
+        lambda x, axis, keepdims: np.mean(x, axis=axis, keepdims=keepdims), args=reduction_args),
+    # linear algebra: every rank combination NumPy accepts
+    *[row(f"matmul-{i}d@{j}d", "matmul", "matmul", np.matmul, XY, matmul_args(i, j))
+      for i, j in itertools.product((1, 2, 3), repeat=2)],
+    row("np.matmul-any", "matmul", "np_matmul", np.matmul, XY, matmul_signature_args),
+    *[row(f"dot-{i}d.{j}d", "dot", "dot", np.dot, XY, dot_args(i, j))
+      for i, j in itertools.product((0, 1, 2, 3), repeat=2)],
+    row("x.dot(y)-any", "dot", "dot_method", np.dot, XY, any_dot_args),
+    # shape
+    row(".T", "T", "T", lambda x: x.T),
+    row("np.transpose", "transpose", "transpose", np.transpose),
+    row("np.transpose-axes", "transpose", "transpose_axes",
+        lambda x: np.transpose(x, (1, 2, 0)), args=ndim(3, 3)),
+    row("np.transpose-negative-axes", "transpose", "transpose_negative_axes",
+        lambda x: np.transpose(x, (-1, 0, 1)), args=ndim(3, 3)),
+    row("np.transpose-axes-drawn", "transpose", "transpose_var", np.transpose, args=transpose_args),
+    row("x.transpose()", "transpose", "transpose_method", np.transpose),
+    row("x.transpose(1,0)", "transpose", "transpose_method_args",
+        lambda x: x.transpose(1, 0), args=ndim(2, 2)),
+    row("np.reshape-drawn", "reshape", "reshape_var", np.reshape, args=reshape_args),
+    row("np.reshape(-1)", "reshape", "reshape_flat", lambda x: np.reshape(x, (-1,))),
+    row("x.reshape(a,b)", "reshape", "reshape_method2", lambda x, a, b: x.reshape(a, b), args=reshape2_args),
+    row("x.reshape(-1,1)", "reshape", "reshape_method_literal", lambda x: x.reshape(-1, 1)),
+]
+# fmt: on
+
+# The forms each row is tested in.
+CASES = [(spec, "seed") for spec in SPECS] + [(spec, "weighted") for spec in SPECS if spec.weighted]
+
+
+def _case_id(case):
+    spec, form = case
+    return f"{spec.id}-{form}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Running a case.
+
+_GRADS: dict = {}
+
+
+def _grad(f, wrt):
+    """One `srcgrad.grad` per function and wrt, reused across examples as a user would."""
+    key = (f, wrt)
+    if key not in _GRADS:
+        _GRADS[key] = srcgrad.grad(f, wrt=wrt)
+    return _GRADS[key]
+
+
+def _draw_call(spec, form, data, dtype):
+    """The function of `form` and its drawn arguments."""
+    args = data.draw(spec.args(dtype), label="args")
+    if dtype == np.float32:  # differentiated Python floats become float32 scalars
+        names = list(inspect.signature(spec.seed).parameters)
+        args = tuple(
+            np.float32(a) if type(a) is float and names[i] in spec.wrt else a for i, a in enumerate(args)
+        )
+    if form == "seed":
+        return spec.seed, args, np.sum(spec.op(*args))
+    w = data.draw(arrays(np.shape(spec.op(*args)), dtype), label="w")
+    return spec.weighted, (*args, w), np.sum(w * spec.op(*args))
+
+
+@pytest.mark.parametrize("case", CASES, ids=_case_id)
+@SETTINGS
+@given(data=st.data())
+def test_rule(case, data):
+    spec, form = case
+    f, args, expected = _draw_call(spec, form, data, np.float64)
+    assert np.allclose(f(*args), expected), "the table's op does not match its function"
+    check_grads(_grad(f, spec.wrt), *args, wrt=spec.wrt)
+
+
+@pytest.mark.parametrize("case", CASES, ids=_case_id)
+@FLOAT32_SETTINGS
+@given(data=st.data())
+def test_rule_float32(case, data):
+    spec, form = case
+    f, args, _ = _draw_call(spec, form, data, np.float32)
+    value, grads = check_grads(_grad(f, spec.wrt), *args, wrt=spec.wrt)
+    assert np.result_type(value) == np.float32, f"value is {np.result_type(value)}"
+    for name, gradient in zip(spec.wrt, grads):
+        assert isinstance(gradient, (np.ndarray, np.float32)), f"d{name} is a {type(gradient).__name__}"
+        assert gradient.dtype == np.float32, f"d{name} is {gradient.dtype}"
+
+
+def test_every_rule_has_a_row():
+    srcgrad.rules.lookup(None)  # loads the built-in table
+    # Rules that srcgrad ships; other test modules register rules of their own through
+    # srcgrad.extend (test_conventions' softplus), which are not srcgrad's to test here.
+    shipped = [r for r in srcgrad.rules.ADJOINTS.values() if r.template.__module__.startswith("srcgrad.")]
+    registered = {rule.name for rule in shipped}
+    assert {"exp", "add", "sum", "matmul", "T"} <= registered
+    tested = {spec.rule for spec in SPECS}
+    assert not registered - tested, f"rules without a row in SPECS: {sorted(registered - tested)}"
+    assert not tested - registered, f"rows naming no registered rule: {sorted(tested - registered)}"
+
+
+def test_python_float_gradient_is_a_float():
+    value, (da, dx) = _grad(float_mul_s, ("a", "x"))(1.5, np.arange(3.0))
+    assert type(da) is float and da == 3.0
+    np.testing.assert_array_equal(dx, [1.5, 1.5, 1.5])
+    (da, db) = srcgrad.grad(float_only_s, wrt=("a", "b"), with_value=False)(2.0, 4.0)
+    assert type(da) is float and type(db) is float
+    assert da == pytest.approx(4.0 + 1 / 4.0) and db == pytest.approx(2.0 - 2.0 / 16.0 - 8.0)
