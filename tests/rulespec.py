@@ -1,0 +1,356 @@
+"""Machinery of the rule tests: argument domains, argument builders, spec rows, runners.
+
+A section of the rule table is tested by a module `tests/test_rules*.py` that defines small
+module-level functions using the rules (their source must be real for srcgrad to read),
+a list `SPECS` of `row(...)`s naming them, and calls `define_tests(SPECS, globals())`.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import srcgrad
+import srcgrad.rules
+from srcgrad.testing import check_grads
+from srcgrad.testing.strategies import arrays, broadcastable_shapes, pairs_apart, scalars, shapes
+
+SETTINGS = settings(max_examples=25, deadline=None)
+# float32 is a second pass over the same rows: a few examples each (the first hypothesis tries
+# is the simplest one), enough to catch a promotion to float64 or a precision problem.
+FLOAT32_SETTINGS = settings(max_examples=3, deadline=None)
+
+
+# ---------------------------------------------------------------------------------------------
+# Domains: where arguments are drawn, and which points they keep away from.
+
+
+@dataclass(frozen=True)
+class Domain:
+    low: float = -2.0
+    high: float = 2.0
+    avoid: tuple = ()
+    margin: float = 0.1
+
+
+REAL = Domain()
+POSITIVE = Domain(0.1, 3.0)  # log, sqrt: away from the pole / infinite slope at 0
+BASE = Domain(0.5, 2.0)  # power with a differentiated exponent needs a positive base
+NONZERO = Domain(avoid=(0.0,), margin=0.25)  # abs, divisors, where(x > 0, ...)
+AWAY_HALF = Domain(avoid=(0.5,))  # maximum(x, 0.5)
+
+
+def _array(shape, dtype, d: Domain):
+    return arrays(shape, dtype, d.low, d.high, d.avoid, d.margin)
+
+
+# ---------------------------------------------------------------------------------------------
+# Argument builders. Each returns `args(dtype)`: a strategy of the argument tuple (without `w`).
+
+
+def unary(domain=REAL, pyfloat=False, **shape_kw):
+    """One array argument of any shape (or a Python float) in `domain`."""
+
+    def args(dtype):
+        if pyfloat:
+            return st.tuples(scalars(domain.low, domain.high, domain.avoid, domain.margin))
+        return st.tuples(_array(shapes(**shape_kw), dtype, domain))
+
+    return args
+
+
+def broadcasting(*domains, apart=None, **shape_kw):
+    """Array arguments in `domains` whose shapes broadcast together.
+
+    `apart=m`: the second array keeps `m` away from every value of the first (maximum, minimum).
+    """
+
+    def args(dtype):
+        @st.composite
+        def draw(draw):
+            bs = draw(broadcastable_shapes(len(domains), **shape_kw), label="shapes")
+            if apart is not None:
+                return draw(
+                    pairs_apart(*bs.input_shapes[:1], apart, other_shape=bs.input_shapes[1], dtype=dtype)
+                )
+            return tuple(draw(_array(s, dtype, d)) for s, d in zip(bs.input_shapes, domains))
+
+        return draw()
+
+    return args
+
+
+def mixed(*parts):
+    """Arguments in order: `("float", domain)` is a Python float, `("array", domain)` an array
+    of any shape; arrays broadcast together. A float may keep `margin` from the other arguments'
+    values with `("float_apart", margin)` (drawn after them)."""
+
+    def args(dtype):
+        @st.composite
+        def draw(draw):
+            n = sum(kind == "array" for kind, _ in parts)
+            bs = iter(draw(broadcastable_shapes(n), label="shapes").input_shapes if n else ())
+            out = []
+            for kind, d in parts:
+                if kind == "float":
+                    out.append(draw(scalars(d.low, d.high, d.avoid, d.margin)))
+                elif kind == "array":
+                    out.append(draw(_array(next(bs), dtype, d)))
+            for i, (kind, margin) in enumerate(parts):
+                if kind == "float_apart":
+                    others = np.unique(np.concatenate([np.ravel(a) for a in out if a is not None]))
+                    out.insert(i, draw(scalars(avoid=others, margin=margin)))
+            return tuple(out)
+
+        return draw()
+
+    return args
+
+
+def where_args(dtype):
+    """A boolean condition and two arrays, all three broadcasting together."""
+
+    @st.composite
+    def draw(draw):
+        c, x, y = draw(broadcastable_shapes(3), label="shapes").input_shapes
+        return (draw(hnp.arrays(np.bool_, c)), draw(_array(x, dtype, REAL)), draw(_array(y, dtype, REAL)))
+
+    return draw()
+
+
+def float_where_args(dtype):
+    """A boolean condition, a Python float and an array; the condition and array broadcast."""
+
+    @st.composite
+    def draw(draw):
+        c, x = draw(broadcastable_shapes(2), label="shapes").input_shapes
+        return draw(hnp.arrays(np.bool_, c)), draw(scalars()), draw(_array(x, dtype, REAL))
+
+    return draw()
+
+
+def _axes(draw, ndim):
+    """A valid `axis` for a reduction over `ndim` axes: None, an int or a tuple (maybe empty),
+    each axis randomly written as a negative index."""
+    kind = draw(st.sampled_from(["none", "int", "tuple"] if ndim else ["none", "tuple"]))
+    if kind == "none":
+        return None
+    flip = lambda a: draw(st.sampled_from([a, a - ndim]))
+    if kind == "int":
+        return flip(draw(st.integers(0, ndim - 1)))
+    chosen = draw(st.lists(st.integers(0, ndim - 1), unique=True, max_size=ndim)) if ndim else []
+    return tuple(flip(a) for a in chosen)
+
+
+def reduction_args(dtype):
+    """x, axis, keepdims for `np.sum(x, axis=axis, keepdims=keepdims)`."""
+
+    @st.composite
+    def draw(draw):
+        x = draw(_array(shapes(), dtype, REAL))
+        return x, _axes(draw, x.ndim), draw(st.booleans())
+
+    return draw()
+
+
+def ndim(lo, hi):
+    """One array argument with `lo..hi` axes."""
+    return unary(REAL, min_dims=lo, max_dims=hi)
+
+
+def transpose_args(dtype):
+    """x and a permutation of its axes, some written as negative indices."""
+
+    @st.composite
+    def draw(draw):
+        x = draw(_array(shapes(), dtype, REAL))
+        perm = draw(st.permutations(range(x.ndim)))
+        return x, tuple(draw(st.sampled_from([a, a - x.ndim])) for a in perm)
+
+    return draw()
+
+
+def _divisors(n):
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+def _new_shape(draw, size):
+    """A shape with `size` elements, of 0-3 axes, perhaps with one axis given as -1."""
+    ndim = draw(st.integers(1 if size > 1 else 0, 3))
+    sides, rest = [], size
+    for _ in range(ndim - 1):
+        d = draw(st.sampled_from(_divisors(rest)))
+        sides.append(d)
+        rest //= d
+    if ndim:
+        sides.append(rest)
+        if draw(st.booleans()):
+            sides[draw(st.integers(0, ndim - 1))] = -1
+    return tuple(sides)
+
+
+def reshape_args(dtype):
+    """x and a new shape for it."""
+
+    @st.composite
+    def draw(draw):
+        x = draw(_array(shapes(), dtype, REAL))
+        return x, _new_shape(draw, x.size)
+
+    return draw()
+
+
+def reshape2_args(dtype):
+    """x and two sides `a, b` with `x.reshape(a, b)` valid (`b` may be -1)."""
+
+    @st.composite
+    def draw(draw):
+        x = draw(_array(shapes(), dtype, REAL))
+        a = draw(st.sampled_from(_divisors(x.size)))
+        return x, a, draw(st.sampled_from([x.size // a, -1]))
+
+    return draw()
+
+
+def _side(draw):
+    return draw(st.integers(1, 4))
+
+
+def matmul_args(xd, yd):
+    """x @ y with x of rank `xd` and y of rank `yd` (1-3); 3-D operands broadcast their batch."""
+
+    def args(dtype):
+        @st.composite
+        def draw(draw):
+            m, n, p, b = (_side(draw) for _ in range(4))
+            bx, by = draw(st.sampled_from([(b, b), (1, b), (b, 1)]))
+            xs = {1: (n,), 2: (m, n), 3: (bx, m, n)}[xd]
+            ys = {1: (n,), 2: (n, p), 3: (by, n, p)}[yd]
+            return draw(_array(xs, dtype, REAL)), draw(_array(ys, dtype, REAL))
+
+        return draw()
+
+    return args
+
+
+def matmul_signature_args(dtype):
+    """Any operands NumPy's matmul accepts, batch broadcasting included (its gufunc signature)."""
+
+    @st.composite
+    def draw(draw):
+        xs, ys = draw(broadcastable_shapes(signature="(m?,n),(n,p?)->(m?,p?)", max_dims=2)).input_shapes
+        return draw(_array(xs, dtype, REAL)), draw(_array(ys, dtype, REAL))
+
+    return draw()
+
+
+def dot_args(xd, yd):
+    """np.dot(x, y) with x of rank `xd` and y of rank `yd` (0-3)."""
+
+    def args(dtype):
+        @st.composite
+        def draw(draw):
+            a, m, n, p, c = (_side(draw) for _ in range(5))
+            xs = {0: (), 1: (n,), 2: (m, n), 3: (a, m, n)}[xd]
+            ys = {0: (), 1: (n,), 2: (n, p), 3: (c, n, p)}[yd]
+            return draw(_array(xs, dtype, REAL)), draw(_array(ys, dtype, REAL))
+
+        return draw()
+
+    return args
+
+
+def any_dot_args(dtype):
+    return st.sampled_from([dot_args(i, j) for i in range(4) for j in range(4)]).flatmap(lambda a: a(dtype))
+
+
+@dataclass(frozen=True)
+class Spec:
+    id: str  # the test id
+    rule: str  # the Rule.name it exercises (the template's function name)
+    seed: Callable  # np.sum(op(*args))
+    weighted: Callable | None  # np.sum(w * op(*args)), w last
+    op: Callable  # the operation, to shape w and to check the two functions against
+    wrt: tuple
+    args: Callable  # dtype -> strategy of the argument tuple, without w
+
+
+def rows(namespace):
+    """`row(id, rule, name, op, wrt, args)` for a test module: finds `<name>_s` and `<name>_w` there."""
+
+    def row(id, rule, name, op, wrt=("x",), args=None):
+        return Spec(
+            id, rule, namespace[name + "_s"], namespace.get(name + "_w"), op, tuple(wrt), args or unary()
+        )
+
+    return row
+
+
+def _case_id(case):
+    spec, form = case
+    return f"{spec.id}-{form}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Running a case.
+
+_GRADS: dict = {}
+
+
+def _grad(f, wrt):
+    """One `srcgrad.grad` per function and wrt, reused across examples as a user would."""
+    key = (f, wrt)
+    if key not in _GRADS:
+        _GRADS[key] = srcgrad.grad(f, wrt=wrt)
+    return _GRADS[key]
+
+
+def _draw_call(spec, form, data, dtype):
+    """The function of `form` and its drawn arguments."""
+    args = data.draw(spec.args(dtype), label="args")
+    if dtype == np.float32:  # differentiated Python floats become float32 scalars
+        names = list(inspect.signature(spec.seed).parameters)
+        args = tuple(
+            np.float32(a) if type(a) is float and names[i] in spec.wrt else a for i, a in enumerate(args)
+        )
+    if form == "seed":
+        return spec.seed, args, np.sum(spec.op(*args))
+    w = data.draw(arrays(np.shape(spec.op(*args)), dtype), label="w")
+    return spec.weighted, (*args, w), np.sum(w * spec.op(*args))
+
+
+def define_tests(specs, namespace):
+    """Add `test_rule` and `test_rule_float32`, parametrized over `specs`, to a test module."""
+    cases = [(spec, "seed") for spec in specs] + [(spec, "weighted") for spec in specs if spec.weighted]
+    CASES = cases  # noqa: N806
+
+    @pytest.mark.parametrize("case", CASES, ids=_case_id)
+    @SETTINGS
+    @given(data=st.data())
+    def test_rule(case, data):
+        spec, form = case
+        f, args, expected = _draw_call(spec, form, data, np.float64)
+        assert np.allclose(f(*args), expected), "the table's op does not match its function"
+        check_grads(_grad(f, spec.wrt), *args, wrt=spec.wrt)
+
+    @pytest.mark.parametrize("case", CASES, ids=_case_id)
+    @FLOAT32_SETTINGS
+    @given(data=st.data())
+    def test_rule_float32(case, data):
+        spec, form = case
+        f, args, _ = _draw_call(spec, form, data, np.float32)
+        value, grads = check_grads(_grad(f, spec.wrt), *args, wrt=spec.wrt)
+        assert np.result_type(value) == np.float32, f"value is {np.result_type(value)}"
+        for name, gradient in zip(spec.wrt, grads):
+            assert isinstance(gradient, (np.ndarray, np.float32)), f"d{name} is a {type(gradient).__name__}"
+            assert gradient.dtype == np.float32, f"d{name} is {gradient.dtype}"
+
+    namespace["test_rule"] = test_rule
+    namespace["test_rule_float32"] = test_rule_float32
