@@ -180,3 +180,22 @@ def test_lambda_is_refused():
 def test_builtin_is_refused():
     with pytest.raises(SourceUnavailableError, match="defined with `def`"):
         srcgrad.source(np.sum)
+
+
+def sorts_in_place(x):
+    x.sort()
+    return np.sum(x)
+
+
+def writes_out(x, y):
+    np.exp(x, out=y)
+    return np.sum(y)
+
+
+def test_in_place_methods_and_out_are_refused():
+    with pytest.raises(UnsupportedSyntaxError) as info:
+        srcgrad.source(sorts_in_place)
+    _check(info, sorts_in_place, "x.sort()", r"changes its array in place", r"np\.sort")
+    with pytest.raises(UnsupportedSyntaxError) as info:
+        srcgrad.source(writes_out)
+    _check(info, writes_out, "np.exp(x, out=y)", r"`out=` writes into an existing array")

@@ -58,7 +58,12 @@ UNARY = {
 }
 ARRAY_ATTRIBUTES = {"shape", "ndim", "size", "dtype"}
 # Array methods that mean a NumPy function of the array; the rest keep their method form.
-METHODS = {"sum", "mean", "reshape", "transpose", "dot"}
+# Array methods with a NumPy function of another name; the others use the function of their own
+# name (`x.sum(axis=0)` is `np.sum(x, axis=0)`) when the rule table knows it.
+METHOD_FUNCTIONS = {"flatten": "ravel", "conj": "conjugate"}
+VARARG_METHODS = {"reshape", "transpose"}  # x.reshape(2, 3) is x.reshape((2, 3))
+# Methods that change the array they are called on: never allowed in differentiated code.
+IN_PLACE_METHODS = {"sort", "fill", "resize", "put", "partition", "itemset", "setfield", "setflags"}
 # Temporaries named after these functions would shadow a builtin.
 BASE_NAMES = {"sum": "total", "mean": "avg", "abs": "absval", "max": "largest", "min": "smallest"}
 
@@ -276,6 +281,12 @@ class _Lowering:
         func = node.func
         args = [self.expr(a) for a in node.args]
         kwargs = {kw.arg: self.expr(kw.value) for kw in node.keywords}
+        if "out" in kwargs:
+            raise UnsupportedSyntaxError(
+                "`out=` writes into an existing array, which srcgrad does not differentiate.",
+                self.source.location(node),
+                hint="Drop `out=` and assign the result to a new name.",
+            )
         if isinstance(func, gast.Attribute) and not self.is_free(func):
             return self.method_call(func, args, kwargs, hint, effect)
         target = self.source.resolve(func)
@@ -290,22 +301,28 @@ class _Lowering:
     def method_call(self, func, args, kwargs, hint, effect):
         base = self.expr(func.value)
         method = func.attr
-        if method not in METHODS:
-            value = gast.Call(
-                func=gast.Attribute(value=base, attr=method, ctx=gast.Load()),
-                args=args,
-                keywords=_keywords(kwargs),
+        if method in IN_PLACE_METHODS:
+            raise UnsupportedSyntaxError(
+                f"`.{method}()` changes its array in place, which srcgrad does not differentiate.",
+                self.source.location(func),
+                hint=f"Use the function form, which returns a new array (e.g. np.{method}(x)).",
             )
-            return self.emit(
-                value, Op(None, [base, *args], kwargs, label=f".{method}()", pure=False), hint, method, effect
-            )
-        if method in ("reshape", "transpose") and len(args) > 1:
-            args = [tuple_(args)]  # x.reshape(2, 3) is x.reshape((2, 3))
-        numpy_func = getattr(__import__("numpy"), method)
-        printed = gast.Attribute(value=name(self.numpy_alias), attr=method, ctx=gast.Load())
-        value = gast.Call(func=printed, args=[base, *args], keywords=_keywords(kwargs))
-        op = Op(numpy_func, [base, *args], kwargs, label=f".{method}()")
-        return self.emit(value, op, hint, BASE_NAMES.get(method, method), effect)
+        if method in VARARG_METHODS and len(args) > 1:
+            args = [tuple_(args)]
+        function = getattr(numpy, METHOD_FUNCTIONS.get(method, method), None)
+        bound = gast.Attribute(value=base, attr=method, ctx=gast.Load())
+        as_method = gast.Call(func=bound, args=args, keywords=_keywords(kwargs))
+        if function is not None and self.is_pure(function):  # x.max(axis=0) is np.max(x, axis=0)
+            printed = gast.Attribute(value=name(self.numpy_alias), attr=function.__name__, ctx=gast.Load())
+            value = gast.Call(func=printed, args=[base, *args], keywords=_keywords(kwargs))
+            op = Op(function, [base, *args], kwargs, label=f".{method}()")
+            return self.emit(value, op, hint, BASE_NAMES.get(method, method), effect)
+        key = "." + method  # a rule for the method itself, e.g. ".astype"
+        if self.is_pure(key):
+            op = Op(key, [base, *args], kwargs, label=f".{method}()")
+            return self.emit(as_method, op, hint, method, effect)
+        op = Op(None, [base, *args], kwargs, label=f".{method}()", pure=False)
+        return self.emit(as_method, op, hint, method, effect)
 
     # -- helpers ----------------------------------------------------------------------------
 

@@ -1,10 +1,4 @@
-"""Reverse-mode rules for NumPy and Python arithmetic, readable as math.
-
-Conventions: `g` is the gradient arriving at the result `ans`; `dx` is the contribution to the
-gradient of parameter `x`. Binary operations broadcast, so their contributions pass through
-`unbroadcast`, which the generator removes wherever shapes are known to agree. Each rule with
-a kink or a tie says in one comment what it does there.
-"""
+"""Elementwise rules: what carries no gradient, unary functions, broadcasting binary ones."""
 
 # ruff: noqa: F821  (`fill` and the runtime helpers are names in generated code, not here)
 
@@ -13,8 +7,8 @@ import operator
 
 import numpy as np
 
-from ..api import stop_gradient
-from . import adjoint, nondifferentiable
+from ...api import stop_gradient
+from .. import adjoint, nondifferentiable
 
 # ---------------------------------------------------------------------------------------------
 # Non-differentiable: their results carry no gradient.
@@ -173,61 +167,3 @@ def where(g, condition, x, y):
     # the branch not taken gets exactly 0, even where its value is inf or nan
     dx = unbroadcast(np.where(condition, g, 0), x)
     dy = unbroadcast(np.where(condition, 0, g), y)
-
-
-# ---------------------------------------------------------------------------------------------
-# Reductions.
-
-
-@adjoint(np.sum)
-def sum(g, x, axis=None, keepdims=False):
-    if axis is None and not keepdims:
-        dx = fill(g, x)
-    else:
-        dx = unreduce(g, x, axis, keepdims)
-
-
-@adjoint(np.mean)
-def mean(g, ans, x, axis=None, keepdims=False):
-    if axis is None and not keepdims:
-        dx = fill(g / np.size(x), x)
-    else:
-        dx = unreduce(g, x, axis, keepdims) * (np.size(ans) / np.size(x))
-
-
-# ---------------------------------------------------------------------------------------------
-# Linear algebra.
-
-
-@adjoint(operator.matmul, np.matmul)
-def matmul(g, x, y):
-    dx = matmul_dx(g, x, y)
-    dy = matmul_dy(g, x, y)
-
-
-@adjoint(np.dot)
-def dot(g, x, y):
-    dx = dot_dx(g, x, y)
-    dy = dot_dy(g, x, y)
-
-
-# ---------------------------------------------------------------------------------------------
-# Shape.
-
-
-@adjoint("T")
-def T(g, x):
-    dx = g.T
-
-
-@adjoint(np.transpose)
-def transpose(g, x, axes=None):
-    if axes is None:
-        dx = np.transpose(g)
-    else:
-        dx = untranspose(g, axes)
-
-
-@adjoint(np.reshape)
-def reshape(g, x, shape):
-    dx = np.reshape(g, np.shape(x))
