@@ -5,7 +5,13 @@ accepts. One module per section of the rule table; `__all__` is every helper's n
 what rule templates may call.
 """
 
-from . import core
+from . import core, elementwise, linalg, reductions, shape, special
 from .core import *  # noqa: F403
+from .elementwise import *  # noqa: F403
+from .linalg import *  # noqa: F403
+from .reductions import *  # noqa: F403
+from .shape import *  # noqa: F403
+from .special import *  # noqa: F403
 
-__all__ = [*core.__all__]
+__all__ = [*core.__all__, *elementwise.__all__, *reductions.__all__, *linalg.__all__, *shape.__all__]
+__all__ += special.__all__

@@ -132,12 +132,14 @@ class _Reverse:
         if any(kind == "local" and placeholder in set(names_in(e)) for kind, _, e in trial):
             return False
         live = [e for kind, param, e in trial if kind == "grad" and self.is_active(bound.get(param))]
+        if any(isinstance(bound.get(p), (gast.Tuple, gast.List)) for kind, p, _ in trial if kind == "grad"):
+            return False  # gradients of a sequence parameter are an array per element
         if any(self.fold(e, placeholder, seed.scalar) is None for e in live):
             return False
         for kind, n, e in self.expand(rule, dict(mapping, g=name(placeholder))):
             if kind == "local":
                 self.emit(assign(n, e))
-            elif self.is_active(bound.get(n)):
+            elif isinstance(bound.get(n), gast.Name) and self.is_active(bound[n]):
                 folded, value = self.fold(e, placeholder, seed.scalar)
                 if folded:
                     self.contribute(bound[n].id, call(name("fill"), [value, bound[n]]))
@@ -172,10 +174,23 @@ class _Reverse:
         for kind, n, e in items:
             if kind == "local":
                 self.emit(assign(n, e))
+            elif isinstance(bound.get(n), (gast.Tuple, gast.List)) and self.is_active(bound[n]):
+                self.contribute_each(n, bound[n].elts, e)
             elif self.is_active(bound.get(n)):
                 self.contribute(bound[n].id, e)
 
+    def contribute_each(self, param: str, elements, e: gast.expr) -> None:
+        """A sequence parameter (`np.concatenate([a, b])`): `e` is a sequence, one gradient each."""
+        parts = self.namer.fresh("d" + param)
+        self.emit(assign(parts, e))
+        for i, element in enumerate(elements):
+            if self.is_active(element):
+                item = gast.Subscript(value=name(parts), slice=const(i), ctx=gast.Load())
+                self.contribute(element.id, item)
+
     def is_active(self, atom) -> bool:
+        if isinstance(atom, (gast.Tuple, gast.List)):
+            return any(self.is_active(e) for e in atom.elts)
         return isinstance(atom, gast.Name) and atom.id in self.active
 
     # -- adjoint bookkeeping ----------------------------------------------------------------
