@@ -52,6 +52,7 @@ def generate(program: Program, adjoint: Adjoint, wrt: list[str], single: bool, n
     foldable = {n for n in _assigned(backward) if adjoint_of.get(n, n) not in program.user_names}
     foldable -= set(program.params)
     backward = merge_accumulations(inline_single_use(backward, [result], foldable))
+    backward = eliminate_dead_code(backward, live=set(names_in(result)))  # what folding left unused
     live = {n for s in [*backward, result] for n in names_in(s)}
     forward = eliminate_dead_code(forward, live=live, keep=impure)
     # a temporary keeps its line while its adjoint is in the code, so `dX` always has an `X`

@@ -37,6 +37,14 @@ def simplify(e: gast.expr, facts) -> gast.expr:
             setattr(e, field, [simplify(v, facts) if isinstance(v, gast.expr) else v for v in value])
     if isinstance(e, gast.BinOp):
         return _binop(e)
+    if (  # (a, b)[1] -> b
+        isinstance(e, gast.Subscript)
+        and isinstance(e.value, (gast.Tuple, gast.List))
+        and isinstance(e.slice, gast.Constant)
+        and type(e.slice.value) is int
+        and -len(e.value.elts) <= e.slice.value < len(e.value.elts)
+    ):
+        return e.value.elts[e.slice.value]
     if isinstance(e, gast.UnaryOp) and isinstance(e.op, gast.USub):
         if _negated(e.operand):
             return e.operand.operand

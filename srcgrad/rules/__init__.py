@@ -2,7 +2,7 @@
 
 A key is whatever selects an operation: a NumPy function or ufunc (`numpy.exp`), an `operator`
 function for Python syntax (`operator.add` for `+`), a builtin (`abs`), or a string for an
-attribute (`"T"` for `x.T`). The built-in table lives in `rules/numpy.py`; users add their own
+attribute (`"T"` for `x.T`). The built-in table lives in `rules/numpy/`; users add their own
 rules through `srcgrad.extend`, in the same template form.
 """
 

@@ -121,6 +121,7 @@ class _Lowering:
         self.origin: gast.stmt | None = None
         self.nodes: list[gast.expr] = []
         self.scalar_globals: set[str] = set()
+        self.bases: dict[int, str] = {}  # names for temporaries whose use names them
 
     def run(self) -> Program:
         result = None
@@ -171,13 +172,21 @@ class _Lowering:
             self.bind(target.id, atom)
 
     def lower_unpack(self, target: gast.Tuple, value: gast.expr) -> None:
-        if not (isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(target.elts)):
-            raise UnsupportedSyntaxError(
-                "srcgrad can unpack only a tuple of the same length (`a, b = x, y`).",
-                self.source.location(value),
-                hint="Assign each value on its own line.",
-            )
-        atoms = [self.expr(v, hint=t.id) for t, v in zip(target.elts, value.elts)]
+        count = len(target.elts)
+        if isinstance(value, (gast.Tuple, gast.List)):
+            if len(value.elts) != count:
+                raise UnsupportedSyntaxError(
+                    f"{len(value.elts)} values cannot be unpacked into {count} names.",
+                    self.source.location(value),
+                )
+            atoms = [self.expr(v, hint=t.id) for t, v in zip(target.elts, value.elts)]
+        else:  # `sign, logdet = np.linalg.slogdet(A)`: name the tuple, then each item
+            whole = self.expr(value, hint=None, base="_".join(t.id for t in target.elts))
+            atoms = []
+            for i, t in enumerate(target.elts):
+                item = gast.Subscript(value=whole, slice=const(i), ctx=gast.Load())
+                op = Op("item", [whole, const(i), const(count)], label="unpacking")
+                atoms.append(self.emit(item, op, t.id, "item"))
         for t, atom in zip(target.elts, atoms):
             self.bind(t.id, atom)
 
@@ -205,8 +214,10 @@ class _Lowering:
 
     # -- expressions ------------------------------------------------------------------------
 
-    def expr(self, node: gast.expr, hint: str | None = None, effect: bool = False) -> gast.expr:
+    def expr(self, node: gast.expr, hint: str | None = None, effect: bool = False, base=None) -> gast.expr:
         """Lower `node`; return an atom (a name or a constant) that holds its value."""
+        if base is not None:
+            self.bases[id(node)] = base
         method = getattr(self, "expr_" + type(node).__name__)
         self.nodes.append(node)  # the innermost user expression being lowered, for messages
         try:
@@ -339,7 +350,8 @@ class _Lowering:
             self.defined.add(hint)
             self.user_named.add(target)
         else:
-            target = self.namer.fresh(base)
+            current = self.nodes[-1] if self.nodes else None
+            target = self.namer.fresh(self.bases.pop(id(current), base))
         if key is not None:
             self.cse[key] = target
         self.body.append(Assign(target=target, value=value, op=op, origin=self.origin))

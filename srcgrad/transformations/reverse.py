@@ -33,6 +33,14 @@ class Fill:
 
 
 @dataclass
+class Items:
+    """The adjoint of a tuple (`sign, logdet = np.linalg.slogdet(A)`): one entry per item."""
+
+    count: int
+    parts: dict
+
+
+@dataclass
 class Comment:
     """`# grad of: <user statement>` above the adjoint statements of that statement."""
 
@@ -93,6 +101,8 @@ class _Reverse:
     # -- one statement ----------------------------------------------------------------------
 
     def visit(self, stmt: Assign) -> None:
+        if stmt.op.key == "item":
+            return self.visit_item(stmt)
         rule = rules.lookup(stmt.op.key)
         if rule is None:
             self.no_rule(stmt)
@@ -106,6 +116,8 @@ class _Reverse:
             ) from None
         seed = self.adjoint[stmt.target]
         mapping = dict(bound, ans=name(stmt.target), np=self.np)
+        if isinstance(seed, Items):
+            seed = self.gather(stmt.target, seed)
         if isinstance(seed, Fill):
             if self.facts.is_scalar(stmt.target):  # the gradient is the scalar itself
                 mapping["g"] = seed.scalar
@@ -159,6 +171,24 @@ class _Reverse:
             if self.facts.shape_of(value) == self.facts.shape_of(name(placeholder)):
                 return False, value
         return None
+
+    def visit_item(self, stmt: Assign) -> None:
+        """`a = t[i]` from unpacking: a's gradient is item i of the tuple's gradient."""
+        whole, index, count = stmt.op.args
+        adj = self.adjoint[stmt.target]
+        if isinstance(adj, Fill):
+            adj = self.spread(stmt.target, adj)
+        items = self.adjoint.setdefault(whole.id, Items(count.value, {}))
+        items.parts[index.value] = adj
+
+    def gather(self, target: str, items: Items) -> gast.Name:
+        """The tuple's gradient as a tuple: zeros for the items nothing differentiable used."""
+        parts = []
+        for i in range(items.count):
+            item = gast.Subscript(value=name(target), slice=const(i), ctx=gast.Load())
+            parts.append(items.parts.get(i, call(attr(self.np, "zeros_like"), [item])))
+        value = gast.Tuple(elts=parts, ctx=gast.Load())
+        return self.materialize_value(target, value)
 
     def expand(self, rule, mapping, fresh=None):
         """The rule's items, simplified in order; each local's shape is learned before the next."""
@@ -231,8 +261,11 @@ class _Reverse:
         return call(attr(self.np, "full_like"), [name(primal), fill.scalar])
 
     def materialize(self, primal: str, fill: Fill) -> gast.Name:
+        return self.materialize_value(primal, self.spread(primal, fill))
+
+    def materialize_value(self, primal: str, value: gast.expr) -> gast.Name:
         target = self.adjoint_name(primal)
-        self.emit(assign(target, self.spread(primal, fill)))
+        self.emit(assign(target, value))
         self.adjoint[primal] = name(target)
         return name(target)
 
