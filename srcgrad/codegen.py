@@ -15,9 +15,14 @@ from dataclasses import dataclass
 import gast
 
 from . import runtime
-from .ir import Assign, Effect, Program
+from .ir import Assign, Effect, If, Program, walk
 from .naming import Namer
-from .optimizations.cleanup import eliminate_dead_code, inline_single_use, merge_accumulations
+from .optimizations.cleanup import (
+    assigned_anywhere,
+    eliminate_dead_code,
+    inline_single_use,
+    merge_accumulations,
+)
 from .syntax import name, names_in, ret, to_source, tuple_
 from .transformations.reverse import Adjoint, Comment
 
@@ -42,11 +47,11 @@ def generate(program: Program, adjoint: Adjoint, wrt: list[str], single: bool, n
     result = ret(tuple_([returned, grads]))
 
     forward = [_forward_statement(s) for s in program.body]
-    impure = {s.target for s in program.body if isinstance(s, Assign) and not s.op.pure}
+    impure = {s.target for s in walk(program.body) if isinstance(s, Assign) and not s.op.pure}
     _tag_blocks(adjoint.statements)
     backward = [s for s in adjoint.statements if not isinstance(s, Comment)]
     backward = eliminate_dead_code(backward, live=set(names_in(result)))
-    temporaries = {s.target for s in program.body if isinstance(s, Assign)} - set(program.user_names)
+    temporaries = {s.target for s in walk(program.body) if isinstance(s, Assign)} - set(program.user_names)
     # adjoints of temporaries and rule-local values read once fold into their reader
     adjoint_of = {v: k for k, v in adjoint.names.items()}
     foldable = {n for n in _assigned(backward) if adjoint_of.get(n, n) not in program.user_names}
@@ -56,22 +61,16 @@ def generate(program: Program, adjoint: Adjoint, wrt: list[str], single: bool, n
     live = {n for s in [*backward, result] for n in names_in(s)}
     forward = eliminate_dead_code(forward, live=live, keep=impure)
     # a temporary keeps its line while its adjoint is in the code, so `dX` always has an `X`
-    named = {p for p, d in adjoint.names.items() if d in live or d in _assigned(backward)}
+    named = {p for p, d in adjoint.names.items() if d in live or d in assigned_anywhere(backward)}
     forward = inline_single_use(forward, [*backward, result], temporaries - named - impure)
     backward = _with_comments_between(backward)
 
     comments: dict[str, str] = {}
     body = list(forward)
-    for stmt in backward:
-        if isinstance(stmt, Comment):
-            if not comments and forward:
-                comments[_MARK.format("blank")] = ""
-                body.append(gast.Expr(value=name(_MARK.format("blank"))))
-            marker = _MARK.format(len(comments))
-            comments[marker] = "# grad of: " + _one_line(stmt.origin)
-            body.append(gast.Expr(value=name(marker)))
-        else:
-            body.append(stmt)
+    if forward and backward:
+        comments[_MARK.format("blank")] = ""
+        body.append(gast.Expr(value=name(_MARK.format("blank"))))
+    body += _render(backward, comments)
     marker = _MARK.format("return")
     value, grads_text = to_source(returned), to_source(grads)
     comments[marker] = f"return {value}, {grads_text}"
@@ -141,7 +140,27 @@ def _with_comments_between(kept: list) -> list:
     return out
 
 
+def _render(stmts, comments: dict) -> list:
+    """Comments as marker statements, in nested blocks too."""
+    out = []
+    for stmt in stmts:
+        if isinstance(stmt, Comment):
+            marker = _MARK.format(len(comments))
+            comments[marker] = "# grad of: " + _one_line(stmt.origin)
+            out.append(gast.Expr(value=name(marker)))
+        elif isinstance(stmt, gast.If):
+            stmt.body = _render(stmt.body, comments)
+            stmt.orelse = _render(stmt.orelse, comments)
+            out.append(stmt)
+        else:
+            out.append(stmt)
+    return out
+
+
 def _forward_statement(stmt):
+    if isinstance(stmt, If):
+        body = [_forward_statement(s) for s in stmt.body] or [gast.Pass()]
+        return gast.If(test=stmt.test, body=body, orelse=[_forward_statement(s) for s in stmt.orelse])
     if isinstance(stmt, Assign):
         return gast.Assign(targets=[name(stmt.target, store=True)], value=stmt.value, type_comment=None)
     assert isinstance(stmt, Effect)
@@ -149,6 +168,8 @@ def _forward_statement(stmt):
 
 
 def _one_line(stmt: gast.stmt) -> str:
+    if isinstance(stmt, gast.If):
+        return f"if {to_source(stmt.test)}:"
     return " ".join(to_source(stmt).split())
 
 

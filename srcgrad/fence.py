@@ -10,7 +10,7 @@ import gast
 from .errors import UnsupportedSyntaxError
 from .frontend import SourceFunction
 
-_STATEMENTS = (gast.Assign, gast.AugAssign, gast.Return, gast.Expr, gast.Pass)
+_STATEMENTS = (gast.Assign, gast.AugAssign, gast.Return, gast.Expr, gast.Pass, gast.If)
 _EXPRESSIONS = (
     gast.Name,
     gast.Constant,
@@ -22,13 +22,13 @@ _EXPRESSIONS = (
     gast.Tuple,
     gast.List,
     gast.keyword,
+    gast.IfExp,
+    gast.BoolOp,
 )
-_CONTEXT = (gast.Load, gast.Store, gast.expr_context, gast.operator, gast.unaryop, gast.cmpop)
+_CONTEXT = (gast.Load, gast.Store, gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop)
 
-_LATER = "Control flow, indexing and helper functions are planned; until then, "
+_LATER = "Loops, indexing and calls to your own functions are planned; until then, "
 _WHAT = {
-    gast.If: ("an `if` statement", _LATER + "use np.where(cond, a, b) for value-dependent choices."),
-    gast.IfExp: ("a conditional expression (`a if c else b`)", "Use np.where(cond, a, b)."),
     gast.For: ("a `for` loop", _LATER + "unroll the loop or write it with array operations."),
     gast.While: ("a `while` loop", _LATER + "write the computation with array operations."),
     gast.Subscript: ("indexing or slicing (`x[...]`)", _LATER + "use array operations on whole arrays."),

@@ -45,6 +45,26 @@ class Effect:
 
 
 @dataclass
+class If:
+    """`if test: body else: orelse`. A variable that the branches leave with different values
+    is assigned the same new name at the end of each branch (its join)."""
+
+    test: gast.expr  # an atom
+    body: list
+    orelse: list
+    origin: gast.stmt
+
+
+def walk(stmts):
+    """Every statement in `stmts`, nested blocks included, in program order."""
+    for stmt in stmts:
+        yield stmt
+        if isinstance(stmt, If):
+            yield from walk(stmt.body)
+            yield from walk(stmt.orelse)
+
+
+@dataclass
 class Return:
     value: gast.expr  # an atom: the value differentiated
     origin: gast.stmt
@@ -57,7 +77,7 @@ class Program:
 
     source: SourceFunction
     params: list[str]
-    body: list[Assign | Effect]
+    body: list  # Assign, Effect and If statements
     result: Return
     user_names: dict[str, str]  # lowered name -> user variable it versions (for naming adjoints)
     reserved: set[str]  # names the generated code must not rebind
@@ -66,4 +86,4 @@ class Program:
     scalar_globals: set[str] = field(default_factory=set)  # free names bound to numbers
 
     def defs(self) -> dict[str, Assign]:
-        return {s.target: s for s in self.body if isinstance(s, Assign)}
+        return {s.target: s for s in walk(self.body) if isinstance(s, Assign)}

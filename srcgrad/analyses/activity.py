@@ -18,22 +18,27 @@ to, and *useful* if the result depends differentiably on it. Only values that ar
 from __future__ import annotations
 
 from .. import rules
-from ..ir import Assign, Program
+from ..ir import Assign, Program, walk
 from ..syntax import names_in
 
 
 def active_names(program: Program, wrt: list[str]) -> set[str]:
+    assigns = [s for s in walk(program.body) if isinstance(s, Assign) and _carries_gradient(s)]
     varied = set(wrt)
-    for stmt in program.body:
-        if not (isinstance(stmt, Assign) and _carries_gradient(stmt)):
-            continue
-        if any(n in varied for arg in _operands(stmt) for n in names_in(arg)):
-            varied.add(stmt.target)
     useful = set(names_in(program.result.value))
-    for stmt in reversed(program.body):
-        if isinstance(stmt, Assign) and stmt.target in useful and _carries_gradient(stmt):
-            for arg in _operands(stmt):
-                useful.update(names_in(arg))
+    changed = True
+    while changed:  # a name assigned in both branches of an `if` is reached twice: iterate
+        changed = False
+        for stmt in assigns:
+            if stmt.target not in varied and any(n in varied for a in _operands(stmt) for n in names_in(a)):
+                varied.add(stmt.target)
+                changed = True
+        for stmt in reversed(assigns):
+            if stmt.target in useful:
+                new = {n for a in _operands(stmt) for n in names_in(a)} - useful
+                if new:
+                    useful |= new
+                    changed = True
     return varied & useful
 
 

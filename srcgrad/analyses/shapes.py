@@ -20,11 +20,12 @@ and to fold a scalar gradient (`fill(1.0, x)`) into the expression that consumes
 from __future__ import annotations
 
 import operator
+from collections import Counter
 
 import gast
 import numpy
 
-from ..ir import Assign, Program
+from ..ir import Assign, Program, walk
 from ..syntax import is_number
 
 SCALAR = "<scalar>"
@@ -58,9 +59,20 @@ class ShapeFacts:
         self.scalars: set[str] = set()
         self.numpy_alias = program.numpy_alias
         self.scalars.update(program.scalar_globals)
-        for stmt in program.body:
-            if isinstance(stmt, Assign):
+        assigns = [s for s in walk(program.body) if isinstance(s, Assign)]
+        counts = Counter(s.target for s in assigns)
+        joins: dict[str, list] = {}
+        for stmt in assigns:
+            if counts[stmt.target] == 1:
                 self._learn(stmt)
+                continue
+            # a join of two branches: known only if every branch agrees, once all are seen
+            defs = joins.setdefault(stmt.target, [])
+            defs.append(stmt)
+            if len(defs) == counts[stmt.target]:
+                shapes = {self.shape_of(d.op.args[0]) if d.op.key == "copy" else None for d in defs}
+                if shapes == {SCALAR}:
+                    self.scalars.add(stmt.target)
 
     def _learn(self, stmt: Assign) -> None:
         key = stmt.op.key

@@ -37,7 +37,20 @@ def _target(stmt) -> str | None:
 def _reads(stmt) -> list[str]:
     if isinstance(stmt, (gast.Assign, gast.Expr, gast.Return)):
         return list(names_in(stmt.value)) if stmt.value is not None else []
+    if isinstance(stmt, gast.If):
+        return list(names_in(stmt))
     return []
+
+
+def assigned_anywhere(stmts) -> set[str]:
+    """Names assigned by `stmts`, inside nested blocks too."""
+    return {
+        n.id
+        for s in stmts
+        if isinstance(s, gast.AST)
+        for n in gast.walk(s)
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
+    }
 
 
 def eliminate_dead_code(stmts: list, live: set[str], keep: set[str] = frozenset()) -> list:
@@ -45,6 +58,12 @@ def eliminate_dead_code(stmts: list, live: set[str], keep: set[str] = frozenset(
     live = set(live)
     out = []
     for stmt in reversed(stmts):
+        if isinstance(stmt, gast.If):  # a block: clean inside, keep the statement
+            stmt.body = eliminate_dead_code(stmt.body, live, keep) or [gast.Pass()]
+            stmt.orelse = eliminate_dead_code(stmt.orelse, live, keep)
+            live.update(_reads(stmt))
+            out.append(stmt)
+            continue
         target = _target(stmt)
         if isinstance(stmt, gast.Assign) and target not in live and target not in keep:
             continue
@@ -68,6 +87,10 @@ def inline_single_use(stmts: list, uses_elsewhere: list, candidates: set[str]) -
     pending: dict[str, gast.Assign] = {}
     out = []
     for stmt in stmts:
+        if isinstance(stmt, gast.If):  # values read inside a block are assigned before it
+            out.extend(pending.pop(n) for n in list(pending) if n in set(_reads(stmt)))
+            out.append(stmt)
+            continue
         reads = set(_reads(stmt))
         hits = {n: pending.pop(n).value for n in list(pending) if n in reads}
         if hits:
@@ -95,7 +118,7 @@ def merge_accumulations(stmts: list) -> list:
         first = out[i]
         v = _target(first)
         j = _next_use(out, i, v) if v is not None else None
-        if j is not None:
+        if j is not None and isinstance(out[j], gast.Assign):
             second = out[j]
             value = second.value
             accumulates = (

@@ -31,7 +31,7 @@ import numpy
 from .. import rules
 from ..errors import UnsupportedSyntaxError
 from ..frontend import MISSING, SourceFunction
-from ..ir import Assign, Effect, Op, Program, Return
+from ..ir import Assign, Effect, If, Op, Program, Return, walk
 from ..naming import Namer
 from ..syntax import const, is_number, key_of, name, to_source, tuple_
 
@@ -74,17 +74,28 @@ def lower(source: SourceFunction, has_aux: bool = False) -> Program:
 
 def dump(program: Program) -> str:
     """The lowered program as Python lines (for doctests and `--stage anf`)."""
-    lines = []
-    for stmt in program.body:
-        if isinstance(stmt, Assign):
-            lines.append(f"{stmt.target} = {to_source(stmt.value)}")
-        else:
-            lines.append(to_source(stmt.value))
+    lines = _dump_block(program.body, "")
     returned = program.result.value
     if program.result.aux is not None:
         returned = tuple_([returned, program.result.aux])
     lines.append(f"return {to_source(returned)}")
     return "\n".join(lines)
+
+
+def _dump_block(stmts, indent: str) -> list[str]:
+    lines = []
+    for stmt in stmts:
+        if isinstance(stmt, Assign):
+            lines.append(f"{indent}{stmt.target} = {to_source(stmt.value)}")
+        elif isinstance(stmt, If):
+            lines.append(f"{indent}if {to_source(stmt.test)}:")
+            lines += _dump_block(stmt.body, indent + "    ") or [indent + "    pass"]
+            if stmt.orelse:
+                lines.append(f"{indent}else:")
+                lines += _dump_block(stmt.orelse, indent + "    ")
+        else:
+            lines.append(indent + to_source(stmt.value))
+    return lines
 
 
 def _params(args: gast.arguments) -> list[str]:
@@ -160,7 +171,56 @@ class _Lowering:
                 self.expr(stmt.value, effect=True)
             elif not isinstance(stmt.value, gast.Constant):
                 self.expr(stmt.value)
+        elif isinstance(stmt, gast.If):
+            self.lower_if(stmt)
         # `pass` lowers to nothing
+
+    def lower_if(self, stmt: gast.If) -> None:
+        test = self.expr(stmt.test)
+        branches = []
+        before_env, before_cse, outer = dict(self.env), dict(self.cse), self.body
+        for block in (stmt.body, stmt.orelse):
+            self.env, self.cse, self.body = dict(before_env), dict(before_cse), []
+            for s in block:
+                self.origin = s
+                self.lower_statement(s)
+            branches.append((self.env, self.body))
+        self.cse, self.body, self.origin = before_cse, outer, stmt
+        self.env = self.join(branches, stmt)
+        self.body.append(If(test=test, body=branches[0][1], orelse=branches[1][1], origin=stmt))
+
+    def join(self, branches, origin, names=None) -> dict:
+        """The environment after an `if`. A variable the branches leave different gets one name in
+        both: the name of its last definition in a branch (renamed in the other), or a copy."""
+        names = names or {}
+        (then_env, then_body), (else_env, else_body) = branches
+        renames = ({}, {})
+        env = {}
+        for var in sorted(set(then_env) | set(else_env)):
+            a, b = (_renamed(e.get(var), r) for e, r in ((then_env, renames[0]), (else_env, renames[1])))
+            if a is None or b is None or key_of(a) == key_of(b):
+                env[var] = a if a is not None else b
+                continue
+            local = [_local_def(then_body, a), _local_def(else_body, b)]
+            if var in names:
+                joined = names[var]
+            elif local[0] or local[1]:
+                joined = (a if local[0] else b).id
+            else:
+                joined = self.namer.fresh(var) if var in self.defined else self.namer.claim(var)
+            self.defined.add(var.strip())
+            self.user_named.add(joined)
+            for i, (body, atom) in enumerate(((then_body, a), (else_body, b))):
+                if isinstance(atom, gast.Name) and atom.id == joined:
+                    continue
+                if local[i]:
+                    renames[i][atom.id] = joined
+                    _rename(body, atom.id, joined)
+                else:
+                    op = Op("copy", [atom], label="copy", pure=False, node=origin)
+                    body.append(Assign(joined, atom, op, origin))
+            env[var] = name(joined)
+        return env
 
     def lower_assign(self, targets: list[gast.expr], value: gast.expr) -> None:
         for target in targets:
@@ -247,6 +307,35 @@ class _Lowering:
         return tuple_([self.expr(e) for e in node.elts])
 
     expr_List = expr_Tuple
+
+    def expr_IfExp(self, node, hint):
+        """`a if c else b` is an `if` statement that assigns one name in both branches."""
+        test = self.expr(node.test)
+        key = " value"  # an environment key no user variable can have
+        branches = []
+        before_env, before_cse, outer = dict(self.env), dict(self.cse), self.body
+        for branch in (node.body, node.orelse):
+            self.env, self.cse, self.body = dict(before_env), dict(before_cse), []
+            self.env[key] = self.expr(branch)
+            branches.append((self.env, self.body))
+        self.cse, self.body = before_cse, outer
+        defined = self.defined.copy()
+        if hint and hint in self.defined:
+            target = self.namer.fresh(hint)
+        else:
+            target = self.namer.claim(hint) if hint else self.namer.fresh("choice")
+        env = self.join(branches, self.origin, names={key: target})
+        self.defined = defined | {hint} if hint else defined
+        self.env = {k: v for k, v in env.items() if not k.startswith(" ")}
+        self.body.append(If(test=test, body=branches[0][1], orelse=branches[1][1], origin=self.origin))
+        return env[key]
+
+    def expr_BoolOp(self, node, hint):
+        raise UnsupportedSyntaxError(
+            "srcgrad does not lower `and`/`or` yet.",
+            self.source.location(node),
+            hint="Use nested `if` statements, or `&`/`|` on boolean arrays.",
+        )
 
     def expr_Attribute(self, node, hint):
         if self.is_free(node):
@@ -377,6 +466,31 @@ class _Lowering:
             self.source.location(node),
             hint="Define or import it at module level before calling the gradient.",
         )
+
+
+def _local_def(body, atom) -> bool:
+    """Whether `atom` names a value assigned directly in `body` (a branch of an `if`)."""
+    return isinstance(atom, gast.Name) and any(isinstance(s, Assign) and s.target == atom.id for s in body)
+
+
+def _renamed(atom, renames):
+    if isinstance(atom, gast.Name) and atom.id in renames:
+        return name(renames[atom.id])
+    return atom
+
+
+def _rename(body, old: str, new: str) -> None:
+    """Rename the value `old` to `new` in a block: its assignment and every read."""
+    for stmt in walk(body):
+        if isinstance(stmt, Assign) and stmt.target == old:
+            stmt.target = new
+        nodes = [stmt.value] if not isinstance(stmt, If) else [stmt.test]
+        if isinstance(stmt, (Assign, Effect)):
+            nodes += stmt.op.args + list(stmt.op.kwargs.values())
+        for node in nodes:
+            for n in gast.walk(node):
+                if isinstance(n, gast.Name) and n.id == old:
+                    n.id = new
 
 
 def _keywords(kwargs):

@@ -19,7 +19,7 @@ import numpy
 from .. import rules
 from ..analyses.shapes import SCALAR, ShapeFacts, elementwise
 from ..errors import NoRuleError, UnsupportedSyntaxError
-from ..ir import Assign, Program
+from ..ir import Assign, If, Program, walk
 from ..naming import Namer
 from ..optimizations.simplify import simplify
 from ..syntax import assign, attr, call, const, name, names_in, substitute, to_source
@@ -79,10 +79,7 @@ class _Reverse:
         result = self.program.result.value
         if isinstance(result, gast.Name) and result.id in self.active:
             self.adjoint[result.id] = Fill(const(1.0))
-        for stmt in reversed(self.program.body):
-            if isinstance(stmt, Assign) and stmt.target in self.active and stmt.target in self.adjoint:
-                self.pending_comment = Comment(stmt.origin) if not self._same_block(stmt) else None
-                self.visit(stmt)
+        self.reverse_block(self.program.body)
         gradients = {}
         for p in self.wrt:
             adj = self.adjoint.get(p)
@@ -94,6 +91,56 @@ class _Reverse:
                 gradients[p] = adj
         return Adjoint(statements=self.out, gradients=gradients, facts=self.facts, names=self.adjoint_names)
 
+    def reverse_block(self, stmts) -> None:
+        for stmt in reversed(stmts):
+            if isinstance(stmt, If):
+                self.visit_if(stmt)
+            elif isinstance(stmt, Assign) and stmt.target in self.active and stmt.target in self.adjoint:
+                self.pending_comment = Comment(stmt.origin) if not self._same_block(stmt) else None
+                self.visit(stmt)
+
+    def visit_if(self, stmt: If) -> None:
+        """Both branches in reverse, under the same test; adjoints they leave different are
+        given one name at the end of each branch, as the forward pass joins values."""
+        assigned = {s.target for s in walk(stmt.body + stmt.orelse) if isinstance(s, Assign)}
+        if not any(t in self.active and t in self.adjoint for t in assigned):
+            return
+        before, outer, comment = dict(self.adjoint), self.out, self.pending_comment
+        results = []
+        for block in (stmt.body, stmt.orelse):
+            self.adjoint, self.out, self.pending_comment = dict(before), [], None
+            self.reverse_block(block)
+            results.append((self.adjoint, self.out))
+        (then_adj, then_out), (else_adj, else_out) = results
+        merged = {}
+        for primal in sorted(set(then_adj) | set(else_adj)):
+            a, b = then_adj.get(primal), else_adj.get(primal)
+            if a is b or (a is not None and b is not None and _same(a, b)):
+                merged[primal] = a
+                continue
+            if isinstance(a, Items) or isinstance(b, Items):
+                raise UnsupportedSyntaxError(
+                    "srcgrad cannot yet join the gradients of a tuple unpacked in a branch.",
+                    self.source.location(stmt.origin),
+                )
+            target = self.adjoint_name(primal)
+            for state, out in ((a, then_out), (b, else_out)):
+                value = self.as_array(primal, state)
+                if not (isinstance(value, gast.Name) and value.id == target):
+                    out.append(assign(target, value))
+            merged[primal] = name(target)
+        self.adjoint, self.out, self.pending_comment = merged, outer, comment
+        self.emit(Comment(stmt.origin))
+        self.out.append(gast.If(test=stmt.test, body=then_out or [gast.Pass()], orelse=else_out))
+
+    def as_array(self, primal: str, state) -> gast.expr:
+        """An adjoint state as an expression: zeros where nothing arrived, arrays for Fills."""
+        if state is None:
+            return call(attr(self.np, "zeros_like"), [name(primal)])
+        if isinstance(state, Fill):
+            return self.spread(primal, state)
+        return state
+
     def _same_block(self, stmt: Assign) -> bool:
         last = next((s for s in reversed(self.out) if isinstance(s, Comment)), None)
         return last is not None and last.origin is stmt.origin
@@ -103,6 +150,17 @@ class _Reverse:
     def visit(self, stmt: Assign) -> None:
         if stmt.op.key == "item":
             return self.visit_item(stmt)
+        if stmt.op.key == "copy":  # a join of branches: the gradient passes through
+            source = stmt.op.args[0]
+            if self.is_active(source):
+                adj = self.adjoint[stmt.target]
+                if isinstance(adj, Fill):
+                    self.contribute(source.id, call(name("fill"), [adj.scalar, source]))
+                elif isinstance(adj, Items):
+                    self.adjoint[source.id] = adj
+                else:
+                    self.contribute(source.id, adj)
+            return
         rule = rules.lookup(stmt.op.key)
         if rule is None:
             self.no_rule(stmt)
@@ -356,6 +414,14 @@ def _elementwise_in(e: gast.expr, placeholder: str, facts: ShapeFacts) -> bool:
 def _is_elementwise_call(e: gast.Call, facts: ShapeFacts) -> bool:
     func = facts.function(e.func)
     return func is not None and func != "unbroadcast" and elementwise(func)
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, Fill) and isinstance(b, Fill):
+        return gast.dump(a.scalar) == gast.dump(b.scalar)
+    if isinstance(a, gast.AST) and isinstance(b, gast.AST):
+        return gast.dump(a) == gast.dump(b)
+    return False
 
 
 def _is_fill(e: gast.expr) -> bool:
