@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import gast
 
 from . import runtime
-from .ir import Assign, Effect, If, Program, walk
+from .ir import Assign, Effect, For, If, Program, walk
 from .naming import Namer
 from .optimizations.cleanup import (
     assigned_anywhere,
@@ -23,7 +23,7 @@ from .optimizations.cleanup import (
     inline_single_use,
     merge_accumulations,
 )
-from .syntax import name, names_in, ret, to_source, tuple_
+from .syntax import assign, attr, call, const, name, names_in, ret, to_source, tuple_
 from .transformations.reverse import Adjoint, Comment
 
 FACTORY = "__srcgrad_factory__"
@@ -41,15 +41,22 @@ class Generated:
 def generate(program: Program, adjoint: Adjoint, wrt: list[str], single: bool, namer: Namer) -> Generated:
     gradients = [adjoint.gradients[p] for p in wrt]
     grads = gradients[0] if single else tuple_(gradients)
-    returned = program.result.value
-    if program.result.aux is not None:
-        returned = tuple_([returned, program.result.aux])
+    # the backward pass restores loop values under their own names: keep what is returned apart
+    restored = {n for _, names in (adjoint.saves or {}).values() for n in names}
+    kept, returned_parts = [], []
+    for part in [program.result.value, program.result.aux]:
+        if isinstance(part, gast.Name) and part.id in restored:
+            copy_name = namer.fresh(program.source.name if not kept else "aux")
+            kept.append(assign(copy_name, part))
+            part = name(copy_name)
+        returned_parts.append(part)
+    returned = returned_parts[0] if program.result.aux is None else tuple_(returned_parts)
     result = ret(tuple_([returned, grads]))
 
-    forward = [_forward_statement(s) for s in program.body]
+    forward = _forward_block(program.body, adjoint.saves)
     impure = {s.target for s in walk(program.body) if isinstance(s, Assign) and not s.op.pure}
     _tag_blocks(adjoint.statements)
-    backward = [s for s in adjoint.statements if not isinstance(s, Comment)]
+    backward = kept + [s for s in adjoint.statements if not isinstance(s, Comment)]
     backward = eliminate_dead_code(backward, live=set(names_in(result)))
     temporaries = {s.target for s in walk(program.body) if isinstance(s, Assign)} - set(program.user_names)
     # adjoints of temporaries and rule-local values read once fold into their reader
@@ -148,7 +155,7 @@ def _render(stmts, comments: dict) -> list:
             marker = _MARK.format(len(comments))
             comments[marker] = "# grad of: " + _one_line(stmt.origin)
             out.append(gast.Expr(value=name(marker)))
-        elif isinstance(stmt, gast.If):
+        elif isinstance(stmt, (gast.If, gast.For, gast.While)):
             stmt.body = _render(stmt.body, comments)
             stmt.orelse = _render(stmt.orelse, comments)
             out.append(stmt)
@@ -157,10 +164,51 @@ def _render(stmts, comments: dict) -> list:
     return out
 
 
+def _forward_block(stmts, saves) -> list:
+    out = []
+    for stmt in stmts:
+        if isinstance(stmt, For):
+            out += _forward_loop(stmt, saves)
+        elif isinstance(stmt, If):
+            branches = []
+            for i, block in enumerate((stmt.body, stmt.orelse)):
+                branch = _forward_block(block, saves)
+                if (id(stmt), i) in saves:  # in a loop: the values only this branch made
+                    branch.append(_push(*saves[(id(stmt), i)]))
+                branches.append(branch)
+            out.append(gast.If(test=stmt.test, body=branches[0] or [gast.Pass()], orelse=branches[1]))
+        else:
+            out.append(_forward_statement(stmt))
+    return out
+
+
+def _forward_loop(stmt: For, saves) -> list:
+    """The loop, saving at the end of each iteration what the backward pass will read."""
+    body = _forward_block(stmt.body, saves)
+    before = []
+    if id(stmt) in saves:
+        stack, needed = saves[id(stmt)]
+        before.append(assign(stack, gast.List(elts=[], ctx=gast.Load())))
+        body.append(_push(stack, needed))
+    body += [assign(n, v) for n, v in stmt.carried]
+    loop = gast.For(
+        target=name(stmt.target, store=True),
+        iter=stmt.iter,
+        body=body or [gast.Pass()],
+        orelse=[],
+        type_comment=None,
+    )
+    return [*before, loop]
+
+
+def _push(stack: str, needed: list) -> gast.stmt:
+    item = (
+        tuple_([name(n) for n in needed]) if len(needed) > 1 else name(needed[0]) if needed else const(None)
+    )
+    return gast.Expr(value=call(attr(name(stack), "append"), [item]))
+
+
 def _forward_statement(stmt):
-    if isinstance(stmt, If):
-        body = [_forward_statement(s) for s in stmt.body] or [gast.Pass()]
-        return gast.If(test=stmt.test, body=body, orelse=[_forward_statement(s) for s in stmt.orelse])
     if isinstance(stmt, Assign):
         return gast.Assign(targets=[name(stmt.target, store=True)], value=stmt.value, type_comment=None)
     assert isinstance(stmt, Effect)
@@ -170,6 +218,8 @@ def _forward_statement(stmt):
 def _one_line(stmt: gast.stmt) -> str:
     if isinstance(stmt, gast.If):
         return f"if {to_source(stmt.test)}:"
+    if isinstance(stmt, gast.For):
+        return f"for {to_source(stmt.target)} in {to_source(stmt.iter)}:"
     return " ".join(to_source(stmt).split())
 
 

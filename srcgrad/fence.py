@@ -10,7 +10,7 @@ import gast
 from .errors import UnsupportedSyntaxError
 from .frontend import SourceFunction
 
-_STATEMENTS = (gast.Assign, gast.AugAssign, gast.Return, gast.Expr, gast.Pass, gast.If)
+_STATEMENTS = (gast.Assign, gast.AugAssign, gast.Return, gast.Expr, gast.Pass, gast.If, gast.For)
 _EXPRESSIONS = (
     gast.Name,
     gast.Constant,
@@ -27,9 +27,10 @@ _EXPRESSIONS = (
 )
 _CONTEXT = (gast.Load, gast.Store, gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop)
 
-_LATER = "Loops, indexing and calls to your own functions are planned; until then, "
+_LATER = "srcgrad does not support this yet; until it does, "
 _WHAT = {
-    gast.For: ("a `for` loop", _LATER + "unroll the loop or write it with array operations."),
+    gast.Break: ("`break`", _LATER + "loop over the number of steps you need."),
+    gast.Continue: ("`continue`", _LATER + "put the rest of the body under an `if`."),
     gast.While: ("a `while` loop", _LATER + "write the computation with array operations."),
     gast.Subscript: ("indexing or slicing (`x[...]`)", _LATER + "use array operations on whole arrays."),
     gast.Lambda: ("a lambda", "Define a named function with `def`, outside the differentiated one."),
@@ -88,6 +89,11 @@ def _check_node(source: SourceFunction, node: gast.AST) -> None:
         _reject(source, node.target, *_describe(node.target))
     if isinstance(node, gast.Compare) and len(node.ops) > 1:
         _reject(source, node, "a chained comparison", "Combine two comparisons with `&`.")
+    if isinstance(node, gast.For):
+        if node.orelse:
+            _reject(source, node, "a `for ... else`", "Move the `else` block after the loop.")
+        if not isinstance(node.target, gast.Name):
+            _reject(source, node.target, "unpacking in a `for` target", _LATER + "loop over range(n).")
     if isinstance(node, gast.Call) and any(kw.arg is None for kw in node.keywords):
         _reject(source, node, "`**kwargs` in a call", "Pass keyword arguments by name.")
     for child in gast.iter_child_nodes(node):

@@ -55,6 +55,19 @@ class If:
     origin: gast.stmt
 
 
+@dataclass
+class For:
+    """`for target in range(...)`. Each variable the body assigns is carried from one iteration
+    to the next under one name (`h_2`): copied in before the loop, and at the end of each
+    iteration from the body's last value (`carried` pairs that name with that value)."""
+
+    target: str
+    iter: gast.expr  # range(...) of atoms
+    body: list
+    carried: list  # (loop name, value at the end of an iteration)
+    origin: gast.stmt
+
+
 def walk(stmts):
     """Every statement in `stmts`, nested blocks included, in program order."""
     for stmt in stmts:
@@ -62,6 +75,10 @@ def walk(stmts):
         if isinstance(stmt, If):
             yield from walk(stmt.body)
             yield from walk(stmt.orelse)
+        elif isinstance(stmt, For):
+            yield from walk(stmt.body)
+            for loop_name, value in stmt.carried:
+                yield Assign(loop_name, value, Op("copy", [value], label="copy", pure=False), stmt.origin)
 
 
 @dataclass

@@ -37,7 +37,7 @@ def _target(stmt) -> str | None:
 def _reads(stmt) -> list[str]:
     if isinstance(stmt, (gast.Assign, gast.Expr, gast.Return)):
         return list(names_in(stmt.value)) if stmt.value is not None else []
-    if isinstance(stmt, gast.If):
+    if isinstance(stmt, (gast.If, gast.For, gast.While)):
         return list(names_in(stmt))
     return []
 
@@ -58,6 +58,10 @@ def eliminate_dead_code(stmts: list, live: set[str], keep: set[str] = frozenset(
     live = set(live)
     out = []
     for stmt in reversed(stmts):
+        if isinstance(stmt, (gast.For, gast.While)):  # a loop: what it reads stays, whole
+            live.update(_reads(stmt))
+            out.append(stmt)
+            continue
         if isinstance(stmt, gast.If):  # a block: clean inside, keep the statement
             stmt.body = eliminate_dead_code(stmt.body, live, keep) or [gast.Pass()]
             stmt.orelse = eliminate_dead_code(stmt.orelse, live, keep)
@@ -65,7 +69,7 @@ def eliminate_dead_code(stmts: list, live: set[str], keep: set[str] = frozenset(
             out.append(stmt)
             continue
         target = _target(stmt)
-        if isinstance(stmt, gast.Assign) and target not in live and target not in keep:
+        if target is not None and target not in live and target not in keep:
             continue
         if target is not None:
             live.discard(target)
@@ -87,7 +91,7 @@ def inline_single_use(stmts: list, uses_elsewhere: list, candidates: set[str]) -
     pending: dict[str, gast.Assign] = {}
     out = []
     for stmt in stmts:
-        if isinstance(stmt, gast.If):  # values read inside a block are assigned before it
+        if isinstance(stmt, (gast.If, gast.For, gast.While)):  # values read inside a block come first
             out.extend(pending.pop(n) for n in list(pending) if n in set(_reads(stmt)))
             out.append(stmt)
             continue

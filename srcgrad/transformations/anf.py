@@ -31,7 +31,7 @@ import numpy
 from .. import rules
 from ..errors import UnsupportedSyntaxError
 from ..frontend import MISSING, SourceFunction
-from ..ir import Assign, Effect, If, Op, Program, Return, walk
+from ..ir import Assign, Effect, For, If, Op, Program, Return, walk
 from ..naming import Namer
 from ..syntax import const, is_number, key_of, name, to_source, tuple_
 
@@ -65,7 +65,7 @@ VARARG_METHODS = {"reshape", "transpose"}  # x.reshape(2, 3) is x.reshape((2, 3)
 # Methods that change the array they are called on: never allowed in differentiated code.
 IN_PLACE_METHODS = {"sort", "fill", "resize", "put", "partition", "itemset", "setfield", "setflags"}
 # Temporaries named after these functions would shadow a builtin.
-BASE_NAMES = {"sum": "total", "mean": "avg", "abs": "absval", "max": "largest", "min": "smallest"}
+BASE_NAMES = {"sum": "summed", "mean": "avg", "abs": "absval", "max": "largest", "min": "smallest"}
 
 
 def lower(source: SourceFunction, has_aux: bool = False) -> Program:
@@ -87,6 +87,10 @@ def _dump_block(stmts, indent: str) -> list[str]:
     for stmt in stmts:
         if isinstance(stmt, Assign):
             lines.append(f"{indent}{stmt.target} = {to_source(stmt.value)}")
+        elif isinstance(stmt, For):
+            lines.append(f"{indent}for {stmt.target} in {to_source(stmt.iter)}:")
+            lines += _dump_block(stmt.body, indent + "    ")
+            lines += [f"{indent}    {n} = {to_source(v)}" for n, v in stmt.carried]
         elif isinstance(stmt, If):
             lines.append(f"{indent}if {to_source(stmt.test)}:")
             lines += _dump_block(stmt.body, indent + "    ") or [indent + "    pass"]
@@ -173,6 +177,8 @@ class _Lowering:
                 self.expr(stmt.value)
         elif isinstance(stmt, gast.If):
             self.lower_if(stmt)
+        elif isinstance(stmt, gast.For):
+            self.lower_for(stmt)
         # `pass` lowers to nothing
 
     def lower_if(self, stmt: gast.If) -> None:
@@ -188,6 +194,54 @@ class _Lowering:
         self.cse, self.body, self.origin = before_cse, outer, stmt
         self.env = self.join(branches, stmt)
         self.body.append(If(test=test, body=branches[0][1], orelse=branches[1][1], origin=stmt))
+
+    def lower_for(self, stmt: gast.For) -> None:
+        iterable = stmt.iter
+        if not (isinstance(iterable, gast.Call) and self.source.resolve(iterable.func) is range):
+            raise UnsupportedSyntaxError(
+                "srcgrad differentiates `for` loops over range(...) for now.",
+                self.source.location(iterable),
+                hint="Loop over indices: `for i in range(len(xs)):` and read xs[i] as a whole-array "
+                "operation, or unroll the loop.",
+            )
+        if iterable.keywords or not 1 <= len(iterable.args) <= 3:
+            where = self.source.location(iterable)
+            raise UnsupportedSyntaxError("range() takes 1 to 3 positional arguments.", where)
+        bounds = [self.expr(a) for a in iterable.args]
+        loop_range = gast.Call(func=copy.deepcopy(iterable.func), args=bounds, keywords=[])
+        stores = (n for s in stmt.body for n in gast.walk(s))
+        assigned = {n.id for n in stores if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        carried = sorted(assigned - {stmt.target.id})
+        loop_names = {}
+        for var in carried:  # one name per carried variable, holding its value at each iteration's start
+            loop_names[var] = self.version(var)
+            if var in self.env:
+                self.copy_into(loop_names[var], self.env[var], stmt)
+            self.env[var] = name(loop_names[var])
+        target = self.version(stmt.target.id)
+        self.env[stmt.target.id] = name(target)
+        before_cse, outer = dict(self.cse), self.body
+        self.body = []
+        for s in stmt.body:
+            self.origin = s
+            self.lower_statement(s)
+        body, self.body, self.cse, self.origin = self.body, outer, before_cse, stmt
+        pairs = [(loop_names[v], self.env[v]) for v in carried]
+        pairs = [(n, v) for n, v in pairs if not (isinstance(v, gast.Name) and v.id == n)]
+        for var in carried:
+            self.env[var] = name(loop_names[var])
+        self.body.append(For(target=target, iter=loop_range, body=body, carried=pairs, origin=stmt))
+
+    def version(self, var: str) -> str:
+        """A name for a new value of the user's variable `var`: `var` itself first, then `var_2`..."""
+        new = self.namer.fresh(var) if var in self.defined else self.namer.claim(var)
+        self.defined.add(var)
+        self.user_named.add(new)
+        return new
+
+    def copy_into(self, target: str, atom: gast.expr, origin) -> None:
+        op = Op("copy", [atom], label="copy", pure=False, node=origin)
+        self.body.append(Assign(target, copy.deepcopy(atom), op, origin))
 
     def join(self, branches, origin, names=None) -> dict:
         """The environment after an `if`. A variable the branches leave different gets one name in

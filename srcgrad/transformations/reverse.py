@@ -19,7 +19,7 @@ import numpy
 from .. import rules
 from ..analyses.shapes import SCALAR, ShapeFacts, elementwise
 from ..errors import NoRuleError, UnsupportedSyntaxError
-from ..ir import Assign, If, Program, walk
+from ..ir import Assign, For, If, Program, walk
 from ..naming import Namer
 from ..optimizations.simplify import simplify
 from ..syntax import assign, attr, call, const, name, names_in, substitute, to_source
@@ -55,6 +55,7 @@ class Adjoint:
     gradients: dict[str, gast.expr]
     facts: ShapeFacts
     names: dict[str, str]  # primal -> its adjoint variable, for those that have one
+    saves: dict = None  # id(For) -> (stack name, names each forward iteration saves)
 
 
 def reverse(program: Program, wrt: list[str], active: set[str], namer: Namer) -> Adjoint:
@@ -74,6 +75,9 @@ class _Reverse:
         self.adjoint_names: dict[str, str] = {}
         self.out: list = []
         self.pending_comment: Comment | None = None
+        self.saves: dict[int, tuple[str, list[str]]] = {}  # For -> (stack name, values it saves)
+        self.reading: set[str] = set()  # names the rule being emitted reads
+        self.stacks: list[str] = []  # the stacks of the loops being reversed, innermost last
 
     def run(self) -> Adjoint:
         result = self.program.result.value
@@ -89,11 +93,13 @@ class _Reverse:
                 gradients[p] = self.spread(p, adj)
             else:
                 gradients[p] = adj
-        return Adjoint(statements=self.out, gradients=gradients, facts=self.facts, names=self.adjoint_names)
+        return Adjoint(self.out, gradients, self.facts, self.adjoint_names, self.saves)
 
     def reverse_block(self, stmts) -> None:
         for stmt in reversed(stmts):
-            if isinstance(stmt, If):
+            if isinstance(stmt, For):
+                self.visit_for(stmt)
+            elif isinstance(stmt, If):
                 self.visit_if(stmt)
             elif isinstance(stmt, Assign) and stmt.target in self.active and stmt.target in self.adjoint:
                 self.pending_comment = Comment(stmt.origin) if not self._same_block(stmt) else None
@@ -102,18 +108,22 @@ class _Reverse:
     def visit_if(self, stmt: If) -> None:
         """Both branches in reverse, under the same test; adjoints they leave different are
         given one name at the end of each branch, as the forward pass joins values."""
-        assigned = {s.target for s in walk(stmt.body + stmt.orelse) if isinstance(s, Assign)}
+        assigned = assigned_names(stmt.body + stmt.orelse)
         if not any(t in self.active and t in self.adjoint for t in assigned):
             return
         before, outer, comment = dict(self.adjoint), self.out, self.pending_comment
         results = []
-        for block in (stmt.body, stmt.orelse):
+        for i, block in enumerate((stmt.body, stmt.orelse)):
             self.adjoint, self.out, self.pending_comment = dict(before), [], None
             self.reverse_block(block)
+            if self.stacks:  # in a loop: this branch's own values are saved at its end, going forward
+                self.out.insert(0, self.restore((id(stmt), i), self.out, self.written(block)))
             results.append((self.adjoint, self.out))
         (then_adj, then_out), (else_adj, else_out) = results
         merged = {}
         for primal in sorted(set(then_adj) | set(else_adj)):
+            if primal in assigned:  # a value of one branch: its gradient is complete in there
+                continue
             a, b = then_adj.get(primal), else_adj.get(primal)
             if a is b or (a is not None and b is not None and _same(a, b)):
                 merged[primal] = a
@@ -132,6 +142,72 @@ class _Reverse:
         self.adjoint, self.out, self.pending_comment = merged, outer, comment
         self.emit(Comment(stmt.origin))
         self.out.append(gast.If(test=stmt.test, body=then_out or [gast.Pass()], orelse=else_out))
+
+    def visit_for(self, stmt: For) -> None:
+        """The loop in reverse: each iteration pops what the forward iteration saved, then runs
+        the body's adjoint. Gradients that cross iterations live under fixed names."""
+        inside = {s.target for s in walk(stmt.body) if isinstance(s, Assign)} | {n for n, _ in stmt.carried}
+        if not any(n in self.active for n in inside):
+            return
+        # every gradient the body may add to, or that crosses iterations, gets a fixed name now
+        read = {n for s in walk(stmt.body) for n in _operand_names(s)} | {
+            n for _, v in stmt.carried for n in names_in(v)
+        }
+        fixed = sorted((read - inside) & self.active) + [n for n, _ in stmt.carried if n in self.active]
+        for primal in fixed:
+            self.fix(primal)
+        outer, comment = self.out, self.pending_comment
+        self.out, self.pending_comment = [], None
+        stack = self.namer.fresh("saved")
+        self.stacks.append(stack)
+        for loop_name, value in stmt.carried:  # the end-of-iteration copies, in reverse
+            if loop_name in self.active and self.is_active(value):
+                incoming = self.adjoint.pop(loop_name)
+                self.contribute(value.id, incoming)
+            else:
+                self.adjoint.pop(loop_name, None)
+        self.reverse_block(stmt.body)
+        for primal in fixed:  # back under the fixed name for the previous iteration
+            target = self.adjoint_names[primal]
+            value = self.as_array(primal, self.adjoint.get(primal))
+            if not (isinstance(value, gast.Name) and value.id == target):
+                self.emit(assign(target, value))
+            self.adjoint[primal] = name(target)
+        body = self.out
+        written = self.written(stmt.body) | {n for n, _ in stmt.carried} | {stmt.target}
+        pop = self.restore(id(stmt), body, written)
+        self.stacks.pop()
+        self.out, self.pending_comment = outer, comment
+        self.emit(Comment(stmt.origin))
+        self.out.append(gast.While(test=name(stack), body=[pop, *body], orelse=[]))
+
+    def written(self, block) -> set:
+        """The names a block (re)assigns each loop iteration, nested `if`s aside: its values, and
+        the stacks of the loops directly in it, made anew each time."""
+        stacks = {self.saves[id(s)][0] for s in block if isinstance(s, For) and id(s) in self.saves}
+        return top_level_names(block) | stacks
+
+    def restore(self, key, body, written) -> gast.stmt:
+        """The pop that gives `body` back the values it reads among those `written` in a loop
+        iteration (recorded in `saves`, for the forward pass to push)."""
+        stack = self.stacks[-1]
+        needed = sorted({n for s in body if not isinstance(s, Comment) for n in names_in(s)} & written)
+        self.saves[key] = (stack, needed)
+        pop = call(attr(name(stack), "pop"), [])
+        if not needed:
+            return gast.Expr(value=pop)
+        if len(needed) == 1:
+            return assign(needed[0], pop)
+        targets = gast.Tuple(elts=[name(n, store=True) for n in needed], ctx=gast.Store())
+        return gast.Assign(targets=[targets], value=pop, type_comment=None)
+
+    def fix(self, primal: str) -> None:
+        """Give `primal`'s gradient its own name, as an array, before a loop adds to it."""
+        target = self.adjoint_name(primal)
+        value = self.as_array(primal, self.adjoint.get(primal))
+        if not (isinstance(value, gast.Name) and value.id == target):
+            self.emit(assign(target, value))
+        self.adjoint[primal] = name(target)
 
     def as_array(self, primal: str, state) -> gast.expr:
         """An adjoint state as an expression: zeros where nothing arrived, arrays for Fills."""
@@ -259,6 +335,7 @@ class _Reverse:
         return items
 
     def emit_items(self, items, bound) -> None:
+        self.reading = {m for _, _, e in items for m in names_in(e)}
         for kind, n, e in items:
             if kind == "local":
                 self.emit(assign(n, e))
@@ -266,6 +343,7 @@ class _Reverse:
                 self.contribute_each(n, bound[n].elts, e)
             elif self.is_active(bound.get(n)):
                 self.contribute(bound[n].id, e)
+        self.reading = set()
 
     def contribute_each(self, param: str, elements, e: gast.expr) -> None:
         """A sequence parameter (`np.concatenate([a, b])`): `e` is a sequence, one gradient each."""
@@ -309,8 +387,22 @@ class _Reverse:
                 existing = existing.scalar if full else self.spread(primal, existing)
             value = simplify(gast.BinOp(left=existing, op=gast.Add(), right=e), self.facts)
         target = self.adjoint_name(primal)
+        if self.still_read(target, primal):  # in a loop, a fixed name may still be needed as is
+            target = self.namer.fresh(target)
+            self.facts.alias(target, primal)
         self.emit(assign(target, value))
         self.adjoint[primal] = name(target)
+
+    def still_read(self, target: str, primal: str) -> bool:
+        """Whether rebinding `target` would change a gradient something else still reads."""
+        if target in self.reading:
+            return True
+        for other, state in self.adjoint.items():
+            if other != primal and isinstance(state, gast.AST) and target in set(names_in(state)):
+                return True
+            if other != primal and isinstance(state, Fill) and target in set(names_in(state.scalar)):
+                return True
+        return False
 
     def spread(self, primal: str, fill: Fill) -> gast.expr:
         """The expression for a Fill adjoint as an array shaped like `primal`."""
@@ -414,6 +506,35 @@ def _elementwise_in(e: gast.expr, placeholder: str, facts: ShapeFacts) -> bool:
 def _is_elementwise_call(e: gast.Call, facts: ShapeFacts) -> bool:
     func = facts.function(e.func)
     return func is not None and func != "unbroadcast" and elementwise(func)
+
+
+def _operand_names(stmt) -> set:
+    if isinstance(stmt, Assign):
+        return {n for a in [*stmt.op.args, *stmt.op.kwargs.values()] for n in names_in(a)}
+    if isinstance(stmt, If):
+        return set(names_in(stmt.test))
+    if isinstance(stmt, For):
+        return set(names_in(stmt.iter))
+    return set()
+
+
+def top_level_names(stmts) -> set:
+    """Names a block assigns outside its nested `if`s (and the stacks of its loops)."""
+    out = set()
+    for s in stmts:
+        if isinstance(s, Assign):
+            out.add(s.target)
+        elif isinstance(s, For):
+            out |= {s.target, *(n for n, _ in s.carried)}
+    return out
+
+
+def assigned_names(stmts) -> set:
+    out = set()
+    for s in walk(stmts):
+        if isinstance(s, (Assign, For)):
+            out.add(s.target)
+    return out
 
 
 def _same(a, b) -> bool:

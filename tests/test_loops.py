@@ -1,0 +1,128 @@
+"""`for` loops over range(...): values saved on a stack going forward, replayed in reverse."""
+
+import tracemalloc
+
+import numpy as np
+import pytest
+
+import srcgrad
+from srcgrad.testing import check_grads
+
+
+def spring(x, v, k):
+    dt = 0.01
+    for _ in range(200):
+        v = v - dt * k * x
+        x = x + dt * v
+    return np.sum(x**2) + 0.5 * np.sum(v**2)
+
+
+def recurrent(W, U, b, x, h):
+    total = 0.0
+    for t in range(6):
+        h = np.tanh(x @ W + h @ U + b)
+        total += np.sum(h) * (t + 1)
+    return total + np.sum(h**2)
+
+
+def with_branch(x, w):
+    for i in range(4):
+        if np.sum(x) > 0:
+            x = x * w - 0.3
+        else:
+            x = np.tanh(x + w)
+    return np.sum(x**2)
+
+
+def nested(x, w, n):
+    acc = x * 0.0
+    for i in range(n):
+        y = x
+        for j in range(i + 1):
+            y = np.sin(y * w)
+        acc = acc + y
+    return np.sum(acc)
+
+
+def zero_trips(x, n):
+    y = x * 2.0
+    for _ in range(n):
+        y = y * y
+    return np.sum(y)
+
+
+def newton_sqrt(a):
+    x = a
+    for _ in range(8):
+        x = 0.5 * (x + a / x)
+    return x
+
+
+def unrolled(h, W, steps):
+    for _ in range(steps):
+        h = np.tanh(h @ W)
+    return np.sum(h)
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(7)
+
+
+def test_spring_stepped_200_times(rng):
+    check_grads(spring, rng.standard_normal(3), rng.standard_normal(3), 2.0, wrt=("x", "v", "k"))
+
+
+def test_recurrent_network(rng):
+    args = [rng.standard_normal(s) * 0.5 for s in [(3, 4), (4, 4), (4,), (2, 3), (2, 4)]]
+    check_grads(recurrent, *args, wrt=("W", "U", "b", "h"))
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_branch_inside_loop(rng, sign):
+    check_grads(
+        with_branch, sign * np.abs(rng.standard_normal(3)) + sign, rng.uniform(0.5, 1.0, 3), wrt=("x", "w")
+    )
+
+
+def test_nested_loops_with_bounds_from_arguments(rng):
+    check_grads(nested, rng.standard_normal(3), rng.standard_normal(3), 3, wrt=("x", "w"))
+
+
+def test_a_loop_that_runs_zero_times(rng):
+    x = rng.standard_normal(3)
+    _, dx = srcgrad.grad(zero_trips)(x, 0)
+    np.testing.assert_allclose(dx, 2.0)
+    check_grads(zero_trips, x, 2)
+
+
+def test_scalar_loop_on_python_floats():
+    value, da = srcgrad.grad(newton_sqrt)(2.0)
+    assert value == pytest.approx(2**0.5) and da == pytest.approx(0.5 / 2**0.5)
+    assert type(da) is float
+
+
+def test_saved_values_are_visible_in_the_code():
+    source = srcgrad.source(recurrent, wrt=("W", "U", "b", "h"))
+    assert "saved = []" in source and "saved.append((" in source
+    assert "while saved:" in source and "= saved.pop()" in source
+    assert "# grad of: for t in range(6):" in source
+
+
+def _peak(steps, W):
+    g = srcgrad.grad(unrolled, wrt="W")
+    h = np.ones((64, 64)) * 0.01
+    g(h, W, 2)  # generate and compile outside the measurement
+    tracemalloc.start()
+    g(h, W, steps)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak
+
+
+def test_memory_grows_linearly_with_the_number_of_steps():
+    W = np.eye(64) * 0.5
+    p10, p20, p40 = _peak(10, W), _peak(20, W), _peak(40, W)
+    # peak = fixed + per_step * steps: 20 more steps cost twice what 10 more do
+    assert 1.7 < (p40 - p20) / (p20 - p10) < 2.3, (p10, p20, p40)
+    assert p40 - p10 > 30 * 64 * 64 * 8  # at least one saved 64x64 array per step
