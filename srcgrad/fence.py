@@ -24,6 +24,8 @@ _EXPRESSIONS = (
     gast.keyword,
     gast.IfExp,
     gast.BoolOp,
+    gast.Subscript,
+    gast.Slice,
 )
 _CONTEXT = (gast.Load, gast.Store, gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop)
 
@@ -32,7 +34,11 @@ _WHAT = {
     gast.Break: ("`break`", _LATER + "loop over the number of steps you need."),
     gast.Continue: ("`continue`", _LATER + "put the rest of the body under an `if`."),
     gast.While: ("a `while` loop", _LATER + "write the computation with array operations."),
-    gast.Subscript: ("indexing or slicing (`x[...]`)", _LATER + "use array operations on whole arrays."),
+    gast.Subscript: (
+        "assignment into part of an array (`y[i] = ...`)",
+        "Build the array whole instead: np.where(mask, new, y), np.concatenate or np.stack. "
+        "(Writing into an array in place would change it for every other use.)",
+    ),
     gast.Lambda: ("a lambda", "Define a named function with `def`, outside the differentiated one."),
     gast.FunctionDef: ("a nested function definition", "Define helpers at module level."),
     gast.ListComp: ("a list comprehension", _LATER + "write it with array operations."),

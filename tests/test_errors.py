@@ -37,10 +37,6 @@ def guarded(x):
     return np.sum(y)
 
 
-def indexed(x):
-    return np.sum(x[0])
-
-
 def inverse(x):
     A = np.linalg.inv(x)
     return np.sum(A)
@@ -91,12 +87,6 @@ def test_unsupported_statement_names_construct_line_and_rewrite():
     with pytest.raises(UnsupportedSyntaxError) as info:
         srcgrad.grad(guarded)(np.ones(3))
     _check(info, guarded, "try:", r"a `try` statement in 'guarded'", r"Handle errors outside")
-
-
-def test_indexing_is_refused_until_supported():
-    with pytest.raises(UnsupportedSyntaxError) as info:
-        srcgrad.source(indexed)
-    _check(info, indexed, "return np.sum(x[0])", r"indexing or slicing")
 
 
 def test_function_without_rule_names_it_and_how_to_register():

@@ -135,7 +135,8 @@ def merge_accumulations(stmts: list) -> list:
             )
             reads = set(names_in(first.value))
             untouched = not any(_target(s) in reads for s in out[i + 1 : j])
-            if accumulates and untouched:
+            same_block = getattr(first, "srcgrad_block", None) is getattr(second, "srcgrad_block", None)
+            if accumulates and untouched and same_block:
                 merged = copy.copy(second)
                 merged.value = gast.BinOp(left=first.value, op=gast.Add(), right=value.right)
                 if len(to_source(merged)) > MERGED_LINE_LIMIT:  # two short lines read better

@@ -16,7 +16,7 @@ import numpy
 
 from . import ADJOINTS, NONDIFFERENTIABLE, lookup
 
-SECTIONS = ["elementwise", "reductions", "linalg", "shape", "special"]
+SECTIONS = ["elementwise", "reductions", "linalg", "shape", "indexing", "special"]
 _SYNTAX = {
     operator.add: "x + y",
     operator.sub: "x - y",
@@ -104,6 +104,8 @@ def display(key) -> str:
     """How a rule key reads in the table: `np.exp`, `x + y`, `x.T`, `scipy.special.expit`."""
     if key in _SYNTAX:
         return _SYNTAX[key]
+    if key == "getitem":
+        return "x[index]"
     if isinstance(key, str):
         return f"x{key}()" if key.startswith(".") else f"x.{key}"
     module = getattr(key, "__module__", None) or "numpy"

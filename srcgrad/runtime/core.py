@@ -8,7 +8,16 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["unbroadcast", "unreduce", "untranspose", "matmul_dx", "matmul_dy", "dot_dx", "dot_dy"]
+__all__ = [
+    "unbroadcast",
+    "unreduce",
+    "untranspose",
+    "ungetitem",
+    "matmul_dx",
+    "matmul_dy",
+    "dot_dx",
+    "dot_dy",
+]
 
 
 def _shape(x) -> tuple:
@@ -131,3 +140,27 @@ def dot_dy(g, x, y):
     if yd == 1:
         return np.tensordot(x, g, axes=(lead, lead))
     return np.moveaxis(np.tensordot(x, g, axes=(lead, lead)), 0, -2)
+
+
+def ungetitem(g, x, index):
+    """The gradient of `x[index]`: `g` put back where the items came from, added up where an
+    index repeats, zero elsewhere.
+
+    >>> ungetitem(np.ones(2), np.zeros(3), np.array([0, 0]))
+    array([2., 0., 0.])
+    >>> ungetitem(np.ones((2, 2)), np.zeros((3, 2)), np.s_[1:])
+    array([[0., 0.],
+           [1., 1.],
+           [1., 1.]])
+    """
+    out = np.zeros(np.shape(x), dtype=np.result_type(g, x))
+    if _basic(index):  # slices, integers, None: no element is picked twice
+        out[index] += g
+    else:
+        np.add.at(out, index, g)
+    return out
+
+
+def _basic(index) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(p is None or p is Ellipsis or isinstance(p, (slice, int, np.integer)) for p in parts)

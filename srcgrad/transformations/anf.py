@@ -214,9 +214,14 @@ class _Lowering:
         carried = sorted(assigned - {stmt.target.id})
         loop_names = {}
         for var in carried:  # one name per carried variable, holding its value at each iteration's start
-            loop_names[var] = self.version(var)
-            if var in self.env:
-                self.copy_into(loop_names[var], self.env[var], stmt)
+            reusable = self.reusable(var)
+            if reusable:  # the value before the loop has its own line: the loop continues under its name
+                loop_names[var] = reusable
+                self.cse = {k: v for k, v in self.cse.items() if v != reusable}
+            else:
+                loop_names[var] = self.version(var)
+                if var in self.env:
+                    self.copy_into(loop_names[var], self.env[var], stmt)
             self.env[var] = name(loop_names[var])
         target = self.version(stmt.target.id)
         self.env[stmt.target.id] = name(target)
@@ -231,6 +236,17 @@ class _Lowering:
         for var in carried:
             self.env[var] = name(loop_names[var])
         self.body.append(For(target=target, iter=loop_range, body=body, carried=pairs, origin=stmt))
+
+    def reusable(self, var: str) -> str | None:
+        """The name of `var`'s current value, if a loop may go on assigning it: a value assigned
+        in this block that no other variable refers to."""
+        atom = self.env.get(var)
+        if not isinstance(atom, gast.Name) or atom.id in self.params:
+            return None
+        if not any(isinstance(s, Assign) and s.target == atom.id for s in self.body):
+            return None
+        others = [v for k, v in self.env.items() if k != var and isinstance(v, gast.Name)]
+        return None if any(v.id == atom.id for v in others) else atom.id
 
     def version(self, var: str) -> str:
         """A name for a new value of the user's variable `var`: `var` itself first, then `var_2`..."""
@@ -361,6 +377,24 @@ class _Lowering:
         return tuple_([self.expr(e) for e in node.elts])
 
     expr_List = expr_Tuple
+
+    def expr_Subscript(self, node, hint):
+        base = self.expr(node.value)
+        index = self.index(node.slice)
+        value = gast.Subscript(value=base, slice=index, ctx=gast.Load())
+        op = Op("getitem", [base, _index_value(index, self.numpy_alias)], label="indexing")
+        short = isinstance(base, gast.Name) and isinstance(index, (gast.Name, gast.Constant))
+        label = f"{base.id}_{index.id if isinstance(index, gast.Name) else index.value}" if short else "item"
+        return self.emit(value, op, hint, label if str(label).isidentifier() else "item")
+
+    def index(self, node):
+        """An index with every expression in it lowered to an atom (slices stay slices)."""
+        if isinstance(node, gast.Slice):
+            parts = [None if p is None else self.expr(p) for p in (node.lower, node.upper, node.step)]
+            return gast.Slice(lower=parts[0], upper=parts[1], step=parts[2])
+        if isinstance(node, gast.Tuple):
+            return gast.Tuple(elts=[self.index(e) for e in node.elts], ctx=gast.Load())
+        return self.expr(node)
 
     def expr_IfExp(self, node, hint):
         """`a if c else b` is an `if` statement that assigns one name in both branches."""
@@ -520,6 +554,14 @@ class _Lowering:
             self.source.location(node),
             hint="Define or import it at module level before calling the gradient.",
         )
+
+
+def _index_value(index, numpy_alias: str) -> gast.expr:
+    """The index as a value a function can take: `np.s_[1:, i]` where it holds slices."""
+    if not any(isinstance(n, gast.Slice) for n in gast.walk(index)):
+        return index
+    s_ = gast.Attribute(value=name(numpy_alias), attr="s_", ctx=gast.Load())
+    return gast.Subscript(value=s_, slice=copy.deepcopy(index), ctx=gast.Load())
 
 
 def _local_def(body, atom) -> bool:

@@ -102,6 +102,9 @@ class _Reverse:
             elif isinstance(stmt, If):
                 self.visit_if(stmt)
             elif isinstance(stmt, Assign) and stmt.target in self.active and stmt.target in self.adjoint:
+                if rules.is_nondifferentiable(stmt.op.key):  # e.g. `h = np.zeros(n)` before a loop
+                    self.adjoint.pop(stmt.target)
+                    continue
                 self.pending_comment = Comment(stmt.origin) if not self._same_block(stmt) else None
                 self.visit(stmt)
 

@@ -6,8 +6,8 @@ gradient of parameter `x`. Binary operations broadcast, so their contributions p
 a kink or a tie says in one comment what it does there.
 
 The table is a package, one module per section, as a textbook orders them:
-`elementwise`, `reductions`, `linalg`, `shape`, and `special` (numerically careful special
+`elementwise`, `reductions`, `linalg`, `shape`, `indexing`, and `special` (numerically careful special
 functions, also reached through `scipy.special` where SciPy is installed).
 """
 
-from . import elementwise, linalg, reductions, shape, special  # noqa: F401  (each registers its rules)
+from . import elementwise, indexing, linalg, reductions, shape, special  # noqa: F401  (each registers its rules)
