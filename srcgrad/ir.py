@@ -25,6 +25,7 @@ class Op:
     label: str = ""  # how the user wrote the operation, for messages
     pure: bool = True  # free of side effects: may be shared, reordered or dropped
     node: gast.AST | None = None  # the user's expression, for pointing at it in messages
+    source: SourceFunction | None = None  # the function `node` is in (a helper, when inlined)
 
 
 @dataclass

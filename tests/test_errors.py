@@ -37,17 +37,9 @@ def guarded(x):
     return np.sum(y)
 
 
-def inverse(x):
-    A = np.linalg.inv(x)
-    return np.sum(A)
-
-
-def helper(x):
-    return x * 2.0
-
-
-def calls_helper(x):
-    return np.sum(helper(x))
+def spectrum(x):
+    A = np.fft.fft(x)
+    return np.sum(A.real)
 
 
 def returns_array(x):
@@ -91,14 +83,8 @@ def test_unsupported_statement_names_construct_line_and_rewrite():
 
 def test_function_without_rule_names_it_and_how_to_register():
     with pytest.raises(NoRuleError) as info:
-        srcgrad.grad(inverse)(np.eye(2))
-    _check(info, inverse, "A = np.linalg.inv(x)", r"numpy\.linalg\.inv", r"srcgrad\.extend\.adjoint")
-
-
-def test_own_function_call_is_named():
-    with pytest.raises(NoRuleError) as info:
-        srcgrad.grad(calls_helper)(np.ones(2))
-    _check(info, calls_helper, "return np.sum(helper(x))", r"your own function 'helper'")
+        srcgrad.grad(spectrum)(np.ones(4))
+    _check(info, spectrum, "A = np.fft.fft(x)", r"numpy\.fft\.fft", r"srcgrad\.extend\.adjoint")
 
 
 def test_non_scalar_result():

@@ -23,14 +23,15 @@ return f
 from __future__ import annotations
 
 import copy
+import inspect
 import operator
 
 import gast
 import numpy
 
-from .. import rules
+from .. import fence, rules
 from ..errors import UnsupportedSyntaxError
-from ..frontend import MISSING, SourceFunction
+from ..frontend import MISSING, SourceFunction, read_function
 from ..ir import Assign, Effect, For, If, Op, Program, Return, walk
 from ..naming import Namer
 from ..syntax import const, is_number, key_of, name, to_source, tuple_
@@ -137,6 +138,8 @@ class _Lowering:
         self.nodes: list[gast.expr] = []
         self.scalar_globals: set[str] = set()
         self.bases: dict[int, str] = {}  # names for temporaries whose use names them
+        self.inlining: list = []  # the user's functions being inlined, innermost last
+        self.exact: dict[int, str] = {}  # names chosen in advance for particular expressions
 
     def run(self) -> Program:
         result = None
@@ -250,7 +253,8 @@ class _Lowering:
 
     def version(self, var: str) -> str:
         """A name for a new value of the user's variable `var`: `var` itself first, then `var_2`..."""
-        new = self.namer.fresh(var) if var in self.defined else self.namer.claim(var)
+        claim = var not in self.defined and not self.inlining  # a helper's names never claim
+        new = self.namer.claim(var) if claim else self.namer.fresh(var)
         self.defined.add(var)
         self.user_named.add(new)
         return new
@@ -277,7 +281,7 @@ class _Lowering:
             elif local[0] or local[1]:
                 joined = (a if local[0] else b).id
             else:
-                joined = self.namer.fresh(var) if var in self.defined else self.namer.claim(var)
+                joined = self.version(var)
             self.defined.add(var.strip())
             self.user_named.add(joined)
             for i, (body, atom) in enumerate(((then_body, a), (else_body, b))):
@@ -312,6 +316,13 @@ class _Lowering:
             atoms = [self.expr(v, hint=t.id) for t, v in zip(target.elts, value.elts)]
         else:  # `sign, logdet = np.linalg.slogdet(A)`: name the tuple, then each item
             whole = self.expr(value, hint=None, base="_".join(t.id for t in target.elts))
+            if isinstance(whole, (gast.Tuple, gast.List)):  # a helper that returned `a, b`
+                if len(whole.elts) != count:
+                    message = f"{len(whole.elts)} values cannot be unpacked into {count} names."
+                    raise UnsupportedSyntaxError(message, self.source.location(value))
+                for t, atom in zip(target.elts, whole.elts):
+                    self.bind(t.id, atom)
+                return
             atoms = []
             for i, t in enumerate(target.elts):
                 item = gast.Subscript(value=whole, slice=const(i), ctx=gast.Load())
@@ -407,13 +418,8 @@ class _Lowering:
             self.env[key] = self.expr(branch)
             branches.append((self.env, self.body))
         self.cse, self.body = before_cse, outer
-        defined = self.defined.copy()
-        if hint and hint in self.defined:
-            target = self.namer.fresh(hint)
-        else:
-            target = self.namer.claim(hint) if hint else self.namer.fresh("choice")
+        target = self.version(hint) if hint else self.namer.fresh("choice")
         env = self.join(branches, self.origin, names={key: target})
-        self.defined = defined | {hint} if hint else defined
         self.env = {k: v for k, v in env.items() if not k.startswith(" ")}
         self.body.append(If(test=test, body=branches[0][1], orelse=branches[1][1], origin=self.origin))
         return env[key]
@@ -480,11 +486,90 @@ class _Lowering:
         target = self.source.resolve(func)
         if target is MISSING:
             self.undefined(func)
+        if self.is_users_function(target):
+            return self.inline(target, args, kwargs, node, hint)
         label = to_source(func)
         op = Op(target, args, kwargs, label=f"{label}()", pure=self.is_pure(target))
         value = gast.Call(func=copy.deepcopy(func), args=args, keywords=_keywords(kwargs))
         base = label.rsplit(".", 1)[-1]
         return self.emit(value, op, hint, BASE_NAMES.get(base, base), effect)
+
+    def is_users_function(self, target) -> bool:
+        """A plain function of the user's, with no rule: its body is inlined and differentiated."""
+        if not inspect.isfunction(target) or self.is_pure(target):
+            return False
+        module = getattr(target, "__module__", "") or ""
+        return not module.startswith(("numpy", "scipy", "srcgrad"))
+
+    def inline(self, function, args, kwargs, node, hint):
+        """The call's value, with the callee's body lowered in place (its names kept apart)."""
+        where = self.source.location(node)
+        if function in self.inlining:
+            raise UnsupportedSyntaxError(
+                f"srcgrad cannot differentiate the recursive call to {function.__name__!r}.",
+                where,
+                hint="Write the recursion as a loop.",
+            )
+        if function.__globals__ is not self.source.globals:
+            raise UnsupportedSyntaxError(
+                f"srcgrad differentiates calls to your own functions defined in the same module; "
+                f"{function.__name__!r} comes from {function.__module__!r}.",
+                where,
+                hint="Define the helper in this module, or register a rule for it with srcgrad.extend.",
+            )
+        callee = read_function(function)
+        fence.check(callee)
+        if callee.closure:
+            raise UnsupportedSyntaxError(
+                f"srcgrad cannot inline {function.__name__!r}: it reads variables of an enclosing "
+                f"function ({', '.join(sorted(callee.closure))}).",
+                callee.location(callee.tree),
+                hint="Define the helper at module level and pass those values as arguments.",
+            )
+        try:
+            bound = inspect.signature(function).bind(*args, **kwargs)
+        except TypeError as exc:
+            message = f"this call to {function.__name__!r} does not fit its parameters: {exc}."
+            raise UnsupportedSyntaxError(message, where) from None
+        env = {}
+        for param in inspect.signature(function).parameters.values():
+            if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+                raise UnsupportedSyntaxError(
+                    f"srcgrad cannot inline {function.__name__!r}: it takes *{param.name}.",
+                    callee.location(callee.tree),
+                    hint="Give the helper named parameters.",
+                )
+            if param.name in bound.arguments:
+                env[param.name] = bound.arguments[param.name]
+            elif _literal(param.default):
+                env[param.name] = const(param.default)
+            else:
+                raise UnsupportedSyntaxError(
+                    f"srcgrad can inline {function.__name__!r} only with literal defaults; pass "
+                    f"{param.name!r} explicitly.",
+                    where,
+                )
+        returned = callee.tree.body[-1].value
+        named = hint is not None and not isinstance(returned, (gast.Name, gast.Constant, gast.Tuple))
+        result_name = self.version(hint) if named else None  # the caller's name, as if written there
+        saved = (self.source, self.env, self.defined, self.assigned, self.params, self.origin)
+        self.source, self.env, self.defined, self.params = callee, env, set(env), list(env)
+        self.assigned = {
+            n.id for n in gast.walk(callee.tree) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
+        }
+        self.inlining.append(function)
+        try:
+            for stmt in callee.tree.body[:-1]:
+                self.origin = stmt
+                self.lower_statement(stmt)
+            self.origin = callee.tree.body[-1]
+            if result_name is not None:
+                self.exact[id(returned)] = result_name
+            value = self.expr(returned, hint=hint) if returned is not None else const(None)
+        finally:
+            self.inlining.pop()
+            self.source, self.env, self.defined, self.assigned, self.params, self.origin = saved
+        return value
 
     def method_call(self, func, args, kwargs, hint, effect):
         base = self.expr(func.value)
@@ -516,16 +601,20 @@ class _Lowering:
 
     def emit(self, value, op: Op, hint, base, effect=False) -> gast.expr:
         op.node = self.nodes[-1] if self.nodes else self.origin
+        op.source = self.source
         if effect:
             self.body.append(Effect(value=value, op=op, origin=self.origin))
             return const(None)
         key = key_of(value) if op.pure else None
         if key is not None and key in self.cse:
+            self.exact.pop(id(self.nodes[-1]) if self.nodes else None, None)
             return name(self.cse[key])
-        if hint is not None:
-            target = self.namer.claim(hint) if hint not in self.defined else self.namer.fresh(hint)
-            self.defined.add(hint)
+        current = self.nodes[-1] if self.nodes else None
+        if id(current) in self.exact:
+            target = self.exact.pop(id(current))
             self.user_named.add(target)
+        elif hint is not None:
+            target = self.version(hint)
         else:
             current = self.nodes[-1] if self.nodes else None
             target = self.namer.fresh(self.bases.pop(id(current), base))
@@ -554,6 +643,12 @@ class _Lowering:
             self.source.location(node),
             hint="Define or import it at module level before calling the gradient.",
         )
+
+
+def _literal(value) -> bool:
+    if isinstance(value, tuple):
+        return all(_literal(v) for v in value)
+    return value is None or isinstance(value, (bool, int, float, str))
 
 
 def _index_value(index, numpy_alias: str) -> gast.expr:

@@ -248,7 +248,7 @@ class _Reverse:
         except TypeError as exc:
             raise UnsupportedSyntaxError(
                 f"srcgrad's rule for {stmt.op.label} does not take these arguments: {exc}.",
-                self.source.location(stmt.op.node),
+                (stmt.op.source or self.source).location(stmt.op.node),
                 hint="Pass only the arguments the rule lists (docs/rules.md), or register your own rule.",
             ) from None
         seed = self.adjoint[stmt.target]
@@ -440,7 +440,7 @@ class _Reverse:
     # -- errors -----------------------------------------------------------------------------
 
     def no_rule(self, stmt: Assign):
-        key, location = stmt.op.key, self.source.location(stmt.op.node)
+        key, location = stmt.op.key, (stmt.op.source or self.source).location(stmt.op.node)
         if inspect.isfunction(key) and not getattr(key, "__module__", "").startswith("numpy"):
             raise NoRuleError(
                 f"srcgrad does not differentiate calls to your own function {key.__name__!r} yet.",
