@@ -548,8 +548,9 @@ SPECS = [
         lambda x: x.astype(np.int16) * x, args=unary(NOT_INTEGER)),
     row("x.astype(bool)*x", "astype", "astype_bool", lambda x: x.astype(bool) * x, args=unary(NONZERO)),
     # binary, broadcasting
-    row("arctan2", "arctan2", "arctan2", np.arctan2, YX, broadcasting(REAL, NONZERO)),
-    row("arctan2(float,x)", "arctan2", "arctan2_float", np.arctan2, AX, mixed(FLT, ("array", NONZERO))),
+    # y kept off 0: arctan2 jumps by 2*pi across the negative x axis
+    row("arctan2", "arctan2", "arctan2", np.arctan2, YX, broadcasting(NONZERO, REAL)),
+    row("arctan2(float,x)", "arctan2", "arctan2_float", np.arctan2, AX, mixed(("float", NONZERO), ("array", REAL))),
     row("hypot", "hypot", "hypot", np.hypot, XY, broadcasting(NONZERO, REAL)),
     row("hypot(x,float)", "hypot", "hypot_float", np.hypot, XA, mixed(("array", NONZERO), FLT)),
     row("logaddexp", "logaddexp", "logaddexp", np.logaddexp, XY, _bin),
