@@ -507,7 +507,7 @@ def clip_args(crossed=False, floats=False):
 
 XY, YX, XA, AX = ("x", "y"), ("y", "x"), ("x", "a"), ("a", "x")
 BOUNDS = ("x", "lo", "hi")
-FLT = ("float", REAL)
+FLT, ARR = ("float", REAL), ("array", REAL)
 _bin = broadcasting(REAL, REAL)
 _apart = broadcasting(REAL, REAL, apart=0.02)  # fmax, fmin: y avoids every value of x
 
@@ -550,7 +550,7 @@ SPECS = [
     # binary, broadcasting
     # y kept off 0: arctan2 jumps by 2*pi across the negative x axis
     row("arctan2", "arctan2", "arctan2", np.arctan2, YX, broadcasting(NONZERO, REAL)),
-    row("arctan2(float,x)", "arctan2", "arctan2_float", np.arctan2, AX, mixed(("float", NONZERO), ("array", REAL))),
+    row("arctan2(float,x)", "arctan2", "arctan2_float", np.arctan2, AX, mixed(("float", NONZERO), ARR)),
     row("hypot", "hypot", "hypot", np.hypot, XY, broadcasting(NONZERO, REAL)),
     row("hypot(x,float)", "hypot", "hypot_float", np.hypot, XA, mixed(("array", NONZERO), FLT)),
     row("logaddexp", "logaddexp", "logaddexp", np.logaddexp, XY, _bin),

@@ -63,6 +63,8 @@ ARRAY_ATTRIBUTES = {"shape", "ndim", "size", "dtype"}
 # name (`x.sum(axis=0)` is `np.sum(x, axis=0)`) when the rule table knows it.
 METHOD_FUNCTIONS = {"flatten": "ravel", "conj": "conjugate"}
 VARARG_METHODS = {"reshape", "transpose"}  # x.reshape(2, 3) is x.reshape((2, 3))
+# Methods whose positional parameters are named differently from the function's.
+METHOD_POSITIONALS = {"clip": ("min", "max")}  # x.clip(0, 1) is np.clip(x, min=0, max=1)
 # Methods that change the array they are called on: never allowed in differentiated code.
 IN_PLACE_METHODS = {"sort", "fill", "resize", "put", "partition", "itemset", "setfield", "setflags"}
 # Temporaries named after these functions would shadow a builtin.
@@ -582,6 +584,9 @@ class _Lowering:
             )
         if method in VARARG_METHODS and len(args) > 1:
             args = [tuple_(args)]
+        if method in METHOD_POSITIONALS:
+            kwargs = {**dict(zip(METHOD_POSITIONALS[method], args)), **kwargs}
+            args = args[len(METHOD_POSITIONALS[method]) :]
         function = getattr(numpy, METHOD_FUNCTIONS.get(method, method), None)
         bound = gast.Attribute(value=base, attr=method, ctx=gast.Load())
         as_method = gast.Call(func=bound, args=args, keywords=_keywords(kwargs))
