@@ -191,6 +191,10 @@ def _forward_loop(stmt: For, saves) -> list:
         before.append(assign(stack, gast.List(elts=[], ctx=gast.Load())))
         body.append(_push(stack, needed))
     body += [assign(n, v) for n, v in stmt.carried]
+    if stmt.iter is None:  # while: the test, computed afresh at the start of each iteration
+        stop = gast.If(test=gast.UnaryOp(op=gast.Not(), operand=stmt.test), body=[gast.Break()], orelse=[])
+        head = _forward_block(stmt.test_body, saves)
+        return [*before, gast.While(test=const(True), body=[*head, stop, *body], orelse=[])]
     loop = gast.For(
         target=name(stmt.target, store=True),
         iter=stmt.iter,
@@ -220,6 +224,8 @@ def _one_line(stmt: gast.stmt) -> str:
         return f"if {to_source(stmt.test)}:"
     if isinstance(stmt, gast.For):
         return f"for {to_source(stmt.target)} in {to_source(stmt.iter)}:"
+    if isinstance(stmt, gast.While):
+        return f"while {to_source(stmt.test)}:"
     return " ".join(to_source(stmt).split())
 
 

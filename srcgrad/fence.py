@@ -10,7 +10,7 @@ import gast
 from .errors import UnsupportedSyntaxError
 from .frontend import SourceFunction
 
-_STATEMENTS = (gast.Assign, gast.AugAssign, gast.Return, gast.Expr, gast.Pass, gast.If, gast.For)
+_STATEMENTS = (gast.Assign, gast.AugAssign, gast.Return, gast.Expr, gast.Pass, gast.If, gast.For, gast.While)
 _EXPRESSIONS = (
     gast.Name,
     gast.Constant,
@@ -33,7 +33,6 @@ _LATER = "srcgrad does not support this yet; until it does, "
 _WHAT = {
     gast.Break: ("`break`", _LATER + "loop over the number of steps you need."),
     gast.Continue: ("`continue`", _LATER + "put the rest of the body under an `if`."),
-    gast.While: ("a `while` loop", _LATER + "write the computation with array operations."),
     gast.Subscript: (
         "assignment into part of an array (`y[i] = ...`)",
         "Build the array whole instead: np.where(mask, new, y), np.concatenate or np.stack. "
@@ -95,10 +94,10 @@ def _check_node(source: SourceFunction, node: gast.AST) -> None:
         _reject(source, node.target, *_describe(node.target))
     if isinstance(node, gast.Compare) and len(node.ops) > 1:
         _reject(source, node, "a chained comparison", "Combine two comparisons with `&`.")
-    if isinstance(node, gast.For):
+    if isinstance(node, (gast.For, gast.While)):
         if node.orelse:
             _reject(source, node, "a `for ... else`", "Move the `else` block after the loop.")
-        if not isinstance(node.target, gast.Name):
+        if isinstance(node, gast.For) and not isinstance(node.target, gast.Name):
             _reject(source, node.target, "unpacking in a `for` target", _LATER + "loop over range(n).")
     if isinstance(node, gast.Call) and any(kw.arg is None for kw in node.keywords):
         _reject(source, node, "`**kwargs` in a call", "Pass keyword arguments by name.")

@@ -62,11 +62,13 @@ class For:
     to the next under one name (`h_2`): copied in before the loop, and at the end of each
     iteration from the body's last value (`carried` pairs that name with that value)."""
 
-    target: str
-    iter: gast.expr  # range(...) of atoms
+    target: str | None
+    iter: gast.expr | None  # range(...) of atoms; None for a `while` loop
     body: list
     carried: list  # (loop name, value at the end of an iteration)
     origin: gast.stmt
+    test_body: list = field(default_factory=list)  # `while`: computes `test` at each iteration's start
+    test: gast.expr | None = None
 
 
 def walk(stmts):
@@ -77,6 +79,7 @@ def walk(stmts):
             yield from walk(stmt.body)
             yield from walk(stmt.orelse)
         elif isinstance(stmt, For):
+            yield from walk(stmt.test_body)
             yield from walk(stmt.body)
             for loop_name, value in stmt.carried:
                 yield Assign(loop_name, value, Op("copy", [value], label="copy", pure=False), stmt.origin)

@@ -126,3 +126,32 @@ def test_memory_grows_linearly_with_the_number_of_steps():
     # peak = fixed + per_step * steps: 20 more steps cost twice what 10 more do
     assert 1.7 < (p40 - p20) / (p20 - p10) < 2.3, (p10, p20, p40)
     assert p40 - p10 > 30 * 64 * 64 * 8  # at least one saved 64x64 array per step
+
+
+def newton_while(a):
+    x = a
+    while np.abs(x * x - a) > 1e-12:
+        x = 0.5 * (x + a / x)
+    return x
+
+
+def shrink(x, rate):
+    steps = 0.0
+    while np.sum(x**2) > 0.1:
+        x = x * rate
+        steps = steps + 1.0
+    return np.sum(x) * steps
+
+
+def test_while_with_a_data_dependent_trip_count():
+    value, da = srcgrad.grad(newton_while)(2.0)
+    assert value == pytest.approx(2**0.5) and da == pytest.approx(0.5 / 2**0.5, rel=1e-6)
+    check_grads(shrink, np.array([1.0, 2.0]), 0.7, wrt=("x", "rate"))
+    source = srcgrad.source(newton_while)
+    assert "while True:" in source and "if not cond:" in source and "while saved:" in source
+
+
+def test_while_that_never_runs():
+    _, (dx, drate) = srcgrad.grad(shrink, wrt=("x", "rate"))(np.array([0.1, 0.1]), 0.5)
+    np.testing.assert_array_equal(dx, 0.0)
+    assert drate == 0.0

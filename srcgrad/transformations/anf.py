@@ -90,6 +90,12 @@ def _dump_block(stmts, indent: str) -> list[str]:
     for stmt in stmts:
         if isinstance(stmt, Assign):
             lines.append(f"{indent}{stmt.target} = {to_source(stmt.value)}")
+        elif isinstance(stmt, For) and stmt.iter is None:
+            lines.append(f"{indent}while True:")
+            lines += _dump_block(stmt.test_body, indent + "    ")
+            lines.append(f"{indent}    if not {to_source(stmt.test)}: break")
+            lines += _dump_block(stmt.body, indent + "    ")
+            lines += [f"{indent}    {n} = {to_source(v)}" for n, v in stmt.carried]
         elif isinstance(stmt, For):
             lines.append(f"{indent}for {stmt.target} in {to_source(stmt.iter)}:")
             lines += _dump_block(stmt.body, indent + "    ")
@@ -182,7 +188,7 @@ class _Lowering:
                 self.expr(stmt.value)
         elif isinstance(stmt, gast.If):
             self.lower_if(stmt)
-        elif isinstance(stmt, gast.For):
+        elif isinstance(stmt, (gast.For, gast.While)):
             self.lower_for(stmt)
         # `pass` lowers to nothing
 
@@ -200,23 +206,30 @@ class _Lowering:
         self.env = self.join(branches, stmt)
         self.body.append(If(test=test, body=branches[0][1], orelse=branches[1][1], origin=stmt))
 
-    def lower_for(self, stmt: gast.For) -> None:
-        iterable = stmt.iter
-        if not (isinstance(iterable, gast.Call) and self.source.resolve(iterable.func) is range):
+    def lower_for(self, stmt) -> None:
+        """A `for` loop over range(...), or a `while` loop (whose test is computed at the start
+        of every iteration, inside the loop)."""
+        is_while = isinstance(stmt, gast.While)
+        iterable = None if is_while else stmt.iter
+        if not is_while and not (
+            isinstance(iterable, gast.Call) and self.source.resolve(iterable.func) is range
+        ):
             raise UnsupportedSyntaxError(
                 "srcgrad differentiates `for` loops over range(...) for now.",
                 self.source.location(iterable),
                 hint="Loop over indices: `for i in range(len(xs)):` and read xs[i] as a whole-array "
                 "operation, or unroll the loop.",
             )
-        if iterable.keywords or not 1 <= len(iterable.args) <= 3:
-            where = self.source.location(iterable)
-            raise UnsupportedSyntaxError("range() takes 1 to 3 positional arguments.", where)
-        bounds = [self.expr(a) for a in iterable.args]
-        loop_range = gast.Call(func=copy.deepcopy(iterable.func), args=bounds, keywords=[])
+        loop_range = None
+        if not is_while:
+            if iterable.keywords or not 1 <= len(iterable.args) <= 3:
+                where = self.source.location(iterable)
+                raise UnsupportedSyntaxError("range() takes 1 to 3 positional arguments.", where)
+            bounds = [self.expr(a) for a in iterable.args]
+            loop_range = gast.Call(func=copy.deepcopy(iterable.func), args=bounds, keywords=[])
         stores = (n for s in stmt.body for n in gast.walk(s))
         assigned = {n.id for n in stores if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
-        carried = sorted(assigned - {stmt.target.id})
+        carried = sorted(assigned - ({stmt.target.id} if not is_while else set()))
         loop_names = {}
         for var in carried:  # one name per carried variable, holding its value at each iteration's start
             reusable = self.reusable(var)
@@ -228,10 +241,17 @@ class _Lowering:
                 if var in self.env:
                     self.copy_into(loop_names[var], self.env[var], stmt)
             self.env[var] = name(loop_names[var])
-        target = self.version(stmt.target.id)
-        self.env[stmt.target.id] = name(target)
+        target = None
+        if not is_while:
+            target = self.version(stmt.target.id)
+            self.env[stmt.target.id] = name(target)
         before_cse, outer = dict(self.cse), self.body
         self.body = []
+        test = None
+        if is_while:
+            self.origin = stmt
+            test = self.expr(stmt.test)
+            test_body, self.body = self.body, []
         for s in stmt.body:
             self.origin = s
             self.lower_statement(s)
@@ -240,7 +260,10 @@ class _Lowering:
         pairs = [(n, v) for n, v in pairs if not (isinstance(v, gast.Name) and v.id == n)]
         for var in carried:
             self.env[var] = name(loop_names[var])
-        self.body.append(For(target=target, iter=loop_range, body=body, carried=pairs, origin=stmt))
+        loop = For(target=target, iter=loop_range, body=body, carried=pairs, origin=stmt)
+        if is_while:
+            loop.test_body, loop.test = test_body, test
+        self.body.append(loop)
 
     def reusable(self, var: str) -> str | None:
         """The name of `var`'s current value, if a loop may go on assigning it: a value assigned

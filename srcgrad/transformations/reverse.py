@@ -177,7 +177,7 @@ class _Reverse:
                 self.emit(assign(target, value))
             self.adjoint[primal] = name(target)
         body = self.out
-        written = self.written(stmt.body) | {n for n, _ in stmt.carried} | {stmt.target}
+        written = self.written(stmt.body) | {n for n, _ in stmt.carried} | {stmt.target} - {None}
         pop = self.restore(id(stmt), body, written)
         self.stacks.pop()
         self.out, self.pending_comment = outer, comment
@@ -517,7 +517,7 @@ def _operand_names(stmt) -> set:
     if isinstance(stmt, If):
         return set(names_in(stmt.test))
     if isinstance(stmt, For):
-        return set(names_in(stmt.iter))
+        return set(names_in(stmt.iter)) if stmt.iter is not None else set()
     return set()
 
 
@@ -528,14 +528,14 @@ def top_level_names(stmts) -> set:
         if isinstance(s, Assign):
             out.add(s.target)
         elif isinstance(s, For):
-            out |= {s.target, *(n for n, _ in s.carried)}
+            out |= {s.target, *(n for n, _ in s.carried)} - {None}
     return out
 
 
 def assigned_names(stmts) -> set:
     out = set()
     for s in walk(stmts):
-        if isinstance(s, (Assign, For)):
+        if isinstance(s, (Assign, For)) and s.target is not None:
             out.add(s.target)
     return out
 
