@@ -97,8 +97,8 @@ def _check_node(source: SourceFunction, node: gast.AST) -> None:
     if isinstance(node, (gast.For, gast.While)):
         if node.orelse:
             _reject(source, node, "a `for ... else`", "Move the `else` block after the loop.")
-        if isinstance(node, gast.For) and not isinstance(node.target, gast.Name):
-            _reject(source, node.target, "unpacking in a `for` target", _LATER + "loop over range(n).")
+        if isinstance(node, gast.For) and not isinstance(node.target, (gast.Name, gast.Tuple)):
+            _reject(source, node.target, "this `for` target", "Loop with a name or a tuple of names.")
     if isinstance(node, gast.Call) and any(kw.arg is None for kw in node.keywords):
         _reject(source, node, "`**kwargs` in a call", "Pass keyword arguments by name.")
     for child in gast.iter_child_nodes(node):

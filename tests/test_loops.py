@@ -155,3 +155,28 @@ def test_while_that_never_runs():
     _, (dx, drate) = srcgrad.grad(shrink, wrt=("x", "rate"))(np.array([0.1, 0.1]), 0.5)
     np.testing.assert_array_equal(dx, 0.0)
     assert drate == 0.0
+
+
+def over_rows(X, w):
+    total = 0.0
+    for x in X:
+        total = total + np.tanh(x @ w)
+    return total
+
+
+def over_sequences(xs, ys, w):
+    s = 0.0
+    for i, a in enumerate(xs):
+        s = s + np.sum(a * w) * (i + 1)
+    for a, b in zip(xs, ys):
+        s = s + np.sum((a - b * w) ** 2)
+    for a, b in ((xs[0], w), (xs[1], w * 2.0)):
+        s = s + np.sum(a * b)
+    return s
+
+
+def test_loops_over_rows_enumerate_zip_and_tuples(rng):
+    check_grads(over_rows, rng.standard_normal((4, 3)), rng.standard_normal(3), wrt=("X", "w"))
+    args = rng.standard_normal((3, 2)), rng.standard_normal((4, 2)), rng.standard_normal(2)
+    check_grads(over_sequences, *args, wrt=("xs", "ys", "w"))
+    assert "# grad of: for x in X:" in srcgrad.source(over_rows, wrt=("X", "w"))

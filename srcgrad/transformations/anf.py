@@ -210,25 +210,33 @@ class _Lowering:
         """A `for` loop over range(...), or a `while` loop (whose test is computed at the start
         of every iteration, inside the loop)."""
         is_while = isinstance(stmt, gast.While)
+        if not is_while and isinstance(stmt.iter, (gast.Tuple, gast.List)):
+            return self.unroll(stmt)
+        origin = stmt  # the user's loop, as comments and messages quote it
         iterable = None if is_while else stmt.iter
+        items = []  # (target, sequence atom): `for x in xs` reads xs[i] at each iteration's start
         if not is_while and not (
             isinstance(iterable, gast.Call) and self.source.resolve(iterable.func) is range
         ):
-            raise UnsupportedSyntaxError(
-                "srcgrad differentiates `for` loops over range(...) for now.",
-                self.source.location(iterable),
-                hint="Loop over indices: `for i in range(len(xs)):` and read xs[i] as a whole-array "
-                "operation, or unroll the loop.",
-            )
+            index, items, iterable = self.sequence_loop(stmt)
+            stmt = copy.copy(stmt)
+            stmt.target = index
+        elif not is_while and not isinstance(stmt.target, gast.Name):
+            where = self.source.location(stmt.target)
+            raise UnsupportedSyntaxError("a range() loop has one loop variable.", where)
         loop_range = None
         if not is_while:
             if iterable.keywords or not 1 <= len(iterable.args) <= 3:
                 where = self.source.location(iterable)
                 raise UnsupportedSyntaxError("range() takes 1 to 3 positional arguments.", where)
-            bounds = [self.expr(a) for a in iterable.args]
-            loop_range = gast.Call(func=copy.deepcopy(iterable.func), args=bounds, keywords=[])
+            if items:  # already lowered by sequence_loop
+                loop_range = iterable
+            else:
+                bounds = [self.expr(a) for a in iterable.args]
+                loop_range = gast.Call(func=copy.deepcopy(iterable.func), args=bounds, keywords=[])
         stores = (n for s in stmt.body for n in gast.walk(s))
         assigned = {n.id for n in stores if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        assigned -= {n.id for t, _ in items for n in gast.walk(t) if isinstance(n, gast.Name)}
         carried = sorted(assigned - ({stmt.target.id} if not is_while else set()))
         loop_names = {}
         for var in carried:  # one name per carried variable, holding its value at each iteration's start
@@ -252,6 +260,15 @@ class _Lowering:
             self.origin = stmt
             test = self.expr(stmt.test)
             test_body, self.body = self.body, []
+        for item_target, sequence in items:  # x = xs[i]
+            self.origin = origin
+            element = gast.Subscript(value=sequence, slice=name(target), ctx=gast.Load())
+            op = Op("getitem", [sequence, name(target)], label="indexing")
+            if isinstance(item_target, gast.Name):
+                self.bind(item_target.id, self.emit(element, op, item_target.id, "item"))
+            else:
+                whole = self.emit(element, op, None, "_".join(t.id for t in item_target.elts))
+                self.unpack_atom(item_target, whole)
         for s in stmt.body:
             self.origin = s
             self.lower_statement(s)
@@ -260,7 +277,7 @@ class _Lowering:
         pairs = [(n, v) for n, v in pairs if not (isinstance(v, gast.Name) and v.id == n)]
         for var in carried:
             self.env[var] = name(loop_names[var])
-        loop = For(target=target, iter=loop_range, body=body, carried=pairs, origin=stmt)
+        loop = For(target=target, iter=loop_range, body=body, carried=pairs, origin=origin)
         if is_while:
             loop.test_body, loop.test = test_body, test
         self.body.append(loop)
@@ -275,6 +292,53 @@ class _Lowering:
             return None
         others = [v for k, v in self.env.items() if k != var and isinstance(v, gast.Name)]
         return None if any(v.id == atom.id for v in others) else atom.id
+
+    def unroll(self, stmt: gast.For) -> None:
+        """A loop over a literal tuple or list (`for W, b in ((W1, b1), (W2, b2)):`) is written
+        out once per element."""
+        for element in stmt.iter.elts:
+            self.origin = stmt
+            self.lower_assign([stmt.target], element)
+            for s in stmt.body:
+                self.origin = s
+                self.lower_statement(s)
+
+    def sequence_loop(self, stmt: gast.For):
+        """`for x in xs`, `for i, x in enumerate(xs)`, `for a, b in zip(xs, ys)`: a loop over an
+        index, the loop variables read from the sequences at each iteration's start."""
+        iterable, target = stmt.iter, stmt.target
+        func = self.source.resolve(iterable.func) if isinstance(iterable, gast.Call) else None
+        where = self.source.location(iterable)
+        if func is enumerate:
+            if not (isinstance(target, gast.Tuple) and len(target.elts) == 2 and len(iterable.args) == 1):
+                raise UnsupportedSyntaxError("write `for i, x in enumerate(xs):`.", where)
+            index, item = target.elts
+            sequences, targets = [self.expr(iterable.args[0])], [item]
+        elif func is zip:
+            if not (isinstance(target, gast.Tuple) and len(target.elts) == len(iterable.args)):
+                raise UnsupportedSyntaxError("unpack one loop variable per zipped sequence.", where)
+            index = gast.Name(id=self.namer.fresh("i"), ctx=gast.Store(), annotation=None, type_comment=None)
+            sequences, targets = [self.expr(a) for a in iterable.args], list(target.elts)
+        else:
+            index = gast.Name(id=self.namer.fresh("i"), ctx=gast.Store(), annotation=None, type_comment=None)
+            sequences, targets = [self.expr(iterable)], [target]
+        lengths = []
+        for sequence in sequences:
+            call_len = gast.Call(func=name("len"), args=[sequence], keywords=[])
+            lengths.append(self.emit(call_len, Op(len, [sequence], label="len()"), None, "n"))
+        count = lengths[0]
+        if len(lengths) > 1:
+            call_min = gast.Call(func=name("min"), args=lengths, keywords=[])
+            count = self.emit(call_min, Op(min, lengths, label="min()", pure=False), None, "n")
+        loop_range = gast.Call(func=name("range"), args=[count], keywords=[])
+        return index, list(zip(targets, sequences)), loop_range
+
+    def unpack_atom(self, target: gast.Tuple, whole: gast.expr) -> None:
+        count = len(target.elts)
+        for i, t in enumerate(target.elts):
+            item = gast.Subscript(value=whole, slice=const(i), ctx=gast.Load())
+            op = Op("item", [whole, const(i), const(count)], label="unpacking")
+            self.bind(t.id, self.emit(item, op, t.id, "item"))
 
     def version(self, var: str) -> str:
         """A name for a new value of the user's variable `var`: `var` itself first, then `var_2`..."""
@@ -348,11 +412,8 @@ class _Lowering:
                 for t, atom in zip(target.elts, whole.elts):
                     self.bind(t.id, atom)
                 return
-            atoms = []
-            for i, t in enumerate(target.elts):
-                item = gast.Subscript(value=whole, slice=const(i), ctx=gast.Load())
-                op = Op("item", [whole, const(i), const(count)], label="unpacking")
-                atoms.append(self.emit(item, op, t.id, "item"))
+            self.unpack_atom(target, whole)
+            return
         for t, atom in zip(target.elts, atoms):
             self.bind(t.id, atom)
 
