@@ -24,3 +24,17 @@ def test_xor_trains_below_0_05_and_prints_the_backward_code():
     assert text.count("loss") >= 11  # every 100 steps, and the final loss
     assert "def loss_grad(W1, B1, W2, B2, X, Y):" in text
     assert "0 xor 1 ->" in text
+
+
+def test_linear_fit_recovers_the_lines_coefficients():
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        w, (w1, w2, b) = _load("linear_fit").main()
+    assert abs(w - 2.0) < 1e-3
+    assert abs(w1 - 2.0) < 1e-2 and abs(w2 + 3.0) < 1e-2 and abs(b - 1.0) < 1e-2
+    assert "prediction at x = 5: 10.0000" in out.getvalue()
+
+
+def test_rnn_learns_to_add_up_a_sequence():
+    first, final = _load("rnn").main(iterations=300, verbose=False)
+    assert final < 0.2 * first
