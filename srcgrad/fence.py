@@ -10,7 +10,18 @@ import gast
 from .errors import UnsupportedSyntaxError
 from .frontend import SourceFunction
 
-_STATEMENTS = (gast.Assign, gast.AugAssign, gast.Return, gast.Expr, gast.Pass, gast.If, gast.For, gast.While)
+_STATEMENTS = (
+    gast.Assign,
+    gast.AugAssign,
+    gast.Return,
+    gast.Expr,
+    gast.Pass,
+    gast.If,
+    gast.For,
+    gast.While,
+    gast.Break,
+    gast.Continue,
+)
 _EXPRESSIONS = (
     gast.Name,
     gast.Constant,
@@ -31,8 +42,6 @@ _CONTEXT = (gast.Load, gast.Store, gast.expr_context, gast.operator, gast.unaryo
 
 _LATER = "srcgrad does not support this yet; until it does, "
 _WHAT = {
-    gast.Break: ("`break`", _LATER + "loop over the number of steps you need."),
-    gast.Continue: ("`continue`", _LATER + "put the rest of the body under an `if`."),
     gast.Subscript: (
         "assignment into part of an array (`y[i] = ...`)",
         "Build the array whole instead: np.where(mask, new, y), np.concatenate or np.stack. "

@@ -180,3 +180,52 @@ def test_loops_over_rows_enumerate_zip_and_tuples(rng):
     args = rng.standard_normal((3, 2)), rng.standard_normal((4, 2)), rng.standard_normal(2)
     check_grads(over_sequences, *args, wrt=("xs", "ys", "w"))
     assert "# grad of: for x in X:" in srcgrad.source(over_rows, wrt=("X", "w"))
+
+
+def early_stop(x, w):
+    h = x
+    for i in range(10):
+        h = np.tanh(h * w)
+        if np.sum(h) < 0.5:
+            break
+    return np.sum(h**2)
+
+
+def skip_odd(x):
+    total = 0.0
+    for i in range(6):
+        if i % 2 == 1:
+            continue
+        total = total + np.sum(np.sin(x * i))
+    return total
+
+
+def halve_until_small(x):
+    y = x
+    while True:
+        y = y * 0.5
+        if np.sum(y**2) < 0.01:
+            break
+    return np.sum(y * x)
+
+
+def loop_in_branch(x, n):
+    if np.sum(x) > 0:
+        for _ in range(n):
+            x = np.sin(x)
+    else:
+        x = x * 2.0
+    return np.sum(x)
+
+
+def test_break_and_continue():
+    check_grads(early_stop, np.array([1.0, 0.5]), 0.9, wrt=("x", "w"))
+    check_grads(early_stop, np.array([0.1, 0.2]), 0.9, wrt=("x", "w"))  # breaks at once
+    check_grads(skip_odd, np.array([0.3, 0.6]))
+    check_grads(halve_until_small, np.array([1.0, 2.0]))
+    assert "broke = False" in srcgrad.source(early_stop)
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_loop_inside_a_branch(sign):
+    check_grads(loop_in_branch, sign * np.array([0.4, 0.9]), 3)

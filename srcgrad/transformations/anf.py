@@ -35,6 +35,7 @@ from ..frontend import MISSING, SourceFunction, read_function
 from ..ir import Assign, Effect, For, If, Op, Program, Return, walk
 from ..naming import Namer
 from ..syntax import const, is_number, key_of, name, to_source, tuple_
+from .desugar import rewrite_loops
 
 BINARY = {
     gast.Add: (operator.add, "add"),
@@ -151,7 +152,7 @@ class _Lowering:
 
     def run(self) -> Program:
         result = None
-        for stmt in self.source.tree.body:
+        for stmt in rewrite_loops(self.source.tree.body, self.namer):
             self.origin = stmt
             if isinstance(stmt, gast.Return):
                 result = self.lower_return(stmt)
@@ -645,7 +646,7 @@ class _Lowering:
         }
         self.inlining.append(function)
         try:
-            for stmt in callee.tree.body[:-1]:
+            for stmt in rewrite_loops(callee.tree.body[:-1], self.namer):
                 self.origin = stmt
                 self.lower_statement(stmt)
             self.origin = callee.tree.body[-1]
@@ -750,7 +751,9 @@ def _index_value(index, numpy_alias: str) -> gast.expr:
 
 def _local_def(body, atom) -> bool:
     """Whether `atom` names a value assigned directly in `body` (a branch of an `if`)."""
-    return isinstance(atom, gast.Name) and any(isinstance(s, Assign) and s.target == atom.id for s in body)
+    return isinstance(atom, gast.Name) and any(
+        isinstance(s, Assign) and s.target == atom.id for s in walk(body)
+    )
 
 
 def _renamed(atom, renames):
@@ -764,9 +767,14 @@ def _rename(body, old: str, new: str) -> None:
     for stmt in walk(body):
         if isinstance(stmt, Assign) and stmt.target == old:
             stmt.target = new
-        nodes = [stmt.value] if not isinstance(stmt, If) else [stmt.test]
-        if isinstance(stmt, (Assign, Effect)):
-            nodes += stmt.op.args + list(stmt.op.kwargs.values())
+        if isinstance(stmt, If):
+            nodes = [stmt.test]
+        elif isinstance(stmt, For):
+            stmt.target = new if stmt.target == old else stmt.target
+            stmt.carried = [(new if n == old else n, v) for n, v in stmt.carried]
+            nodes = [e for e in (stmt.iter, stmt.test) if e is not None] + [v for _, v in stmt.carried]
+        else:
+            nodes = [stmt.value] + stmt.op.args + list(stmt.op.kwargs.values())
         for node in nodes:
             for n in gast.walk(node):
                 if isinstance(n, gast.Name) and n.id == old:
