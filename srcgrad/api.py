@@ -68,32 +68,42 @@ class GradFunction:
         self._positional = all(params[i].kind in _POSITIONAL for i in self._index)
         self._need = max(self._index) + 1
         self._compiled = None
+        self._variants = {}  # parameter structures -> compiled gradient
         self._build = None
         self._lock = threading.Lock()
         functools.update_wrapper(self, f)
 
     # -- generation -------------------------------------------------------------------------
 
-    def _compile(self):
+    def _compile(self, structures=None):
+        """The compiled gradient; with `structures` (parameter -> the shape of its nested
+        dicts, lists and tuples), the one generated for parameters of that structure."""
         from .compile import compile_generated
         from .pipeline import build
 
         with self._lock:
-            if self._compiled is None:
-                try:
-                    result = build(self.fn, self.wrt, self.single, self.has_aux)
-                except SrcgradError as exc:  # the message points at the user's code; ours is noise
-                    raise exc.with_traceback(None) from None
-                self._compiled = compile_generated(
-                    result.generated, self.fn.__globals__, result.source.closure, np
-                )
-                self._build = result
-        return self._compiled
+            if structures is None and self._compiled is not None:
+                return self._compiled
+            if structures is not None and structures in self._variants:
+                return self._variants[structures]
+            try:
+                result = build(self.fn, self.wrt, self.single, self.has_aux, dict(structures or ()))
+            except SrcgradError as exc:  # the message points at the user's code; ours is noise
+                raise exc.with_traceback(None) from None
+            compiled = compile_generated(result.generated, self.fn.__globals__, result.source.closure, np)
+            self._build = result
+            if structures is None:
+                self._compiled = compiled
+            else:
+                self._variants[structures] = compiled
+            return compiled
 
     @property
     def source(self) -> str:
-        """The generated Python source of the gradient function."""
-        self._compile()
+        """The generated Python source of the gradient function (for parameters that are dicts
+        or lists, the one generated at the last call)."""
+        if self._build is None:
+            self._compile()
         return self._build.generated.source
 
     def stages(self) -> dict[str, str]:
@@ -104,16 +114,20 @@ class GradFunction:
     # -- calling ----------------------------------------------------------------------------
 
     def __call__(self, *args, **kwargs):
-        compiled = self._compiled or self._compile()
         if self._positional and len(args) >= self._need:
             params = [args[i] for i in self._index]
         else:
             bound = self.signature.bind(*args, **kwargs)
             bound.apply_defaults()
             params = [bound.arguments[w] for w in self.wrt]
+        structures = None
         for w, p in zip(self.wrt, params):
             if not ((type(p) is np.ndarray and p.dtype.kind == "f") or type(p) is float):
-                _check_differentiable(w, p)
+                if isinstance(p, (dict, list, tuple)):
+                    structures = tuple((w, structure_of(p, w)) for w, p in zip(self.wrt, params))
+                else:
+                    _check_differentiable(w, p)
+        compiled = self._compiled or self._compile() if structures is None else self._compile(structures)
         returned, grads = compiled(*args, **kwargs)
         value = returned[0] if self.has_aux else returned
         if type(value) not in _SCALARS and np.size(value) != 1:
@@ -121,10 +135,11 @@ class GradFunction:
         roots = {id(a) for a in args if type(a) is np.ndarray}
         if kwargs:
             roots.update(id(a) for a in kwargs.values() if type(a) is np.ndarray)
+        like = _like if structures is None else _like_tree
         if self.single:
-            grads = _like(grads, params[0], roots)
+            grads = like(grads, params[0], roots)
         else:
-            grads = tuple([_like(g, p, roots) for g, p in zip(grads, params)])
+            grads = tuple([like(g, p, roots) for g, p in zip(grads, params)])
         if self.with_value:
             return returned, grads
         return (grads, returned[1]) if self.has_aux else grads
@@ -174,6 +189,28 @@ def _resolve_wrt(f, signature, wrt) -> list[str]:
             raise WrtError(f"wrt names {item!r} twice.", where)
         resolved.append(item)
     return resolved
+
+
+def structure_of(value, path: str):
+    """The nesting of dicts, lists and tuples in `value`, as a hashable description; each leaf
+    must be a floating-point value (`path` names it in the error otherwise)."""
+    if isinstance(value, dict):
+        keys = tuple(value)
+        return ("dict", keys, tuple(structure_of(value[k], f"{path}[{k!r}]") for k in keys))
+    if isinstance(value, (list, tuple)):
+        kind = "list" if isinstance(value, list) else "tuple"
+        return (kind, len(value), tuple(structure_of(v, f"{path}[{i}]") for i, v in enumerate(value)))
+    if not ((type(value) is np.ndarray and value.dtype.kind == "f") or type(value) is float):
+        _check_differentiable(path, value)
+    return None
+
+
+def _like_tree(g, p, roots: set):
+    if isinstance(p, dict):
+        return {k: _like_tree(g[k], p[k], roots) for k in p}
+    if isinstance(p, (list, tuple)):
+        return type(p)(_like_tree(gi, pi, roots) for gi, pi in zip(g, p))
+    return _like(g, p, roots)
 
 
 def _check_differentiable(name: str, value) -> None:

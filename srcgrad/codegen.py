@@ -39,7 +39,7 @@ class Generated:
 
 
 def generate(program: Program, adjoint: Adjoint, wrt: list[str], single: bool, namer: Namer) -> Generated:
-    gradients = [adjoint.gradients[p] for p in wrt]
+    gradients = [_assemble(program, adjoint, p) for p in wrt]
     grads = gradients[0] if single else tuple_(gradients)
     # the backward pass restores loop values under their own names: keep what is returned apart
     restored = {n for _, names in (adjoint.saves or {}).values() for n in names}
@@ -119,6 +119,24 @@ def generate(program: Program, adjoint: Adjoint, wrt: list[str], single: bool, n
     inner = [line[4:] for line in text.splitlines()[1:-1]]
     source = "\n".join(inner).strip("\n") + "\n"
     return Generated(function_name=fname, text=text, source=source, free=free)
+
+
+def _assemble(program: Program, adjoint: Adjoint, param: str, path=()) -> gast.expr:
+    """A parameter's gradient: for nested dicts, lists and tuples, the same nesting of its leaves'."""
+    if param not in program.structures:
+        return adjoint.gradients[param]
+    structure = program.structures[param]
+    for key in path:
+        keys = list(structure[1]) if structure[0] == "dict" else list(range(structure[1]))
+        structure = structure[2][keys.index(key)]
+    if structure is None:
+        return adjoint.gradients[program.leaf_paths[param][path]]
+    kind, keys, _ = structure
+    if kind == "dict":
+        values = [_assemble(program, adjoint, param, (*path, k)) for k in keys]
+        return gast.Dict(keys=[const(k) for k in keys], values=values)
+    parts = [_assemble(program, adjoint, param, (*path, i)) for i in range(keys)]
+    return gast.List(elts=parts, ctx=gast.Load()) if kind == "list" else tuple_(parts)
 
 
 def _assigned(stmts) -> set[str]:

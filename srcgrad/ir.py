@@ -105,6 +105,10 @@ class Program:
     numpy_alias: str  # the name generated code uses for the NumPy module
     numpy_injected: bool  # True if srcgrad must supply that name itself
     scalar_globals: set[str] = field(default_factory=set)  # free names bound to numbers
+    # a parameter of nested dicts, lists and tuples: its structure, and a name per leaf by path
+    structures: dict = field(default_factory=dict)
+    leaves: dict = field(default_factory=dict)  # parameter -> [leaf name, ...]
+    leaf_paths: dict = field(default_factory=dict)  # parameter -> {path: leaf name}
 
     def defs(self) -> dict[str, Assign]:
         return {s.target: s for s in walk(self.body) if isinstance(s, Assign)}

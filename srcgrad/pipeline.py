@@ -22,12 +22,13 @@ class Build:
     stages: dict[str, str] = field(default_factory=dict)
 
 
-def build(func, wrt: list[str], single: bool, has_aux: bool = False) -> Build:
+def build(func, wrt: list[str], single: bool, has_aux: bool = False, structures=None) -> Build:
     source = read_function(func)  # gast tree, file and line, free names resolved on demand
     fence.check(source)  # reject unsupported constructs with the user's line
-    program = lower(source, has_aux)  # A-normal form: one operation per statement, SSA names, CSE
-    active = active_names(program, wrt)  # varied and useful: only these get adjoints
+    program = lower(source, has_aux, structures)  # A-normal form: one operation per statement
+    leaves = [leaf for p in wrt for leaf in program.leaves.get(p, [p])]  # of nested parameters
+    active = active_names(program, leaves)  # varied and useful: only these get adjoints
     namer = Namer(program.reserved)
-    adjoint = reverse(program, wrt, active, namer)  # rules inlined in reverse, simplified
+    adjoint = reverse(program, leaves, active, namer)  # rules inlined in reverse, simplified
     generated = generate(program, adjoint, wrt, single, namer)  # DCE, inlining, comments
     return Build(source, program, generated, stages={"anf": dump(program), "final": generated.source})

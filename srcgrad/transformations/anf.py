@@ -72,8 +72,8 @@ IN_PLACE_METHODS = {"sort", "fill", "resize", "put", "partition", "itemset", "se
 BASE_NAMES = {"sum": "summed", "mean": "avg", "abs": "absval", "max": "largest", "min": "smallest"}
 
 
-def lower(source: SourceFunction, has_aux: bool = False) -> Program:
-    return _Lowering(source, has_aux).run()
+def lower(source: SourceFunction, has_aux: bool = False, structures=None) -> Program:
+    return _Lowering(source, has_aux, structures or {}).run()
 
 
 def dump(program: Program) -> str:
@@ -123,9 +123,10 @@ def _params(args: gast.arguments) -> list[str]:
 
 
 class _Lowering:
-    def __init__(self, source: SourceFunction, has_aux: bool = False):
+    def __init__(self, source: SourceFunction, has_aux: bool = False, structures=None):
         self.source = source
         self.has_aux = has_aux
+        self.structures = {p: s for p, s in (structures or {}).items() if s is not None}
         tree = source.tree
         self.params = _params(tree.args)
         self.assigned = {
@@ -152,6 +153,20 @@ class _Lowering:
 
     def run(self) -> Program:
         result = None
+        leaves, leaf_paths = {}, {}
+        for param, structure in self.structures.items():  # `W1 = params["W1"]`, one line a leaf
+            leaf_paths[param] = {}
+            self.origin = self.source.tree
+            for path in _paths(structure):
+                leaf = self.namer.fresh(_leaf_base(param, path))
+                access = name(param)
+                for key in path:
+                    access = gast.Subscript(value=access, slice=const(key), ctx=gast.Load())
+                self.body.append(Assign(leaf, access, Op("leaf", [], label="parameter"), self.origin))
+                leaf_paths[param][path] = leaf
+            leaves[param] = list(leaf_paths[param].values())
+            self.env[param] = _struct_ref(param, ())
+        self.leaf_paths = leaf_paths
         for stmt in rewrite_loops(self.source.tree.body, self.namer):
             self.origin = stmt
             if isinstance(stmt, gast.Return):
@@ -168,6 +183,9 @@ class _Lowering:
             numpy_alias=self.numpy_alias,
             numpy_injected=self.numpy_injected,
             scalar_globals=self.scalar_globals,
+            structures=self.structures,
+            leaves=leaves,
+            leaf_paths=leaf_paths,
         )
         return program
 
@@ -213,6 +231,10 @@ class _Lowering:
         is_while = isinstance(stmt, gast.While)
         if not is_while and isinstance(stmt.iter, (gast.Tuple, gast.List)):
             return self.unroll(stmt)
+        if not is_while and self.structures:
+            elements = self.struct_elements(stmt.iter)
+            if elements is not None:
+                return self.unroll(stmt, elements)
         origin = stmt  # the user's loop, as comments and messages quote it
         iterable = None if is_while else stmt.iter
         items = []  # (target, sequence atom): `for x in xs` reads xs[i] at each iteration's start
@@ -294,15 +316,37 @@ class _Lowering:
         others = [v for k, v in self.env.items() if k != var and isinstance(v, gast.Name)]
         return None if any(v.id == atom.id for v in others) else atom.id
 
-    def unroll(self, stmt: gast.For) -> None:
-        """A loop over a literal tuple or list (`for W, b in ((W1, b1), (W2, b2)):`) is written
-        out once per element."""
-        for element in stmt.iter.elts:
+    def unroll(self, stmt: gast.For, atoms=None) -> None:
+        """A loop over a literal tuple or list (`for W, b in ((W1, b1), (W2, b2)):`), or over the
+        parts of a nested parameter, is written out once per element."""
+        for element in stmt.iter.elts if atoms is None else atoms:
             self.origin = stmt
-            self.lower_assign([stmt.target], element)
+            if atoms is None:
+                self.lower_assign([stmt.target], element)
+            else:
+                self.bind_target(stmt.target, element)
             for s in stmt.body:
                 self.origin = s
                 self.lower_statement(s)
+
+    def bind_target(self, target, atom) -> None:
+        """Bind a name, or a tuple of names, to an atom already lowered (a part of a parameter)."""
+        if isinstance(target, gast.Name):
+            self.bind(target.id, atom)
+            return
+        if _is_struct(atom):
+            param, path = atom.srcgrad_struct
+            keys = _children(_subtree(self.structures[param], path))
+            parts = [self.struct_atom(param, (*path, k)) for k in keys]
+        elif isinstance(atom, (gast.Tuple, gast.List)):
+            parts = atom.elts
+        else:
+            raise UnsupportedSyntaxError("cannot unpack this value here.", self.source.location(target))
+        if len(parts) != len(target.elts):
+            message = f"{len(parts)} values cannot be unpacked into {len(target.elts)} names."
+            raise UnsupportedSyntaxError(message, self.source.location(target))
+        for t, part in zip(target.elts, parts):
+            self.bind_target(t, part)
 
     def sequence_loop(self, stmt: gast.For):
         """`for x in xs`, `for i, x in enumerate(xs)`, `for a, b in zip(xs, ys)`: a loop over an
@@ -406,6 +450,9 @@ class _Lowering:
             atoms = [self.expr(v, hint=t.id) for t, v in zip(target.elts, value.elts)]
         else:  # `sign, logdet = np.linalg.slogdet(A)`: name the tuple, then each item
             whole = self.expr(value, hint=None, base="_".join(t.id for t in target.elts))
+            if _is_struct(whole):  # `W, b = layers[0]`
+                self.bind_target(target, whole)
+                return
             if isinstance(whole, (gast.Tuple, gast.List)):  # a helper that returned `a, b`
                 if len(whole.elts) != count:
                     message = f"{len(whole.elts)} values cannot be unpacked into {count} names."
@@ -478,12 +525,59 @@ class _Lowering:
 
     def expr_Subscript(self, node, hint):
         base = self.expr(node.value)
+        if _is_struct(base):
+            key = node.slice.value if isinstance(node.slice, gast.Constant) else None
+            return self.struct_child(base, key, node)
         index = self.index(node.slice)
         value = gast.Subscript(value=base, slice=index, ctx=gast.Load())
         op = Op("getitem", [base, _index_value(index, self.numpy_alias)], label="indexing")
         short = isinstance(base, gast.Name) and isinstance(index, (gast.Name, gast.Constant))
         label = f"{base.id}_{index.id if isinstance(index, gast.Name) else index.value}" if short else "item"
         return self.emit(value, op, hint, label if str(label).isidentifier() else "item")
+
+    def struct_child(self, ref, key, node):
+        """`params["W1"]` on a nested parameter: the leaf's name, or a reference to the part."""
+        param, path = ref.srcgrad_struct
+        structure = _subtree(self.structures[param], path)
+        children = _children(structure)
+        if key is None or key not in children:
+            raise UnsupportedSyntaxError(
+                f"parts of the parameter {param!r} can be read with literal keys and indices "
+                f"({', '.join(map(repr, children)) or 'it is empty'}), or looped over.",
+                self.source.location(node),
+                hint="Write params['W1'] or layers[0], or `for W, b in layers:`.",
+            )
+        return self.struct_atom(param, (*path, key))
+
+    def struct_atom(self, param, path):
+        if _subtree(self.structures[param], path) is None:
+            return name(self.leaf_paths[param][path])
+        return _struct_ref(param, path)
+
+    def struct_elements(self, node):
+        """The parts of a nested parameter a loop or `len` goes over, or None if `node` is not one."""
+        method = None
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and not node.args:
+            method, node = node.func.attr, node.func.value
+        if not isinstance(node, (gast.Name, gast.Subscript)):
+            return None
+        ref = self.expr(node)
+        if not _is_struct(ref):
+            return None
+        param, path = ref.srcgrad_struct
+        children = _children(_subtree(self.structures[param], path))
+        atoms = [self.struct_atom(param, (*path, k)) for k in children]
+        if method == "items":
+            return [gast.Tuple(elts=[const(k), a], ctx=gast.Load()) for k, a in zip(children, atoms)]
+        if method == "keys":
+            return [const(k) for k in children]
+        if method in (None, "values"):
+            return (
+                atoms
+                if method == "values" or not isinstance(children[0] if children else 0, str)
+                else [const(k) for k in children]
+            )
+        return None
 
     def index(self, node):
         """An index with every expression in it lowered to an atom (slices stay slices)."""
@@ -575,6 +669,16 @@ class _Lowering:
             self.undefined(func)
         if self.is_users_function(target):
             return self.inline(target, args, kwargs, node, hint)
+        if target is len and len(args) == 1 and _is_struct(args[0]):
+            param, path = args[0].srcgrad_struct
+            return const(len(_children(_subtree(self.structures[param], path))))
+        if any(_is_struct(a) for a in [*args, *kwargs.values()]):
+            raise UnsupportedSyntaxError(
+                "a parameter of nested dicts or lists can only be indexed, looped over or passed to "
+                "your own functions here.",
+                self.source.location(node),
+                hint="Read its arrays (params['W1']) and pass those.",
+            )
         label = to_source(func)
         op = Op(target, args, kwargs, label=f"{label}()", pure=self.is_pure(target))
         value = gast.Call(func=copy.deepcopy(func), args=args, keywords=_keywords(kwargs))
@@ -733,6 +837,44 @@ class _Lowering:
             self.source.location(node),
             hint="Define or import it at module level before calling the gradient.",
         )
+
+
+def _paths(structure, prefix=()):
+    """The paths to the leaves of a parameter structure, in order."""
+    if structure is None:
+        yield prefix
+        return
+    for key, child in zip(_children(structure), structure[2]):
+        yield from _paths(child, (*prefix, key))
+
+
+def _children(structure) -> list:
+    if structure is None:
+        return []
+    kind, keys, _ = structure
+    return list(keys) if kind == "dict" else list(range(keys))
+
+
+def _subtree(structure, path):
+    for key in path:
+        structure = structure[2][_children(structure).index(key)]
+    return structure
+
+
+def _leaf_base(param: str, path) -> str:
+    if len(path) == 1 and isinstance(path[0], str) and path[0].isidentifier():
+        return path[0]  # params["W1"] is W1
+    return "_".join([param, *(str(k) for k in path)])
+
+
+def _struct_ref(param: str, path) -> gast.Name:
+    ref = name(param)
+    ref.srcgrad_struct = (param, tuple(path))
+    return ref
+
+
+def _is_struct(atom) -> bool:
+    return hasattr(atom, "srcgrad_struct")
 
 
 def _literal(value) -> bool:

@@ -102,6 +102,8 @@ class _Reverse:
             elif isinstance(stmt, If):
                 self.visit_if(stmt)
             elif isinstance(stmt, Assign) and stmt.target in self.active and stmt.target in self.adjoint:
+                if stmt.op.key == "leaf":  # `W1 = params["W1"]`: its gradient is a result
+                    continue
                 if rules.is_nondifferentiable(stmt.op.key):  # e.g. `h = np.zeros(n)` before a loop
                     self.adjoint.pop(stmt.target)
                     continue
