@@ -49,8 +49,16 @@ _WHAT = {
     ),
     gast.Lambda: ("a lambda", "Define a named function with `def`, outside the differentiated one."),
     gast.FunctionDef: ("a nested function definition", "Define helpers at module level."),
-    gast.ListComp: ("a list comprehension", _LATER + "write it with array operations."),
-    gast.GeneratorExp: ("a generator expression", _LATER + "write it with array operations."),
+    gast.ListComp: (
+        "a list comprehension here",
+        "Comprehensions are differentiated as the argument of sum(), np.stack(), np.concatenate() "
+        "and the like; elsewhere write the loop.",
+    ),
+    gast.GeneratorExp: (
+        "a generator expression here",
+        "Generator expressions are differentiated as the argument of sum() and the like; "
+        "elsewhere write the loop.",
+    ),
     gast.Try: ("a `try` statement", "Handle errors outside the differentiated function."),
     gast.With: ("a `with` statement", "Move it outside the differentiated function."),
     gast.Raise: ("a `raise` statement", "Validate inputs before calling the gradient."),
@@ -103,6 +111,17 @@ def _check_node(source: SourceFunction, node: gast.AST) -> None:
         _reject(source, node.target, *_describe(node.target))
     if isinstance(node, gast.Compare) and len(node.ops) > 1:
         _reject(source, node, "a chained comparison", "Combine two comparisons with `&`.")
+    if (
+        isinstance(node, gast.Call)
+        and node.args
+        and isinstance(node.args[0], (gast.ListComp, gast.GeneratorExp))
+    ):
+        comp = node.args[0]
+        if len(comp.generators) != 1 or comp.generators[0].ifs or comp.generators[0].is_async:
+            _reject(source, comp, "a comprehension with several `for`s or an `if`", "Write the loop.")
+        for child in [comp.elt, comp.generators[0].iter, *node.args[1:], *node.keywords]:
+            _check_node(source, child)
+        return
     if isinstance(node, (gast.For, gast.While)):
         if node.orelse:
             _reject(source, node, "a `for ... else`", "Move the `else` block after the loop.")

@@ -229,3 +229,22 @@ def test_break_and_continue():
 @pytest.mark.parametrize("sign", [1.0, -1.0])
 def test_loop_inside_a_branch(sign):
     check_grads(loop_in_branch, sign * np.array([0.4, 0.9]), 3)
+
+
+def comprehensions(x, ws):
+    total = sum(np.sum(np.tanh(x * w)) for w in ws)
+    other = sum([x[i] * i for i in range(2)])
+    return total + np.sum(other**2)
+
+
+def dynamic_stack(x, n):
+    return np.sum(np.stack([x * i for i in range(n)]))
+
+
+def test_comprehensions_feeding_sum(rng):
+    check_grads(comprehensions, rng.standard_normal(2), rng.standard_normal(3), wrt=("x", "ws"))
+
+
+def test_a_comprehension_of_unknown_length_outside_sum_is_refused():
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="only when its length is known"):
+        srcgrad.source(dynamic_stack)

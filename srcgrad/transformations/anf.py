@@ -654,6 +654,8 @@ class _Lowering:
 
     def expr_Call(self, node, hint, effect=False):
         func = node.func
+        if node.args and isinstance(node.args[0], (gast.ListComp, gast.GeneratorExp)):
+            return self.comprehension_call(node, hint)
         args = [self.expr(a) for a in node.args]
         kwargs = {kw.arg: self.expr(kw.value) for kw in node.keywords}
         if "out" in kwargs:
@@ -684,6 +686,60 @@ class _Lowering:
         value = gast.Call(func=copy.deepcopy(func), args=args, keywords=_keywords(kwargs))
         base = label.rsplit(".", 1)[-1]
         return self.emit(value, op, hint, BASE_NAMES.get(base, base), effect)
+
+    def comprehension_call(self, node, hint):
+        """`sum(f(x) for x in xs)` becomes a loop that adds up; `np.stack([f(x) for x in xs])`
+        is written out element by element, when the elements can be counted here."""
+        comp = node.args[0]
+        generator = comp.generators[0]
+        target = self.source.resolve(node.func)
+        if target is sum:
+            total = self.namer.fresh("total")
+            start = node.args[1] if len(node.args) > 1 else gast.Constant(value=0.0, kind=None)
+            add = gast.BinOp(left=name(total), op=gast.Add(), right=comp.elt)
+            loop = gast.For(
+                target=generator.target,
+                iter=generator.iter,
+                body=[gast.Assign(targets=[name(total, store=True)], value=add, type_comment=None)],
+                orelse=[],
+                type_comment=None,
+            )
+            for s in (gast.Assign(targets=[name(total, store=True)], value=start, type_comment=None), loop):
+                gast.copy_location(s, node)
+                self.lower_statement(s)
+            return self.env[total]
+        elements = self.static_elements(generator.iter)
+        if elements is None:
+            raise UnsupportedSyntaxError(
+                "srcgrad can write out this comprehension only when its length is known here "
+                "(a literal tuple, range(<number>), or the parts of a nested parameter).",
+                self.source.location(comp),
+                hint="Write the loop, appending to arrays you then combine, or use array operations.",
+            )
+        atoms = []
+        for element in elements:
+            self.bind_target(generator.target, element)
+            atoms.append(self.expr(comp.elt))
+        args = [gast.List(elts=atoms, ctx=gast.Load()), *(self.expr(a) for a in node.args[1:])]
+        kwargs = {kw.arg: self.expr(kw.value) for kw in node.keywords}
+        label = to_source(node.func)
+        op = Op(target, args, kwargs, label=f"{label}()", pure=self.is_pure(target))
+        value = gast.Call(func=copy.deepcopy(node.func), args=args, keywords=_keywords(kwargs))
+        base = label.rsplit(".", 1)[-1]
+        return self.emit(value, op, hint, BASE_NAMES.get(base, base))
+
+    def static_elements(self, iterable):
+        """The atoms a loop over `iterable` binds, if their number is known here; else None."""
+        if isinstance(iterable, (gast.Tuple, gast.List)):
+            return [self.expr(e) for e in iterable.elts]
+        if isinstance(iterable, gast.Call) and self.source.resolve(iterable.func) is range:
+            bounds = [self.expr(a) for a in iterable.args]
+            if all(is_number(b) and isinstance(b.value, int) for b in bounds):
+                return [const(i) for i in range(*(b.value for b in bounds))]
+            return None
+        if self.structures:
+            return self.struct_elements(iterable)
+        return None
 
     def is_users_function(self, target) -> bool:
         """A plain function of the user's, with no rule: its body is inlined and differentiated."""
