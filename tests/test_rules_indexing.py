@@ -26,13 +26,39 @@ def repeat_w(x, w):
     return np.sum(w * x[np.array([0, 0, 1])])
 
 
+def _floats(dtype):
+    apart = st.floats(-2, 2).flatmap(
+        lambda a: st.tuples(st.just(a), st.floats(-2, 2).filter(lambda b: abs(a - b) > 0.1))
+    )
+    return apart if dtype == np.float64 else apart.map(lambda t: tuple(np.float32(v) for v in t))
+
+
 def _matrix(dtype):
     return st.tuples(arrays(st.tuples(st.integers(2, 4), st.integers(1, 4)), dtype))
+
+
+def pymax_s(x, y):
+    return np.sum(max(x, y))
+
+
+def pymax_w(x, y, w):
+    return np.sum(w * max(x, y))
+
+
+def pymin_s(x, y):
+    return np.sum(min(x, y))
+
+
+def pymin_w(x, y, w):
+    return np.sum(w * min(x, y))
 
 
 SPECS = [
     row("x[1:, ::2]", "getitem", "slice", lambda x: x[1:, ::2], args=_matrix),
     row("x[[0, 0, 1]]", "getitem", "repeat", lambda x: x[np.array([0, 0, 1])], args=_matrix),
+    # Python's max and min of two scalars
+    row("max(a, b)", "max_of_two", "pymax", lambda x, y: max(x, y), ("x", "y"), _floats),
+    row("min(a, b)", "min_of_two", "pymin", lambda x, y: min(x, y), ("x", "y"), _floats),
 ]
 
 define_tests(SPECS, globals())

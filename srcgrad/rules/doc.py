@@ -16,7 +16,7 @@ import numpy
 
 from . import ADJOINTS, NONDIFFERENTIABLE, lookup
 
-SECTIONS = ["elementwise", "reductions", "linalg", "shape", "indexing", "special"]
+SECTIONS = ["elementwise", "reductions", "linalg", "shape", "indexing", "python", "special"]
 _SYNTAX = {
     operator.add: "x + y",
     operator.sub: "x - y",
@@ -29,6 +29,8 @@ _SYNTAX = {
     operator.not_: "not x",
     builtins.abs: "abs(x)",
     builtins.len: "len(x)",
+    builtins.max: "max(x, y)",
+    builtins.min: "min(x, y)",
 }
 
 HEADER = """\

@@ -5,9 +5,9 @@ gradient of parameter `x`. Binary operations broadcast, so their contributions p
 `unbroadcast`, which the generator removes wherever shapes are known to agree. Each rule with
 a kink or a tie says in one comment what it does there.
 
-The table is a package, one module per section, as a textbook orders them:
-`elementwise`, `reductions`, `linalg`, `shape`, `indexing`, and `special` (numerically careful special
-functions, also reached through `scipy.special` where SciPy is installed).
+The table is a package, one module per section, as a textbook orders them: `elementwise`,
+`reductions`, `linalg`, `shape`, `indexing`, `python` (builtins), and `special` (numerically
+careful special functions, also reached through `scipy.special` where SciPy is installed).
 """
 
-from . import elementwise, indexing, linalg, reductions, shape, special  # noqa: F401  (each registers its rules)
+from . import elementwise, indexing, linalg, python, reductions, shape, special  # noqa: F401  (each registers its rules)
