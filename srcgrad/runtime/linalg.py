@@ -1,5 +1,478 @@
-"""Runtime helpers for the linalg rules (see srcgrad/rules/numpy/linalg.py)."""
+"""Runtime helpers for the linalg rules (see srcgrad/rules/numpy/linalg.py).
 
-import numpy as np  # noqa: F401
+Each returns the gradient of one argument, shaped like it, for the shapes NumPy accepts
+(stacks of matrices included where NumPy's function takes them).
+"""
 
-__all__: list[str] = []
+from __future__ import annotations
+
+import string
+
+import numpy as np
+
+from .core import unbroadcast
+
+__all__ = [
+    "inner_dx",
+    "inner_dy",
+    "tensordot_dx",
+    "tensordot_dy",
+    "einsum_adjoint",
+    "kron_dx",
+    "kron_dy",
+    "diag_adjoint",
+    "diagonal_adjoint",
+    "norm_adjoint",
+    "cofactor",
+    "solve_transposed",
+    "solve_da",
+    "cholesky_adjoint",
+    "eigvalsh_adjoint",
+    "eigh_adjoint",
+    "pinv_adjoint",
+]
+
+
+def _swap(a):
+    return np.swapaxes(a, -1, -2)
+
+
+def _dtype(*values):
+    return np.result_type(*[v for v in values if v is not None])
+
+
+# ---------------------------------------------------------------------------------------------
+# Products.
+
+
+def inner_dx(g, x, y):
+    """The gradient of `np.inner(x, y)` with respect to `x`.
+
+    >>> inner_dx(np.ones(2), np.ones((2, 3)), np.arange(3.0))
+    array([[0., 1., 2.],
+           [0., 1., 2.]])
+    """
+    xd, yd = np.ndim(x), np.ndim(y)
+    if xd == 0 or yd == 0:
+        return unbroadcast(g * y, x)
+    # g's axes: x's leading axes, then y's; contract y's leading ones
+    return np.tensordot(g, y, axes=(list(range(xd - 1, np.ndim(g))), list(range(yd - 1))))
+
+
+def inner_dy(g, x, y):
+    """The gradient of `np.inner(x, y)` with respect to `y`.
+
+    >>> inner_dy(np.ones(2), np.ones((2, 3)), np.arange(3.0))
+    array([2., 2., 2.])
+    """
+    xd, yd = np.ndim(x), np.ndim(y)
+    if xd == 0 or yd == 0:
+        return unbroadcast(g * x, y)
+    lead = list(range(xd - 1))
+    return np.tensordot(g, x, axes=(lead, lead))
+
+
+def _tensordot_axes(axes, xd, yd):
+    """`axes` of `np.tensordot` as two lists of non-negative axes, paired in order."""
+    if isinstance(axes, (int, np.integer)):
+        return list(range(xd - axes, xd)), list(range(axes))
+    ax, ay = axes
+    ax = [ax] if isinstance(ax, (int, np.integer)) else list(ax)
+    ay = [ay] if isinstance(ay, (int, np.integer)) else list(ay)
+    return [a % xd for a in ax], [a % yd for a in ay]
+
+
+def tensordot_dx(g, x, y, axes=2):
+    """The gradient of `np.tensordot(x, y, axes)` with respect to `x`.
+
+    >>> tensordot_dx(np.ones((2, 4)), np.ones((2, 3)), np.ones((3, 4)), axes=([1], [0])).shape
+    (2, 3)
+    """
+    xd, yd = np.ndim(x), np.ndim(y)
+    ax, ay = _tensordot_axes(axes, xd, yd)
+    free_x = [a for a in range(xd) if a not in ax]
+    free_y = [b for b in range(yd) if b not in ay]
+    d = np.tensordot(g, y, axes=(list(range(len(free_x), np.ndim(g))), free_y))
+    # d's axes: x's free axes, then the axes of x paired with y's contracted ones, in y's order
+    order = free_x + [ax[ay.index(b)] for b in sorted(ay)]
+    return np.transpose(d, np.argsort(order))
+
+
+def tensordot_dy(g, x, y, axes=2):
+    """The gradient of `np.tensordot(x, y, axes)` with respect to `y`.
+
+    >>> tensordot_dy(np.ones((2, 4)), np.ones((2, 3)), np.ones((3, 4)), axes=1)
+    array([[2., 2., 2., 2.],
+           [2., 2., 2., 2.],
+           [2., 2., 2., 2.]])
+    """
+    xd, yd = np.ndim(x), np.ndim(y)
+    ax, ay = _tensordot_axes(axes, xd, yd)
+    free_x = [a for a in range(xd) if a not in ax]
+    free_y = [b for b in range(yd) if b not in ay]
+    d = np.tensordot(x, g, axes=(free_x, list(range(len(free_x)))))
+    order = [ay[ax.index(a)] for a in sorted(ax)] + free_y
+    return np.transpose(d, np.argsort(order))
+
+
+def kron_dx(g, x, y):
+    """The gradient of `np.kron(x, y)` with respect to `x`.
+
+    >>> kron_dx(np.ones((2, 6)), np.ones((1, 2)), np.arange(6.0).reshape(2, 3))
+    array([[15., 15.]])
+    """
+    gr, xs, ys, n = _kron_blocks(g, x, y)
+    d = np.tensordot(gr, np.reshape(y, ys), axes=(list(range(1, 2 * n, 2)), list(range(n))))
+    return np.reshape(d, np.shape(x))
+
+
+def kron_dy(g, x, y):
+    """The gradient of `np.kron(x, y)` with respect to `y`.
+
+    >>> kron_dy(np.ones((2, 6)), np.ones((1, 2)), np.ones((2, 3)))
+    array([[2., 2., 2.],
+           [2., 2., 2.]])
+    """
+    gr, xs, ys, n = _kron_blocks(g, x, y)
+    d = np.tensordot(np.reshape(x, xs), gr, axes=(list(range(n)), list(range(0, 2 * n, 2))))
+    return np.reshape(d, np.shape(y))
+
+
+def _kron_blocks(g, x, y):
+    """`g` with each axis split into (x's, y's), interleaved; both shapes padded to one rank."""
+    xs, ys = np.shape(x), np.shape(y)
+    n = max(len(xs), len(ys))
+    xs, ys = (1,) * (n - len(xs)) + xs, (1,) * (n - len(ys)) + ys
+    return np.reshape(g, [s for pair in zip(xs, ys) for s in pair]), xs, ys, n
+
+
+# ---------------------------------------------------------------------------------------------
+# einsum.
+
+
+def einsum_adjoint(g, args, i):
+    """The gradient of `np.einsum(*args)` with respect to `args[i]`, given the gradient `g`.
+
+    `args` is the call's arguments, the subscripts string first (trailing Nones are ignored), or
+    the interleaved form `(x, [0, 1], y, [1, 2], [0, 2])`. The gradient of an operand is the
+    einsum of `g` with the other operands, producing that operand's labels; labels it sums alone
+    are spread back, a label repeated in it (`'ii->i'`) puts the gradient on that diagonal,
+    and axes it broadcast (length 1) are summed.
+
+    >>> x, y = np.ones((2, 3)), np.ones((3, 4))
+    >>> einsum_adjoint(np.ones((2, 4)), ("ij,jk->ik", x, y), 1)
+    array([[4., 4., 4.],
+           [4., 4., 4.]])
+    >>> einsum_adjoint(np.arange(3.0), ("ii->i", np.ones((3, 3))), 1)
+    array([[0., 0., 0.],
+           [0., 1., 0.],
+           [0., 0., 2.]])
+    """
+    args = list(args)
+    while args and args[-1] is None:
+        args.pop()
+    if isinstance(args[0], str):
+        operands, k = args[1:], i - 1
+        inputs, output = _einsum_labels(args[0], operands)
+    else:  # einsum(x, [0, 1], y, [1, 2], [0, 2])
+        operands, k = args[0::2][: len(args) // 2], i // 2
+        sublists = args[1::2]
+        spec = ",".join(_sublist_labels(s) for s in sublists[: len(operands)])
+        if len(args) % 2:
+            spec += "->" + _sublist_labels(args[-1])
+        inputs, output = _einsum_labels(spec, operands)
+    x, labels = operands[k], inputs[k]
+    sizes = {}
+    for s, op in zip(inputs, operands):
+        for c, n in zip(s, np.shape(op)):
+            sizes[c] = max(sizes.get(c, 1), n)
+    others = [(s, op) for j, (s, op) in enumerate(zip(inputs, operands)) if j != k]
+    unique = "".join(dict.fromkeys(labels))
+    available = set(output).union(*[set(s) for s, _ in others])
+    kept = "".join(c for c in unique if c in available)
+    spec = ",".join([output, *[s for s, _ in others]]) + "->" + kept
+    d = np.einsum(spec, g, *[op for _, op in others], optimize=len(others) > 1)
+    # labels only x has (summed inside x alone): the gradient is the same along them
+    own = dict(zip(labels, np.shape(x)))
+    d = np.expand_dims(d, tuple(p for p, c in enumerate(unique) if c not in available))
+    d = np.broadcast_to(d, tuple(own[c] if c not in available else sizes[c] for c in unique))
+    # axes that x broadcast (its length 1 against a longer one)
+    summed = tuple(p for p, c in enumerate(unique) if own[c] == 1 and sizes[c] != 1)
+    if summed:
+        d = d.sum(axis=summed, keepdims=True)
+    if len(unique) == len(labels):
+        return d
+    # a repeated label: the gradient lives on the diagonal those axes share
+    out = np.zeros(np.shape(x), dtype=_dtype(d, x))
+    grid = np.indices(np.shape(d), sparse=True)
+    out[tuple(grid[unique.index(c)] for c in labels)] = d
+    return out
+
+
+def _sublist_labels(sublist) -> str:
+    return "".join("..." if s is Ellipsis else string.ascii_letters[s] for s in sublist)
+
+
+def _einsum_labels(subscripts: str, operands):
+    """One label string per operand and the output's, with each `...` written as letters."""
+    subscripts = subscripts.replace(" ", "")
+    inputs_text, arrow, output = subscripts.partition("->")
+    inputs = inputs_text.split(",")
+    spare = [c for c in string.ascii_letters if c not in subscripts]
+    width = max(
+        [np.ndim(op) - len(s.replace("...", "")) for s, op in zip(inputs, operands) if "..." in s],
+        default=0,
+    )
+    ellipsis = "".join(spare[:width])
+    inputs = [
+        s.replace("...", ellipsis[width - (np.ndim(op) - len(s) + 3) :]) if "..." in s else s
+        for s, op in zip(inputs, operands)
+    ]
+    if arrow:
+        output = output.replace("...", ellipsis)
+    else:  # implicit: the broadcast axes, then the labels used once, in alphabetical order
+        counts = {}
+        for s in inputs:
+            for c in s:
+                counts[c] = counts.get(c, 0) + 1
+        output = ellipsis + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ellipsis))
+    return inputs, output
+
+
+# ---------------------------------------------------------------------------------------------
+# Diagonals.
+
+
+def diagonal_adjoint(g, x, offset=0, axis1=0, axis2=1):
+    """The gradient of `np.diagonal(x, offset, axis1, axis2)`: `g` on that diagonal, 0 elsewhere.
+
+    >>> diagonal_adjoint(np.array([1.0, 2.0]), np.zeros((2, 3)), offset=1)
+    array([[0., 1., 0.],
+           [0., 0., 2.]])
+    """
+    shape = np.shape(x)
+    out = np.zeros(shape, dtype=_dtype(g, x))
+    view = np.moveaxis(out, (axis1 % len(shape), axis2 % len(shape)), (-2, -1))
+    i = np.arange(np.shape(g)[-1])
+    view[..., i + max(-offset, 0), i + max(offset, 0)] = g
+    return out
+
+
+def diag_adjoint(g, x, k=0):
+    """The gradient of `np.diag(x, k)`: the k-th diagonal of `g` for a vector `x`, and `g` on
+    the k-th diagonal of a matrix shaped like `x` for a matrix.
+
+    >>> diag_adjoint(np.arange(9.0).reshape(3, 3), np.zeros(2), k=1)
+    array([1., 5.])
+    """
+    if np.ndim(x) == 1:
+        return np.diagonal(g, k)
+    return diagonal_adjoint(g, x, k)
+
+
+# ---------------------------------------------------------------------------------------------
+# Norms.
+
+
+def _safe(ans):
+    return np.where(ans == 0, 1, ans)
+
+
+def _shared(g, x, ties, axes):
+    """`g * sign(x)`, shared equally among the entries in `ties` along `axes`."""
+    return g * np.sign(x) * ties / np.sum(ties, axis=axes, keepdims=True)
+
+
+def norm_adjoint(g, ans, x, ord=None, axis=None, keepdims=False):
+    """The gradient of `np.linalg.norm(x, ord, axis, keepdims)`, vector or matrix norm.
+
+    At x = 0 the gradient is 0; entries (or columns, rows) that tie for an inf-, 1- or
+    -inf-norm share `g` equally; `ord=0` (a count) has gradient 0; the 2-, -2- and nuclear
+    matrix norms use the singular vectors `np.linalg.svd` gives.
+
+    >>> norm_adjoint(1.0, 5.0, np.array([3.0, -4.0]), ord=1)
+    array([ 1., -1.])
+    >>> norm_adjoint(1.0, 4.0, np.array([4.0, -4.0, 1.0]), ord=np.inf)
+    array([ 0.5, -0.5,  0. ])
+    """
+    x = np.asarray(x)
+    nd = x.ndim
+    if axis is None:
+        axes = tuple(range(nd))
+    elif isinstance(axis, (int, np.integer)):
+        axes = (axis % nd,)
+    else:
+        axes = tuple(a % nd for a in axis)
+    if not keepdims:  # g and ans with the reduced axes kept, so that they broadcast against x
+        g = np.expand_dims(g, axes) if axis is not None else np.reshape(g, (1,) * nd)
+        ans = np.expand_dims(ans, axes) if axis is not None else np.reshape(ans, (1,) * nd)
+    if ord is None or ord == "fro" or (ord == 2 and len(axes) == 1):
+        return g * x / _safe(ans)
+    if len(axes) == 1:
+        if ord == 0:
+            return np.zeros_like(g * x)
+        a = np.abs(x)
+        if ord in (np.inf, -np.inf):
+            return _shared(g, x, a == ans, axes)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            d = g * np.sign(x) * (a / _safe(ans)) ** (ord - 1)
+        return np.where((x == 0) | (ans == 0), 0, d)  # 0 at x = 0, also for p < 1
+    # matrix norms over the two axes `axes`, moved last
+    xm = np.moveaxis(x, axes, (-2, -1))
+    gm = np.moveaxis(g, axes, (-2, -1))
+    am = np.moveaxis(ans, axes, (-2, -1))
+    if ord in ("nuc", 2, -2):
+        u, _, vh = np.linalg.svd(xm, full_matrices=False)
+        if ord == 2:
+            u, vh = u[..., :, :1], vh[..., :1, :]
+        elif ord == -2:
+            u, vh = u[..., :, -1:], vh[..., -1:, :]
+        d = gm * (u @ vh)
+    elif ord in (1, -1):  # largest (smallest) column sum of |x|
+        d = _shared(gm, xm, np.sum(np.abs(xm), axis=-2, keepdims=True) == am, (-1,))
+    elif ord in (np.inf, -np.inf):  # largest (smallest) row sum of |x|
+        d = _shared(gm, xm, np.sum(np.abs(xm), axis=-1, keepdims=True) == am, (-2,))
+    else:
+        raise ValueError(f"invalid norm order {ord!r} for matrices")
+    return np.moveaxis(d, (-2, -1), axes)
+
+
+# ---------------------------------------------------------------------------------------------
+# Determinants, solves, decompositions.
+
+
+def cofactor(x):
+    """The cofactor matrix of each square matrix in `x`: the gradient of `np.linalg.det`.
+
+    It is the transposed adjugate, `det(x) * inv(x).T`, computed from the singular value
+    decomposition without dividing, so it is right for singular matrices too.
+
+    >>> cofactor(np.array([[1.0, 2.0], [3.0, 4.0]])).round(12)
+    array([[ 4., -3.],
+           [-2.,  1.]])
+    """
+    u, s, vh = np.linalg.svd(x)
+    ones = np.ones_like(s[..., :1])
+    before = np.cumprod(np.concatenate([ones, s[..., :-1]], axis=-1), axis=-1)
+    after = np.cumprod(np.concatenate([ones, s[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    sign = np.linalg.det(u) * np.linalg.det(vh)  # each +1 or -1
+    return sign[..., None, None] * ((u * (before * after)[..., None, :]) @ vh)
+
+
+def _vector_b(a, b) -> bool:
+    """Whether `np.linalg.solve(a, b)` takes `b` as a vector (else a stack of matrices)."""
+    if np.lib.NumpyVersion(np.__version__) >= "2.0.0":
+        return np.ndim(b) == 1
+    return np.ndim(b) == np.ndim(a) - 1
+
+
+def solve_transposed(a, g, b):
+    """`a^-T g`, with `g` laid out as `np.linalg.solve(a, b)`'s result (vector or matrices).
+
+    >>> solve_transposed(np.array([[2.0, 0.0], [1.0, 1.0]]), np.array([1.0, 1.0]), np.ones(2))
+    array([0., 1.])
+    """
+    if _vector_b(a, b):
+        return np.linalg.solve(_swap(a), g[..., None])[..., 0]
+    return np.linalg.solve(_swap(a), g)
+
+
+def solve_da(gb, ans, a, b):
+    """The gradient of `np.linalg.solve(a, b)` with respect to `a`: `-gb @ ans.T`, where `gb`
+    is `solve_transposed(a, g, b)`.
+
+    >>> solve_da(np.array([1.0, 2.0]), np.array([3.0, 4.0]), np.eye(2), np.ones(2))
+    array([[-3., -4.],
+           [-6., -8.]])
+    """
+    if _vector_b(a, b):
+        return unbroadcast(-(gb[..., :, None] * ans[..., None, :]), a)
+    return unbroadcast(-(gb @ _swap(ans)), a)
+
+
+def _one_triangle(s, lower=True):
+    """The gradient `s` with respect to a symmetric matrix, as one with respect to the triangle
+    of it a function reads: off-diagonal entries count twice, `s + s.T`, the other triangle 0."""
+    full = s + _swap(s)
+    diagonal = s * np.eye(np.shape(s)[-1], dtype=s.dtype)
+    return (np.tril(full, -1) if lower else np.triu(full, 1)) + diagonal
+
+
+def cholesky_adjoint(g, factor, upper=False):
+    """The gradient of `np.linalg.cholesky(a, upper=upper)`, given the factor it returned.
+
+    NumPy reads only the lower triangle of `a` (the upper with `upper=True`), so the gradient
+    is in that triangle and 0 in the other (Murray 2016, "Differentiation of the Cholesky
+    decomposition", with off-diagonal entries counted for both triangles).
+
+    >>> cholesky_adjoint(np.eye(2), 2 * np.eye(2))
+    array([[0.25, 0.  ],
+           [0.  , 0.25]])
+    """
+    if upper:
+        return _swap(cholesky_adjoint(_swap(g), _swap(factor)))
+    lt = _swap(factor)
+    p = np.tril(lt @ g)
+    p = p - 0.5 * p * np.eye(np.shape(p)[-1], dtype=p.dtype)  # the diagonal halved
+    s = _swap(np.linalg.solve(lt, _swap(np.linalg.solve(lt, p))))  # L^-T P L^-1
+    return _one_triangle(s, lower=True)
+
+
+def eigvalsh_adjoint(g, a, UPLO="L"):
+    """The gradient of `np.linalg.eigvalsh(a, UPLO)`: `V diag(g) V^T`, in the triangle of `a`
+    that NumPy reads (`UPLO`) and 0 in the other.
+
+    >>> eigvalsh_adjoint(np.array([1.0, 2.0]), np.diag([3.0, 5.0]))
+    array([[1., 0.],
+           [0., 2.]])
+    """
+    _, v = np.linalg.eigh(a, UPLO)
+    return _one_triangle((v * g[..., None, :]) @ _swap(v), lower=UPLO in ("L", "l"))
+
+
+def eigh_adjoint(g, ans, UPLO="L"):
+    """The gradient of `w, v = np.linalg.eigh(a, UPLO)`, given `g = (gw, gv)` and `ans = (w, v)`:
+    `v (diag(gw) + F * (v^T gv)) v^T` with `F[i, j] = 1 / (w[j] - w[i])` (0 where they are
+    equal), in the triangle of `a` that NumPy reads.
+
+    >>> w, v = np.array([1.0, 3.0]), np.eye(2)
+    >>> eigh_adjoint((np.array([1.0, 2.0]), np.array([[0.0, 2.0], [0.0, 0.0]])), (w, v))
+    array([[1., 0.],
+           [1., 2.]])
+    """
+    gw, gv = g
+    w, v = ans
+    gap = w[..., None, :] - w[..., :, None]
+    with np.errstate(divide="ignore"):
+        f = np.where(gap == 0, 0, 1 / gap)
+    inner = f * (_swap(v) @ gv) + gw[..., None, :] * np.eye(np.shape(w)[-1], dtype=v.dtype)
+    return _one_triangle(v @ inner @ _swap(v), lower=UPLO in ("L", "l"))
+
+
+def pinv_adjoint(g, ans, x, hermitian=False):
+    """The gradient of `np.linalg.pinv(x)`, where the rank of `x` is locally constant.
+
+    Raises ValueError when `rcond` cut singular values that are not zero: a truncated
+    pseudo-inverse is another function, not differentiable where a value crosses the cut.
+
+    With `X = pinv(A)`: `-X^T g X^T + (I - A X) g^T X X^T + X^T X g^T (I - X A)` (Golub and
+    Pereyra 1973). With `hermitian=True`, NumPy reads only the lower triangle of `x`.
+
+    >>> pinv_adjoint(np.eye(2), 0.5 * np.eye(2), 2 * np.eye(2))
+    array([[-0.25,  0.  ],
+           [ 0.  , -0.25]])
+    """
+    a = np.tril(x) + _swap(np.tril(x, -1)) if hermitian else x
+    # the formula holds where ans is the exact pseudo-inverse: rcond cut only zero singular values
+    tolerance = np.sqrt(np.finfo(np.result_type(a, ans)).eps) * np.max(np.abs(a), initial=0)
+    if np.max(np.abs(a @ ans @ a - a), initial=0) > tolerance:
+        raise ValueError(
+            "np.linalg.pinv has no gradient here: its rcond (or rtol) cut singular values that are "
+            "not zero, so the result is not the pseudo-inverse's and jumps where they cross the cut"
+        )
+    xt = _swap(ans)
+    gt = _swap(g)
+    m2 = gt @ ans @ xt
+    m3 = xt @ (ans @ gt)
+    d = -(xt @ g @ xt) + m2 - a @ (ans @ m2) + m3 - (m3 @ ans) @ a
+    return _one_triangle(d, lower=True) if hermitian else d

@@ -1,5 +1,61 @@
-"""Runtime helpers for the special rules (see srcgrad/rules/numpy/special.py)."""
+"""Runtime helpers for the special rules (see srcgrad/rules/numpy/special.py).
 
-import numpy as np  # noqa: F401
+SciPy is imported only when a helper that needs it runs, so srcgrad imports without it.
+"""
 
-__all__: list[str] = []
+from __future__ import annotations
+
+import numpy as np
+
+from .core import unbroadcast
+
+__all__ = ["digamma", "logsumexp_da", "logsumexp_db"]
+
+
+def digamma(x):
+    """`scipy.special.digamma`, the derivative of `gammaln`.
+
+    >>> round(float(digamma(1.0)), 10)  # minus the Euler-Mascheroni constant
+    -0.5772156649
+    """
+    from scipy.special import digamma as psi
+
+    return psi(x)
+
+
+def _weights(g, ans, a, axis, b):
+    """`g` and `exp(a - ans)` (at most 1), broadcasting against `a` and `b` together.
+
+    `g` and `ans` are reshaped to the reduced shape with its axes kept, whether or not
+    `keepdims` kept them (SciPy returns shape (1,) for some 0-d `a`, which this also covers).
+    """
+    shape = np.broadcast_shapes(np.shape(a), np.shape(b))
+    if axis is None:
+        axis = tuple(range(len(shape)))
+    axes = [k % len(shape) for k in np.atleast_1d(axis)]
+    kept = tuple(1 if k in axes else n for k, n in enumerate(shape))
+    return np.reshape(g, kept), np.exp(np.broadcast_to(a, shape) - np.reshape(ans, kept))
+
+
+def logsumexp_da(g, ans, a, axis=None, keepdims=False, b=None):
+    """The gradient of `scipy.special.logsumexp(a, axis, b, keepdims)` with respect to `a`:
+    `g * b * exp(a - ans)`, the weights `b * exp(a)` normalised.
+
+    >>> logsumexp_da(1.0, np.log(4.0), np.zeros(2), b=np.array([1.0, 3.0]))
+    array([0.25, 0.75])
+    """
+    if b is None:
+        b = 1
+    gs, e = _weights(g, ans, a, axis, b)
+    return unbroadcast(gs * b * e, a)
+
+
+def logsumexp_db(g, ans, a, axis=None, keepdims=False, b=None):
+    """The gradient of `scipy.special.logsumexp(a, axis, b, keepdims)` with respect to `b`:
+    `g * exp(a - ans)`.
+
+    >>> logsumexp_db(1.0, np.log(4.0), np.zeros(2), b=np.array([1.0, 3.0]))
+    array([0.25, 0.25])
+    """
+    gs, e = _weights(g, ans, a, axis, b)
+    return unbroadcast(gs * e, b)

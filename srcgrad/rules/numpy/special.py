@@ -3,3 +3,68 @@
 Rules here stay finite at large and infinite inputs where the math allows. Those for
 `scipy.special` are registered only when SciPy is installed.
 """
+
+# ruff: noqa: F821  (`fill` and the runtime helpers are names in generated code, not here)
+
+import numpy as np
+
+from .. import adjoint
+
+try:
+    import scipy.special
+except ImportError:  # without SciPy there is nothing of it to differentiate
+    scipy = None
+
+# ---------------------------------------------------------------------------------------------
+# scipy.special.
+
+if scipy is not None:
+
+    @adjoint(scipy.special.expit)
+    def expit(g, ans, x):
+        # from the result alone: 0, not nan, at x = +-inf
+        dx = g * ans * (1 - ans)
+
+    @adjoint(scipy.special.logit)
+    def logit(g, x):
+        # inf at 0 and 1, where logit is -inf and inf
+        dx = g / (x * (1 - x))
+
+    @adjoint(scipy.special.logsumexp)
+    def logsumexp(g, ans, a, axis=None, b=None, keepdims=False):
+        # exp(a - ans) <= 1: finite for large a, 0 where a is -inf (nan if all of a is -inf)
+        if b is None and axis is None and not keepdims:
+            da = g * np.exp(a - ans)
+        else:
+            da = logsumexp_da(g, ans, a, axis, keepdims, b)
+            db = logsumexp_db(g, ans, a, axis, keepdims, b)
+
+    @adjoint(scipy.special.softmax)
+    def softmax(g, ans, x, axis=None):
+        # from the result alone: finite for large x, 0 where x is -inf
+        dx = ans * (g - np.sum(g * ans, axis=axis, keepdims=True))
+
+    @adjoint(scipy.special.log_softmax)
+    def log_softmax(g, ans, x, axis=None):
+        # np.exp(ans) is the softmax: finite for large x
+        dx = g - np.exp(ans) * np.sum(g, axis=axis, keepdims=True)
+
+    @adjoint(scipy.special.erf)
+    def erf(g, x):
+        # 1.1283791670955126 is 2 / sqrt(pi); 0, not nan, at x = +-inf
+        dx = g * 1.1283791670955126 * np.exp(-x * x)
+
+    @adjoint(scipy.special.erfc)
+    def erfc(g, x):
+        dx = -g * 1.1283791670955126 * np.exp(-x * x)
+
+    @adjoint(scipy.special.gammaln)
+    def gammaln(g, x):
+        # digamma; at the poles of gamma (0, -1, -2, ...) it is nan or inf
+        dx = g * digamma(x)
+
+    @adjoint(scipy.special.xlogy)
+    def xlogy(g, x, y):
+        # where x is 0 so is xlogy, for every y: y's gradient is 0 there, even at y = 0
+        dx = unbroadcast(g * np.log(y), x)
+        dy = unbroadcast(g * x / np.where(x == 0, 1, y), y)
