@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import gast
 
@@ -36,6 +36,7 @@ class Generated:
     text: str  # the whole module compiled (factory and function)
     source: str  # the generated function alone, as users read it
     free: list[str]  # factory parameters: helpers and closed-over names
+    helpers: dict = field(default_factory=dict)  # factory parameter -> runtime helper it binds
 
 
 def generate(program: Program, adjoint: Adjoint, wrt: list[str], single: bool, namer: Namer) -> Generated:
@@ -71,6 +72,12 @@ def generate(program: Program, adjoint: Adjoint, wrt: list[str], single: bool, n
     named = {p for p, d in adjoint.names.items() if d in live or d in assigned_anywhere(backward)}
     forward = inline_single_use(forward, [*backward, result], temporaries - named - impure)
     backward = _with_comments_between(backward)
+    # a runtime helper whose name the user's code also uses (a global `unreduce` of theirs) is
+    # bound under another name, so each keeps its meaning
+    helpers = {h: h for h in runtime.__all__}
+    for h in sorted(set(runtime.__all__) & program.user_identifiers):
+        helpers[h] = namer.fresh(h)
+    _rename_calls(backward, {h: a for h, a in helpers.items() if a != h})
 
     comments: dict[str, str] = {}
     body = list(forward)
@@ -93,7 +100,8 @@ def generate(program: Program, adjoint: Adjoint, wrt: list[str], single: bool, n
         name=fname, args=args, body=body, decorator_list=[], returns=None, type_comment=None, type_params=[]
     )
     used = {n for stmt in [*body, result] for n in names_in(stmt)}
-    free = sorted(n for n in used if n in runtime.__all__)
+    bound = {alias: h for h, alias in helpers.items()}
+    free = sorted(n for n in used if n in bound and (n not in runtime.__all__ or helpers[n] == n))
     if program.numpy_injected:
         free.insert(0, program.numpy_alias)
     free += sorted(n for n in program.source.closure if n in used)
@@ -118,7 +126,7 @@ def generate(program: Program, adjoint: Adjoint, wrt: list[str], single: bool, n
     text = _with_comments(ast.unparse(ast.fix_missing_locations(module)), comments) + "\n"
     inner = [line[4:] for line in text.splitlines()[1:-1]]
     source = "\n".join(inner).strip("\n") + "\n"
-    return Generated(function_name=fname, text=text, source=source, free=free)
+    return Generated(function_name=fname, text=text, source=source, free=free, helpers=bound)
 
 
 def _assemble(program: Program, adjoint: Adjoint, param: str, path=()) -> gast.expr:
@@ -137,6 +145,17 @@ def _assemble(program: Program, adjoint: Adjoint, param: str, path=()) -> gast.e
         return gast.Dict(keys=[const(k) for k in keys], values=values)
     parts = [_assemble(program, adjoint, param, (*path, i)) for i in range(keys)]
     return gast.List(elts=parts, ctx=gast.Load()) if kind == "list" else tuple_(parts)
+
+
+def _rename_calls(stmts, renames: dict) -> None:
+    if not renames:
+        return
+    for stmt in stmts:
+        if isinstance(stmt, gast.AST):
+            for node in gast.walk(stmt):
+                func = getattr(node, "func", None)
+                if isinstance(node, gast.Call) and isinstance(func, gast.Name) and func.id in renames:
+                    func.id = renames[func.id]
 
 
 def _assigned(stmts) -> set[str]:

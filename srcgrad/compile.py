@@ -21,8 +21,8 @@ def compile_generated(generated: Generated, user_globals: dict, closure: dict, n
     for free in generated.free:
         if free in closure:
             bindings[free] = closure[free]
-        elif free in runtime.__all__:
-            bindings[free] = getattr(runtime, free)
+        elif free in generated.helpers:
+            bindings[free] = getattr(runtime, generated.helpers[free])
         else:  # the NumPy name srcgrad supplies when the user imported none
             bindings[free] = numpy_module
     return namespace[FACTORY](**bindings)

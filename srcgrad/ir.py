@@ -105,6 +105,7 @@ class Program:
     numpy_alias: str  # the name generated code uses for the NumPy module
     numpy_injected: bool  # True if srcgrad must supply that name itself
     scalar_globals: set[str] = field(default_factory=set)  # free names bound to numbers
+    user_identifiers: set[str] = field(default_factory=set)  # every name the user's code mentions
     # a parameter of nested dicts, lists and tuples: its structure, and a name per leaf by path
     structures: dict = field(default_factory=dict)
     leaves: dict = field(default_factory=dict)  # parameter -> [leaf name, ...]

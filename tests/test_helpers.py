@@ -80,3 +80,19 @@ def test_helpers_called_twice_nested_and_returning_tuples():
 def test_helpers_that_cannot_be_inlined_are_named(func, fragment):
     with pytest.raises(srcgrad.UnsupportedSyntaxError, match=fragment):
         srcgrad.source(func)
+
+
+unbroadcast = 3.0  # a user's global that happens to share a runtime helper's name
+
+
+def shadows_a_runtime_helper(x, y):
+    return np.sum((x + y) * unbroadcast)
+
+
+def test_a_users_global_named_like_a_runtime_helper():
+    x, y = np.ones((2, 3)), np.arange(3.0)
+    value, (dx, dy) = srcgrad.grad(shadows_a_runtime_helper, wrt=("x", "y"))(x, y)
+    assert value == 3.0 * np.sum(x + y)
+    np.testing.assert_array_equal(dx, np.full((2, 3), 3.0))
+    np.testing.assert_array_equal(dy, np.full(3, 6.0))
+    assert "unbroadcast_2(" in srcgrad.source(shadows_a_runtime_helper, wrt=("x", "y"))

@@ -112,7 +112,11 @@ def display(key) -> str:
         return f"x{key}()" if key.startswith(".") else f"x.{key}"
     module = getattr(key, "__module__", None) or "numpy"
     name = getattr(key, "__name__", repr(key))
-    if isinstance(key, numpy.ufunc) or module == "numpy" or module.startswith("numpy._"):
+    if isinstance(key, numpy.ufunc) and getattr(numpy, name, None) is not key:
+        module = _scipy_home(key, name) or module  # scipy.special's functions are ufuncs too
+    elif isinstance(key, numpy.ufunc):
+        module = "numpy"
+    if module == "numpy" or module.startswith("numpy._"):
         public = "np"
     elif module.startswith("numpy."):
         public = "np." + module.split(".")[1]
@@ -121,6 +125,14 @@ def display(key) -> str:
     if public.startswith("np") and not _reachable(public, name):
         public = "np"
     return f"{public}.{name}"
+
+
+def _scipy_home(key, name: str) -> str | None:
+    try:
+        import scipy.special
+    except ImportError:
+        return None
+    return "scipy.special" if getattr(scipy.special, name, None) is key else None
 
 
 def _reachable(public: str, name: str) -> bool:

@@ -133,6 +133,7 @@ class _Lowering:
             n.id for n in gast.walk(tree) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
         }
         used = {n.id for n in gast.walk(tree) if isinstance(n, gast.Name)}
+        self.used = used
         self.reserved = used | set(self.params) | {tree.name}
         aliases = source.numpy_names()
         self.numpy_injected = not aliases
@@ -183,6 +184,7 @@ class _Lowering:
             numpy_alias=self.numpy_alias,
             numpy_injected=self.numpy_injected,
             scalar_globals=self.scalar_globals,
+            user_identifiers=self.used,
             structures=self.structures,
             leaves=leaves,
             leaf_paths=leaf_paths,
