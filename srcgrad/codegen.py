@@ -227,7 +227,12 @@ def _forward_loop(stmt: For, saves) -> list:
         stack, needed = saves[id(stmt)]
         before.append(assign(stack, gast.List(elts=[], ctx=gast.Load())))
         body.append(_push(stack, needed))
-    body += [assign(n, v) for n, v in stmt.carried]
+    if len(stmt.carried) == 1:
+        body.append(assign(*stmt.carried[0]))
+    elif stmt.carried:  # all at once: one carried value may be computed from another's old value
+        targets = gast.Tuple(elts=[name(n, store=True) for n, _ in stmt.carried], ctx=gast.Store())
+        values = tuple_([v for _, v in stmt.carried])
+        body.append(gast.Assign(targets=[targets], value=values, type_comment=None))
     if stmt.iter is None:  # while: the test, computed afresh at the start of each iteration
         stop = gast.If(test=gast.UnaryOp(op=gast.Not(), operand=stmt.test), body=[gast.Break()], orelse=[])
         head = _forward_block(stmt.test_body, saves)

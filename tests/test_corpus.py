@@ -133,19 +133,17 @@ CASES = [
     Case(C.ema_tracking, ("beta",), lambda r: (0.8, normal(r, 8, 3), normal(r, 8, 3))),
     Case(C.decayed_rewards, ("w",), lambda r: (normal(r, 3), normal(r, 7, 3))),
     Case(C.paired_regression, ("w",), lambda r: (normal(r, 3), normal(r, 6, 3), normal(r, 6))),
-    Case(C.ar2_filter, ("a1", "a2"), lambda r: (0.5, -0.3, normal(r, 6)), marks=[xfail(LOOP_COPY_BUG)]),
+    Case(C.ar2_filter, ("a1", "a2"), lambda r: (0.5, -0.3, normal(r, 6))),
     Case(
         C.last_hidden_state,
         ("W",),
         lambda r: (normal(r, 3, 4), normal(r, 5, 2, 3)),
-        marks=[xfail(FIRST_IN_LOOP_BUG)],
     ),
     Case(C.smoothness_penalty, ("w",), lambda r: (normal(r, 3), normal(r, 5, 3))),
     Case(
         C.weighted_pairs,
         ("w",),
         lambda r: (normal(r, 3), normal(r, 4, 3), normal(r, 4, 3)),
-        marks=[xfail(ZIP_IN_ENUMERATE_BUG)],
     ),
     # physics, 200 steps
     Case(
@@ -159,7 +157,6 @@ CASES = [
         C.verlet_oscillator,
         ("x0", "v0", "k"),
         lambda r: (normal(r, 3), normal(r, 3), 4.0),
-        marks=[xfail(LOOP_COPY_BUG)],
     ),
     Case(
         C.predator_prey,
@@ -172,7 +169,6 @@ CASES = [
         C.newton_cube_root,
         ("a",),
         lambda r: (2.0,),
-        marks=[xfail(WHILE_CSE_BUG)],
     ),
     Case(C.newton_sqrt_array, ("a",), lambda r: (uniform(r, 0.5, 3.0, 4),)),
     Case(C.fixed_point, ("b", "c"), lambda r: (normal(r, 4), uniform(r, 0.5, 1.5, 4))),
@@ -347,7 +343,7 @@ CASES = [
     Case(C.polynomial, ("x",), lambda r: (3.0,)),
     Case(C.sgd_epoch, ("w", "b"), lambda r: (0.3, -0.1, normal(r, 5), normal(r, 5))),
     Case(C.compound_interest, ("rate",), lambda r: (0.05, 10)),
-    Case(C.fibonacci, ("prev", "cur"), lambda r: (1.0, 1.0), marks=[xfail(LOOP_COPY_BUG)]),
+    Case(C.fibonacci, ("prev", "cur"), lambda r: (1.0, 1.0)),
     # parameters in containers, comprehensions
     Case(
         C.dict_of_weights,
@@ -373,7 +369,6 @@ CASES = [
         C.unpacked_array,
         ("theta",),
         lambda r: (normal(r, 2, 3, scale=0.3), normal(r, 10, 3)),
-        marks=[xfail(UNPACK_ARRAY_BUG)],
     ),
     # closed-over values
     Case(C.weighted_loss, ("x",), lambda r: (normal(r, 3),)),
@@ -463,7 +458,6 @@ def test_per_sample_sgd_converges():
     assert w == pytest.approx(2.0, abs=1e-6)
 
 
-@xfail(WHILE_CSE_BUG)
 def test_cube_root_by_newton_has_the_closed_form_derivative():
     # d/da a^(1/3) = 1 / (3 a^(2/3)); srcgrad returns 0.0: the body's `x**3 - a` is shared with
     # the loop test's, and the gradient reaching that shared value is dropped
@@ -472,7 +466,6 @@ def test_cube_root_by_newton_has_the_closed_form_derivative():
     assert da == pytest.approx(1 / (3 * 2.0 ** (2 / 3)))
 
 
-@xfail(LOOP_COPY_BUG)
 def test_fibonacci_by_tuple_assignment():
     # (prev, cur) -> (cur, cur + prev) five times from (1, 1): 13 = 5 * prev + 8 * cur
     value, grads = srcgrad.grad(C.fibonacci, wrt=("prev", "cur"))(1.0, 1.0)

@@ -248,3 +248,36 @@ def test_comprehensions_feeding_sum(rng):
 def test_a_comprehension_of_unknown_length_outside_sum_is_refused():
     with pytest.raises(srcgrad.UnsupportedSyntaxError, match="only when its length is known"):
         srcgrad.source(dynamic_stack)
+
+
+def fibonacci(prev, cur):
+    for _ in range(3):
+        prev, cur = cur, cur + prev
+    return cur
+
+
+def last_only(w):
+    for t in range(3):
+        h = np.tanh(w * t)
+    return np.sum(h)
+
+
+def shared_test(a):
+    x = 1.0
+    while x - a > 0.5:
+        x = (x - a) * 0.5 + a
+    return x
+
+
+def test_carried_values_swap_all_at_once():
+    value, (dprev, dcur) = srcgrad.grad(fibonacci, wrt=("prev", "cur"))(1.0, 1.0)
+    assert value == 5.0 and (dprev, dcur) == (2.0, 3.0)
+
+
+def test_a_variable_first_assigned_inside_a_loop():
+    check_grads(last_only, np.array([0.3, -0.2]))
+
+
+def test_a_while_test_that_shares_work_with_the_body():
+    value, da = srcgrad.grad(shared_test)(0.1)
+    assert value == pytest.approx(0.55) and da == pytest.approx(0.5)

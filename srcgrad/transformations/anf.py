@@ -271,8 +271,8 @@ class _Lowering:
                 self.cse = {k: v for k, v in self.cse.items() if v != reusable}
             else:
                 loop_names[var] = self.version(var)
-                if var in self.env:
-                    self.copy_into(loop_names[var], self.env[var], stmt)
+                # a variable first assigned in the loop starts as None, so each iteration can save it
+                self.copy_into(loop_names[var], self.env.get(var, const(None)), stmt)
             self.env[var] = name(loop_names[var])
         target = None
         if not is_while:
@@ -285,6 +285,7 @@ class _Lowering:
             self.origin = stmt
             test = self.expr(stmt.test)
             test_body, self.body = self.body, []
+            self.cse = dict(before_cse)  # the test's values are not shared with the body
         for item_target, sequence in items:  # x = xs[i]
             self.origin = origin
             element = gast.Subscript(value=sequence, slice=name(target), ctx=gast.Load())
@@ -360,7 +361,13 @@ class _Lowering:
             if not (isinstance(target, gast.Tuple) and len(target.elts) == 2 and len(iterable.args) == 1):
                 raise UnsupportedSyntaxError("write `for i, x in enumerate(xs):`.", where)
             index, item = target.elts
-            sequences, targets = [self.expr(iterable.args[0])], [item]
+            inner = iterable.args[0]
+            if isinstance(inner, gast.Call) and self.source.resolve(inner.func) is zip:  # enumerate(zip(..))
+                if not (isinstance(item, gast.Tuple) and len(item.elts) == len(inner.args)):
+                    raise UnsupportedSyntaxError("unpack one loop variable per zipped sequence.", where)
+                sequences, targets = [self.expr(a) for a in inner.args], list(item.elts)
+            else:
+                sequences, targets = [self.expr(inner)], [item]
         elif func is zip:
             if not (isinstance(target, gast.Tuple) and len(target.elts) == len(iterable.args)):
                 raise UnsupportedSyntaxError("unpack one loop variable per zipped sequence.", where)
@@ -380,12 +387,19 @@ class _Lowering:
         loop_range = gast.Call(func=name("range"), args=[count], keywords=[])
         return index, list(zip(targets, sequences)), loop_range
 
-    def unpack_atom(self, target: gast.Tuple, whole: gast.expr) -> None:
+    def unpack_atom(self, target: gast.Tuple, whole: gast.expr, rows: bool = False) -> None:
+        """`a, b = whole`: items of a tuple a call returned, or (`rows`) the rows of an array."""
         count = len(target.elts)
         for i, t in enumerate(target.elts):
             item = gast.Subscript(value=whole, slice=const(i), ctx=gast.Load())
-            op = Op("item", [whole, const(i), const(count)], label="unpacking")
-            self.bind(t.id, self.emit(item, op, t.id, "item"))
+            if rows:
+                op = Op("getitem", [whole, const(i)], label="unpacking")
+            else:
+                op = Op("item", [whole, const(i), const(count)], label="unpacking")
+            if isinstance(t, gast.Tuple):
+                self.unpack_atom(t, self.emit(item, op, None, "item"), rows)
+            else:
+                self.bind(t.id, self.emit(item, op, t.id, "item"))
 
     def version(self, var: str) -> str:
         """A name for a new value of the user's variable `var`: `var` itself first, then `var_2`..."""
@@ -462,7 +476,7 @@ class _Lowering:
                 for t, atom in zip(target.elts, whole.elts):
                     self.bind(t.id, atom)
                 return
-            self.unpack_atom(target, whole)
+            self.unpack_atom(target, whole, rows=not isinstance(value, gast.Call))
             return
         for t, atom in zip(target.elts, atoms):
             self.bind(t.id, atom)

@@ -165,12 +165,11 @@ class _Reverse:
         self.out, self.pending_comment = [], None
         stack = self.namer.fresh("saved")
         self.stacks.append(stack)
-        for loop_name, value in stmt.carried:  # the end-of-iteration copies, in reverse
-            if loop_name in self.active and self.is_active(value):
-                incoming = self.adjoint.pop(loop_name)
-                self.contribute(value.id, incoming)
-            else:
-                self.adjoint.pop(loop_name, None)
+        # the end-of-iteration copies happen all at once: take every incoming gradient first
+        incoming = {loop_name: self.adjoint.pop(loop_name, None) for loop_name, _ in stmt.carried}
+        for loop_name, value in stmt.carried:
+            if incoming[loop_name] is not None and loop_name in self.active and self.is_active(value):
+                self.contribute(value.id, incoming[loop_name])
         self.reverse_block(stmt.body)
         for primal in fixed:  # back under the fixed name for the previous iteration
             target = self.adjoint_names[primal]
