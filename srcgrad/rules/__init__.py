@@ -17,9 +17,24 @@ NONDIFFERENTIABLE: set[object] = set()
 def lookup(key) -> Rule | None:
     _load_builtin_rules()
     try:
-        return ADJOINTS.get(key)
+        rule = ADJOINTS.get(key)
     except TypeError:  # an unhashable key never has a rule
         return None
+    if rule is None and _scipy_waiting():
+        return lookup(key)
+    return rule
+
+
+def _scipy_waiting() -> bool:
+    """Register the scipy.special rules if the program imported SciPy after the table loaded."""
+    import sys
+
+    from .numpy import special
+
+    if special.registered or "scipy.special" not in sys.modules:
+        return False
+    special.register_scipy()
+    return True
 
 
 def is_nondifferentiable(key) -> bool:

@@ -163,6 +163,8 @@ def _body(template) -> tuple[str, str]:
 
 
 def render() -> str:
+    import scipy.special  # noqa: F401  (the table documents the scipy.special rules too)
+
     lookup(None)  # load the table
     out = [HEADER]
     rules = {}

@@ -1,24 +1,29 @@
 """Numerically careful special functions: sigmoid, softmax, logsumexp and friends.
 
 Rules here stay finite at large and infinite inputs where the math allows. Those for
-`scipy.special` are registered only when SciPy is installed.
+`scipy.special` are registered once the user's program has imported it (importing SciPy here
+would cost every user a fifth of a second), checked again whenever a lookup misses.
 """
 
 # ruff: noqa: F821  (`fill` and the runtime helpers are names in generated code, not here)
+
+import sys
 
 import numpy as np
 
 from .. import adjoint
 
-try:
-    import scipy.special
-except ImportError:  # without SciPy there is nothing of it to differentiate
-    scipy = None
+registered = False
 
 # ---------------------------------------------------------------------------------------------
 # scipy.special.
 
-if scipy is not None:
+
+def register_scipy() -> None:
+    """Register the rules for scipy.special's functions."""
+    global registered
+    registered = True
+    import scipy.special
 
     @adjoint(scipy.special.expit)
     def expit(g, ans, x):
@@ -68,3 +73,7 @@ if scipy is not None:
         # where x is 0 so is xlogy, for every y: y's gradient is 0 there, even at y = 0
         dx = unbroadcast(g * np.log(y), x)
         dy = unbroadcast(g * x / np.where(x == 0, 1, y), y)
+
+
+if "scipy.special" in sys.modules:
+    register_scipy()
