@@ -15,7 +15,7 @@ from .. import adjoint, nondifferentiable
 
 
 @adjoint(np.sum)
-def sum(g, x, axis=None, keepdims=False):
+def sum(g, x, axis=None, *, keepdims=False):
     if axis is None and not keepdims:
         dx = fill(g, x)
     else:
@@ -23,8 +23,112 @@ def sum(g, x, axis=None, keepdims=False):
 
 
 @adjoint(np.mean)
-def mean(g, ans, x, axis=None, keepdims=False):
+def mean(g, ans, x, axis=None, *, keepdims=False):
     if axis is None and not keepdims:
         dx = fill(g / np.size(x), x)
     else:
         dx = unreduce(g, x, axis, keepdims) * (np.size(ans) / np.size(x))
+
+
+@adjoint(np.prod)
+def prod(g, x, axis=None, *, keepdims=False):
+    # zeros: a lone zero gets the product of the others, which get 0; with two or more, all get 0
+    dx = prod_dx(g, x, axis, keepdims)
+
+
+@adjoint(np.max, np.amax)
+def max(g, ans, x, axis=None, *, keepdims=False):
+    # ties: the elements equal to the maximum share the gradient equally
+    if axis is None and not keepdims:
+        dx = g * tie_share(x, ans)
+    else:
+        dx = unreduce(g, x, axis, keepdims) * tie_share(x, ans, axis, keepdims)
+
+
+@adjoint(np.min, np.amin)
+def min(g, ans, x, axis=None, *, keepdims=False):
+    # ties: the elements equal to the minimum share the gradient equally
+    if axis is None and not keepdims:
+        dx = g * tie_share(x, ans)
+    else:
+        dx = unreduce(g, x, axis, keepdims) * tie_share(x, ans, axis, keepdims)
+
+
+@adjoint(np.ptp)
+def ptp(g, x, axis=None, *, keepdims=False):
+    # ties: as in np.max and np.min, tied extremes share the gradient equally (0 where all are equal)
+    top = tie_share(x, np.max(x, axis, keepdims=True), axis, True)
+    bottom = tie_share(x, np.min(x, axis, keepdims=True), axis, True)
+    if axis is None and not keepdims:
+        dx = g * (top - bottom)
+    else:
+        dx = unreduce(g, x, axis, keepdims) * (top - bottom)
+
+
+@adjoint(np.var)
+def var(g, ans, x, axis=None, *, ddof=0, keepdims=False):
+    if axis is None and not keepdims:
+        dx = g * 2 * (x - np.mean(x)) / (np.size(x) - ddof)
+    else:
+        n = np.size(x) / np.size(ans)
+        dx = unreduce(g, x, axis, keepdims) * 2 * (x - np.mean(x, axis, keepdims=True)) / (n - ddof)
+
+
+@adjoint(np.std)
+def std(g, ans, x, axis=None, *, ddof=0, keepdims=False):
+    # at zero variance (a kink, as abs at 0) the gradient is 0
+    scale = np.where(ans == 0, np.inf, (np.size(x) / np.size(ans) - ddof) * ans)
+    if axis is None and not keepdims:
+        dx = g / scale * (x - np.mean(x))
+    else:
+        dx = unreduce(g / scale, x, axis, keepdims) * (x - np.mean(x, axis, keepdims=True))
+
+
+@adjoint(np.average)
+def average(g, ans, x, axis=None, weights=None, *, keepdims=False):
+    if weights is None and axis is None and not keepdims:
+        dx = fill(g / np.size(x), x)
+    elif weights is None:
+        dx = unreduce(g, x, axis, keepdims) * (np.size(ans) / np.size(x))
+    else:
+        dx = average_dx(g, x, axis, weights, keepdims)
+        dweights = average_dweights(g, ans, x, axis, weights, keepdims)
+
+
+@adjoint(np.nansum)
+def nansum(g, x, axis=None, *, keepdims=False):
+    # nan entries get zero gradient
+    if axis is None and not keepdims:
+        dx = np.where(np.isnan(x), 0, g)
+    else:
+        dx = np.where(np.isnan(x), 0, unreduce(g, x, axis, keepdims))
+
+
+@adjoint(np.nanmean)
+def nanmean(g, x, axis=None, *, keepdims=False):
+    # nan entries get zero gradient; the others share it equally
+    kept = ~np.isnan(x)
+    count = np.maximum(np.sum(kept, axis, keepdims=True, dtype=x.dtype), 1)
+    if axis is None and not keepdims:
+        dx = np.where(kept, g / count, 0)
+    else:
+        dx = np.where(kept, unreduce(g, x, axis, keepdims) / count, 0)
+
+
+@adjoint(np.cumsum)
+def cumsum(g, x, axis=None):
+    if axis is None:
+        dx = np.reshape(np.flip(np.cumsum(np.flip(g))), np.shape(x))
+    else:
+        dx = np.reshape(np.flip(np.cumsum(np.flip(g, axis), axis), axis), np.shape(x))
+
+
+@adjoint(np.cumprod)
+def cumprod(g, ans, x, axis=None):
+    # zeros: exact; the first zero of a lane gets the products without it, later elements 0
+    dx = cumprod_dx(g, ans, x, axis)
+
+
+@adjoint(np.trace)
+def trace(g, x, offset=0, axis1=0, axis2=1):
+    dx = trace_dx(g, x, offset, axis1, axis2)
