@@ -25,3 +25,11 @@ def test_readme_set_up_commands_are_the_ones_ci_runs():
     assert commands[0].endswith("examples/xor.py")
     assert commands[1].endswith(".venv/bin/python -m pytest")
     assert ".venv/bin/python -m pytest" in ci and "'.[test]'" in ci
+
+
+def test_rules_doc_is_current():
+    from srcgrad.rules.doc import render
+
+    assert (ROOT / "docs" / "rules.md").read_text() == render(), (
+        "docs/rules.md is stale: run python -m srcgrad.rules.doc > docs/rules.md"
+    )

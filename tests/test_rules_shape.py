@@ -913,8 +913,6 @@ SPECS = [
 ]
 # fmt: on
 
-define_tests(SPECS, globals())
-
 
 # ---------------------------------------------------------------------------------------------
 # Conventions, exactly.
@@ -953,3 +951,89 @@ def ravel_strided_k(x):
 def test_ravel_order_k_needs_a_contiguous_array():
     with pytest.raises(NotImplementedError, match="order='K'"):
         srcgrad.grad(ravel_strided_k)(np.ones((1, 4)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Splitting and filling.
+
+
+def split_s(x):
+    a, b = np.split(x, 2)
+    return np.sum(np.concatenate([a * 2.0, b]))
+
+
+def split_w(x, w):
+    a, b = np.split(x, 2)
+    return np.sum(w * np.concatenate([a * 2.0, b]))
+
+
+def array_split_s(x):
+    a, b, c = np.array_split(x, 3, axis=-1)
+    return np.sum(np.concatenate([np.sin(a), c], axis=-1))
+
+
+def array_split_w(x, w):
+    a, b, c = np.array_split(x, 3, axis=-1)
+    return np.sum(w * np.concatenate([np.sin(a), c], axis=-1))
+
+
+def full_s(v):
+    return np.sum(np.full((2, 3), v))
+
+
+def full_w(v, w):
+    return np.sum(w * np.full((2, 3), v))
+
+
+def _even_rows(dtype):
+    return st.tuples(arrays(st.tuples(st.sampled_from([2, 4]), st.integers(1, 3)), dtype))
+
+
+def _wide(dtype):
+    return st.tuples(arrays(st.tuples(st.integers(1, 3), st.integers(3, 5)), dtype))
+
+
+def _split_op(x):
+    a, b = np.split(x, 2)
+    return np.concatenate([a * 2.0, b])
+
+
+def _array_split_op(x):
+    a, b, c = np.array_split(x, 3, axis=-1)
+    return np.concatenate([np.sin(a), c], axis=-1)
+
+
+SPECS += [
+    row("a, b = np.split(x, 2)", "split", "split", _split_op, args=_even_rows),
+    row("np.array_split(x, 3, axis=-1)", "split", "array_split", _array_split_op, args=_wide),
+    row(
+        "np.full((2, 3), v)",
+        "full",
+        "full",
+        lambda v: np.full((2, 3), v),
+        wrt=("v",),
+        args=unary(pyfloat=True),
+    ),
+]
+
+
+def full_like_s(v, x):
+    return np.sum(np.full_like(x, v))
+
+
+def full_like_w(v, x, w):
+    return np.sum(w * np.full_like(x, v))
+
+
+SPECS += [
+    row(
+        "np.full_like(x, v)",
+        "full_like",
+        "full_like",
+        lambda v, x: np.full_like(x, v),
+        wrt=("v",),
+        args=lambda dtype: st.tuples(scalars(-2.0, 2.0), arrays(st.tuples(st.integers(1, 3)), dtype)),
+    ),
+]
+
+define_tests(SPECS, globals())

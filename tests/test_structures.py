@@ -86,3 +86,12 @@ def test_errors_name_the_part(rng):
         srcgrad.grad(dynamic_index)([np.ones(2), np.ones(2)], 1, np.ones(2))
     with pytest.raises(srcgrad.ArgumentTypeError, match=r"params\['head'\]"):
         srcgrad.grad(mlp)({"layers": [], "head": 3}, np.ones((1, 1)), np.ones((1, 1)))
+
+
+def joined(xs):
+    return np.sum(np.concatenate(xs) ** 2)
+
+
+def test_a_list_parameter_passed_to_a_join(rng):
+    _, grads = check_grads(joined, [rng.standard_normal(2), rng.standard_normal(3)])
+    assert isinstance(grads, list) and [g.shape for g in grads] == [(2,), (3,)]

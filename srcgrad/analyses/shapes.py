@@ -40,7 +40,18 @@ _ELEMENTWISE_OPS = {
     "compare",
     numpy.where,
 }
-_FULL_REDUCTIONS = {numpy.sum, numpy.mean}
+_FULL_REDUCTIONS = {
+    numpy.sum,
+    numpy.mean,
+    numpy.max,
+    numpy.min,
+    numpy.amax,
+    numpy.amin,
+    numpy.prod,
+    numpy.ptp,
+    numpy.nansum,
+    numpy.nanmean,
+}
 _SCALAR_RESULTS = {numpy.size, numpy.ndim, len, "size", "ndim"}
 _ELEMENTWISE_SYNTAX = {gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow}
 

@@ -565,6 +565,17 @@ class _Lowering:
             )
         return self.struct_atom(param, (*path, key))
 
+    def flat_sequence(self, atom):
+        """A part of a nested parameter that is a list or tuple of arrays, as a tuple of their
+        names (a function taking a sequence of arrays gets one gradient per array)."""
+        if not _is_struct(atom):
+            return atom
+        param, path = atom.srcgrad_struct
+        structure = _subtree(self.structures[param], path)
+        if structure[0] == "dict" or any(child is not None for child in structure[2]):
+            return atom
+        return tuple_([self.struct_atom(param, (*path, i)) for i in range(structure[1])])
+
     def struct_atom(self, param, path):
         if _subtree(self.structures[param], path) is None:
             return name(self.leaf_paths[param][path])
@@ -690,6 +701,7 @@ class _Lowering:
         if target is len and len(args) == 1 and _is_struct(args[0]):
             param, path = args[0].srcgrad_struct
             return const(len(_children(_subtree(self.structures[param], path))))
+        args = [self.flat_sequence(a) for a in args]  # np.concatenate(xs) with xs a list parameter
         if any(_is_struct(a) for a in [*args, *kwargs.values()]):
             raise UnsupportedSyntaxError(
                 "a parameter of nested dicts or lists can only be indexed, looped over or passed to "

@@ -167,3 +167,27 @@ def take_along_axis(g, x, indices, axis=-1):
 def sort(g, x, axis=-1, kind=None, *, stable=None):
     # ties: equal elements take their gradients in their original order (a stable argsort)
     dx = unsort(g, x, axis)
+
+
+# ---------------------------------------------------------------------------------------------
+# Splitting (the results are unpacked: `a, b = np.split(x, 2)`), filling, orderings.
+
+
+@adjoint(np.split, np.array_split)
+def split(g, x, indices_or_sections, axis=0):
+    # g holds one gradient per part (zeros for the parts nothing differentiable used)
+    dx = np.concatenate(g, axis)
+
+
+@adjoint(np.full)
+def full(g, shape, fill_value):
+    dfill_value = unbroadcast(g, fill_value)
+
+
+@adjoint(np.full_like)
+def full_like(g, a, fill_value):
+    # the values of `a` do not matter, only its shape: no gradient to `a`
+    dfill_value = unbroadcast(g, fill_value)
+
+
+nondifferentiable(np.argsort)
