@@ -245,9 +245,16 @@ def test_comprehensions_feeding_sum(rng):
     check_grads(comprehensions, rng.standard_normal(2), rng.standard_normal(3), wrt=("x", "ws"))
 
 
-def test_a_comprehension_of_unknown_length_outside_sum_is_refused():
-    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="only when its length is known"):
-        srcgrad.source(dynamic_stack)
+def stacked_and_joined(xs, w):
+    hs = np.stack([np.tanh(x * w) for x in xs])
+    cs = np.concatenate([x * w for x in xs], axis=0)
+    return np.sum(hs**2) + np.sum(cs)
+
+
+def test_comprehensions_of_any_length_feeding_stack_and_concatenate(rng):
+    check_grads(stacked_and_joined, rng.standard_normal((3, 2)), rng.standard_normal(2), wrt=("xs", "w"))
+    check_grads(dynamic_stack, rng.standard_normal(2), 3)
+    assert "parts = []" in srcgrad.source(dynamic_stack)
 
 
 def fibonacci(prev, cur):

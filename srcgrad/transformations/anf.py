@@ -151,6 +151,7 @@ class _Lowering:
         self.bases: dict[int, str] = {}  # names for temporaries whose use names them
         self.inlining: list = []  # the user's functions being inlined, innermost last
         self.exact: dict[int, str] = {}  # names chosen in advance for particular expressions
+        self.list_names: set[str] = set()  # lists a comprehension builds, one item at a time
 
     def run(self) -> Program:
         result = None
@@ -274,6 +275,8 @@ class _Lowering:
                 # a variable first assigned in the loop starts as None, so each iteration can save it
                 self.copy_into(loop_names[var], self.env.get(var, const(None)), stmt)
             self.env[var] = name(loop_names[var])
+            if reusable is None and var in self.list_names:
+                self.list_names.add(loop_names[var])
         target = None
         if not is_while:
             target = self.version(stmt.target.id)
@@ -663,6 +666,20 @@ class _Lowering:
 
     def expr_BinOp(self, node, hint):
         left, right = self.expr(node.left), self.expr(node.right)
+        appends = isinstance(left, gast.Name) and left.id in self.list_names
+        if (
+            appends
+            and isinstance(node.right, gast.List)
+            and len(right.elts) == 1
+            and isinstance(node.op, gast.Add)
+        ):
+            right = gast.List(elts=right.elts, ctx=gast.Load())
+            value = gast.BinOp(left=left, op=node.op, right=right)
+            target = self.emit(
+                value, Op("append", [left, right.elts[0]], label="+ [...]", pure=False), hint, "parts"
+            )
+            self.list_names.add(target.id)
+            return target
         key, base = BINARY[type(node.op)]
         if is_number(left) and is_number(right):
             try:
@@ -737,18 +754,32 @@ class _Lowering:
                 self.lower_statement(s)
             return self.env[total]
         elements = self.static_elements(generator.iter)
-        if elements is None:
-            raise UnsupportedSyntaxError(
-                "srcgrad can write out this comprehension only when its length is known here "
-                "(a literal tuple, range(<number>), or the parts of a nested parameter).",
-                self.source.location(comp),
-                hint="Write the loop, appending to arrays you then combine, or use array operations.",
+        if elements is None:  # a loop that builds the list: `parts = parts + [f(x)]`
+            parts = self.namer.fresh("parts")
+            empty = gast.List(elts=[], ctx=gast.Load())
+            self.body.append(Assign(parts, empty, Op("emptylist", [], label="[]", pure=False), self.origin))
+            self.env[parts] = name(parts)
+            self.defined.add(parts)
+            self.list_names.add(parts)
+            grow = gast.BinOp(
+                left=name(parts), op=gast.Add(), right=gast.List(elts=[comp.elt], ctx=gast.Load())
             )
-        atoms = []
-        for element in elements:
-            self.bind_target(generator.target, element)
-            atoms.append(self.expr(comp.elt))
-        args = [gast.List(elts=atoms, ctx=gast.Load()), *(self.expr(a) for a in node.args[1:])]
+            loop = gast.For(
+                target=generator.target,
+                iter=generator.iter,
+                orelse=[],
+                type_comment=None,
+                body=[gast.Assign(targets=[name(parts, store=True)], value=grow, type_comment=None)],
+            )
+            self.lower_statement(gast.copy_location(loop, node))
+            first = self.env[parts]
+        else:
+            atoms = []
+            for element in elements:
+                self.bind_target(generator.target, element)
+                atoms.append(self.expr(comp.elt))
+            first = gast.List(elts=atoms, ctx=gast.Load())
+        args = [first, *(self.expr(a) for a in node.args[1:])]
         kwargs = {kw.arg: self.expr(kw.value) for kw in node.keywords}
         label = to_source(node.func)
         op = Op(target, args, kwargs, label=f"{label}()", pure=self.is_pure(target))

@@ -230,6 +230,15 @@ class _Reverse:
     def visit(self, stmt: Assign) -> None:
         if stmt.op.key == "item":
             return self.visit_item(stmt)
+        if stmt.op.key == "append":  # parts_2 = parts + [item]: the last gradient is the item's
+            g = self.as_array(stmt.target, self.adjoint[stmt.target])
+            old, item = stmt.op.args
+            if self.is_active(item):
+                self.contribute(item.id, gast.Subscript(value=g, slice=const(-1), ctx=gast.Load()))
+            if self.is_active(old):
+                rest = gast.Slice(lower=None, upper=const(-1), step=None)
+                self.contribute(old.id, gast.Subscript(value=g, slice=rest, ctx=gast.Load()))
+            return
         if stmt.op.key == "copy":  # a join of branches: the gradient passes through
             source = stmt.op.args[0]
             if self.is_active(source):

@@ -2,7 +2,9 @@
 
 # ruff: noqa: F821  (the runtime helpers are names in generated code, not here)
 
-from .. import adjoint
+from .. import adjoint, nondifferentiable
+
+nondifferentiable("emptylist")  # the `[]` a comprehension starts from
 
 
 @adjoint("getitem")
