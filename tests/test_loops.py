@@ -288,3 +288,15 @@ def test_a_variable_first_assigned_inside_a_loop():
 def test_a_while_test_that_shares_work_with_the_body():
     value, da = srcgrad.grad(shared_test)(0.1)
     assert value == pytest.approx(0.55) and da == pytest.approx(0.5)
+
+
+def over_a_local_list(a, b):
+    xs = [a, b * 2.0]
+    total = 0.0
+    for x in xs:
+        total = total + np.sum(np.tanh(x))
+    return total + np.sum(xs[1])
+
+
+def test_a_list_made_in_the_function(rng):
+    check_grads(over_a_local_list, rng.standard_normal(2), rng.standard_normal(3), wrt=("a", "b"))

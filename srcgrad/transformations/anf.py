@@ -238,6 +238,10 @@ class _Lowering:
             elements = self.struct_elements(stmt.iter)
             if elements is not None:
                 return self.unroll(stmt, elements)
+        if not is_while and isinstance(stmt.iter, gast.Name):  # a list made in the function
+            bound = self.env.get(stmt.iter.id)
+            if isinstance(bound, (gast.Tuple, gast.List)):
+                return self.unroll(stmt, list(bound.elts))
         origin = stmt  # the user's loop, as comments and messages quote it
         iterable = None if is_while else stmt.iter
         items = []  # (target, sequence atom): `for x in xs` reads xs[i] at each iteration's start
@@ -544,6 +548,15 @@ class _Lowering:
 
     def expr_Subscript(self, node, hint):
         base = self.expr(node.value)
+        if isinstance(base, (gast.Tuple, gast.List)):  # a list or tuple made in the function
+            index = node.slice.value if isinstance(node.slice, gast.Constant) else None
+            if not isinstance(index, int) or not -len(base.elts) <= index < len(base.elts):
+                raise UnsupportedSyntaxError(
+                    "a list or tuple made in the function can be indexed with a literal, or looped over.",
+                    self.source.location(node),
+                    hint="Loop over it (`for x in xs:`), or stack it into an array first (np.stack(xs)).",
+                )
+            return base.elts[index]
         if _is_struct(base):
             key = node.slice.value if isinstance(node.slice, gast.Constant) else None
             return self.struct_child(base, key, node)
