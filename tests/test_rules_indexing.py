@@ -57,8 +57,8 @@ SPECS = [
     row("x[1:, ::2]", "getitem", "slice", lambda x: x[1:, ::2], args=_matrix),
     row("x[[0, 0, 1]]", "getitem", "repeat", lambda x: x[np.array([0, 0, 1])], args=_matrix),
     # Python's max and min of two scalars
-    row("max(a, b)", "max_of_two", "pymax", lambda x, y: max(x, y), ("x", "y"), _floats),
-    row("min(a, b)", "min_of_two", "pymin", lambda x, y: min(x, y), ("x", "y"), _floats),
+    row("max(a, b)", "maximum", "pymax", lambda x, y: max(x, y), ("x", "y"), _floats),
+    row("min(a, b)", "minimum", "pymin", lambda x, y: min(x, y), ("x", "y"), _floats),
 ]
 
 define_tests(SPECS, globals())
