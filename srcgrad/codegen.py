@@ -43,7 +43,7 @@ def generate(program: Program, adjoint: Adjoint, wrt: list[str], single: bool, n
     gradients = [_assemble(program, adjoint, p) for p in wrt]
     grads = gradients[0] if single else tuple_(gradients)
     # the backward pass restores loop values under their own names: keep what is returned apart
-    restored = {n for _, names in (adjoint.saves or {}).values() for n in names}
+    restored = {n for _, names in (adjoint.saves or {}).values() for n in names if isinstance(n, str)}
     kept, returned_parts = [], []
     for part in [program.result.value, program.result.aux]:
         if isinstance(part, gast.Name) and part.id in restored:
@@ -248,9 +248,9 @@ def _forward_loop(stmt: For, saves) -> list:
 
 
 def _push(stack: str, needed: list) -> gast.stmt:
-    item = (
-        tuple_([name(n) for n in needed]) if len(needed) > 1 else name(needed[0]) if needed else const(None)
-    )
+    """`saved.append(...)` of the values (or, for `(name, alias)` entries, the shapes) needed."""
+    values = [call(name("shape_of"), [name(e[0])]) if isinstance(e, tuple) else name(e) for e in needed]
+    item = tuple_(values) if len(values) > 1 else values[0] if values else const(None)
     return gast.Expr(value=call(attr(name(stack), "append"), [item]))
 
 

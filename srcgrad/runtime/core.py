@@ -13,11 +13,29 @@ __all__ = [
     "unreduce",
     "untranspose",
     "ungetitem",
+    "shape_of",
     "matmul_dx",
     "matmul_dy",
     "dot_dx",
     "dot_dy",
 ]
+
+
+class Shape(tuple):
+    """The shape of a value a loop saved only for `unbroadcast` (it stands in for the value)."""
+
+    @property
+    def shape(self):
+        return tuple(self)
+
+
+def shape_of(x) -> Shape:
+    """What a loop saves of a value the backward pass reads only for its shape.
+
+    >>> unbroadcast(np.ones((4, 3)), shape_of(np.zeros(3)))
+    array([4., 4., 4.])
+    """
+    return Shape(np.shape(x))
 
 
 def _shape(x) -> tuple:

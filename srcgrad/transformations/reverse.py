@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+from collections import Counter
 from dataclasses import dataclass
 
 import gast
@@ -196,14 +197,25 @@ class _Reverse:
         iteration (recorded in `saves`, for the forward pass to push)."""
         stack = self.stacks[-1]
         needed = sorted({n for s in body if not isinstance(s, Comment) for n in names_in(s)} & written)
-        self.saves[key] = (stack, needed)
+        # a value read only for its shape (`unbroadcast(g, add)`) is saved as its shape
+        shapes = _shape_only(body, needed)
+        entries = []
+        for n in needed:
+            if n in shapes:
+                alias = self.namer.fresh(n + "_shape")
+                _rename_shape_reads(body, n, alias)
+                entries.append((n, alias))
+            else:
+                entries.append(n)
+        self.saves[key] = (stack, entries)
         pop = call(attr(name(stack), "pop"), [])
-        if not needed:
+        targets = [e[1] if isinstance(e, tuple) else e for e in entries]
+        if not targets:
             return gast.Expr(value=pop)
-        if len(needed) == 1:
-            return assign(needed[0], pop)
-        targets = gast.Tuple(elts=[name(n, store=True) for n in needed], ctx=gast.Store())
-        return gast.Assign(targets=[targets], value=pop, type_comment=None)
+        if len(targets) == 1:
+            return assign(targets[0], pop)
+        tuple_target = gast.Tuple(elts=[name(n, store=True) for n in targets], ctx=gast.Store())
+        return gast.Assign(targets=[tuple_target], value=pop, type_comment=None)
 
     def fix(self, primal: str) -> None:
         """Give `primal`'s gradient its own name, as an array, before a loop adds to it."""
@@ -519,6 +531,33 @@ def _elementwise_in(e: gast.expr, placeholder: str, facts: ShapeFacts) -> bool:
 def _is_elementwise_call(e: gast.Call, facts: ShapeFacts) -> bool:
     func = facts.function(e.func)
     return func is not None and func != "unbroadcast" and elementwise(func)
+
+
+def _shape_calls(body):
+    """The `unbroadcast(g, x)` calls in generated statements (x is read only for its shape)."""
+    for stmt in body:
+        if isinstance(stmt, gast.AST):
+            for node in gast.walk(stmt):
+                if (
+                    isinstance(node, gast.Call)
+                    and isinstance(node.func, gast.Name)
+                    and node.func.id == "unbroadcast"
+                    and len(node.args) == 2
+                    and isinstance(node.args[1], gast.Name)
+                ):
+                    yield node
+
+
+def _shape_only(body, needed) -> set:
+    reads = Counter(n for s in body if isinstance(s, gast.AST) for n in names_in(s))
+    shape_reads = Counter(c.args[1].id for c in _shape_calls(body))
+    return {n for n in needed if reads[n] and reads[n] == shape_reads[n]}
+
+
+def _rename_shape_reads(body, old: str, new: str) -> None:
+    for c in _shape_calls(body):
+        if c.args[1].id == old:
+            c.args[1] = name(new)
 
 
 def _operand_names(stmt) -> set:
