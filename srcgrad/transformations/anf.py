@@ -232,6 +232,7 @@ class _Lowering:
         """A `for` loop over range(...), or a `while` loop (whose test is computed at the start
         of every iteration, inside the loop)."""
         is_while = isinstance(stmt, gast.While)
+        entry_origin = self.origin  # the user statement the loop belongs to, restored after it
         if not is_while and isinstance(stmt.iter, (gast.Tuple, gast.List)):
             return self.unroll(stmt)
         if not is_while and self.structures:
@@ -305,7 +306,7 @@ class _Lowering:
         for s in stmt.body:
             self.origin = s
             self.lower_statement(s)
-        body, self.body, self.cse, self.origin = self.body, outer, before_cse, stmt
+        body, self.body, self.cse, self.origin = self.body, outer, before_cse, entry_origin
         pairs = [(loop_names[v], self.env[v]) for v in carried]
         pairs = [(n, v) for n, v in pairs if not (isinstance(v, gast.Name) and v.id == n)]
         for var in carried:
