@@ -110,6 +110,3 @@ class Program:
     structures: dict = field(default_factory=dict)
     leaves: dict = field(default_factory=dict)  # parameter -> [leaf name, ...]
     leaf_paths: dict = field(default_factory=dict)  # parameter -> {path: leaf name}
-
-    def defs(self) -> dict[str, Assign]:
-        return {s.target: s for s in walk(self.body) if isinstance(s, Assign)}

@@ -39,10 +39,6 @@ def dotted(path: str) -> gast.expr:
     return node
 
 
-def binop(left: gast.expr, op: gast.operator, right: gast.expr) -> gast.BinOp:
-    return gast.BinOp(left=left, op=op, right=right)
-
-
 def neg(operand: gast.expr) -> gast.UnaryOp:
     return gast.UnaryOp(op=gast.USub(), operand=operand)
 
