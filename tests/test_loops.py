@@ -300,3 +300,23 @@ def over_a_local_list(a, b):
 
 def test_a_list_made_in_the_function(rng):
     check_grads(over_a_local_list, rng.standard_normal(2), rng.standard_normal(3), wrt=("a", "b"))
+
+
+def array_from_a_scalar_start(x):
+    total = 0.0
+    for t in range(3):
+        total = total + x * (t + 1.0)
+    return np.sum(total**2)
+
+
+def scalar_accumulator(x):
+    total = 0.0
+    for t in range(3):
+        total = total + np.sum(np.sin(x * t))
+    return total * 2.0
+
+
+def test_a_carried_value_is_a_scalar_only_if_every_step_keeps_it_one(rng):
+    check_grads(array_from_a_scalar_start, rng.standard_normal(3))
+    check_grads(scalar_accumulator, rng.standard_normal(3))
+    assert "ones_like" not in srcgrad.source(scalar_accumulator)  # the seed folds: total is a scalar

@@ -66,24 +66,33 @@ class ShapeFacts:
     """Union-find of names with equal shapes, plus the set of names known to be scalars."""
 
     def __init__(self, program: Program):
-        self.parent: dict[str, str] = {}
-        self.scalars: set[str] = set()
         self.numpy_alias = program.numpy_alias
-        self.scalars.update(program.scalar_globals)
         assigns = [s for s in walk(program.body) if isinstance(s, Assign)]
         counts = Counter(s.target for s in assigns)
-        joins: dict[str, list] = {}
+        defs: dict[str, list] = {}
+        for stmt in assigns:
+            defs.setdefault(stmt.target, []).append(stmt)
+        # A name assigned more than once (a join of branches, a loop's carried value) is a scalar
+        # if every assignment copies a scalar. Around a loop that is circular (`total` is a copy
+        # of `total_2 = total + s`), so assume it of all such names, then drop the ones the
+        # assumption does not bear out, until what is left supports itself.
+        candidates = {t for t, ds in defs.items() if len(ds) > 1 and all(d.op.key == "copy" for d in ds)}
+        while True:
+            self._learn_all(program, assigns, counts, candidates)
+            unsupported = {
+                t for t in candidates if any(self.shape_of(d.op.args[0]) != SCALAR for d in defs[t])
+            }
+            if not unsupported:
+                return
+            candidates -= unsupported
+
+    def _learn_all(self, program: Program, assigns, counts, scalar_joins) -> None:
+        self.parent: dict[str, str] = {}
+        self.scalars: set[str] = set(program.scalar_globals) | set(scalar_joins)
+        self.shapes: set[str] = set()  # names holding an array's shape tuple
         for stmt in assigns:
             if counts[stmt.target] == 1:
                 self._learn(stmt)
-                continue
-            # a join of two branches: known only if every branch agrees, once all are seen
-            defs = joins.setdefault(stmt.target, [])
-            defs.append(stmt)
-            if len(defs) == counts[stmt.target]:
-                shapes = {self.shape_of(d.op.args[0]) if d.op.key == "copy" else None for d in defs}
-                if shapes == {SCALAR}:
-                    self.scalars.add(stmt.target)
 
     def _learn(self, stmt: Assign) -> None:
         key = stmt.op.key
@@ -94,6 +103,10 @@ class ShapeFacts:
         if not hashable:
             return
         if key in _SCALAR_RESULTS or (key in _FULL_REDUCTIONS and _reduces_fully(stmt)):
+            self.scalars.add(stmt.target)
+        elif key in ("shape", numpy.shape):  # a tuple of sizes: each of its items is a number
+            self.shapes.add(stmt.target)
+        elif key == "getitem" and _item_of(stmt, self.shapes):
             self.scalars.add(stmt.target)
         elif elementwise(key) and not stmt.op.kwargs:
             shape = self.combine([self.shape_of(a) for a in stmt.op.args])
@@ -189,3 +202,9 @@ def _reduces_fully(stmt: Assign) -> bool:
     return (axis is None or (isinstance(axis, literal) and axis.value is None)) and (
         keepdims is None or (isinstance(keepdims, literal) and keepdims.value is False)
     )
+
+
+def _item_of(stmt: Assign, shapes: set) -> bool:
+    """`n = shape[0]` of a shape tuple: a number."""
+    base, index = stmt.op.args
+    return isinstance(base, gast.Name) and base.id in shapes and is_number(index)
