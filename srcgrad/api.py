@@ -127,7 +127,7 @@ class GradFunction:
                     structures = tuple((w, structure_of(p, w)) for w, p in zip(self.wrt, params))
                 else:
                     _check_differentiable(w, p)
-        compiled = self._compiled or self._compile() if structures is None else self._compile(structures)
+        compiled = (self._compiled or self._compile()) if structures is None else self._compile(structures)
         returned, grads = compiled(*args, **kwargs)
         value = returned[0] if self.has_aux else returned
         if type(value) not in _SCALARS and np.size(value) != 1:

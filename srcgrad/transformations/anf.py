@@ -613,14 +613,11 @@ class _Lowering:
         atoms = [self.struct_atom(param, (*path, k)) for k in children]
         if method == "items":
             return [gast.Tuple(elts=[const(k), a], ctx=gast.Load()) for k, a in zip(children, atoms)]
-        if method == "keys":
+        is_dict = _subtree(self.structures[param], path)[0] == "dict"
+        if method == "keys" or (method is None and is_dict):  # iterating a dict gives its keys
             return [const(k) for k in children]
         if method in (None, "values"):
-            return (
-                atoms
-                if method == "values" or not isinstance(children[0] if children else 0, str)
-                else [const(k) for k in children]
-            )
+            return atoms
         return None
 
     def index(self, node):

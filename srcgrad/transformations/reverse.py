@@ -10,12 +10,10 @@ grouped under a comment naming the user statement they differentiate.
 from __future__ import annotations
 
 import copy
-import inspect
 from collections import Counter
 from dataclasses import dataclass
 
 import gast
-import numpy
 
 from .. import rules
 from ..analyses.shapes import SCALAR, ShapeFacts, elementwise
@@ -462,16 +460,10 @@ class _Reverse:
     # -- errors -----------------------------------------------------------------------------
 
     def no_rule(self, stmt: Assign):
+        # (the user's own functions never get here: they are inlined, or refused while lowering)
         key, location = stmt.op.key, (stmt.op.source or self.source).location(stmt.op.node)
-        if inspect.isfunction(key) and not getattr(key, "__module__", "").startswith("numpy"):
-            raise NoRuleError(
-                f"srcgrad does not differentiate calls to your own function {key.__name__!r} yet.",
-                location,
-                hint="Inline its body into the differentiated function, or register a rule for it "
-                "with srcgrad.extend.adjoint (see docs/rules.md).",
-            )
         what = stmt.op.label
-        if isinstance(key, (numpy.ufunc,)) or callable(key):
+        if callable(key):
             module = getattr(key, "__module__", None) or "numpy"
             what = f"{module}.{getattr(key, '__name__', what)}" if module else what
         raise NoRuleError(

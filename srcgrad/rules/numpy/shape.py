@@ -2,12 +2,8 @@
 
 # ruff: noqa: F821  (`fill` and the runtime helpers are names in generated code, not here)
 
-import builtins
-import operator
-
 import numpy as np
 
-from ...api import stop_gradient
 from .. import adjoint, nondifferentiable
 
 # ---------------------------------------------------------------------------------------------
