@@ -2,12 +2,15 @@
 
 from . import extend
 from .api import grad, source, stop_gradient
+from .cache import cache_info, clear_cache
 from .errors import (
     ArgumentTypeError,
+    NoGradientError,
     NonScalarOutputError,
     NoRuleError,
     SourceUnavailableError,
     SrcgradError,
+    UnsupportedArgumentsError,
     UnsupportedSyntaxError,
     WrtError,
 )
@@ -26,4 +29,8 @@ __all__ = [
     "NonScalarOutputError",
     "WrtError",
     "ArgumentTypeError",
+    "NoGradientError",
+    "UnsupportedArgumentsError",
+    "cache_info",
+    "clear_cache",
 ]

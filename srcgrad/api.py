@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import threading
 
 import numpy as np
 
@@ -67,10 +66,9 @@ class GradFunction:
         self._index = [params.index(self.signature.parameters[w]) for w in self.wrt]
         self._positional = all(params[i].kind in _POSITIONAL for i in self._index)
         self._need = max(self._index) + 1
-        self._compiled = None
-        self._variants = {}  # parameter structures -> compiled gradient
+        self._entry = None  # the cache entry of the compiled gradient
+        self._variants = {}  # parameter structures -> cache entry
         self._build = None
-        self._lock = threading.Lock()
         functools.update_wrapper(self, f)
 
     # -- generation -------------------------------------------------------------------------
@@ -78,25 +76,30 @@ class GradFunction:
     def _compile(self, structures=None):
         """The compiled gradient; with `structures` (parameter -> the shape of its nested
         dicts, lists and tuples), the one generated for parameters of that structure."""
+        from . import cache
+        from .frontend import read_function
+
+        try:
+            source = read_function(self.fn)
+            options = (tuple(self.wrt), self.single, self.has_aux, structures, "numpy")
+            entry = cache.lookup(source, options, lambda src: self._make(src, structures))
+        except SrcgradError as exc:  # the message points at the user's code; ours is noise
+            raise exc.with_traceback(None) from None
+        self._build = entry.build
+        if structures is None:
+            self._entry = entry
+        else:
+            self._variants[structures] = entry
+        return entry.compiled
+
+    def _make(self, source, structures):
         from .compile import compile_generated
         from .pipeline import build
 
-        with self._lock:
-            if structures is None and self._compiled is not None:
-                return self._compiled
-            if structures is not None and structures in self._variants:
-                return self._variants[structures]
-            try:
-                result = build(self.fn, self.wrt, self.single, self.has_aux, dict(structures or ()))
-            except SrcgradError as exc:  # the message points at the user's code; ours is noise
-                raise exc.with_traceback(None) from None
-            compiled = compile_generated(result.generated, self.fn.__globals__, result.source.closure, np)
-            self._build = result
-            if structures is None:
-                self._compiled = compiled
-            else:
-                self._variants[structures] = compiled
-            return compiled
+        result = build(source, self.wrt, self.single, self.has_aux, dict(structures or ()))
+        compiled = compile_generated(result.generated, self.fn.__globals__, result.source.closure, np)
+        compiled.__qualname__ = self.fn.__qualname__  # argument errors name the user's function
+        return compiled, result
 
     @property
     def source(self) -> str:
@@ -117,7 +120,11 @@ class GradFunction:
         if self._positional and len(args) >= self._need:
             params = [args[i] for i in self._index]
         else:
-            bound = self.signature.bind(*args, **kwargs)
+            try:
+                bound = self.signature.bind(*args, **kwargs)
+            except TypeError:
+                self.fn(*args, **kwargs)  # raises the user's own TypeError, before its body runs
+                raise
             bound.apply_defaults()
             params = [bound.arguments[w] for w in self.wrt]
         structures = None
@@ -127,8 +134,16 @@ class GradFunction:
                     structures = tuple((w, structure_of(p, w)) for w, p in zip(self.wrt, params))
                 else:
                     _check_differentiable(w, p)
-        compiled = (self._compiled or self._compile()) if structures is None else self._compile(structures)
-        returned, grads = compiled(*args, **kwargs)
+        if structures is None:
+            entry = self._entry
+            compiled = entry.compiled if entry is not None and entry.valid() else self._compile()
+        else:
+            entry = self._variants.get(structures)
+            compiled = entry.compiled if entry is not None and entry.valid() else self._compile(structures)
+        try:
+            returned, grads = compiled(*args, **kwargs)
+        except Exception as exc:
+            self._failed(exc, args, kwargs)
         value = returned[0] if self.has_aux else returned
         if type(value) not in _SCALARS and np.size(value) != 1:
             self._non_scalar(value)
@@ -143,6 +158,35 @@ class GradFunction:
         if self.with_value:
             return returned, grads
         return (grads, returned[1]) if self.has_aux else grads
+
+    def _failed(self, exc: Exception, args, kwargs):
+        """Explain an exception from the generated code, by running the user's own function.
+
+        When the function fails on these arguments too (`None` passed for an array, shapes
+        that do not match), its own error, raised from its own line, is the one to show. When
+        it does not, the generated code is at fault, and the error says so.
+        """
+        if isinstance(exc, (ArithmeticError, SrcgradError)):  # np.seterr(all="raise"); no gradient here
+            raise exc
+        try:
+            self.fn(*args, **kwargs)
+        except Exception as own:
+            raise own.with_traceback(own.__traceback__) from None
+        bound = self.signature.bind(*args, **kwargs).arguments
+        loose = [k for k, v in bound.items() if k not in self.wrt and isinstance(v, (list, tuple))]
+        if loose:  # NumPy takes lists where arrays go; the backward pass's helpers do not
+            raise ArgumentTypeError(
+                f"the gradient of {self.fn.__name__!r} needs arrays, but {loose[0]} is a "
+                f"{type(bound[loose[0]]).__name__} (the generated code failed with "
+                f"{type(exc).__name__}: {exc}).",
+                hint=f"Pass {loose[0]}=np.asarray({loose[0]}).",
+            ) from exc
+        raise SrcgradError(
+            f"internal error: the gradient generated for {self.fn.__name__!r} raised "
+            f"{type(exc).__name__}: {exc}, but {self.fn.__name__!r} itself runs on these arguments.",
+            hint="Please report this with the function and the arguments' shapes and dtypes; the "
+            "traceback above shows the generated line that failed (print it with srcgrad.source).",
+        ) from exc
 
     def _non_scalar(self, value):
         result = self._build.program.result
@@ -226,6 +270,8 @@ def _check_differentiable(name: str, value) -> None:
         isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.integer)
     ):
         what = "an integer"
+    elif value is None:
+        what = "None"
     else:
         what = f"a {type(value).__name__}"
         if isinstance(value, np.ndarray):

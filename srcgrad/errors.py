@@ -70,3 +70,13 @@ class WrtError(SrcgradError, ValueError):
 
 class ArgumentTypeError(SrcgradError, TypeError):
     """An argument to differentiate with respect to is not a floating-point value."""
+
+
+class NoGradientError(SrcgradError, ValueError):
+    """At these argument values the function has no derivative srcgrad can give (raised by the
+    generated code, e.g. for `np.linalg.pinv` whose `rcond` cut a nonzero singular value)."""
+
+
+class UnsupportedArgumentsError(SrcgradError, NotImplementedError):
+    """The function is differentiable, but srcgrad's rule does not cover these arguments (raised by
+    the generated code, e.g. for `np.pad` with `mode='maximum'`)."""

@@ -28,6 +28,8 @@ class SourceFunction:
     lines: list[str]  # the function's lines, as in the file
     globals: dict = field(repr=False, default_factory=dict)
     closure: dict = field(repr=False, default_factory=dict)
+    # (name, object) for each global or builtin name looked up: what the generated code bakes in
+    resolved: list = field(repr=False, default_factory=list)
 
     @property
     def name(self) -> str:
@@ -54,9 +56,11 @@ class SourceFunction:
         """The object a free name of the function refers to, or MISSING."""
         if identifier in self.closure:
             return self.closure[identifier]
-        if identifier in self.globals:
-            return self.globals[identifier]
-        return getattr(builtins, identifier, MISSING)
+        value = self.globals.get(identifier, MISSING)
+        self.resolved.append((identifier, value))
+        if value is MISSING:
+            return getattr(builtins, identifier, MISSING)
+        return value
 
     def resolve(self, node: gast.expr):
         """The object a dotted free expression (`np.linalg.norm`) refers to, or MISSING."""

@@ -23,7 +23,8 @@ class Build:
 
 
 def build(func, wrt: list[str], single: bool, has_aux: bool = False, structures=None) -> Build:
-    source = read_function(func)  # gast tree, file and line, free names resolved on demand
+    # gast tree, file and line, free names resolved on demand; a SourceFunction read already
+    source = func if isinstance(func, SourceFunction) else read_function(func)
     fence.check(source)  # reject unsupported constructs with the user's line
     program = lower(source, has_aux, structures)  # A-normal form: one operation per statement
     leaves = [leaf for p in wrt for leaf in program.leaves.get(p, [p])]  # of nested parameters

@@ -136,12 +136,16 @@ def test_closed_over_values_are_constants():
 def test_traceback_shows_the_generated_line():
     g = srcgrad.grad(P.xor_loss, wrt=XOR_WRT)
     W1, B1, W2, B2, X, Y = xor_inputs()
-    with pytest.raises(ValueError) as info:
-        g(W1, B1, W2, B2, X[:, :1], Y)  # X has the wrong shape for W1
+    g(W1, B1, W2, B2, X, Y)
+    with pytest.raises(ValueError) as info:  # the compiled code itself, as a debugger steps into it
+        g._entry.compiled(W1, B1, W2, B2, X[:, :1], Y)  # X has the wrong shape for W1
     frames = traceback.extract_tb(info.value.__traceback__)
     generated = [f for f in frames if f.filename.startswith("<srcgrad")]
     assert generated and generated[-1].name == "xor_loss_grad"
     assert generated[-1].line == "XW1 = X @ W1"
+    with pytest.raises(ValueError) as info:  # through grad, the user's own line says what is wrong
+        g(W1, B1, W2, B2, X[:, :1], Y)
+    assert traceback.extract_tb(info.value.__traceback__)[-1].name == "xor_loss"
 
 
 def test_generated_code_is_valid_python_with_no_unused_names():

@@ -133,7 +133,12 @@ def test_unknown_wrt_lists_the_parameters():
         (np.arange(3), "an integer"),
         (True, "a boolean"),
         ("x", "a str"),
-        (None, "a NoneType"),
+        (None, "None"),
+        (np.array([1.0, "a"], dtype=object), "an array of dtype object"),
+        (np.ones(2, dtype=complex), "an array of dtype complex128"),
+        (np.int64(3), "an integer"),
+        (np.ones(2, dtype=bool), "a boolean"),
+        ([1.0, 2], "an integer"),
     ],
 )
 def test_non_float_argument_is_refused_with_a_cast_suggestion(value, kind):

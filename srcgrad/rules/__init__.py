@@ -12,6 +12,7 @@ from .template import Rule
 
 ADJOINTS: dict[object, Rule] = {}
 NONDIFFERENTIABLE: set[object] = set()
+version = 0  # counts changes to the table: code generated under an older table is stale
 
 
 def lookup(key) -> Rule | None:
@@ -49,6 +50,8 @@ def adjoint(*keys):
     """Register the decorated template as the reverse-mode rule of each key."""
 
     def register(template):
+        global version
+        version += 1
         rule = Rule(template, keys)
         for key in keys:
             ADJOINTS[key] = rule
@@ -60,6 +63,8 @@ def adjoint(*keys):
 
 def nondifferentiable(*keys) -> None:
     """Declare that each key's result carries no gradient (comparisons, shapes, sign...)."""
+    global version
+    version += 1
     for key in keys:
         NONDIFFERENTIABLE.add(key)
         ADJOINTS.pop(key, None)

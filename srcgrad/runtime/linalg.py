@@ -10,6 +10,7 @@ import string
 
 import numpy as np
 
+from ..errors import NoGradientError
 from .core import unbroadcast
 
 __all__ = [
@@ -466,7 +467,7 @@ def pinv_adjoint(g, ans, x, hermitian=False):
     # the formula holds where ans is the exact pseudo-inverse: rcond cut only zero singular values
     tolerance = np.sqrt(np.finfo(np.result_type(a, ans)).eps) * np.max(np.abs(a), initial=0)
     if np.max(np.abs(a @ ans @ a - a), initial=0) > tolerance:
-        raise ValueError(
+        raise NoGradientError(
             "np.linalg.pinv has no gradient here: its rcond (or rtol) cut singular values that are "
             "not zero, so the result is not the pseudo-inverse's and jumps where they cross the cut"
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import UnsupportedArgumentsError
 from .core import _shape
 
 __all__ = [
@@ -37,7 +38,7 @@ def unravel(g, x, order="C"):
         contiguous = getattr(x, "flags", None)
         fortran = contiguous is not None and contiguous.f_contiguous and not contiguous.c_contiguous
         if order == "K" and not (fortran or contiguous is None or contiguous.c_contiguous):
-            raise NotImplementedError(
+            raise UnsupportedArgumentsError(
                 "srcgrad differentiates np.ravel(x, order='K') only for contiguous x; use order='C' or 'F'"
             )
         order = "F" if fortran else "C"
@@ -154,7 +155,7 @@ def pad_dx(g, x, pad_width, mode="constant", reflect_type="even"):
     """
     if mode not in _COPY_MODES or (mode in ("reflect", "symmetric") and reflect_type != "even"):
         detail = f"mode={mode!r}" + (f", reflect_type={reflect_type!r}" if reflect_type != "even" else "")
-        raise NotImplementedError(
+        raise UnsupportedArgumentsError(
             f"srcgrad has no gradient for np.pad with {detail}; it differentiates the modes "
             f"{', '.join(map(repr, _COPY_MODES))} (reflect and symmetric with reflect_type='even')"
         )
@@ -179,7 +180,7 @@ def pad_dconstant(g, pad_width, constant_values=0, mode="constant"):
     if mode != "constant":
         return np.zeros_like(constant_values) if hasattr(constant_values, "shape") else 0 * constant_values
     if np.ndim(constant_values) != 0:
-        raise NotImplementedError(
+        raise UnsupportedArgumentsError(
             "srcgrad differentiates np.pad's constant_values only as one scalar, not per axis"
         )
     total = np.sum(g) - np.sum(unpad(g, pad_width))

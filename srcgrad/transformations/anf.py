@@ -835,6 +835,7 @@ class _Lowering:
                 hint="Define the helper in this module, or register a rule for it with srcgrad.extend.",
             )
         callee = read_function(function)
+        callee.resolved = self.source.resolved  # the helper bakes in global names too
         fence.check(callee)
         if callee.closure:
             raise UnsupportedSyntaxError(
