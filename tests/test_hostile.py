@@ -307,3 +307,28 @@ def test_eight_threads_decorating_and_calling_get_right_answers_from_one_compile
         np.testing.assert_allclose(dW, expected[1], rtol=1e-12)
         np.testing.assert_allclose(db, expected[2], rtol=1e-12)
     assert cache_info().compiles - before == 1
+
+
+def test_in_a_real_ipython_session_cells_work_and_a_redefined_helper_is_used():
+    pytest.importorskip("IPython", reason="IPython is not installed (it is in the test extra)")
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    cells = [
+        "import numpy as np\nimport srcgrad",
+        "def act(z):\n    return np.tanh(z)",
+        "@srcgrad.grad\ndef loss(w):\n    return np.sum(act(w) ** 2)",
+        "first = loss(np.array([0.5, -1.0]))",
+        "def act(z):\n    return z * 2.0",
+        "second = loss(np.array([0.5, -1.0]))",
+    ]
+    for text in cells:
+        result = shell.run_cell(text, silent=True)
+        assert result.success, (text, result.error_in_exec)
+    w = np.array([0.5, -1.0])
+    value, dw = shell.user_ns["first"]
+    np.testing.assert_allclose(dw, 2 * np.tanh(w) * (1 - np.tanh(w) ** 2))
+    value, dw = shell.user_ns["second"]
+    assert value == 5.0
+    np.testing.assert_array_equal(dw, 8 * w)
+    assert shell.run_cell("srcgrad.grad(lambda x: x)", silent=True).error_in_exec is not None
