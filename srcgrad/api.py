@@ -140,6 +140,12 @@ class GradFunction:
         else:
             entry = self._variants.get(structures)
             compiled = entry.compiled if entry is not None and entry.valid() else self._compile(structures)
+        roots = set()  # ids of the argument arrays: a gradient must not be one of them
+        for a in (*args, *kwargs.values()) if kwargs else args:
+            if type(a) is np.ndarray:
+                roots.add(id(a))
+            elif isinstance(a, np.ndarray) and not isinstance(a, np.memmap):
+                self._subclass(a, args, kwargs)
         try:
             returned, grads = compiled(*args, **kwargs)
         except Exception as exc:
@@ -147,9 +153,6 @@ class GradFunction:
         value = returned[0] if self.has_aux else returned
         if type(value) not in _SCALARS and np.size(value) != 1:
             self._non_scalar(value)
-        roots = {id(a) for a in args if type(a) is np.ndarray}
-        if kwargs:
-            roots.update(id(a) for a in kwargs.values() if type(a) is np.ndarray)
         like = _like if structures is None else _like_tree
         if self.single:
             grads = like(grads, params[0], roots)
@@ -158,6 +161,18 @@ class GradFunction:
         if self.with_value:
             return returned, grads
         return (grads, returned[1]) if self.has_aux else grads
+
+    def _subclass(self, a, args, kwargs):
+        """Refuse an ndarray subclass: `np.matrix` makes `*` a matrix product and masked arrays
+        skip elements, so the rules, written for ndarrays, would give wrong gradients."""
+        arguments = self.signature.bind(*args, **kwargs).arguments
+        name = next(k for k, v in arguments.items() if v is a)
+        raise ArgumentTypeError(
+            f"srcgrad differentiates functions of plain NumPy arrays, but {name} is a "
+            f"{type(a).__module__}.{type(a).__qualname__}, whose operators mean something else.",
+            hint=f"Pass {name}=np.asarray({name}) (for a masked array, fill or drop the masked "
+            "values first, e.g. np.ma.filled(x, 0.0)).",
+        )
 
     def _failed(self, exc: Exception, args, kwargs):
         """Explain an exception from the generated code, by running the user's own function.

@@ -90,8 +90,52 @@ def test_integer_data_works_and_a_list_gets_asked_to_be_an_array():
         srcgrad.grad(uses_data)(W, X.tolist())
 
 
-def singular_backward(x):
-    return np.sum(x)
+@pytest.mark.parametrize(
+    "make, kind",
+    [
+        (lambda: np.asmatrix(np.ones((2, 2))), "numpy.matrix"),
+        (lambda: np.ma.array([1.0, 2.0], mask=[0, 1]), "numpy.ma.MaskedArray"),
+    ],
+)
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")  # np.matrix's own warning
+def test_array_subclasses_whose_operators_differ_are_refused(make, kind):
+    for args in [(make(), np.ones(2)), (np.ones(2), make())]:  # as a wrt argument and as data
+        name = "x" if isinstance(args[0], np.ndarray) and type(args[0]) is not np.ndarray else "y"
+        with pytest.raises(srcgrad.ArgumentTypeError, match=rf"{name} is a {kind}.*\n.*np.asarray"):
+            srcgrad.grad(products)(*args)
+
+
+def test_memory_mapped_arrays_are_arrays(tmp_path):
+    x = np.memmap(tmp_path / "x.dat", dtype=float, mode="w+", shape=(3,))
+    x[:] = [1.0, 2.0, 3.0]
+    value, dx = srcgrad.grad(products)(x, np.full(3, 2.0))
+    assert value == 12.0 and type(dx) is np.ndarray
+    np.testing.assert_array_equal(dx, [2.0, 2.0, 2.0])
+
+
+@pytest.mark.parametrize(
+    "x",
+    [
+        np.array(2.0),  # 0-d
+        np.zeros(0),  # empty
+        np.asfortranarray(np.arange(6.0).reshape(2, 3)),
+        np.arange(12.0)[::2],  # a strided view
+        np.ones(3, dtype=">f8"),  # big-endian
+        np.ones(3, dtype=np.float16),
+        np.ones(3, dtype=np.longdouble),
+    ],
+    ids=["0-d", "empty", "fortran", "view", "big-endian", "float16", "longdouble"],
+)
+def test_unusual_float_arrays_get_gradients_like_themselves(x):
+    readonly = x.copy()
+    readonly.flags.writeable = False
+    for arg in (x, readonly):
+        y = 2 * arg  # native byte order even when x is not
+        value, (dx, dy) = srcgrad.grad(products, wrt=("x", "y"))(arg, y)
+        assert dx.shape == dy.shape == x.shape and dx.dtype == x.dtype and dy.dtype == y.dtype
+        np.testing.assert_array_equal(dx, 2 * x)
+        np.testing.assert_array_equal(dy, x)
+        assert dx.flags.writeable and not np.shares_memory(dx, arg)
 
 
 def test_generated_code_that_fails_where_the_function_runs_is_an_internal_error():
