@@ -79,8 +79,9 @@ _WHAT = {
 }
 
 
-def check(source: SourceFunction) -> None:
-    """Raise UnsupportedSyntaxError at the first construct srcgrad does not handle."""
+def check(source: SourceFunction, helper: bool = False) -> None:
+    """Raise UnsupportedSyntaxError at the first construct srcgrad does not handle (`helper`:
+    the function is inlined into another, so its parameters are the caller's values)."""
     tree = source.tree
     if isinstance(tree, gast.AsyncFunctionDef):
         _reject(source, tree, "an async function", "Use a plain `def` function.")
@@ -97,6 +98,114 @@ def check(source: SourceFunction) -> None:
             "a `return` before the end of the function",
             "Return once, as the function's last statement.",
         )
+    _check_in_place(source, helper)
+
+
+# Functions and methods whose result shares memory with their first argument (or `self`).
+_VIEW_FUNCTIONS = {
+    "reshape", "transpose", "ravel", "squeeze", "expand_dims", "swapaxes", "moveaxis", "asarray",
+    "asanyarray", "broadcast_to", "diagonal", "atleast_1d", "atleast_2d", "atleast_3d", "real",
+}  # fmt: skip
+_VIEW_METHODS = {"reshape", "transpose", "ravel", "squeeze", "swapaxes", "view", "diagonal"}
+_VIEW_ATTRIBUTES = {"T", "mT", "real"}
+
+
+def _check_in_place(source: SourceFunction, helper: bool) -> None:
+    """Refuse `a += b` where another name may hold the same array.
+
+    srcgrad computes `a += b` as `a = a + b`. For an array, Python's `+=` changes the array in
+    place instead, so every other name for it sees the change: after `c = a` (or `c = a[0]`,
+    `c = a.T`, a loop `for c in A`, a helper's parameter) the two differ. Such programs are
+    refused rather than differentiated as if `c` kept its old value.
+    """
+    tree = source.tree
+    augmented: dict[str, list] = {}
+    for node in gast.walk(tree):
+        if isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
+            augmented.setdefault(node.target.id, []).append(node)
+    if not augmented:
+        return
+    fix = "Write `{0} = {0} {1} ...`, which makes a new array, instead of `{0} {1}= ...`."
+    if helper:
+        for arg in [*tree.args.posonlyargs, *tree.args.args, *tree.args.kwonlyargs]:
+            if arg.id in augmented:
+                node = augmented[arg.id][0]
+                what = f"`{arg.id} {_symbol(node)}= ...` on a parameter of a helper"
+                hint = "It would change the caller's array in place. " + fix.format(arg.id, _symbol(node))
+                _reject(source, node, what, hint)
+    loops = [set(map(id, gast.walk(n))) for n in gast.walk(tree) if isinstance(n, (gast.For, gast.While))]
+    for node, target, shared in _aliases(source, tree):
+        for changed in sorted(({target} | shared) & set(augmented)):
+            for aug in augmented[changed]:
+                later = (aug.lineno, aug.col_offset) > (node.lineno, node.col_offset)
+                if later or any(id(node) in loop and id(aug) in loop for loop in loops):
+                    line = source.location(aug).lineno
+                    this = "this loop" if isinstance(node, gast.For) else "this assignment"
+                    what = f"{this} together with `{changed} {_symbol(aug)}= ...` (line {line})"
+                    hint = (
+                        f"After it, {target!r} and {', '.join(map(repr, sorted(shared)))} may hold one "
+                        f"array, and `{_symbol(aug)}=` changes an array in place, for every name that "
+                        "holds it. " + fix.format(changed, _symbol(aug)) + " (Use .copy() where a name "
+                        "should keep the old values.)"
+                    )
+                    _reject(source, node, what, hint)
+
+
+def _aliases(source: SourceFunction, tree):
+    """(statement, name, names) for each statement after which `name` may hold the array that
+    one of `names` holds (or a view of it): `c = a`, `c = a[0]`, `c = a.T`, `for c in a:`."""
+    for node in gast.walk(tree):
+        pairs = []
+        if isinstance(node, gast.Assign):
+            for target in node.targets:
+                if isinstance(target, gast.Name):
+                    pairs.append((target.id, node.value))
+                elif isinstance(node.value, (gast.Tuple, gast.List)) and len(node.value.elts) == len(
+                    target.elts
+                ):
+                    pairs += [(t.id, v) for t, v in zip(target.elts, node.value.elts)]
+                else:
+                    pairs += [(t.id, node.value) for t in target.elts]
+        elif isinstance(node, gast.For) and not _is_range(source, node.iter):
+            targets = [node.target] if isinstance(node.target, gast.Name) else node.target.elts
+            pairs += [(t.id, node.iter) for t in targets if isinstance(t, gast.Name)]
+        for target, value in pairs:
+            shared = _shares(source, value)
+            if shared:
+                yield node, target, shared
+
+
+def _symbol(node: gast.AugAssign) -> str:
+    symbols = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.Pow: "**"}
+    symbols.update({gast.MatMult: "@", gast.FloorDiv: "//", gast.Mod: "%"})
+    return symbols.get(type(node.op), "?")
+
+
+def _is_range(source: SourceFunction, node: gast.expr) -> bool:
+    return isinstance(node, gast.Call) and source.resolve(node.func) is range
+
+
+def _shares(source: SourceFunction, value: gast.expr) -> set[str]:
+    """The names whose arrays `value` may be, or be a view of."""
+    if isinstance(value, gast.Name):
+        return {value.id}
+    if isinstance(value, gast.Subscript):
+        return _shares(source, value.value)
+    if isinstance(value, gast.Attribute) and value.attr in _VIEW_ATTRIBUTES:
+        return _shares(source, value.value)
+    if isinstance(value, gast.IfExp):
+        return _shares(source, value.body) | _shares(source, value.orelse)
+    if isinstance(value, (gast.Tuple, gast.List)):
+        return set().union(*[_shares(source, e) for e in value.elts])
+    if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute):
+        func = value.func
+        if func.attr in _VIEW_FUNCTIONS and value.args and isinstance(func.value, gast.Name):
+            module = source.lookup(func.value.id)
+            if getattr(module, "__name__", "").startswith("numpy"):  # np.reshape(a, ...)
+                return _shares(source, value.args[0])
+        if func.attr in _VIEW_METHODS:  # a.reshape(...)
+            return _shares(source, func.value)
+    return set()
 
 
 def _check_node(source: SourceFunction, node: gast.AST) -> None:

@@ -387,6 +387,12 @@ def rows_and_columns(M):
     return np.sum(M[:, 0] * M[:, 1]) + np.sum(M[1:] ** 2) + np.sum(M[::2, -1])
 
 
+def picked_by_lists(M, v):
+    # found by the fuzzer: a list of indices was read as a tuple of axes (x[[0, 0]] as x[0, 0])
+    order = [2, 0, 2]
+    return np.sum(v[[0, 0, 1]] ** 2) + np.sum(M[order].T * v[order]) + np.sum(M[1, [0, 0]])
+
+
 # ---------------------------------------------------------------------------------------------
 # Branches.
 
@@ -627,6 +633,25 @@ def until_small_or_many(x, w):
         x = x * w
         n += 1
     return np.sum(x)
+
+
+def alias_then_add_in_place(x, w):
+    # found by the fuzzer: `+=` changes the array both names hold; srcgrad computed `h = h + ...`
+    h = x * w
+    before = h
+    h += x
+    return np.sum(before * h)
+
+
+def step_in_place(h, x):
+    h += x
+    return np.tanh(h)
+
+
+def helper_adds_in_place(x, w):
+    h = x * w
+    out = step_in_place(h, x)
+    return np.sum(out) + np.sum(h)
 
 
 def local_helper(x, w):

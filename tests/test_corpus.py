@@ -278,6 +278,7 @@ CASES = [
         margin=lambda a: np.min(np.abs(a[0] * a[1])),
     ),
     Case(C.rows_and_columns, ("M",), lambda r: (normal(r, 5, 3),)),
+    Case(C.picked_by_lists, ("M", "v"), lambda r: (normal(r, 3, 2), normal(r, 3))),
     # branches, each direction
     Case(C.value_branch, ("x", "w"), lambda r: (signed(r, 1, 4), signed(r, 1, 4)), id="value_branch+"),
     Case(C.value_branch, ("x", "w"), lambda r: (signed(r, -1, 4), signed(r, 1, 4)), id="value_branch-"),
@@ -540,6 +541,12 @@ REFUSED = [
         ["`and`/`or`"],
     ),
     (C.local_helper, srcgrad.UnsupportedSyntaxError, "def squash(z):", ["nested function definition"]),
+    (
+        C.alias_then_add_in_place,
+        srcgrad.UnsupportedSyntaxError,
+        "before = h",
+        ["`h += ...` (line", "'before' and 'h' may hold one array", "Write `h = h + ...`", ".copy()"],
+    ),
     (C.no_rule_function, srcgrad.NoRuleError, "np.fft.rfft(x)", ["numpy.fft.rfft", "srcgrad.extend.adjoint"]),
 ]
 
@@ -549,3 +556,11 @@ def test_unsupported_constructs_are_refused_with_file_line_and_construct(func, e
     with pytest.raises(error) as info:
         srcgrad.source(func)
     _refused(info, func, text, *fragments)
+
+
+def test_a_helper_adding_in_place_to_its_parameter_is_refused_at_the_helpers_line():
+    with pytest.raises(srcgrad.UnsupportedSyntaxError) as info:
+        srcgrad.source(C.helper_adds_in_place)
+    _refused(
+        info, C.step_in_place, "    h += x", "on a parameter of a helper", "caller's array", "h = h + ..."
+    )

@@ -545,7 +545,10 @@ class _Lowering:
     def expr_Tuple(self, node, hint):
         return tuple_([self.expr(e) for e in node.elts])
 
-    expr_List = expr_Tuple
+    def expr_List(self, node, hint):
+        elements = self.expr_Tuple(node, hint)
+        elements.srcgrad_list = True  # a list, if it is used as an index (deepcopy keeps the mark)
+        return elements
 
     def expr_Subscript(self, node, hint):
         base = self.expr(node.value)
@@ -627,7 +630,12 @@ class _Lowering:
             return gast.Slice(lower=parts[0], upper=parts[1], step=parts[2])
         if isinstance(node, gast.Tuple):
             return gast.Tuple(elts=[self.index(e) for e in node.elts], ctx=gast.Load())
-        return self.expr(node)
+        if isinstance(node, gast.List):  # indices to pick, as NumPy reads a list: not a tuple of axes
+            return gast.List(elts=[self.index(e) for e in node.elts], ctx=gast.Load())
+        atom = self.expr(node)
+        if getattr(atom, "srcgrad_list", False):  # `i = [2, 0]` ... `x[i]`
+            return gast.List(elts=atom.elts, ctx=gast.Load())
+        return atom
 
     def expr_IfExp(self, node, hint):
         """`a if c else b` is an `if` statement that assigns one name in both branches."""
@@ -836,7 +844,7 @@ class _Lowering:
             )
         callee = read_function(function)
         callee.resolved = self.source.resolved  # the helper bakes in global names too
-        fence.check(callee)
+        fence.check(callee, helper=True)
         if callee.closure:
             raise UnsupportedSyntaxError(
                 f"srcgrad cannot inline {function.__name__!r}: it reads variables of an enclosing "
