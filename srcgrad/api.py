@@ -143,9 +143,11 @@ class GradFunction:
         roots = set()  # ids of the argument arrays: a gradient must not be one of them
         for a in (*args, *kwargs.values()) if kwargs else args:
             if type(a) is np.ndarray:
-                roots.add(id(a))
-            elif isinstance(a, np.ndarray) and not isinstance(a, np.memmap):
-                self._subclass(a, args, kwargs)
+                roots.add(id(a) if a.base is None else _root(a))
+            elif isinstance(a, np.ndarray):
+                if not isinstance(a, np.memmap):
+                    self._subclass(a, args, kwargs)
+                roots.add(_root(a))
         try:
             returned, grads = compiled(*args, **kwargs)
         except Exception as exc:

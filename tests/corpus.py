@@ -514,6 +514,64 @@ def skip_negative(xs, w):
 
 
 # ---------------------------------------------------------------------------------------------
+# Found by the fuzzer (srcgrad.fuzz): each was a wrong gradient or a crash, now fixed.
+
+
+def branch_value_used_after_the_branch(x, w):
+    # the branch's value (z) was not saved per iteration: the backward pass read the last one
+    h = x
+    for _ in range(3):
+        z = np.sin(h) if np.sum(h) > 0 else np.cos(h)
+        h = z * w + h
+    return np.sum(h * h)
+
+
+def last_row_after_the_loop(X, w):
+    # the loop variable read after the loop got the gradient of every row, not just the last
+    s = 0.0
+    for row in X:
+        s = s + np.sum(row * w)
+    for i, (a, b) in enumerate(zip(X[:, 0], w)):
+        s = s + a * b * i
+    return s + np.sum(row**2) + a * 3.0 + b
+
+
+def swapped_in_a_loop(x, y):
+    # the gradients of `a, b = b, a * 2.0` were swapped one after the other, not at once
+    a, b = x, y
+    for _ in range(3):
+        a, b = b, a * 2.0
+    return np.sum(a * np.arange(1.0, 3.0)) + np.sum(b)
+
+
+def tuple_built_before_the_loop(x, y):
+    # Python builds (a, b) before the loop; srcgrad read the reassigned b
+    a, b = x * 1.0, y * 1.0
+    s = 0.0
+    for v in (a, b):
+        s = s + np.sum(v * v)
+        b = b * 3.0
+    return s + np.sum(b)
+
+
+def assigned_in_one_branch_then_looped(x):
+    # z, assigned in one branch only, was copied into the loop: UnboundLocalError
+    if np.sum(x) > 0:
+        z = x * 2.0
+    for i in range(2):
+        z = np.sin(x) + i
+    return np.sum(z)
+
+
+def parameter_part_rebound_in_a_loop(params, x):
+    # the loop went on under the name of params["b"], so params["b"] read the rebound value
+    b = params["b"]
+    for _ in range(2):
+        b = b * 2.0
+    return np.sum(params["b"] * x) + np.sum(b)
+
+
+# ---------------------------------------------------------------------------------------------
 # Python float scalar code.
 
 

@@ -373,6 +373,14 @@ CASES = [
     ),
     # closed-over values
     Case(C.weighted_loss, ("x",), lambda r: (normal(r, 3),)),
+    # found by the fuzzer
+    Case(C.branch_value_used_after_the_branch, ("x", "w"), lambda r: (normal(r, 2), normal(r, 2))),
+    Case(C.last_row_after_the_loop, ("X", "w"), lambda r: (normal(r, 2, 2), normal(r, 2))),
+    Case(C.swapped_in_a_loop, ("x", "y"), lambda r: (normal(r, 2), normal(r, 2))),
+    Case(C.tuple_built_before_the_loop, ("x", "y"), lambda r: (normal(r, 2), normal(r, 2))),
+    Case(C.assigned_in_one_branch_then_looped, ("x",), lambda r: (-uniform(r, 0.1, 1.0, 3),)),
+    Case(C.assigned_in_one_branch_then_looped, ("x",), lambda r: (uniform(r, 0.1, 1.0, 3),), id="taken"),
+    Case(C.parameter_part_rebound_in_a_loop, ("params",), lambda r: ({"b": normal(r, 2)}, normal(r, 2))),
 ]
 
 

@@ -108,9 +108,24 @@ def test_array_subclasses_whose_operators_differ_are_refused(make, kind):
 def test_memory_mapped_arrays_are_arrays(tmp_path):
     x = np.memmap(tmp_path / "x.dat", dtype=float, mode="w+", shape=(3,))
     x[:] = [1.0, 2.0, 3.0]
-    value, dx = srcgrad.grad(products)(x, np.full(3, 2.0))
+    value, (dx, dy) = srcgrad.grad(products, wrt=("x", "y"))(x, np.full(3, 2.0))
     assert value == 12.0 and type(dx) is np.ndarray
     np.testing.assert_array_equal(dx, [2.0, 2.0, 2.0])
+    assert not np.shares_memory(dy, x)  # dy is x's values, in its own memory
+    np.testing.assert_array_equal(dy, x)
+
+
+def half_square(x):
+    return np.sum(0.5 * x**2)
+
+
+def test_a_gradient_equal_to_an_input_that_is_a_view_is_a_copy():
+    # found by the fuzzer: d/dx of 0.5 * x**2 is x itself, returned as is when x was a view
+    base = np.arange(6.0)
+    for x in (base[:4], base.reshape(2, 3), base[::2]):
+        _, dx = srcgrad.grad(half_square)(x)
+        np.testing.assert_array_equal(dx, x)
+        assert not np.shares_memory(dx, base)
 
 
 @pytest.mark.parametrize(

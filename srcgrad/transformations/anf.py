@@ -267,7 +267,14 @@ class _Lowering:
                 loop_range = gast.Call(func=copy.deepcopy(iterable.func), args=bounds, keywords=[])
         stores = (n for s in stmt.body for n in gast.walk(s))
         assigned = {n.id for n in stores if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
-        assigned -= {n.id for t, _ in items for n in gast.walk(t) if isinstance(n, gast.Name)}
+        item_names = {n.id for t, _ in items for n in gast.walk(t) if isinstance(n, gast.Name)}
+        inside = set(map(id, gast.walk(origin)))
+        read_elsewhere = {  # `row` read after `for row in X:` is the last row: carried like the rest
+            n.id
+            for n in gast.walk(self.source.tree)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and id(n) not in inside
+        }
+        assigned = (assigned - item_names) | (item_names & read_elsewhere)
         carried = sorted(assigned - ({stmt.target.id} if not is_while else set()))
         loop_names = {}
         for var in carried:  # one name per carried variable, holding its value at each iteration's start
@@ -322,6 +329,8 @@ class _Lowering:
         atom = self.env.get(var)
         if not isinstance(atom, gast.Name) or atom.id in self.params:
             return None
+        if any(atom.id in paths.values() for paths in self.leaf_paths.values()):
+            return None  # a part of a nested parameter, which `params["b"]` goes on reading
         if not any(isinstance(s, Assign) and s.target == atom.id for s in self.body):
             return None
         others = [v for k, v in self.env.items() if k != var and isinstance(v, gast.Name)]
@@ -330,12 +339,18 @@ class _Lowering:
     def unroll(self, stmt: gast.For, atoms=None) -> None:
         """A loop over a literal tuple or list (`for W, b in ((W1, b1), (W2, b2)):`), or over the
         parts of a nested parameter, is written out once per element."""
-        for element in stmt.iter.elts if atoms is None else atoms:
+        literal = atoms is None
+        if literal:  # Python builds the tuple before the loop: later rebinding does not change it
             self.origin = stmt
-            if atoms is None:
-                self.lower_assign([stmt.target], element)
+            elements = stmt.iter.elts
+            atoms = [self.expr(e) for e in elements]
+        for i, atom in enumerate(atoms):
+            self.origin = stmt
+            target = stmt.target
+            if literal and isinstance(target, (gast.Tuple, gast.List)) and not isinstance(atom, gast.Tuple):
+                self.unpack_atom(target, atom, rows=not isinstance(elements[i], gast.Call))
             else:
-                self.bind_target(stmt.target, element)
+                self.bind_target(target, atom)
             for s in stmt.body:
                 self.origin = s
                 self.lower_statement(s)
@@ -430,6 +445,10 @@ class _Lowering:
         env = {}
         for var in sorted(set(then_env) | set(else_env)):
             a, b = (_renamed(e.get(var), r) for e, r in ((then_env, renames[0]), (else_env, renames[1])))
+            if (a is None) != (b is None) and not var.startswith(" "):
+                # first assigned in one branch: None in the other, so that code after the `if`
+                # (a loop's first copy of it) can read it where Python would not yet
+                a, b = (const(None) if a is None else a), (const(None) if b is None else b)
             if a is None or b is None or key_of(a) == key_of(b):
                 env[var] = a if a is not None else b
                 continue
@@ -753,7 +772,21 @@ class _Lowering:
 
     def comprehension_call(self, node, hint):
         """`sum(f(x) for x in xs)` becomes a loop that adds up; `np.stack([f(x) for x in xs])`
-        is written out element by element, when the elements can be counted here."""
+        is written out element by element, when the elements can be counted here. As in Python,
+        the comprehension's variables (and the loop's own) are gone after it."""
+        target = node.args[0].generators[0].target
+        scoped = {n.id for n in gast.walk(target) if isinstance(n, gast.Name)}
+        before = {k: self.env[k] for k in scoped if k in self.env}
+        known = set(self.env)
+        value = self.lower_comprehension(node, hint)
+        for var in scoped | (set(self.env) - known):
+            if var in before:
+                self.env[var] = before[var]
+            else:
+                self.env.pop(var, None)
+        return value
+
+    def lower_comprehension(self, node, hint):
         comp = node.args[0]
         generator = comp.generators[0]
         target = self.source.resolve(node.func)

@@ -121,7 +121,8 @@ class _Reverse:
             self.adjoint, self.out, self.pending_comment = dict(before), [], None
             self.reverse_block(block)
             if self.stacks:  # in a loop: this branch's own values are saved at its end, going forward
-                self.out.insert(0, self.restore((id(stmt), i), self.out, self.written(block)))
+                pop = self.restore((id(stmt), i), self.out, self.written(block), _joined_in_ifs(block))
+                self.out.insert(0, pop)
             results.append((self.adjoint, self.out))
         (then_adj, then_out), (else_adj, else_out) = results
         merged = {}
@@ -145,7 +146,11 @@ class _Reverse:
             merged[primal] = name(target)
         self.adjoint, self.out, self.pending_comment = merged, outer, comment
         self.emit(Comment(stmt.origin))
-        self.out.append(gast.If(test=stmt.test, body=then_out or [gast.Pass()], orelse=else_out))
+        if all(isinstance(s, Comment) for s in else_out):  # an `else:` of comments alone is no block
+            else_out = []
+        if all(isinstance(s, Comment) for s in then_out):
+            then_out = [*then_out, gast.Pass()]
+        self.out.append(gast.If(test=stmt.test, body=then_out, orelse=else_out))
 
     def visit_for(self, stmt: For) -> None:
         """The loop in reverse: each iteration pops what the forward iteration saved, then runs
@@ -170,19 +175,35 @@ class _Reverse:
             if incoming[loop_name] is not None and loop_name in self.active and self.is_active(value):
                 self.contribute(value.id, incoming[loop_name])
         self.reverse_block(stmt.body)
-        for primal in fixed:  # back under the fixed name for the previous iteration
+        moves = []  # back under the fixed names for the previous iteration
+        for primal in fixed:
             target = self.adjoint_names[primal]
             value = self.as_array(primal, self.adjoint.get(primal))
             if not (isinstance(value, gast.Name) and value.id == target):
-                self.emit(assign(target, value))
+                moves.append((target, value))
             self.adjoint[primal] = name(target)
+        self.emit_moves(moves)
         body = self.out
         written = self.written(stmt.body) | {n for n, _ in stmt.carried} | {stmt.target} - {None}
-        pop = self.restore(id(stmt), body, written)
+        pop = self.restore(id(stmt), body, written, _joined_in_ifs(stmt.body))
         self.stacks.pop()
         self.out, self.pending_comment = outer, comment
         self.emit(Comment(stmt.origin))
         self.out.append(gast.While(test=name(stack), body=[pop, *body], orelse=[]))
+
+    def emit_moves(self, moves) -> None:
+        """`target = value` for each move, as if all at once: one tuple assignment when a value
+        reads a target an earlier move assigns (`a, b = b, a` in a loop swaps the gradients)."""
+        targets = set()
+        for target, value in moves:
+            if targets & set(names_in(value)):
+                tuple_target = gast.Tuple(elts=[name(t, store=True) for t, _ in moves], ctx=gast.Store())
+                values = gast.Tuple(elts=[v for _, v in moves], ctx=gast.Load())
+                self.emit(gast.Assign(targets=[tuple_target], value=values, type_comment=None))
+                return
+            targets.add(target)
+        for target, value in moves:
+            self.emit(assign(target, value))
 
     def written(self, block) -> set:
         """The names a block (re)assigns each loop iteration, nested `if`s aside: its values, and
@@ -190,11 +211,15 @@ class _Reverse:
         stacks = {self.saves[id(s)][0] for s in block if isinstance(s, For) and id(s) in self.saves}
         return top_level_names(block) | stacks
 
-    def restore(self, key, body, written) -> gast.stmt:
+    def restore(self, key, body, written, joined=frozenset()) -> gast.stmt:
         """The pop that gives `body` back the values it reads among those `written` in a loop
-        iteration (recorded in `saves`, for the forward pass to push)."""
+        iteration (recorded in `saves`, for the forward pass to push), and among those `joined`
+        (assigned in the block's `if`s) the ones it reads outside their `if`s' adjoints."""
         stack = self.stacks[-1]
-        needed = sorted({n for s in body if not isinstance(s, Comment) for n in names_in(s)} & written)
+        reads = {n for s in body if not isinstance(s, Comment) for n in names_in(s)}
+        outside = {n for s in body if not isinstance(s, (Comment, gast.If)) for n in names_in(s)}
+        outside |= {n for s in body if isinstance(s, gast.If) for n in names_in(s.test)}
+        needed = sorted((reads & written) | (outside & joined))
         # a value read only for its shape (`unbroadcast(g, add)`) is saved as its shape
         shapes = _shape_only(body, needed)
         entries = []
@@ -560,6 +585,11 @@ def _operand_names(stmt) -> set:
     if isinstance(stmt, For):
         return set(names_in(stmt.iter)) if stmt.iter is not None else set()
     return set()
+
+
+def _joined_in_ifs(block) -> set:
+    """Names assigned inside the `if`s of a block (the values a branch joins, among others)."""
+    return assigned_names([t for s in block if isinstance(s, If) for t in (*s.body, *s.orelse)])
 
 
 def top_level_names(stmts) -> set:
