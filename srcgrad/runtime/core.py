@@ -124,8 +124,8 @@ def matmul_dy(g, x, y):
         return x.T @ g
     if xd == 1:  # (n,) @ (..., n, m) -> (..., m)
         return unbroadcast(np.multiply.outer(x, g) if yd == 1 else x[:, None] * g[..., None, :], y)
-    if yd == 1:  # (..., n, k) @ (k,) -> (..., n)
-        return unbroadcast(x * g[..., None], y)
+    if yd == 1:  # (..., n, k) @ (k,) -> (..., n): contract g with x's leading axes, no temporary
+        return np.tensordot(g, x, axes=np.ndim(g))
     return unbroadcast(_swap(x) @ g, y)
 
 
