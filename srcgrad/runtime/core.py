@@ -39,6 +39,8 @@ def shape_of(x) -> Shape:
 
 
 def _shape(x) -> tuple:
+    if type(x) is float or type(x) is int:  # np.shape would make an array of it first
+        return ()
     shape = getattr(x, "shape", None)
     return np.shape(x) if shape is None else shape
 
@@ -51,6 +53,8 @@ def unbroadcast(g, x):
     >>> unbroadcast(np.ones((4, 3)), np.zeros((4, 1))).shape
     (4, 1)
     """
+    if type(g) is float and type(x) is float:  # Python scalar code: nothing was broadcast
+        return g
     shape = _shape(x)
     gshape = _shape(g)
     if gshape == shape:
