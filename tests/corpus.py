@@ -554,6 +554,24 @@ def tuple_built_before_the_loop(x, y):
     return s + np.sum(b)
 
 
+def looped_on_from_a_tanh(x, w):
+    # the loop went on under the name of tanh's result, which tanh's gradient reads afterwards
+    h = np.tanh(x)
+    y = h * 2.0
+    for _ in range(2):
+        h = h * w
+    return np.sum(h) + np.sum(y * w)
+
+
+def renamed_in_one_branch(x, w):
+    # `x = np.tanh(x); h = x` in one branch: h and x were both joined under tanh's name
+    h = x * w
+    if np.sum(w) > 0:
+        x = np.tanh(x)
+        h = x
+    return np.sum(h * x) + np.sum(x)
+
+
 def assigned_in_one_branch_then_looped(x):
     # z, assigned in one branch only, was copied into the loop: UnboundLocalError
     if np.sum(x) > 0:

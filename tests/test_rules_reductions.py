@@ -930,6 +930,18 @@ def test_std_at_zero_variance_is_zero():
         grad_of(std_method_axis_s, x)
 
 
+def std_of_shifted_zeros(w):
+    return np.sum(np.std(np.zeros((3, 2)) + w, axis=0)) + np.std(np.zeros(5) + w[0])
+
+
+def test_std_of_values_equal_up_to_rounding_is_at_its_kink():
+    # found by the fuzzer: np.zeros(3) + w has a computed std of ~1e-17 rather than 0, which
+    # missed the exact test for zero and gave a gradient of order 1 instead of 0
+    for w in (np.array([0.7, -0.3]), np.array([0.7, -0.3], dtype=np.float32)):
+        _, dw = srcgrad.grad(std_of_shifted_zeros)(w)
+        np.testing.assert_array_equal(dw, [0.0, 0.0])
+
+
 def test_nan_entries_get_zero_gradient():
     x = np.array([[1.0, np.nan, 3.0], [np.nan, np.nan, 2.0]])
     np.testing.assert_array_equal(grad_of(nansum_all_s, x), [[1, 0, 1], [0, 0, 1]])

@@ -34,7 +34,7 @@ from ..errors import UnsupportedSyntaxError
 from ..frontend import MISSING, SourceFunction, read_function
 from ..ir import Assign, Effect, For, If, Op, Program, Return, walk
 from ..naming import Namer
-from ..syntax import const, is_number, key_of, name, to_source, tuple_
+from ..syntax import const, is_number, key_of, name, names_in, to_source, tuple_
 from .desugar import rewrite_loops
 
 BINARY = {
@@ -331,7 +331,15 @@ class _Lowering:
             return None
         if any(atom.id in paths.values() for paths in self.leaf_paths.values()):
             return None  # a part of a nested parameter, which `params["b"]` goes on reading
-        if not any(isinstance(s, Assign) and s.target == atom.id for s in self.body):
+        defining = next((s for s in self.body if isinstance(s, Assign) and s.target == atom.id), None)
+        if defining is None:
+            return None
+        # the loop overwrites the name: fine unless a backward pass reads the value before the
+        # loop, as the operand of a statement or as the result its own rule uses (tanh's does)
+        if any(atom.id in _reads(s) for s in walk(self.body) if s is not defining):
+            return None
+        rule = rules.lookup(defining.op.key) if defining.op.key is not None else None
+        if rule is not None and "ans" in inspect.signature(rule.template).parameters:
             return None
         others = [v for k, v in self.env.items() if k != var and isinstance(v, gast.Name)]
         return None if any(v.id == atom.id for v in others) else atom.id
@@ -443,6 +451,7 @@ class _Lowering:
         (then_env, then_body), (else_env, else_body) = branches
         renames = ({}, {})
         env = {}
+        claimed = set()  # the names joined values already go under
         for var in sorted(set(then_env) | set(else_env)):
             a, b = (_renamed(e.get(var), r) for e, r in ((then_env, renames[0]), (else_env, renames[1])))
             if (a is None) != (b is None) and not var.startswith(" "):
@@ -453,6 +462,8 @@ class _Lowering:
                 env[var] = a if a is not None else b
                 continue
             local = [_local_def(then_body, a), _local_def(else_body, b)]
+            if any(local) and (a if local[0] else b).id in claimed:  # `x = f(x); h = x`: x_2 is h's
+                local = [False, False]
             if var in names:
                 joined = names[var]
             elif local[0] or local[1]:
@@ -470,6 +481,7 @@ class _Lowering:
                 else:
                     op = Op("copy", [atom], label="copy", pure=False, node=origin)
                     body.append(Assign(joined, atom, op, origin))
+            claimed.add(joined)
             env[var] = name(joined)
         return env
 
@@ -1043,6 +1055,18 @@ def _struct_ref(param: str, path) -> gast.Name:
 
 def _is_struct(atom) -> bool:
     return hasattr(atom, "srcgrad_struct")
+
+
+def _reads(stmt) -> set:
+    """The names a lowered statement reads (a loop: its range, test and carried values)."""
+    if isinstance(stmt, (Assign, Effect)):
+        return names_in(stmt.value)
+    if isinstance(stmt, If):
+        return names_in(stmt.test)
+    if isinstance(stmt, For):
+        parts = [stmt.iter, stmt.test, *(v for _, v in stmt.carried)]
+        return {n for p in parts if p is not None for n in names_in(p)}
+    return set()
 
 
 def _literal(value) -> bool:

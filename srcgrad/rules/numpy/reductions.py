@@ -72,8 +72,10 @@ def var(g, ans, x, axis=None, *, ddof=0, keepdims=False):
 
 @adjoint(np.std)
 def std(g, ans, x, axis=None, *, ddof=0, keepdims=False):
-    # at zero variance (a kink, as abs at 0) the gradient is 0
-    scale = np.where(ans == 0, np.inf, (np.size(x) / np.size(ans) - ddof) * ans)
+    # at zero variance (a kink, as abs at 0) the gradient is 0; a spread within rounding of the
+    # mean counts as zero (equal values give a computed std of ~1e-17 times their size)
+    flat = np.abs(np.mean(x, axis, keepdims=keepdims)) * (8 * np.finfo(np.result_type(ans, 1.0)).eps)
+    scale = np.where(ans <= flat, np.inf, (np.size(x) / np.size(ans) - ddof) * ans)
     if axis is None and not keepdims:
         dx = g / scale * (x - np.mean(x))
     else:
