@@ -97,7 +97,13 @@ class GradFunction:
         from .pipeline import build
 
         result = build(source, self.wrt, self.single, self.has_aux, dict(structures or ()))
-        compiled = compile_generated(result.generated, self.fn.__globals__, result.source.closure, np)
+        try:
+            compiled = compile_generated(result.generated, self.fn.__globals__, result.source.closure, np)
+        except SyntaxError as exc:
+            raise SrcgradError(
+                f"internal error: the code generated for {self.fn.__name__!r} does not compile: {exc}.",
+                hint="Please report this with the function that caused it.",
+            ) from exc
         compiled.__qualname__ = self.fn.__qualname__  # argument errors name the user's function
         return compiled, result
 

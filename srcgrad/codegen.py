@@ -195,10 +195,22 @@ def _render(stmts, comments: dict) -> list:
         elif isinstance(stmt, (gast.If, gast.For, gast.While)):
             stmt.body = _render(stmt.body, comments)
             stmt.orelse = _render(stmt.orelse, comments)
+            if all(_is_marker(s) for s in stmt.orelse):  # its statements were all dead: no block
+                stmt.orelse = []
+            if all(_is_marker(s) for s in stmt.body):
+                stmt.body.append(gast.Pass())
             out.append(stmt)
         else:
             out.append(stmt)
     return out
+
+
+def _is_marker(stmt) -> bool:
+    return (
+        isinstance(stmt, gast.Expr)
+        and isinstance(stmt.value, gast.Name)
+        and stmt.value.id.startswith(_MARK.split("{")[0])
+    )
 
 
 def _forward_block(stmts, saves) -> list:

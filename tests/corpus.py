@@ -572,6 +572,33 @@ def renamed_in_one_branch(x, w):
     return np.sum(h * x) + np.sum(x)
 
 
+def swapped_in_a_branch_in_a_loop(x, y):
+    # the gradients a branch moves between names were moved one after the other, not at once
+    h = x * 1.0
+    for _ in range(2):
+        if np.sum(y) > -100.0:
+            h, x = x, h
+        x = x * y
+    return np.sum(h) + np.sum(x * 3.0)
+
+
+def row_it_broke_at(X, w):
+    # after `break`, the loop variable is the row it broke at (the loop ran on, doing nothing)
+    for i, row in enumerate(X):
+        if np.sum(row * w) > 0.0:
+            break
+    return np.sum(row * w) * i + np.sum(X[i] ** 2)
+
+
+def branch_with_nothing_left_backward(b, X):
+    # the else branch's backward statements were all dead: an `else:` holding only a comment
+    if np.sum(X) > 2:
+        h = b
+    else:
+        h = np.maximum(X, 0.0)
+    return np.sum(h) + np.sum(np.tanh(b))
+
+
 def assigned_in_one_branch_then_looped(x):
     # z, assigned in one branch only, was copied into the loop: UnboundLocalError
     if np.sum(x) > 0:

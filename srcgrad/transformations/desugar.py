@@ -84,7 +84,17 @@ def _flagged(loop, namer):
         loop.test = gast.IfExp(test=name(broke), body=const(False), orelse=loop.test)
         loop.body = body
     else:  # a `for` loop runs out its iterations, doing nothing
-        loop.body = [_located(gast.If(test=_not(broke), body=body, orelse=[]), loop)]
+        # ... so its variables go under other names, and keep the values of the iteration that
+        # broke: `row` read after `for row in X: ... break` is the row it broke at
+        target = copy.deepcopy(loop.target)
+        copies = []
+        for node in gast.walk(target):
+            if isinstance(node, gast.Name):
+                each = namer.fresh(node.id + "_each")
+                copies.append(_located(assign(node.id, name(each)), loop))
+                node.id = each
+        loop.target = target
+        loop.body = [_located(gast.If(test=_not(broke), body=copies + body, orelse=[]), loop)]
     return [_located(assign(broke, const(False)), loop), loop]
 
 

@@ -126,6 +126,7 @@ class _Reverse:
             results.append((self.adjoint, self.out))
         (then_adj, then_out), (else_adj, else_out) = results
         merged = {}
+        moves = ([], [])  # per branch: gradients put under the names both branches end with
         for primal in sorted(set(then_adj) | set(else_adj)):
             if primal in assigned:  # a value of one branch: its gradient is complete in there
                 continue
@@ -139,11 +140,13 @@ class _Reverse:
                     self.source.location(stmt.origin),
                 )
             target = self.adjoint_name(primal)
-            for state, out in ((a, then_out), (b, else_out)):
+            for state, branch_moves in ((a, moves[0]), (b, moves[1])):
                 value = self.as_array(primal, state)
                 if not (isinstance(value, gast.Name) and value.id == target):
-                    out.append(assign(target, value))
+                    branch_moves.append((target, value))
             merged[primal] = name(target)
+        then_out += _parallel(moves[0])
+        else_out += _parallel(moves[1])
         self.adjoint, self.out, self.pending_comment = merged, outer, comment
         self.emit(Comment(stmt.origin))
         if all(isinstance(s, Comment) for s in else_out):  # an `else:` of comments alone is no block
@@ -192,18 +195,8 @@ class _Reverse:
         self.out.append(gast.While(test=name(stack), body=[pop, *body], orelse=[]))
 
     def emit_moves(self, moves) -> None:
-        """`target = value` for each move, as if all at once: one tuple assignment when a value
-        reads a target an earlier move assigns (`a, b = b, a` in a loop swaps the gradients)."""
-        targets = set()
-        for target, value in moves:
-            if targets & set(names_in(value)):
-                tuple_target = gast.Tuple(elts=[name(t, store=True) for t, _ in moves], ctx=gast.Store())
-                values = gast.Tuple(elts=[v for _, v in moves], ctx=gast.Load())
-                self.emit(gast.Assign(targets=[tuple_target], value=values, type_comment=None))
-                return
-            targets.add(target)
-        for target, value in moves:
-            self.emit(assign(target, value))
+        for stmt in _parallel(moves):
+            self.emit(stmt)
 
     def written(self, block) -> set:
         """The names a block (re)assigns each loop iteration, nested `if`s aside: its values, and
@@ -585,6 +578,19 @@ def _operand_names(stmt) -> set:
     if isinstance(stmt, For):
         return set(names_in(stmt.iter)) if stmt.iter is not None else set()
     return set()
+
+
+def _parallel(moves) -> list:
+    """`target = value` for each move, as if all at once: one tuple assignment when a value
+    reads a target an earlier move assigns (`a, b = b, a` in a loop swaps the gradients)."""
+    targets = set()
+    for target, value in moves:
+        if targets & set(names_in(value)):
+            tuple_target = gast.Tuple(elts=[name(t, store=True) for t, _ in moves], ctx=gast.Store())
+            values = gast.Tuple(elts=[v for _, v in moves], ctx=gast.Load())
+            return [gast.Assign(targets=[tuple_target], value=values, type_comment=None)]
+        targets.add(target)
+    return [assign(target, value) for target, value in moves]
 
 
 def _joined_in_ifs(block) -> set:

@@ -1,0 +1,158 @@
+"""`python -m srcgrad.fuzz --minutes N [--seed S]`: a fuzzing campaign against srcgrad.
+
+Runs rounds of a hypothesis test over random programs until the time is up. Each round has its
+own seed (S, S+1, ...) and a few dozen programs; when a program fails, hypothesis shrinks it
+and the round ends with the minimal failing program, which is recorded and printed at the end.
+Rounds are short so that the campaign stops close to its time limit, and so that one bug that
+many programs hit does not take the whole campaign (each round finds at most one failure).
+
+The summary lists programs tried, how many were checked per feature, the failures (each with
+its minimal source and the seed of its inputs) and the suspicions dismissed as kinks. The exit
+status is 1 when something failed, else 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis import strategies as st
+
+from .check import autograd_available, check_program
+from .generate import DEFAULT_CONFIG, Config, programs
+from .known import FEATURES as KNOWN_BUGS
+
+
+class FuzzFailure(AssertionError):
+    """A program that srcgrad gets wrong (raised inside the hypothesis test, so it shrinks)."""
+
+
+@dataclass
+class Campaign:
+    """Counts over a campaign; only the programs of the generate phase count as tried (the
+    shrinker's replays are counted apart)."""
+
+    deadline: float
+    tried: int = 0
+    rejected: int = 0
+    invalid: int = 0
+    shrink_steps: int = 0
+    autograd_checked: int = 0
+    known: Counter = field(default_factory=Counter)  # programs that hit a known bug, by bug
+    features: Counter = field(default_factory=Counter)
+    failures: list = field(default_factory=list)  # (round seed, outcome), minimal programs
+    dismissed: list = field(default_factory=list)  # notes about suspicions that did not hold
+
+
+def run_round(
+    campaign: Campaign, round_seed: int, examples: int, config: Config, use_autograd: bool, known_bugs=True
+):
+    """One hypothesis run of up to `examples` programs; the minimal failure, if any, recorded."""
+    failing = []
+
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        phases=[Phase.generate, Phase.shrink],
+        suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=False,
+        print_blob=False,
+    )
+    @seed(round_seed)
+    @given(program=programs(config), input_seed=st.integers(0, 2**32 - 1))
+    def trial(program, input_seed):
+        if failing:
+            campaign.shrink_steps += 1
+        elif time.monotonic() > campaign.deadline:
+            return  # out of time: finish the round quickly (these programs are not counted)
+        outcome = check_program(program, input_seed, autograd=use_autograd, known_bugs=known_bugs)
+        if not failing:
+            campaign.tried += 1
+            if outcome.status == "rejected":
+                campaign.rejected += 1
+            elif outcome.status == "known":
+                campaign.known.update(outcome.known)
+            else:
+                campaign.features.update(program.features)
+                campaign.autograd_checked += outcome.autograd_checked
+            campaign.dismissed += [n for n in outcome.notes if n.startswith("dismissed")]
+        if not outcome.ok:
+            failing.append(outcome)  # the last one recorded is the shrunk, minimal one
+            raise FuzzFailure(outcome.report())
+
+    with contextlib.suppress(FuzzFailure):  # hypothesis re-raises the minimal example's failure
+        trial()
+    if failing:
+        outcome = failing[-1]
+        if outcome.status == "invalid":
+            campaign.invalid += 1
+        campaign.failures.append((round_seed, outcome))
+
+
+def summary(campaign: Campaign, elapsed: float, use_autograd: bool) -> str:
+    lines = [
+        f"srcgrad fuzz: {campaign.tried} programs tried in {elapsed / 60:.1f} min "
+        f"({campaign.rejected} rejected as out of range, {campaign.tried - campaign.rejected} checked; "
+        f"{campaign.shrink_steps} more runs while shrinking)",
+        "autograd oracle: "
+        + (
+            f"checked {campaign.autograd_checked} programs"
+            if use_autograd
+            else "not installed (or off), skipped"
+        ),
+        "programs checked per feature:",
+    ]
+    for name, count in sorted(campaign.features.items(), key=lambda kv: (-kv[1], kv[0])):
+        lines.append(f"  {name:20} {count}")
+    lines.append(f"suspicions dismissed (kinks, jumps): {len(campaign.dismissed)}")
+    for name, count in sorted(campaign.known.items()):
+        lines.append(f"known bug {name!r} hit by {count} programs (not counted as failures)")
+    lines.append(f"failures: {len(campaign.failures)}")
+    for i, (round_seed, outcome) in enumerate(campaign.failures, 1):
+        lines.append(f"--- failure {i} (round seed {round_seed}, kinds {sorted(outcome.kinds)}) ---")
+        lines.append(outcome.report())
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m srcgrad.fuzz", description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=1.0, help="how long to run (default 1)")
+    parser.add_argument("--seed", type=int, default=None, help="first round's seed (default: from the clock)")
+    parser.add_argument("--examples", type=int, default=40, help="programs per round (default 40)")
+    parser.add_argument(
+        "--include-known-bugs",
+        action="store_true",
+        help=f"treat known srcgrad bugs as failures and generate their features ({', '.join(KNOWN_BUGS)})",
+    )
+    parser.add_argument("--no-autograd", action="store_true", help="do not use autograd even if installed")
+    args = parser.parse_args(argv)
+
+    config = Config(exclude=frozenset()) if args.include_known_bugs else DEFAULT_CONFIG
+    use_autograd = autograd_available() and not args.no_autograd
+    first_seed = args.seed if args.seed is not None else int(time.time()) % 1_000_000
+    start = time.monotonic()
+    campaign = Campaign(deadline=start + args.minutes * 60)
+    oracle = "on" if use_autograd else "off"
+    print(f"srcgrad fuzz: {args.minutes:g} min from seed {first_seed}; autograd {oracle}", flush=True)
+    round_seed = first_seed
+    while time.monotonic() < campaign.deadline:
+        run_round(campaign, round_seed, args.examples, config, use_autograd, not args.include_known_bugs)
+        round_seed += 1
+        elapsed = time.monotonic() - start
+        print(
+            f"[{int(elapsed) // 60:02d}:{int(elapsed) % 60:02d}] {campaign.tried} programs tried, "
+            f"{campaign.tried - campaign.rejected} checked, {len(campaign.failures)} failures",
+            flush=True,
+        )
+    print(summary(campaign, time.monotonic() - start, use_autograd))
+    return 1 if campaign.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""srcgrad bugs the fuzzer has found and that are not fixed yet (in committed code).
+
+The default test run must stay green while they are open, and a campaign should look for new
+bugs rather than rediscover these. Two mechanisms, each as precise as the bug allows:
+
+- `FEATURES`: generator features that trigger a bug on their own. The default `Config`
+  excludes them, so such programs are not generated at all.
+- `SIGNATURES`: bugs that depend on more than one feature (so excluding one would lose too
+  much coverage), recognized by the exact failure they cause. A program whose every problem
+  matches a signature gets the status "known" instead of "failed".
+
+`python -m srcgrad.fuzz --include-known-bugs` turns both off. When a bug is fixed, delete its
+entry here: the fuzzer then checks that feature again.
+"""
+
+from __future__ import annotations
+
+__all__ = ["FEATURES", "SIGNATURES", "known_failure"]
+
+FEATURES: dict[str, str] = {
+    "aliased_augassign": (
+        "`b = a; a += x` then reading `b`: NumPy changes the array both names refer to. Not a bug "
+        "any more: srcgrad refuses the program (fence.py names both lines), which the checker "
+        "would count as an error, so the generator does not write it (tests/test_corpus.py "
+        "checks the refusal)."
+    ),
+    "rebind_nested_iterable": (
+        "`for row in x:` nested in another loop, with x reassigned in its body: the gradient of x "
+        "before the loops is 0 (it is right when the loop is not nested). Open."
+    ),
+}
+
+# (bug, text that the problem message contains): all of them must occur in one problem.
+SIGNATURES: dict[str, tuple[str, tuple[str, ...]]] = {}
+
+
+def known_failure(problem: str) -> str | None:
+    """The name of the known bug that `problem` (an Outcome's problem line) shows, or None."""
+    for name, (_, parts) in SIGNATURES.items():
+        if all(part in problem for part in parts):
+            return name
+    return None
