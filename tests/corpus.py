@@ -599,6 +599,64 @@ def branch_with_nothing_left_backward(b, X):
     return np.sum(h) + np.sum(np.tanh(b))
 
 
+def broke_out_of_a_tuple_loop(x):
+    # break in a loop over a literal tuple, a name assigned after it: UnboundLocalError
+    for row in (x, x):
+        if np.sum(x) > -100.0:
+            break
+        unused = row * 2.0
+    return np.sum(x)
+
+
+def comprehension_in_one_branch_twice(x):
+    # the comprehension's variable leaked out of one branch and was joined: UnboundLocalError
+    if np.sum(x) > 0.0:
+        h = x
+    else:
+        h = sum(x * (k + 1) for k in range(1))
+    if np.sum(x) > 0.0:
+        h2 = x
+    else:
+        h2 = sum(x * (k + 1) for k in range(1))
+    return np.sum(h) + np.sum(h2)
+
+
+def renamed_before_a_break(x, X):
+    for _ in range(1):
+        if np.sum(X) > 0.0:
+            break
+        X = np.tanh(X)
+        h = X
+    return np.sum(X * x)
+
+
+def loop_in_a_tuple_loop(x, Y):
+    # a loop carrying Y inside a loop over a literal tuple: wrong value
+    acc = 0.0
+    for row in (x, x):
+        for _ in range(2):
+            Y = np.tanh(Y)
+        acc += np.sum(Y * row)
+    return acc
+
+
+def renamed_in_an_elif(W):
+    # `h = W if c else W` in an elif without else: the value came out None
+    if W.shape[0] > 2:
+        h = W
+    elif np.sum(W) > 0.0:
+        W = np.tanh(W)
+        h = W if np.sum(W) > 0.0 else W
+    return np.sum(W)
+
+
+def swapped_then_chosen_in_a_loop(x, Y):
+    for _ in range(1):
+        Y, x = x, Y
+        h = Y if np.sum(x) > 100.0 else x
+    return np.sum(h)
+
+
 def assigned_in_one_branch_then_looped(x):
     # z, assigned in one branch only, was copied into the loop: UnboundLocalError
     if np.sum(x) > 0:

@@ -391,3 +391,16 @@ def test_in_a_real_ipython_session_cells_work_and_a_redefined_helper_is_used():
     assert value == 5.0
     np.testing.assert_array_equal(dw, 8 * w)
     assert shell.run_cell("srcgrad.grad(lambda x: x)", silent=True).error_in_exec is not None
+
+
+def test_helpers_of_a_module_whose_name_starts_with_srcgrad_are_inlined(tmp_path, monkeypatch):
+    # found by the fuzzer: a module named srcgrad_* was taken for srcgrad's own, its helpers not inlined
+    (tmp_path / "srcgrad_demo.py").write_text(
+        "import numpy as np\n\ndef act(z):\n    return np.tanh(z)\n\n"
+        "def loss(w):\n    return np.sum(act(w))\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import srcgrad_demo
+
+    w = np.array([0.5, -1.0])
+    np.testing.assert_allclose(srcgrad.grad(srcgrad_demo.loss)(w)[1], 1 - np.tanh(w) ** 2)
