@@ -161,6 +161,9 @@ class GradFunction:
         value = returned[0] if self.has_aux else returned
         if type(value) not in _SCALARS and np.size(value) != 1:
             self._non_scalar(value)
+        if structures is not None:  # the arrays inside dict and list arguments are inputs too
+            for p in params:
+                _add_leaf_roots(p, roots)
         like = _like if structures is None else _like_tree
         if self.single:
             grads = like(grads, params[0], roots)
@@ -278,6 +281,16 @@ def _like_tree(g, p, roots: set):
     if isinstance(p, (list, tuple)):
         return type(p)(_like_tree(gi, pi, roots) for gi, pi in zip(g, p))
     return _like(g, p, roots)
+
+
+def _add_leaf_roots(value, roots: set) -> None:
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        for v in value:
+            _add_leaf_roots(v, roots)
+    elif isinstance(value, np.ndarray):
+        roots.add(_root(value))
 
 
 def _check_differentiable(name: str, value) -> None:

@@ -657,6 +657,26 @@ def swapped_then_chosen_in_a_loop(x, Y):
     return np.sum(h)
 
 
+def one_branch_value_read_in_another_branch(x):
+    # h, joined by the first `if`, is read by the second one's gradient: it was not saved
+    acc = np.zeros_like(x)
+    for t in range(2):
+        h = x if t % 2 == 0 else x * 2.0
+        acc += np.sin(h) if np.mean(x) < 0.0 else x
+    return np.sum(acc)
+
+
+def renamed_in_the_other_branch_in_a_loop(x):
+    # x_3 was renamed away in one branch while it was another variable's join: UnboundLocalError
+    for _ in range(1):
+        if np.sum(x) > 0.0:
+            z = np.tanh(x)
+        else:
+            x = np.tanh(x)
+            z = x
+    return np.sum(z)
+
+
 def assigned_in_one_branch_then_looped(x):
     # z, assigned in one branch only, was copied into the loop: UnboundLocalError
     if np.sum(x) > 0:

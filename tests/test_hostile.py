@@ -404,3 +404,17 @@ def test_helpers_of_a_module_whose_name_starts_with_srcgrad_are_inlined(tmp_path
 
     w = np.array([0.5, -1.0])
     np.testing.assert_allclose(srcgrad.grad(srcgrad_demo.loss)(w)[1], 1 - np.tanh(w) ** 2)
+
+
+def half_square_of_part(params, x):
+    h = params["W"]
+    return np.sum(h * x) + 0.5 * np.sum(params["b"] ** 2)
+
+
+def test_a_gradient_equal_to_an_array_inside_a_dict_argument_is_a_copy():
+    # found by the fuzzer: d/db of 0.5 * b**2 is b itself, returned as is from inside the dict
+    base = np.arange(6.0)
+    params = {"W": base[:2], "b": base[2:4]}
+    _, grads = srcgrad.grad(half_square_of_part)(params, np.ones(2))
+    np.testing.assert_array_equal(grads["b"], [2.0, 3.0])
+    assert not np.shares_memory(grads["b"], base) and not np.shares_memory(grads["W"], base)

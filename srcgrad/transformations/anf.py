@@ -475,7 +475,7 @@ class _Lowering:
             for i, (body, atom) in enumerate(((then_body, a), (else_body, b))):
                 if isinstance(atom, gast.Name) and atom.id == joined:
                     continue
-                if local[i]:
+                if local[i] and atom.id not in claimed:  # (a claimed name is another variable's)
                     renames[i][atom.id] = joined
                     _rename(body, atom.id, joined)
                 else:

@@ -153,7 +153,9 @@ class _Reverse:
             else_out = []
         if all(isinstance(s, Comment) for s in then_out):
             then_out = [*then_out, gast.Pass()]
-        self.out.append(gast.If(test=stmt.test, body=then_out, orelse=else_out))
+        adjoint_if = gast.If(test=stmt.test, body=then_out, orelse=else_out)
+        adjoint_if.srcgrad_forward = id(stmt)  # which `if` this is the adjoint of (restore reads it)
+        self.out.append(adjoint_if)
 
     def visit_for(self, stmt: For) -> None:
         """The loop in reverse: each iteration pops what the forward iteration saved, then runs
@@ -204,15 +206,21 @@ class _Reverse:
         stacks = {self.saves[id(s)][0] for s in block if isinstance(s, For) and id(s) in self.saves}
         return top_level_names(block) | stacks
 
-    def restore(self, key, body, written, joined=frozenset()) -> gast.stmt:
+    def restore(self, key, body, written, joined=None) -> gast.stmt:
         """The pop that gives `body` back the values it reads among those `written` in a loop
         iteration (recorded in `saves`, for the forward pass to push), and among those `joined`
         (assigned in the block's `if`s) the ones it reads outside their `if`s' adjoints."""
         stack = self.stacks[-1]
         reads = {n for s in body if not isinstance(s, Comment) for n in names_in(s)}
-        outside = {n for s in body if not isinstance(s, (Comment, gast.If)) for n in names_in(s)}
-        outside |= {n for s in body if isinstance(s, gast.If) for n in names_in(s.test)}
-        needed = sorted((reads & written) | (outside & joined))
+        joined = joined or {}
+        every = set().union(*joined.values())
+        outside = set()  # joined values read other than by the adjoint of the `if` that made them
+        for s in body:
+            if isinstance(s, Comment):
+                continue
+            own = joined.get(getattr(s, "srcgrad_forward", None), set())
+            outside |= set(names_in(s)) & (every - own)
+        needed = sorted((reads & written) | outside)
         # a value read only for its shape (`unbroadcast(g, add)`) is saved as its shape
         shapes = _shape_only(body, needed)
         entries = []
@@ -593,9 +601,10 @@ def _parallel(moves) -> list:
     return [assign(target, value) for target, value in moves]
 
 
-def _joined_in_ifs(block) -> set:
-    """Names assigned inside the `if`s of a block (the values a branch joins, among others)."""
-    return assigned_names([t for s in block if isinstance(s, If) for t in (*s.body, *s.orelse)])
+def _joined_in_ifs(block) -> dict:
+    """For each `if` of a block, by its id: the values both its branches assign (the values it
+    joins, defined after it on every path)."""
+    return {id(s): assigned_names(s.body) & assigned_names(s.orelse) for s in block if isinstance(s, If)}
 
 
 def top_level_names(stmts) -> set:
