@@ -677,6 +677,27 @@ def renamed_in_the_other_branch_in_a_loop(x):
     return np.sum(z)
 
 
+def swapped_with_a_branch_swap_inside(x, X, Y):
+    # a carried gradient was read after the branch had reassigned the name it lived under
+    for _ in range(1):
+        if np.sum(x) > 0.0:
+            X, Y = Y, X
+        X, x = x, X
+    return np.sum(x * 2.0) + np.sum(X * Y)
+
+
+def rotated_with_an_inner_loop(x, X):
+    # the inner loop fixed dX under its name while another gradient still read the old dX
+    x = x + x
+    s = 0.0
+    while s < 2.0:
+        X, x = np.tanh(x), X
+        for _ in range(1):
+            h = x
+        s = s + 0.75 + 0.25 * np.tanh(np.sum(x))
+    return np.sum(h) + np.sum(X)
+
+
 def assigned_in_one_branch_then_looped(x):
     # z, assigned in one branch only, was copied into the loop: UnboundLocalError
     if np.sum(x) > 0:

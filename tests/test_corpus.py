@@ -380,6 +380,12 @@ CASES = [
     Case(C.looped_on_from_a_tanh, ("x", "w"), lambda r: (normal(r, 2), normal(r, 2))),
     Case(C.swapped_in_a_branch_in_a_loop, ("x", "y"), lambda r: (normal(r, 2), normal(r, 2))),
     Case(C.broke_out_of_a_tuple_loop, ("x",), lambda r: (normal(r, 2),)),
+    Case(
+        C.swapped_with_a_branch_swap_inside,
+        ("x", "X", "Y"),
+        lambda r: (uniform(r, 0.1, 1, 2), normal(r, 2), normal(r, 2)),
+    ),
+    Case(C.rotated_with_an_inner_loop, ("x", "X"), lambda r: (uniform(r, 0.1, 1, 2), normal(r, 2))),
     Case(C.one_branch_value_read_in_another_branch, ("x",), lambda r: (-uniform(r, 0.1, 1, 3),)),
     Case(C.renamed_in_the_other_branch_in_a_loop, ("x",), lambda r: (-uniform(r, 0.1, 1, 2),)),
     Case(C.renamed_in_the_other_branch_in_a_loop, ("x",), lambda r: (uniform(r, 0.1, 1, 2),), id="then"),

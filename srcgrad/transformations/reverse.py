@@ -176,9 +176,17 @@ class _Reverse:
         self.stacks.append(stack)
         # the end-of-iteration copies happen all at once: take every incoming gradient first
         incoming = {loop_name: self.adjoint.pop(loop_name, None) for loop_name, _ in stmt.carried}
+        carried = {n for n, _ in stmt.carried}
         for loop_name, value in stmt.carried:
             if incoming[loop_name] is not None and loop_name in self.active and self.is_active(value):
-                self.contribute(value.id, incoming[loop_name])
+                arriving = incoming[loop_name]
+                if value.id in carried and names_in(self.as_array(loop_name, arriving)):
+                    # `X, x = x, X`: this gradient is another carried value's, whose name the body's
+                    # gradient reassigns: take it now
+                    held = self.namer.fresh("d" + value.id + "_next")
+                    self.emit(assign(held, self.as_array(loop_name, arriving)))
+                    arriving = name(held)
+                self.contribute(value.id, arriving)
         self.reverse_block(stmt.body)
         moves = []  # back under the fixed names for the previous iteration
         for primal in fixed:
@@ -246,8 +254,19 @@ class _Reverse:
         target = self.adjoint_name(primal)
         value = self.as_array(primal, self.adjoint.get(primal))
         if not (isinstance(value, gast.Name) and value.id == target):
+            self.protect(target, primal)
             self.emit(assign(target, value))
         self.adjoint[primal] = name(target)
+
+    def protect(self, target: str, primal: str) -> None:
+        """Before `target` is assigned anew, copy the other gradients that still read it."""
+        for other, state in list(self.adjoint.items()):
+            expr = state.scalar if isinstance(state, Fill) else state
+            if other == primal or not isinstance(expr, gast.AST) or target not in names_in(expr):
+                continue
+            held = self.namer.fresh("d" + other + "_held")
+            self.emit(assign(held, self.as_array(other, state)))
+            self.adjoint[other] = name(held)
 
     def as_array(self, primal: str, state) -> gast.expr:
         """An adjoint state as an expression: zeros where nothing arrived, arrays for Fills."""
