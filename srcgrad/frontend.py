@@ -102,6 +102,8 @@ def read_function(func) -> SourceFunction:
     require_def(func)
     code = func.__code__
     try:
+        if code.co_filename == "<string>":  # exec() of a string: whatever linecache holds is not it
+            raise OSError("it was made by exec() from a string")
         lines, first_line = inspect.getsourcelines(func)
     except (OSError, TypeError) as exc:
         raise SourceUnavailableError(
@@ -122,6 +124,13 @@ def read_function(func) -> SourceFunction:
             hint="Define the function with a plain `def` block.",
         ) from None
     tree = module.body[0] if module.body else None
+    if isinstance(tree, gast.FunctionDef) and tree.name != func.__name__ and func.__name__ != "<lambda>":
+        raise SourceUnavailableError(  # the lines Python found are another function's
+            f"srcgrad cannot read the source of {func.__qualname__!r}: the lines at "
+            f"{code.co_filename}:{first_line} define {tree.name!r}.",
+            hint="Define the function with `def` in a file or a notebook cell, and do not edit the "
+            "file after importing it (or reload the module).",
+        )
     if not isinstance(tree, gast.FunctionDef):
         raise UnsupportedSyntaxError(
             f"srcgrad expected a `def` block for {func.__qualname__!r}.",
