@@ -698,6 +698,14 @@ def rotated_with_an_inner_loop(x, X):
     return np.sum(h) + np.sum(X)
 
 
+def rows_of_a_rebound_array_in_a_nested_loop(x):
+    # the gradient of x from before the loops came out 0 (Python iterates the x of the loop's start)
+    for _ in range(2):
+        for row in x:
+            x = np.tanh(x) + row
+    return np.sum(x)
+
+
 def assigned_in_one_branch_then_looped(x):
     # z, assigned in one branch only, was copied into the loop: UnboundLocalError
     if np.sum(x) > 0:

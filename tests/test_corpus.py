@@ -380,6 +380,7 @@ CASES = [
     Case(C.looped_on_from_a_tanh, ("x", "w"), lambda r: (normal(r, 2), normal(r, 2))),
     Case(C.swapped_in_a_branch_in_a_loop, ("x", "y"), lambda r: (normal(r, 2), normal(r, 2))),
     Case(C.broke_out_of_a_tuple_loop, ("x",), lambda r: (normal(r, 2),)),
+    Case(C.rows_of_a_rebound_array_in_a_nested_loop, ("x",), lambda r: (normal(r, 2, 2, scale=0.5),)),
     Case(
         C.swapped_with_a_branch_swap_inside,
         ("x", "X", "Y"),

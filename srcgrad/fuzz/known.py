@@ -24,10 +24,6 @@ FEATURES: dict[str, str] = {
         "would count as an error, so the generator does not write it (tests/test_corpus.py "
         "checks the refusal)."
     ),
-    "rebind_nested_iterable": (
-        "`for row in x:` nested in another loop, with x reassigned in its body: the gradient of x "
-        "before the loops is 0 (it is right when the loop is not nested). Open."
-    ),
 }
 
 # (bug, text that the problem message contains): all of them must occur in one problem.
