@@ -8,7 +8,6 @@ closed-over values), so the generated code reads the user's module globals live.
 
 from __future__ import annotations
 
-import ast
 import copy
 from dataclasses import dataclass, field
 
@@ -23,7 +22,7 @@ from .optimizations.cleanup import (
     inline_single_use,
     merge_accumulations,
 )
-from .syntax import assign, attr, call, const, name, names_in, ret, to_source, tuple_
+from .syntax import assign, attr, call, const, name, names_in, ret, to_source, tuple_, unparse
 from .transformations.reverse import Adjoint, Comment
 
 FACTORY = "__srcgrad_factory__"
@@ -123,7 +122,7 @@ def generate(program: Program, adjoint: Adjoint, wrt: list[str], single: bool, n
         type_params=[],
     )
     module = gast.gast_to_ast(gast.Module(body=[factory], type_ignores=[]))
-    text = _with_comments(ast.unparse(ast.fix_missing_locations(module)), comments) + "\n"
+    text = _with_comments(unparse(module), comments) + "\n"
     inner = [line[4:] for line in text.splitlines()[1:-1]]
     source = "\n".join(inner).strip("\n") + "\n"
     return Generated(function_name=fname, text=text, source=source, free=free, helpers=bound)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import copy
+import re
+import sys
 from collections.abc import Iterator
 
 import gast
@@ -80,7 +82,20 @@ def substitute(node: gast.AST, mapping: dict[str, gast.expr]) -> gast.AST:
 
 def to_source(node: gast.AST) -> str:
     """Python source of a gast node, as `ast.unparse` prints it."""
-    return ast.unparse(ast.fix_missing_locations(gast.gast_to_ast(node)))
+    return unparse(gast.gast_to_ast(node))
+
+
+# Python 3.10's ast.unparse puts every tuple in parentheses, `(a, b) = (b, a)`, where 3.11 and
+# later print `a, b = (b, a)`; srcgrad prints the same code on every Python.
+_PARENTHESIZED_TARGET = re.compile(r"^(\s*)(for )?\(([\w, ]+)\)( = | in )", re.M)
+
+
+def unparse(tree: ast.AST) -> str:
+    """`ast.unparse`, printing tuple targets the same way on every supported Python."""
+    text = ast.unparse(ast.fix_missing_locations(tree))
+    if sys.version_info < (3, 11):
+        text = _PARENTHESIZED_TARGET.sub(lambda m: f"{m[1]}{m[2] or ''}{m[3]}{m[4]}", text)
+    return text
 
 
 def key_of(node: gast.AST) -> str:
