@@ -140,12 +140,8 @@ class GradFunction:
                     structures = tuple((w, structure_of(p, w)) for w, p in zip(self.wrt, params))
                 else:
                     _check_differentiable(w, p)
-        if structures is None:
-            entry = self._entry
-            compiled = entry.compiled if entry is not None and entry.valid() else self._compile()
-        else:
-            entry = self._variants.get(structures)
-            compiled = entry.compiled if entry is not None and entry.valid() else self._compile(structures)
+        entry = self._entry if structures is None else self._variants.get(structures)
+        compiled = entry.compiled if entry is not None and entry.valid() else self._compile(structures)
         roots = set()  # ids of the argument arrays: a gradient must not be one of them
         for a in (*args, *kwargs.values()) if kwargs else args:
             if type(a) is np.ndarray:
