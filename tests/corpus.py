@@ -869,3 +869,14 @@ def local_helper(x, w):
         return np.tanh(z) * 2.0
 
     return np.sum(squash(x * w))
+
+
+def rotated_then_chosen(x, X):
+    # found by the fuzzer: the branch's join reassigned dX while X's new value's gradient still
+    # lived under that name (srcgrad gave 0.51 where the answer is 0)
+    x = np.linalg.norm(x)
+    acc = 0.0
+    for _ in range(2):
+        X, x = np.tanh(x), X
+        acc += x if np.sum(x) > 0.0 else acc
+    return np.sum(acc)

@@ -411,6 +411,8 @@ CASES = [
     Case(C.assigned_in_one_branch_then_looped, ("x",), lambda r: (-uniform(r, 0.1, 1.0, 3),)),
     Case(C.assigned_in_one_branch_then_looped, ("x",), lambda r: (uniform(r, 0.1, 1.0, 3),), id="taken"),
     Case(C.parameter_part_rebound_in_a_loop, ("params",), lambda r: ({"b": normal(r, 2)}, normal(r, 2))),
+    Case(C.rotated_then_chosen, ("x", "X"), lambda r: (normal(r, 2), uniform(r, 0.1, 1, 2))),
+    Case(C.rotated_then_chosen, ("x", "X"), lambda r: (normal(r, 2), -uniform(r, 0.1, 1, 2)), id="else"),
 ]
 
 

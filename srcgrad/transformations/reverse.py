@@ -125,21 +125,30 @@ class _Reverse:
                 self.out.insert(0, pop)
             results.append((self.adjoint, self.out))
         (then_adj, then_out), (else_adj, else_out) = results
-        merged = {}
-        moves = ([], [])  # per branch: gradients put under the names both branches end with
+        merged, differ = {}, []
         for primal in sorted(set(then_adj) | set(else_adj)):
             if primal in assigned:  # a value of one branch: its gradient is complete in there
                 continue
             a, b = then_adj.get(primal), else_adj.get(primal)
             if a is b or (a is not None and b is not None and _same(a, b)):
                 merged[primal] = a
-                continue
+            else:
+                differ.append(primal)
+        # a gradient both branches leave as it was may read a name a join would reassign
+        # (`X, x = x, X` in a loop, then an `if`): that join takes a name of its own
+        unchanged = {n for state in merged.values() for n in _state_names(state)}
+        moves = ([], [])  # per branch: gradients put under the names both branches end with
+        for primal in differ:
+            a, b = then_adj.get(primal), else_adj.get(primal)
             if isinstance(a, Items) or isinstance(b, Items):
                 raise UnsupportedSyntaxError(
                     "srcgrad cannot yet join the gradients of a tuple unpacked in a branch.",
                     self.source.location(stmt.origin),
                 )
             target = self.adjoint_name(primal)
+            if target in unchanged:
+                target = self.namer.fresh(target)
+                self.facts.alias(target, primal)
             for state, branch_moves in ((a, moves[0]), (b, moves[1])):
                 value = self.as_array(primal, state)
                 if not (isinstance(value, gast.Name) and value.id == target):
@@ -643,6 +652,15 @@ def assigned_names(stmts) -> set:
         if isinstance(s, (Assign, For)) and s.target is not None:
             out.add(s.target)
     return out
+
+
+def _state_names(state) -> set:
+    """The variables an adjoint state reads."""
+    if isinstance(state, Fill):
+        return set(names_in(state.scalar))
+    if isinstance(state, gast.AST):
+        return set(names_in(state))
+    return set()
 
 
 def _same(a, b) -> bool:
