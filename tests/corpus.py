@@ -880,3 +880,17 @@ def rotated_then_chosen(x, X):
         X, x = np.tanh(x), X
         acc += x if np.sum(x) > 0.0 else acc
     return np.sum(acc)
+
+
+def tanh_steps(x):
+    for _ in range(2):
+        x = np.tanh(x)
+    return x
+
+
+def helper_loop_on_a_caller_value(x):
+    # found by the fuzzer: the helper's loop went on under the caller's name for x, so the
+    # caller's x, read after the call, was the helper's result (value and gradient wrong)
+    x = x + x
+    h = tanh_steps(x)
+    return np.sum(x) + np.sum(h * h)

@@ -413,6 +413,7 @@ CASES = [
     Case(C.parameter_part_rebound_in_a_loop, ("params",), lambda r: ({"b": normal(r, 2)}, normal(r, 2))),
     Case(C.rotated_then_chosen, ("x", "X"), lambda r: (normal(r, 2), uniform(r, 0.1, 1, 2))),
     Case(C.rotated_then_chosen, ("x", "X"), lambda r: (normal(r, 2), -uniform(r, 0.1, 1, 2)), id="else"),
+    Case(C.helper_loop_on_a_caller_value, ("x",), lambda r: (normal(r, 3),)),
 ]
 
 

@@ -150,6 +150,7 @@ class _Lowering:
         self.scalar_globals: set[str] = set()
         self.bases: dict[int, str] = {}  # names for temporaries whose use names them
         self.inlining: list = []  # the user's functions being inlined, innermost last
+        self.callers: list[dict] = []  # the variables of the functions calling them
         self.exact: dict[int, str] = {}  # names chosen in advance for particular expressions
         self.list_names: set[str] = set()  # lists a comprehension builds, one item at a time
 
@@ -342,6 +343,7 @@ class _Lowering:
         if rule is not None and "ans" in inspect.signature(rule.template).parameters:
             return None
         others = [v for k, v in self.env.items() if k != var and isinstance(v, gast.Name)]
+        others += [v for env in self.callers for v in env.values() if isinstance(v, gast.Name)]
         return None if any(v.id == atom.id for v in others) else atom.id
 
     def unroll(self, stmt: gast.For, atoms=None) -> None:
@@ -929,6 +931,7 @@ class _Lowering:
             n.id for n in gast.walk(callee.tree) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
         }
         self.inlining.append(function)
+        self.callers.append(saved[1])
         try:
             for stmt in rewrite_loops(callee.tree.body[:-1], self.namer):
                 self.origin = stmt
@@ -939,6 +942,7 @@ class _Lowering:
             value = self.expr(returned, hint=hint) if returned is not None else const(None)
         finally:
             self.inlining.pop()
+            self.callers.pop()
             self.source, self.env, self.defined, self.assigned, self.params, self.origin = saved
         return value
 
