@@ -922,6 +922,8 @@ class _Builder:
         scope.emit(f"    {word}")
         if loop.names_at_exit is None:
             loop.names_at_exit = set(scope.vars)
+        # after the loop, each name holds what it held at the exit or at the end of the body
+        scope.fixed = scope.fixed | frozenset(scope.vars)
         scope.conditional = True  # what follows runs only when the exit was not taken
         scope.assigned = set()
         self.mark(word)
