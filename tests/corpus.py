@@ -894,3 +894,17 @@ def helper_loop_on_a_caller_value(x):
     x = x + x
     h = tanh_steps(x)
     return np.sum(x) + np.sum(h * h)
+
+
+def cosines_of_a_running_total(x):
+    total = 0.0
+    i = 0.5
+    for row in x:  # srcgrad counts this loop with an index of its own
+        total = total + np.sum(row) * i
+    return sum(np.cos(total * x[0]) for t in range(2)) * i
+
+
+def helper_with_names_srcgrad_also_makes(x):
+    # found by the fuzzer: in a helper, the total srcgrad makes for `sum(...)` and the index it
+    # makes for `for row in x` took the helper's own names `total` and `i` (wrong value)
+    return np.sum(cosines_of_a_running_total(x))

@@ -151,6 +151,7 @@ class _Lowering:
         self.bases: dict[int, str] = {}  # names for temporaries whose use names them
         self.inlining: list = []  # the user's functions being inlined, innermost last
         self.callers: list[dict] = []  # the variables of the functions calling them
+        self.identifiers: dict[int, set] = {}  # id(source) -> every name in its code
         self.exact: dict[int, str] = {}  # names chosen in advance for particular expressions
         self.list_names: set[str] = set()  # lists a comprehension builds, one item at a time
 
@@ -404,10 +405,10 @@ class _Lowering:
         elif func is zip:
             if not (isinstance(target, gast.Tuple) and len(target.elts) == len(iterable.args)):
                 raise UnsupportedSyntaxError("unpack one loop variable per zipped sequence.", where)
-            index = gast.Name(id=self.namer.fresh("i"), ctx=gast.Store(), annotation=None, type_comment=None)
+            index = gast.Name(id=self.synthetic("i"), ctx=gast.Store(), annotation=None, type_comment=None)
             sequences, targets = [self.expr(a) for a in iterable.args], list(target.elts)
         else:
-            index = gast.Name(id=self.namer.fresh("i"), ctx=gast.Store(), annotation=None, type_comment=None)
+            index = gast.Name(id=self.synthetic("i"), ctx=gast.Store(), annotation=None, type_comment=None)
             sequences, targets = [self.expr(iterable)], [target]
         lengths = []
         for sequence in sequences:
@@ -433,6 +434,19 @@ class _Lowering:
                 self.unpack_atom(t, self.emit(item, op, None, "item"), rows)
             else:
                 self.bind(t.id, self.emit(item, op, t.id, "item"))
+
+    def synthetic(self, base: str) -> str:
+        """A fresh name for a variable srcgrad writes into the user's code (a comprehension's
+        total, a loop's index), unlike any name in the function being lowered (a helper's
+        names are not reserved by the namer, which knows only the top function's)."""
+        key = id(self.source)
+        if key not in self.identifiers:
+            tree = self.source.tree
+            self.identifiers[key] = {n.id for n in gast.walk(tree) if isinstance(n, gast.Name)}
+        while True:
+            candidate = self.namer.fresh(base)
+            if candidate not in self.identifiers[key]:
+                return candidate
 
     def version(self, var: str) -> str:
         """A name for a new value of the user's variable `var`: `var` itself first, then `var_2`..."""
@@ -805,7 +819,7 @@ class _Lowering:
         generator = comp.generators[0]
         target = self.source.resolve(node.func)
         if target is sum:
-            total = self.namer.fresh("total")
+            total = self.synthetic("total")
             start = node.args[1] if len(node.args) > 1 else gast.Constant(value=0.0, kind=None)
             add = gast.BinOp(left=name(total), op=gast.Add(), right=comp.elt)
             loop = gast.For(
@@ -821,7 +835,7 @@ class _Lowering:
             return self.env[total]
         elements = self.static_elements(generator.iter)
         if elements is None:  # a loop that builds the list: `parts = parts + [f(x)]`
-            parts = self.namer.fresh("parts")
+            parts = self.synthetic("parts")
             empty = gast.List(elts=[], ctx=gast.Load())
             self.body.append(Assign(parts, empty, Op("emptylist", [], label="[]", pure=False), self.origin))
             self.env[parts] = name(parts)
