@@ -11,6 +11,7 @@ from .errors import (
     SourceUnavailableError,
     SrcgradError,
     UnsupportedArgumentsError,
+    UnsupportedBackendError,
     UnsupportedSyntaxError,
     WrtError,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "ArgumentTypeError",
     "NoGradientError",
     "UnsupportedArgumentsError",
+    "UnsupportedBackendError",
     "cache_info",
     "clear_cache",
 ]

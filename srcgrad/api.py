@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import functools
 import inspect
+import linecache
 
 import numpy as np
 
-from .errors import ArgumentTypeError, Location, NonScalarOutputError, SrcgradError, WrtError
+from . import backends
+from .errors import (
+    ArgumentTypeError,
+    Location,
+    NonScalarOutputError,
+    SrcgradError,
+    UnsupportedBackendError,
+    WrtError,
+)
 from .frontend import require_def
 
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
@@ -73,32 +82,36 @@ class GradFunction:
 
     # -- generation -------------------------------------------------------------------------
 
-    def _compile(self, structures=None):
+    def _compile(self, structures=None, backend=backends.NUMPY):
         """The compiled gradient; with `structures` (parameter -> the shape of its nested
-        dicts, lists and tuples), the one generated for parameters of that structure."""
+        dicts, lists and tuples), the one generated for parameters of that structure; for
+        arrays of `backend`."""
         from . import cache
         from .frontend import read_function
 
         try:
             source = read_function(self.fn)
-            options = (tuple(self.wrt), self.single, self.has_aux, structures, "numpy")
-            entry = cache.lookup(source, options, lambda src: self._make(src, structures))
+            options = (tuple(self.wrt), self.single, self.has_aux, structures, backend.name)
+            entry = cache.lookup(source, options, lambda src: self._make(src, structures, backend))
         except SrcgradError as exc:  # the message points at the user's code; ours is noise
             raise exc.with_traceback(None) from None
         self._build = entry.build
-        if structures is None:
+        if backend is not backends.NUMPY:
+            self._variants[(structures, backend.name)] = entry
+        elif structures is None:
             self._entry = entry
         else:
             self._variants[structures] = entry
         return entry.compiled
 
-    def _make(self, source, structures):
+    def _make(self, source, structures, backend):
         from .compile import compile_generated
         from .pipeline import build
 
         result = build(source, self.wrt, self.single, self.has_aux, dict(structures or ()))
         try:
-            compiled = compile_generated(result.generated, self.fn.__globals__, result.source.closure, np)
+            closure = result.source.closure
+            compiled = compile_generated(result.generated, self.fn.__globals__, closure, backend)
         except SyntaxError as exc:
             raise SrcgradError(
                 f"internal error: the code generated for {self.fn.__name__!r} does not compile: {exc}.",
@@ -140,9 +153,8 @@ class GradFunction:
                     structures = tuple((w, structure_of(p, w)) for w, p in zip(self.wrt, params))
                 else:
                     _check_differentiable(w, p)
-        entry = self._entry if structures is None else self._variants.get(structures)
-        compiled = entry.compiled if entry is not None and entry.valid() else self._compile(structures)
         roots = set()  # ids of the argument arrays: a gradient must not be one of them
+        other = False  # an argument that may belong to another backend
         for a in (*args, *kwargs.values()) if kwargs else args:
             if type(a) is np.ndarray:
                 roots.add(id(a) if a.base is None else _root(a))
@@ -150,6 +162,14 @@ class GradFunction:
                 if not isinstance(a, np.memmap):
                     self._subclass(a, args, kwargs)
                 roots.add(_root(a))
+            elif not (type(a) is float or a is None or isinstance(a, (int, str, np.generic))):
+                other = True
+        if other or structures is not None:
+            backend = self._backend(args, kwargs, params)
+            if backend is not backends.NUMPY:
+                return self._call_on(backend, structures, params, args, kwargs)
+        entry = self._entry if structures is None else self._variants.get(structures)
+        compiled = entry.compiled if entry is not None and entry.valid() else self._compile(structures)
         try:
             returned, grads = compiled(*args, **kwargs)
         except Exception as exc:
@@ -169,6 +189,44 @@ class GradFunction:
             return returned, grads
         return (grads, returned[1]) if self.has_aux else grads
 
+    def _backend(self, args, kwargs, params):
+        """The backend of this call's arrays (nested parameters' leaves included)."""
+        named = list(self.signature.bind(*args, **kwargs).arguments.items())
+        for w, p in zip(self.wrt, params):
+            if isinstance(p, (dict, list, tuple)):
+                named += _leaves(p, w)
+        return backends.choose(named)
+
+    def _call_on(self, backend, structures, params, args, kwargs):
+        """The call, on CuPy or Dask arrays: the same generated code, bound to that library."""
+        entry = self._variants.get((structures, backend.name))
+        valid = entry is not None and entry.valid()
+        compiled = entry.compiled if valid else self._compile(structures, backend)
+        try:
+            returned, grads = compiled(*args, **kwargs)
+        except Exception as exc:
+            self._failed(exc, args, kwargs, backend)
+        value = returned[0] if self.has_aux else returned
+        if getattr(value, "size", 1) != 1:
+            self._non_scalar(value)
+        xp = backend.module("numpy")
+        roots = {id(a) for a in args} | {id(a) for a in kwargs.values()}
+        if structures is not None:
+            for p in params:
+                roots |= {id(leaf) for _, leaf in _leaves(p, "")}
+
+        def like(g, p):
+            if isinstance(p, dict):
+                return {k: like(g[k], p[k]) for k in p}
+            if isinstance(p, (list, tuple)):
+                return type(p)(like(gi, pi) for gi, pi in zip(g, p))
+            return _like_on(xp, g, p, roots)
+
+        grads = like(grads, params[0]) if self.single else tuple(map(like, grads, params))
+        if self.with_value:
+            return returned, grads
+        return (grads, returned[1]) if self.has_aux else grads
+
     def _subclass(self, a, args, kwargs):
         """Refuse an ndarray subclass: `np.matrix` makes `*` a matrix product and masked arrays
         skip elements, so the rules, written for ndarrays, would give wrong gradients."""
@@ -181,7 +239,7 @@ class GradFunction:
             "values first, e.g. np.ma.filled(x, 0.0)).",
         )
 
-    def _failed(self, exc: Exception, args, kwargs):
+    def _failed(self, exc: Exception, args, kwargs, backend=backends.NUMPY):
         """Explain an exception from the generated code, by running the user's own function.
 
         When the function fails on these arguments too (`None` passed for an array, shapes
@@ -194,6 +252,14 @@ class GradFunction:
             self.fn(*args, **kwargs)
         except Exception as own:
             raise own.with_traceback(own.__traceback__) from None
+        if backend is not backends.NUMPY:  # the function runs there, so its gradient's code does not
+            line, statement = _generated_line(exc)
+            of = f" (part of the gradient of `{statement}`)" if statement else ""
+            raise UnsupportedBackendError(
+                f"srcgrad cannot compute the gradient of {self.fn.__name__!r} on {backend.label} arrays: "
+                f"the generated line `{line}`{of} failed there with {type(exc).__name__}: {exc}.",
+                hint="Call the function with NumPy arrays; srcgrad.source(f) prints the generated code.",
+            ) from exc
         bound = self.signature.bind(*args, **kwargs).arguments
         loose = [k for k, v in bound.items() if k not in self.wrt and isinstance(v, (list, tuple))]
         if loose:  # NumPy takes lists where arrays go; the backward pass's helpers do not
@@ -292,6 +358,8 @@ def _add_leaf_roots(value, roots: set) -> None:
 def _check_differentiable(name: str, value) -> None:
     if type(value) is float:
         return
+    if backends.kind_of(value) in ("cupy", "dask") and value.dtype.kind == "f":
+        return
     if isinstance(value, (np.ndarray, np.generic)) and np.issubdtype(value.dtype, np.floating):
         return
     if isinstance(value, (bool, np.bool_)) or (
@@ -313,6 +381,59 @@ def _check_differentiable(name: str, value) -> None:
         f"but {name}={_short(value)} is {what}.",
         hint=f"Pass a float or a float array, e.g. {name}=np.asarray({name}, dtype=float).",
     )
+
+
+def _generated_line(exc: Exception) -> tuple[str, str | None]:
+    """The generated line an exception came from, and the user statement whose gradient it is
+    part of (from the `# grad of:` comment above it; None in the forward part)."""
+    tb, found = exc.__traceback__, None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.startswith("<srcgrad:"):
+            found = tb
+        tb = tb.tb_next
+    if found is None:
+        return "?", None
+    lines = linecache.getlines(found.tb_frame.f_code.co_filename)
+    index = found.tb_lineno - 1
+    line = lines[index].strip() if 0 <= index < len(lines) else "?"
+    for above in reversed(lines[:index]):
+        text = above.strip()
+        if text.startswith("# grad of: "):
+            return line, text[len("# grad of: ") :]
+        if not text:  # the blank line between the forward and the backward part
+            break
+    return line, None
+
+
+def _leaves(value, path: str) -> list:
+    """(path, leaf) for each value in nested dicts, lists and tuples."""
+    if isinstance(value, dict):
+        return [leaf for k, v in value.items() for leaf in _leaves(v, f"{path}[{k!r}]")]
+    if isinstance(value, (list, tuple)):
+        return [leaf for i, v in enumerate(value) for leaf in _leaves(v, f"{path}[{i}]")]
+    return [(path, value)]
+
+
+def _like_on(xp, g, p, roots: set):
+    """`_like` on CuPy or Dask: an array of the backend with the parameter's dtype and shape
+    (a Dask gradient stays lazy), never one of the arguments themselves."""
+    if type(p) is float and backends.kind_of(g) is None:
+        return float(g)
+    dtype = getattr(p, "dtype", None) or np.dtype(float)
+    if backends.kind_of(g) is None or backends.kind_of(g) == "numpy":
+        g = xp.asarray(g)
+    if tuple(g.shape) != tuple(np.shape(p)):
+        raise SrcgradError(
+            f"internal error: a gradient of shape {g.shape} was computed for a parameter of "
+            f"shape {np.shape(p)}.",
+            hint="Please report this with the function that caused it.",
+        )
+    if g.dtype != dtype:
+        g = g.astype(dtype)
+    elif id(g) in roots and backends.kind_of(g) == "cupy":  # Dask arrays are never changed in place
+        g = g.copy()
+    roots.add(id(g))
+    return g
 
 
 def _short(value) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import gast
 
-from . import runtime
+from . import backends, runtime
 from .ir import Assign, Effect, For, If, Program, walk
 from .naming import Namer
 from .optimizations.cleanup import (
@@ -36,6 +36,8 @@ class Generated:
     source: str  # the generated function alone, as users read it
     free: list[str]  # factory parameters: helpers and closed-over names
     helpers: dict = field(default_factory=dict)  # factory parameter -> runtime helper it binds
+    arrays: list = field(default_factory=list)  # factory parameters the user's globals supply:
+    # NumPy, its functions, scipy.special, bound to their counterparts in the call's backend
 
 
 def generate(program: Program, adjoint: Adjoint, wrt: list[str], single: bool, namer: Namer) -> Generated:
@@ -103,6 +105,12 @@ def generate(program: Program, adjoint: Adjoint, wrt: list[str], single: bool, n
     free = sorted(n for n in used if n in bound and (n not in runtime.__all__ or helpers[n] == n))
     if program.numpy_injected:
         free.insert(0, program.numpy_alias)
+    # NumPy, its functions and scipy.special, read through the factory: the backend binds them
+    stores = (n for n in gast.walk(function) if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load))
+    local = {n.id for n in stores} | set(free)
+    scope = program.source.globals
+    arrays = sorted(n for n in used - local if n in scope and backends.is_array_namespace(scope[n]))
+    free = arrays + free
     free += sorted(n for n in program.source.closure if n in used)
     factory = gast.FunctionDef(
         name=FACTORY,
@@ -125,7 +133,9 @@ def generate(program: Program, adjoint: Adjoint, wrt: list[str], single: bool, n
     text = _with_comments(unparse(module), comments) + "\n"
     inner = [line[4:] for line in text.splitlines()[1:-1]]
     source = "\n".join(inner).strip("\n") + "\n"
-    return Generated(function_name=fname, text=text, source=source, free=free, helpers=bound)
+    generated = Generated(function_name=fname, text=text, source=source, free=free, helpers=bound)
+    generated.arrays = arrays
+    return generated
 
 
 def _assemble(program: Program, adjoint: Adjoint, param: str, path=()) -> gast.expr:

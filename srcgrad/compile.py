@@ -5,12 +5,15 @@ from __future__ import annotations
 import hashlib
 import linecache
 
-from . import runtime
+import numpy as np
+
+from . import backends, runtime
 from .codegen import FACTORY, Generated
 
 
-def compile_generated(generated: Generated, user_globals: dict, closure: dict, numpy_module):
-    """The generated function, reading `user_globals` live, helpers bound through the factory."""
+def compile_generated(generated: Generated, user_globals: dict, closure: dict, backend=backends.NUMPY):
+    """The generated function, reading `user_globals` live, helpers bound through the factory,
+    NumPy (and what the user imported of it and of scipy.special) bound to `backend`'s."""
     digest = hashlib.sha1(generated.text.encode()).hexdigest()[:10]
     filename = f"<srcgrad: {generated.function_name} {digest}>"
     linecache.cache[filename] = (len(generated.text), None, generated.text.splitlines(True), filename)
@@ -23,6 +26,8 @@ def compile_generated(generated: Generated, user_globals: dict, closure: dict, n
             bindings[free] = closure[free]
         elif free in generated.helpers:
             bindings[free] = getattr(runtime, generated.helpers[free])
+        elif free in generated.arrays:
+            bindings[free] = backend.translate(user_globals[free])
         else:  # the NumPy name srcgrad supplies when the user imported none
-            bindings[free] = numpy_module
+            bindings[free] = backend.translate(np)
     return namespace[FACTORY](**bindings)

@@ -80,3 +80,7 @@ class NoGradientError(SrcgradError, ValueError):
 class UnsupportedArgumentsError(SrcgradError, NotImplementedError):
     """The function is differentiable, but srcgrad's rule does not cover these arguments (raised by
     the generated code, e.g. for `np.pad` with `mode='maximum'`)."""
+
+
+class UnsupportedBackendError(SrcgradError, NotImplementedError):
+    """A function the code needs has no counterpart in the array library of the arguments."""

@@ -21,6 +21,42 @@ __all__ = [
 ]
 
 
+def module_of(*values):
+    """The array library of the values: CuPy or `dask.array` for their arrays, else NumPy."""
+    for v in values:
+        root = type(v).__module__.partition(".")[0]
+        if root == "cupy" or root == "dask":
+            return _library(root)
+    return np
+
+
+def _library(root: str):
+    from ..backends import backend_named
+
+    return backend_named(root).module("numpy")  # for Dask, dask.array with NumPy's missing parts
+
+
+def asarray(x):
+    """`x` as an array: CuPy and Dask arrays as they are, anything else through NumPy."""
+    root = type(x).__module__.partition(".")[0]
+    return x if root == "cupy" or root == "dask" else np.asarray(x)
+
+
+def scatter_add(out, index, g):
+    """`out[index] += g`, adding where an index repeats (`np.add.at`); returns `out`."""
+    xp = module_of(out)
+    if xp.__name__ == "dask.array":
+        from ..errors import UnsupportedBackendError
+
+        raise UnsupportedBackendError(
+            "the gradient of indexing with repeated or array indices needs numpy.add.at, which "
+            "dask.array lacks, so srcgrad cannot run this function on Dask arrays.",
+            hint="Index with slices or integers, or call the function with NumPy arrays.",
+        )
+    xp.add.at(out, index, g)
+    return out
+
+
 class Shape(tuple):
     """The shape of a value a loop saved only for `unbroadcast` (it stands in for the value)."""
 
@@ -91,7 +127,12 @@ def untranspose(g, axes=None):
     if axes is None:
         return g.transpose()
     ndim = len(axes)
-    return g.transpose(np.argsort([a % ndim for a in axes]))
+    return g.transpose(_permutation(np.argsort([a % ndim for a in axes])))
+
+
+def _permutation(order) -> tuple:
+    """Axes for `transpose` as a tuple of ints (Dask takes no array there)."""
+    return tuple(int(i) for i in order)
 
 
 def _swap(a):
@@ -175,12 +216,30 @@ def ungetitem(g, x, index):
            [1., 1.],
            [1., 1.]])
     """
-    out = np.zeros(np.shape(x), dtype=np.result_type(g, x))
+    out = np.zeros_like(x, dtype=np.result_type(g, x))
     if _basic(index):  # slices, integers, None: no element is picked twice
+        if type(out) is not np.ndarray:  # Dask cannot assign through None in an index
+            g, index = _without_new_axes(g, index, np.ndim(x))
         out[index] += g
-    else:
-        np.add.at(out, index, g)
-    return out
+        return out
+    return scatter_add(out, index, g)
+
+
+def _without_new_axes(g, index, ndim: int):
+    """`g` and `index` with the axes `None` made in `x[index]` taken out of both."""
+    parts = index if isinstance(index, tuple) else (index,)
+    if not any(p is None for p in parts):
+        return g, index
+    consumed = sum(1 for p in parts if p is not None and p is not Ellipsis)
+    axis, new = 0, []
+    for p in parts:
+        if p is None:
+            new.append(axis)
+        if p is Ellipsis:
+            axis += ndim - consumed
+        elif not isinstance(p, (int, np.integer)):  # a slice or None makes an axis of the result
+            axis += 1
+    return g.squeeze(axis=tuple(new)), tuple(p for p in parts if p is not None)
 
 
 def _basic(index) -> bool:

@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 
+from .core import asarray
+
 __all__ = ["uncast", "clipped_below", "clipped_above", "sinc_derivative"]
 
 
@@ -22,12 +24,12 @@ def uncast(g, x, dtype=None):
     """
     xdtype = getattr(x, "dtype", None)
     if dtype is not None and not np.issubdtype(np.dtype(dtype), np.inexact):
-        return np.zeros(np.shape(x), dtype=xdtype if xdtype is not None else float)
+        return np.zeros_like(x, dtype=xdtype if xdtype is not None else float)
     if xdtype is None or not np.issubdtype(xdtype, np.inexact):
         return g  # a Python float, or an integer array whose gradient goes nowhere
     if np.iscomplexobj(g) and not np.issubdtype(xdtype, np.complexfloating):
         g = g.real  # x went into a complex number as its real part
-    return g if getattr(g, "dtype", None) == xdtype else np.asarray(g).astype(xdtype)
+    return g if getattr(g, "dtype", None) == xdtype else asarray(g).astype(xdtype)
 
 
 def clipped_below(x, lo, hi):

@@ -11,7 +11,7 @@ import string
 import numpy as np
 
 from ..errors import NoGradientError
-from .core import unbroadcast
+from .core import _permutation, asarray, module_of, unbroadcast
 
 __all__ = [
     "inner_dx",
@@ -96,7 +96,7 @@ def tensordot_dx(g, x, y, axes=2):
     d = np.tensordot(g, y, axes=(list(range(len(free_x), np.ndim(g))), free_y))
     # d's axes: x's free axes, then the axes of x paired with y's contracted ones, in y's order
     order = free_x + [ax[ay.index(b)] for b in sorted(ay)]
-    return np.transpose(d, np.argsort(order))
+    return np.transpose(d, _permutation(np.argsort(order)))
 
 
 def tensordot_dy(g, x, y, axes=2):
@@ -113,7 +113,7 @@ def tensordot_dy(g, x, y, axes=2):
     free_y = [b for b in range(yd) if b not in ay]
     d = np.tensordot(x, g, axes=(free_x, list(range(len(free_x)))))
     order = [ay[ax.index(a)] for a in sorted(ax)] + free_y
-    return np.transpose(d, np.argsort(order))
+    return np.transpose(d, _permutation(np.argsort(order)))
 
 
 def kron_dx(g, x, y):
@@ -204,8 +204,9 @@ def einsum_adjoint(g, args, i):
     if len(unique) == len(labels):
         return d
     # a repeated label: the gradient lives on the diagonal those axes share
-    out = np.zeros(np.shape(x), dtype=_dtype(d, x))
-    grid = np.indices(np.shape(d), sparse=True)
+    xp = module_of(d)
+    out = xp.zeros(np.shape(x), dtype=_dtype(d, x))
+    grid = xp.indices(np.shape(d), sparse=True)
     out[tuple(grid[unique.index(c)] for c in labels)] = d
     return out
 
@@ -252,9 +253,10 @@ def diagonal_adjoint(g, x, offset=0, axis1=0, axis2=1):
            [0., 0., 2.]])
     """
     shape = np.shape(x)
-    out = np.zeros(shape, dtype=_dtype(g, x))
+    xp = module_of(g)
+    out = xp.zeros(shape, dtype=_dtype(g, x))
     view = np.moveaxis(out, (axis1 % len(shape), axis2 % len(shape)), (-2, -1))
-    i = np.arange(np.shape(g)[-1])
+    i = xp.arange(np.shape(g)[-1])
     view[..., i + max(-offset, 0), i + max(offset, 0)] = g
     return out
 
@@ -296,7 +298,7 @@ def norm_adjoint(g, ans, x, ord=None, axis=None, keepdims=False):
     >>> norm_adjoint(1.0, 4.0, np.array([4.0, -4.0, 1.0]), ord=np.inf)
     array([ 0.5, -0.5,  0. ])
     """
-    x = np.asarray(x)
+    x = asarray(x)
     nd = x.ndim
     if axis is None:
         axes = tuple(range(nd))
@@ -395,7 +397,7 @@ def _one_triangle(s, lower=True):
     """The gradient `s` with respect to a symmetric matrix, as one with respect to the triangle
     of it a function reads: off-diagonal entries count twice, `s + s.T`, the other triangle 0."""
     full = s + _swap(s)
-    diagonal = s * np.eye(np.shape(s)[-1], dtype=s.dtype)
+    diagonal = s * module_of(s).eye(np.shape(s)[-1], dtype=s.dtype)
     return (np.tril(full, -1) if lower else np.triu(full, 1)) + diagonal
 
 
@@ -414,7 +416,7 @@ def cholesky_adjoint(g, factor, upper=False):
         return _swap(cholesky_adjoint(_swap(g), _swap(factor)))
     lt = _swap(factor)
     p = np.tril(lt @ g)
-    p = p - 0.5 * p * np.eye(np.shape(p)[-1], dtype=p.dtype)  # the diagonal halved
+    p = p - 0.5 * p * module_of(p).eye(np.shape(p)[-1], dtype=p.dtype)  # the diagonal halved
     s = _swap(np.linalg.solve(lt, _swap(np.linalg.solve(lt, p))))  # L^-T P L^-1
     return _one_triangle(s, lower=True)
 
@@ -446,7 +448,7 @@ def eigh_adjoint(g, ans, UPLO="L"):
     gap = w[..., None, :] - w[..., :, None]
     with np.errstate(divide="ignore"):
         f = np.where(gap == 0, 0, 1 / gap)
-    inner = f * (_swap(v) @ gv) + gw[..., None, :] * np.eye(np.shape(w)[-1], dtype=v.dtype)
+    inner = f * (_swap(v) @ gv) + gw[..., None, :] * module_of(v).eye(np.shape(w)[-1], dtype=v.dtype)
     return _one_triangle(v @ inner @ _swap(v), lower=UPLO in ("L", "l"))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import _shape
+from .core import _permutation, _shape, asarray, module_of
 
 __all__ = ["tie_share", "prod_dx", "cumprod_dx", "average_dx", "average_dweights", "trace_dx"]
 
@@ -32,7 +32,7 @@ def tie_share(x, ans, axis=None, keepdims=False):
     array([[0. , 0.5, 0.5],
            [1. , 0. , 0. ]])
     """
-    x = np.asarray(x)
+    x = asarray(x)
     mask = (x == _kept(ans, axis, keepdims)).astype(x.dtype)
     return mask / np.sum(mask, axis=axis, keepdims=True)
 
@@ -45,7 +45,7 @@ def prod_dx(g, x, axis=None, keepdims=False):
     >>> prod_dx(1.0, np.array([2.0, 0.0, 3.0]))
     array([0., 6., 0.])
     """
-    x = np.asarray(x)
+    x = asarray(x)
     zero = x == 0
     safe = np.where(zero, 1, x)
     rest = np.prod(safe, axis=axis, keepdims=True)  # the product of the nonzero elements
@@ -67,7 +67,7 @@ def cumprod_dx(g, ans, x, axis=None):
     >>> cumprod_dx(np.ones(3), np.array([2.0, 0.0, 0.0]), np.array([2.0, 0.0, 3.0]))
     array([1., 8., 0.])
     """
-    x = np.asarray(x)
+    x = asarray(x)
     if axis is None:
         flat = cumprod_dx(np.ravel(g), np.ravel(ans), np.ravel(x), 0)
         return np.reshape(flat, _shape(x))
@@ -84,11 +84,11 @@ def cumprod_dx(g, ans, x, axis=None):
 def _weights_like(x, axis, weights):
     """`np.average`'s weights set up to broadcast against `x` (as NumPy does), and the axes of
     `x` they were laid along (None when they already had `x`'s shape)."""
-    w = np.asarray(weights)
+    w = asarray(weights)
     if _shape(w) == _shape(x):
         return w, None
     axes = _axes(axis, np.ndim(x))
-    w = w.transpose(np.argsort(axes))
+    w = w.transpose(_permutation(np.argsort(axes)))
     return w.reshape(tuple(n if i in axes else 1 for i, n in enumerate(_shape(x)))), axes
 
 
@@ -98,7 +98,7 @@ def average_dx(g, x, axis=None, weights=None, keepdims=False):
     >>> average_dx(1.0, np.zeros(3), weights=np.array([1.0, 1.0, 2.0]))
     array([0.25, 0.25, 0.5 ])
     """
-    x = np.asarray(x)
+    x = asarray(x)
     if weights is None:
         count = int(np.prod([_shape(x)[a] for a in _axes(axis, np.ndim(x))]))
         return np.broadcast_to(_kept(g, axis, keepdims) / count, _shape(x)).astype(x.dtype, copy=False)
@@ -114,7 +114,7 @@ def average_dweights(g, ans, x, axis=None, weights=None, keepdims=False):
     >>> average_dweights(1.0, 2.0, np.array([1.0, 3.0]), weights=np.array([1.0, 1.0]))
     array([-0.5,  0.5])
     """
-    x = np.asarray(x)
+    x = asarray(x)
     w, axes = _weights_like(x, axis, weights)
     total = np.sum(np.broadcast_to(w, _shape(x)), axis=axis, keepdims=True)
     full = _kept(g, axis, keepdims) * (x - _kept(ans, axis, keepdims)) / total
@@ -124,7 +124,7 @@ def average_dweights(g, ans, x, axis=None, weights=None, keepdims=False):
         return np.reshape(dw, _shape(w))
     order = np.argsort(axes)
     dw = np.reshape(dw, tuple(_shape(x)[axes[i]] for i in order))
-    return dw.transpose(np.argsort(order))
+    return dw.transpose(_permutation(np.argsort(order)))
 
 
 def trace_dx(g, x, offset=0, axis1=0, axis2=1):
@@ -134,10 +134,11 @@ def trace_dx(g, x, offset=0, axis1=0, axis2=1):
     array([[0., 1., 0.],
            [0., 0., 1.]])
     """
-    x = np.asarray(x)
+    x = asarray(x)
     shape = _shape(x)
     a1, a2 = axis1 % len(shape), axis2 % len(shape)
-    eye = np.eye(shape[a1], shape[a2], offset, dtype=x.dtype)
+    xp = module_of(x)  # (Dask's eye mis-builds an offset rectangle: compare indices instead)
+    eye = (xp.arange(shape[a1])[:, None] + offset == xp.arange(shape[a2])).astype(x.dtype)
     if a1 > a2:  # the diagonal's axes in the order they have in x
         eye = eye.T
     rest = [i for i in range(len(shape)) if i not in (a1, a2)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import UnsupportedArgumentsError
-from .core import _shape
+from .core import _shape, asarray, module_of, scatter_add
 
 __all__ = [
     "unravel",
@@ -24,7 +24,7 @@ __all__ = [
 
 
 def _zeros(g, shape):
-    return np.zeros(shape, dtype=np.result_type(g))
+    return module_of(g).zeros(shape, dtype=np.result_type(g))
 
 
 def unravel(g, x, order="C"):
@@ -47,7 +47,7 @@ def unravel(g, x, order="C"):
 
 def _split(g, sizes, axis):
     """`g` cut along `axis` into consecutive pieces of the given sizes."""
-    return np.split(g, np.cumsum(sizes)[:-1], axis=axis)
+    return module_of(g).split(g, np.cumsum(sizes)[:-1], axis=axis)
 
 
 def _as_given(parts, arrays):
@@ -94,9 +94,9 @@ def unvstack(g, tup):
 def _scatter(g, index, n, axis):
     """An array like `g` but `n` long along `axis`, with `g[..., i, ...]` added at `index[i]`
     (repeated indices accumulate)."""
-    g = np.moveaxis(np.asarray(g), axis, 0)
+    g = np.moveaxis(asarray(g), axis, 0)
     out = _zeros(g, (n, *_shape(g)[1:]))
-    np.add.at(out, index, g)
+    scatter_add(out, index, g)
     return np.moveaxis(out, 0, axis)
 
 
@@ -109,7 +109,7 @@ def unrepeat(g, x, repeats, axis=None):
     if axis is None:
         return np.reshape(unrepeat(g, np.ravel(x), repeats, 0), _shape(x))
     n = _shape(x)[axis]
-    index = np.repeat(np.arange(n), np.broadcast_to(repeats, (n,)))
+    index = np.repeat(module_of(g).arange(n), np.broadcast_to(repeats, (n,)))
     return _scatter(g, index, n, axis)
 
 
@@ -162,11 +162,11 @@ def pad_dx(g, x, pad_width, mode="constant", reflect_type="even"):
     if mode == "constant":
         return unpad(g, pad_width)
     size = np.size(x)
-    index = np.reshape(np.arange(size), _shape(x))
+    index = np.reshape(module_of(g).arange(size), _shape(x))
     kwargs = {"reflect_type": reflect_type} if mode in ("reflect", "symmetric") else {}
     source = np.ravel(np.pad(index, pad_width, mode=mode, **kwargs))
     out = _zeros(g, size)
-    np.add.at(out, source, np.ravel(g))
+    scatter_add(out, source, np.ravel(g))
     return np.reshape(out, _shape(x))
 
 
@@ -188,7 +188,7 @@ def pad_dconstant(g, pad_width, constant_values=0, mode="constant"):
 
 
 def _index(indices, n, mode):
-    indices = np.asarray(indices)
+    indices = asarray(indices)
     if mode == "wrap":
         return indices % n
     if mode == "clip":
@@ -210,9 +210,9 @@ def untake(g, x, indices, axis=None, mode="raise"):
     index = _index(indices, n, mode)
     k = np.ndim(index)
     # g's axes are x's before `axis`, the index's, x's after `axis`: the index's go first
-    g = np.moveaxis(np.asarray(g), tuple(range(axis, axis + k)), tuple(range(k)))
+    g = np.moveaxis(asarray(g), tuple(range(axis, axis + k)), tuple(range(k)))
     out = _zeros(g, (n, *_shape(x)[:axis], *_shape(x)[axis + 1 :]))
-    np.add.at(out, index, g)
+    scatter_add(out, index, g)
     return np.moveaxis(out, 0, axis)
 
 
@@ -228,12 +228,13 @@ def untake_along_axis(g, x, indices, axis=-1):
     shape = _shape(x)
     ndim = len(shape)
     axis = axis % ndim
+    xp = module_of(g)
     index = [
-        np.arange(n).reshape([n if d == i else 1 for d in range(ndim)]) if i != axis else np.asarray(indices)
+        xp.arange(n).reshape([n if d == i else 1 for d in range(ndim)]) if i != axis else asarray(indices)
         for i, n in enumerate(shape)
     ]
     out = _zeros(g, shape)
-    np.add.at(out, tuple(index), g)
+    scatter_add(out, tuple(index), g)
     return out
 
 
