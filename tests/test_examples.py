@@ -5,6 +5,8 @@ import importlib.util
 import io
 import pathlib
 
+import pytest
+
 EXAMPLES = pathlib.Path(__file__).parent.parent / "examples"
 
 
@@ -38,3 +40,13 @@ def test_linear_fit_recovers_the_lines_coefficients():
 def test_rnn_learns_to_add_up_a_sequence():
     first, final = _load("rnn").main(iterations=300, verbose=False)
     assert final < 0.2 * first
+
+
+@pytest.mark.dask
+def test_dask_logreg_trains_on_a_local_dask_cluster():
+    pytest.importorskip("dask.distributed", reason="examples/dask_logreg.py needs dask[distributed]")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        losses, accuracy = _load("dask_logreg").main(quick=True)
+    assert losses[-1] < 0.6 * losses[0] and accuracy > 0.85
+    assert "epoch 2/2" in out.getvalue()
