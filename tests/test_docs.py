@@ -23,8 +23,8 @@ def test_readme_set_up_commands_are_the_ones_ci_runs():
     ci = (ROOT / ".ci" / "run").read_text()
     commands = re.findall(r"```sh\n(.*?)\n```", readme, flags=re.S)
     assert commands[0].endswith("examples/xor.py")
-    assert commands[1].endswith(".venv/bin/python -m pytest")
-    assert ".venv/bin/python -m pytest" in ci and "'.[test]'" in ci
+    assert commands[1].endswith(".venv/bin/python -m pytest -n auto")
+    assert ".venv/bin/python -m pytest -n auto" in ci and "'.[test]'" in ci
 
 
 def test_rules_doc_is_current():
