@@ -89,7 +89,7 @@ def _load(name: str) -> Backend:
         import cupy
         import cupyx.scipy.special
 
-        modules = {"numpy": cupy, "numpy.linalg": cupy.linalg, "numpy.fft": cupy.fft}
+        modules = {"numpy": _CupyNumpy(cupy), "numpy.linalg": cupy.linalg, "numpy.fft": cupy.fft}
         modules["scipy.special"] = cupyx.scipy.special
         return Backend("cupy", "CuPy", modules)
     import dask.array
@@ -156,6 +156,26 @@ def _missing(path: str) -> UnsupportedBackendError:
     )
 
 
+class _CupyNumpy:
+    """`np` on the CuPy backend: `cupy` itself, but for the NumPy 2 keywords its functions lack
+    (srcgrad writes `x.clip(a, b)` as `np.clip(x, min=a, max=b)`)."""
+
+    def __init__(self, cupy):
+        self._cp = cupy
+        self.__name__ = "cupy"
+
+    def __getattr__(self, attr):
+        value = getattr(self._cp, attr)
+        setattr(self, attr, value)  # looked up once
+        return value
+
+    def clip(self, a, a_min=None, a_max=None, *, min=None, max=None, **kwargs):
+        return self._cp.clip(a, a_min if min is None else min, a_max if max is None else max, **kwargs)
+
+    def reshape(self, a, shape=None, order="C", *, newshape=None, **kwargs):
+        return self._cp.reshape(a, shape if newshape is None else newshape, order, **kwargs)
+
+
 class _DaskNumpy:
     """`np` on the Dask backend: `dask.array`'s functions, NumPy's dtypes and constants.
 
@@ -204,9 +224,7 @@ class _DaskNumpy:
 
     def clip(self, a, a_min=None, a_max=None, *, min=None, max=None, **kwargs):
         # NumPy 2.1 names the bounds min and max; dask.array.clip passes only positions on
-        low = a_min if min is None else min
-        high = a_max if max is None else max
-        return self._da.clip(a, low, high, **kwargs)
+        return self._da.clip(a, a_min if min is None else min, a_max if max is None else max, **kwargs)
 
     def split(self, a, indices_or_sections, axis=0):
         n = a.shape[axis]

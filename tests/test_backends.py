@@ -9,6 +9,8 @@ a device exists, and are skipped with the reason otherwise.
 """
 
 import ast
+import functools
+import inspect
 import os
 import pathlib
 import platform
@@ -28,6 +30,8 @@ from backendspec import (
     to_backend,
     to_numpy,
 )
+from hypothesis import Phase, given, settings
+from hypothesis import strategies as st
 
 import srcgrad
 import srcgrad.rules
@@ -232,16 +236,25 @@ def test_numpy_users_need_neither_cupy_nor_dask(tmp_path):
 
 
 class _Recorder:
-    """A module that records the attributes read from it (and from its submodules)."""
+    """A module that records the attributes read from it (and from its submodules), and the
+    keywords each of its functions is called with: `seen` maps a name to those keywords."""
 
     def __init__(self, module, path, seen):
         self._module, self._path, self._seen = module, path, seen
 
     def __getattr__(self, attr):
         value = getattr(self._module, attr)
-        self._seen.add(f"{self._path}.{attr}")
+        name = f"{self._path}.{attr}"
+        keywords = self._seen.setdefault(name, set())
         if attr in ("linalg", "fft", "special"):
-            return _Recorder(value, f"{self._path}.{attr}", self._seen)
+            return _Recorder(value, name, self._seen)
+        if callable(value) and not isinstance(value, (type, np.ufunc)):
+
+            def call(*args, **kwargs):
+                keywords.update(kwargs)
+                return value(*args, **kwargs)
+
+            return call
         return value
 
 
@@ -269,32 +282,78 @@ def _recording_backend(seen):
     return backend
 
 
-def _recorded_names(monkeypatch) -> set:
-    """Every NumPy / scipy.special name read while the whole corpus runs on a recording backend:
-    by the generated code (through the backend) and by the runtime helpers (their `np`)."""
-    seen: set = set()
+RULE_MODULES = ("test_rules", "test_rules_elementwise", "test_rules_indexing", "test_rules_linalg")
+RULE_MODULES += ("test_rules_reductions", "test_rules_shape", "test_rules_special")
+
+
+def _on_recorder(backend, g, args):
+    """`g`'s value and gradients from its code compiled for `backend`, checked against NumPy's."""
+    params = [args[list(g.signature.parameters).index(w)] for w in g.wrt]
+    structures = None
+    if any(isinstance(p, (dict, list, tuple)) for p in params):
+        structures = tuple((w, srcgrad.api.structure_of(p, w)) for w, p in zip(g.wrt, params))
+    compiled = g._compile(structures, backend)
+    _, grads = compiled(*args)
+    _, want = g(*args)
+    for a, b in zip(leaves(grads), leaves(want)):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+def _rule_calls():
+    """One drawn call of each form of each rule-table row: (function, wrt, arguments)."""
+    import importlib
+
+    import rulespec
+
+    calls = []
+
+    def one_call(spec, form):
+        @settings(max_examples=1, database=None, derandomize=True, phases=[Phase.generate])
+        @given(data=st.data())
+        def draw(data):
+            f, args, _ = rulespec._draw_call(spec, form, data, np.float64)
+            calls.append((f, spec.wrt, args))
+
+        draw()
+
+    for name in RULE_MODULES:
+        for spec in importlib.import_module(name).SPECS:
+            for form in ("seed", "weighted") if spec.weighted else ("seed",):
+                one_call(spec, form)
+    return calls
+
+
+@functools.cache
+def _recorded() -> dict:
+    """Every NumPy / scipy.special name read, with the keywords passed to it, while the corpus and
+    one call of each rule-table row run on a recording backend: by the generated code (through
+    the backend) and by the runtime helpers (their `np`)."""
+    seen: dict = {}
     backend = _recording_backend(seen)
-    srcgrad.clear_cache()  # code compiled for an earlier recorder would record into its set
-    for module in (runtime.core, runtime.elementwise, runtime.linalg, runtime.reductions, runtime.shape):
-        monkeypatch.setattr(module, "np", _Recorder(np, "numpy", seen))
-    for case in T._working():
-        g = srcgrad.grad(case.func, wrt=case.wrt)
-        args = T._args(case)
-        params = [args[list(g.signature.parameters).index(w)] for w in g.wrt]
-        structures = None
-        if any(isinstance(p, (dict, list, tuple)) for p in params):
-            structures = tuple((w, srcgrad.api.structure_of(p, w)) for w, p in zip(g.wrt, params))
-        compiled = g._compile(structures, backend)
-        value, grads = compiled(*args)
-        _, want = g(*args)
-        for a, b in zip(leaves(grads), leaves(want)):
-            np.testing.assert_allclose(a, b, rtol=1e-12)
+    modules = (runtime.core, runtime.elementwise, runtime.linalg, runtime.reductions, runtime.shape)
+    srcgrad.clear_cache()  # code compiled for another recorder would record into its dict
+    for module in modules:
+        module.np = _Recorder(np, "numpy", seen)
+    try:
+        for case in T._working():
+            _on_recorder(backend, srcgrad.grad(case.func, wrt=case.wrt), T._args(case))
+        for f, wrt, args in _rule_calls():
+            _on_recorder(backend, srcgrad.grad(f, wrt=wrt), args)
+    finally:
+        for module in modules:
+            module.np = np
+        srcgrad.clear_cache()
     return seen
 
 
+def _recorded_names(monkeypatch) -> dict:
+    return _recorded()
+
+
+@pytest.mark.backends
 def test_the_corpus_runs_through_a_swapped_module_and_reads_only_numpy_names(monkeypatch):
     seen = _recorded_names(monkeypatch)
-    assert {"numpy.tanh", "numpy.ones_like", "numpy.linalg.norm"} <= seen, sorted(seen)[:20]
+    assert {"numpy.tanh", "numpy.ones_like", "numpy.linalg.norm"} <= set(seen), sorted(seen)[:20]
     assert all(n.startswith(("numpy.", "scipy.special.")) for n in seen)
 
 
@@ -323,12 +382,41 @@ HOST_ONLY = {
 }  # fmt: skip
 
 
+@pytest.mark.backends
 def test_every_name_the_corpus_read_exists_in_cupy(monkeypatch):
     cupy, special = _cupy()
     seen = _recorded_names(monkeypatch)
-    missing = sorted(n for n in seen - HOST_ONLY if not _in_cupy(n, cupy, special))
+    missing = sorted(n for n in set(seen) - HOST_ONLY if not _in_cupy(n, cupy, special))
     assert not missing, f"CuPy lacks {missing}"
     assert len(seen) > 40  # the corpus reads 46: an empty recording would prove nothing
+
+
+@pytest.mark.backends
+def test_every_keyword_srcgrad_passes_is_one_cupy_takes(monkeypatch):
+    """`np.clip(x, min=a, max=b)` is NumPy 2.1's spelling; `cupy.clip` takes only `a_min`,
+    `a_max`: the CuPy layer in srcgrad/backends.py must translate every such keyword."""
+    cupy, special = _cupy()
+    layer = backends.backend_named("cupy")
+    seen = _recorded_names(monkeypatch)
+    used = {name: keywords for name, keywords in seen.items() if keywords and name not in HOST_ONLY}
+    assert used, "the corpus passed no keywords: nothing was checked"
+    refused = []
+    for name, keywords in sorted(used.items()):
+        module, _, attr = name.rpartition(".")
+        function = getattr(layer.module(module), attr)
+        try:
+            signature = inspect.signature(function)
+        except (TypeError, ValueError):  # a ufunc-like or compiled function: nothing to read
+            continue
+        if any(p.kind is p.VAR_KEYWORD for p in signature.parameters.values()):
+            continue
+        refused += [f"{name}({k}=)" for k in sorted(keywords) if k not in signature.parameters]
+    assert sorted(set(refused) - USERS_KEYWORDS) == [], f"CuPy's functions do not take {refused}"
+
+
+# NumPy keywords that rule-table rows pass in their own code, not srcgrad's, and that CuPy's
+# functions lack: such a function fails on CuPy by itself, with CuPy's TypeError
+USERS_KEYWORDS = {"numpy.linalg.cholesky(upper=)", "numpy.linalg.pinv(hermitian=)", "numpy.take(mode=)"}
 
 
 def _template_names() -> set:

@@ -206,7 +206,11 @@ def einsum_adjoint(g, args, i):
     # a repeated label: the gradient lives on the diagonal those axes share
     xp = module_of(d)
     out = xp.zeros(np.shape(x), dtype=_dtype(d, x))
-    grid = xp.indices(np.shape(d), sparse=True)
+    shape = np.shape(d)  # an open grid of indices (CuPy's and Dask's indices() make only dense ones)
+    grid = [
+        xp.arange(n).reshape([n if i == axis else 1 for i in range(len(shape))])
+        for axis, n in enumerate(shape)
+    ]
     out[tuple(grid[unique.index(c)] for c in labels)] = d
     return out
 
@@ -452,6 +456,11 @@ def eigh_adjoint(g, ans, UPLO="L"):
     return _one_triangle(v @ inner @ _swap(v), lower=UPLO in ("L", "l"))
 
 
+def _largest(a) -> float:
+    """The largest element, 0 for an empty array (CuPy's max takes no `initial`)."""
+    return float(a.max()) if a.size else 0.0
+
+
 def pinv_adjoint(g, ans, x, hermitian=False):
     """The gradient of `np.linalg.pinv(x)`, where the rank of `x` is locally constant.
 
@@ -467,8 +476,8 @@ def pinv_adjoint(g, ans, x, hermitian=False):
     """
     a = np.tril(x) + _swap(np.tril(x, -1)) if hermitian else x
     # the formula holds where ans is the exact pseudo-inverse: rcond cut only zero singular values
-    tolerance = np.sqrt(np.finfo(np.result_type(a, ans)).eps) * np.max(np.abs(a), initial=0)
-    if np.max(np.abs(a @ ans @ a - a), initial=0) > tolerance:
+    tolerance = np.sqrt(np.finfo(np.result_type(a, ans)).eps) * _largest(np.abs(a))
+    if _largest(np.abs(a @ ans @ a - a)) > tolerance:
         raise NoGradientError(
             "np.linalg.pinv has no gradient here: its rcond (or rtol) cut singular values that are "
             "not zero, so the result is not the pseudo-inverse's and jumps where they cross the cut"
