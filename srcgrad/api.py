@@ -373,13 +373,16 @@ def _check_differentiable(name: str, value) -> None:
     elif value is None:
         what = "None"
     else:
+        if backends.foreign(value):  # a torch tensor, a JAX array: name the supported libraries
+            backends.choose([(name, value)])
         what = f"a {type(value).__name__}"
-        if isinstance(value, np.ndarray):
+        if isinstance(value, np.ndarray) or backends.kind_of(value) is not None:
             what = f"an array of dtype {value.dtype}"
     raise ArgumentTypeError(
         f"gradient with respect to {name!r} needs a floating-point value, "
         f"but {name}={_short(value)} is {what}.",
-        hint=f"Pass a float or a float array, e.g. {name}=np.asarray({name}, dtype=float).",
+        hint=f"Pass a float, or a float array of NumPy, CuPy or Dask, e.g. "
+        f"{name}=np.asarray({name}, dtype=float).",
     )
 
 
