@@ -6,6 +6,7 @@ from .cache import cache_info, clear_cache
 from .errors import (
     ArgumentTypeError,
     NoGradientError,
+    NonFiniteGradientError,
     NonScalarOutputError,
     NoRuleError,
     SourceUnavailableError,
@@ -31,6 +32,7 @@ __all__ = [
     "WrtError",
     "ArgumentTypeError",
     "NoGradientError",
+    "NonFiniteGradientError",
     "UnsupportedArgumentsError",
     "UnsupportedBackendError",
     "cache_info",

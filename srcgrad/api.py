@@ -22,21 +22,23 @@ from .frontend import require_def
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
 
-def grad(f=None, wrt=None, with_value=True, has_aux=False):
+def grad(f=None, wrt=None, with_value=True, has_aux=False, check_finite=False):
     """Make `f` return `(value, gradients)`, its gradients computed by generated source code.
 
     `wrt` is a parameter name or index (one gradient back), or a tuple of them (a tuple back, in
     that order); by default the first parameter. With `with_value=False` the new function
     returns the gradients alone. With `has_aux=True`, `f` returns `(value, aux)`: only `value`
     is differentiated, and the new function returns `((value, aux), gradients)` (or
-    `(gradients, aux)` with `with_value=False`). Use as `@grad`, `@grad(wrt=...)` or
+    `(gradients, aux)` with `with_value=False`). With `check_finite=True`, the generated code
+    checks each gradient as it computes it and raises `NonFiniteGradientError` at the line of `f`
+    where a NaN or an infinity first appears. Use as `@grad`, `@grad(wrt=...)` or
     `grad(f, wrt=...)`; the generated code is `.source` on the result.
     """
     if isinstance(f, (str, int, tuple, list)) and wrt is None:  # @grad("W") or @grad(("W", "b"))
         f, wrt = None, f
     if f is None:
-        return lambda func: GradFunction(func, wrt, with_value, has_aux)
-    return GradFunction(f, wrt, with_value, has_aux)
+        return lambda func: GradFunction(func, wrt, with_value, has_aux, check_finite)
+    return GradFunction(f, wrt, with_value, has_aux, check_finite)
 
 
 def source(f, wrt=None) -> str:
@@ -58,7 +60,7 @@ def stop_gradient(x):
 class GradFunction:
     """The callable `grad` returns: the original signature, returning value and gradients."""
 
-    def __init__(self, f, wrt, with_value, has_aux=False):
+    def __init__(self, f, wrt, with_value, has_aux=False, check_finite=False):
         if isinstance(f, GradFunction):
             raise SrcgradError(
                 "srcgrad.grad of a function already transformed by grad is not supported yet.",
@@ -68,6 +70,7 @@ class GradFunction:
         self.fn = f
         self.with_value = with_value
         self.has_aux = has_aux
+        self.check_finite = check_finite
         self.single = not isinstance(wrt, (tuple, list))
         self.signature = inspect.signature(f)
         self.wrt = _resolve_wrt(f, self.signature, wrt)
@@ -92,6 +95,7 @@ class GradFunction:
         try:
             source = read_function(self.fn)
             options = (tuple(self.wrt), self.single, self.has_aux, structures, backend.name)
+            options += (self.check_finite,)
             entry = cache.lookup(source, options, lambda src: self._make(src, structures, backend))
         except SrcgradError as exc:  # the message points at the user's code; ours is noise
             raise exc.with_traceback(None) from None
@@ -108,7 +112,8 @@ class GradFunction:
         from .compile import compile_generated
         from .pipeline import build
 
-        result = build(source, self.wrt, self.single, self.has_aux, dict(structures or ()))
+        structures = dict(structures or ())
+        result = build(source, self.wrt, self.single, self.has_aux, structures, self.check_finite)
         try:
             closure = result.source.closure
             compiled = compile_generated(result.generated, self.fn.__globals__, closure, backend)

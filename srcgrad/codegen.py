@@ -40,7 +40,9 @@ class Generated:
     # NumPy, its functions, scipy.special, bound to their counterparts in the call's backend
 
 
-def generate(program: Program, adjoint: Adjoint, wrt: list[str], single: bool, namer: Namer) -> Generated:
+def generate(
+    program: Program, adjoint: Adjoint, wrt: list[str], single: bool, namer: Namer, check_finite: bool = False
+) -> Generated:
     gradients = [_assemble(program, adjoint, p) for p in wrt]
     grads = gradients[0] if single else tuple_(gradients)
     # the backward pass restores loop values under their own names: keep what is returned apart
@@ -73,6 +75,8 @@ def generate(program: Program, adjoint: Adjoint, wrt: list[str], single: bool, n
     named = {p for p, d in adjoint.names.items() if d in live or d in assigned_anywhere(backward)}
     forward = inline_single_use(forward, [*backward, result], temporaries - named - impure)
     backward = _with_comments_between(backward)
+    if check_finite:
+        backward = _with_finite_checks(backward, program)
     # a runtime helper whose name the user's code also uses (a global `unreduce` of theirs) is
     # bound under another name, so each keeps its meaning
     helpers = {h: h for h in runtime.__all__}
@@ -190,6 +194,28 @@ def _with_comments_between(kept: list) -> list:
             out.append(block)
             last = block
         out.append(stmt)
+    return out
+
+
+def _with_finite_checks(stmts, program: Program, block=None) -> list:
+    """After each gradient assigned, `check_finite(g, file, line, name)`: the user's line whose
+    gradient is being computed (from the block's Comment) is named when a NaN or inf appears."""
+    out = []
+    for stmt in stmts:
+        out.append(stmt)
+        if isinstance(stmt, Comment):
+            block = stmt
+        elif isinstance(stmt, (gast.If, gast.For, gast.While)):
+            stmt.body = _with_finite_checks(stmt.body, program, block)
+            stmt.orelse = _with_finite_checks(stmt.orelse, program, block)
+        elif isinstance(stmt, gast.Assign) and block is not None:
+            block = getattr(stmt, "srcgrad_block", None) or block
+            origin = block.origin
+            where = getattr(origin, "srcgrad_source", program.source).location(origin)
+            for target in stmt.targets[0].elts if isinstance(stmt.targets[0], gast.Tuple) else stmt.targets:
+                if isinstance(target, gast.Name):
+                    args = [name(target.id), const(where.filename), const(where.lineno), const(target.id)]
+                    out.append(gast.Expr(value=call(name("check_finite"), args)))
     return out
 
 

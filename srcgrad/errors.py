@@ -82,5 +82,10 @@ class UnsupportedArgumentsError(SrcgradError, NotImplementedError):
     the generated code, e.g. for `np.pad` with `mode='maximum'`)."""
 
 
+class NonFiniteGradientError(SrcgradError, FloatingPointError):
+    """With `check_finite=True`: a gradient became NaN or infinite; the location is the user's
+    statement whose gradient the generated code was computing."""
+
+
 class UnsupportedBackendError(SrcgradError, NotImplementedError):
     """A function the code needs has no counterpart in the array library of the arguments."""

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import copy
+import re
 from dataclasses import dataclass, field
+
+import gast
 
 from . import fence
 from .analyses.activity import active_names
@@ -10,8 +14,9 @@ from .codegen import Generated, generate
 from .frontend import SourceFunction, read_function
 from .ir import Program
 from .naming import Namer
+from .syntax import to_source
 from .transformations.anf import dump, lower
-from .transformations.reverse import reverse
+from .transformations.reverse import Comment, reverse
 
 
 @dataclass
@@ -22,7 +27,9 @@ class Build:
     stages: dict[str, str] = field(default_factory=dict)
 
 
-def build(func, wrt: list[str], single: bool, has_aux: bool = False, structures=None) -> Build:
+def build(
+    func, wrt: list[str], single: bool, has_aux: bool = False, structures=None, check_finite: bool = False
+) -> Build:
     # gast tree, file and line, free names resolved on demand; a SourceFunction read already
     source = func if isinstance(func, SourceFunction) else read_function(func)
     fence.check(source)  # reject unsupported constructs with the user's line
@@ -31,5 +38,51 @@ def build(func, wrt: list[str], single: bool, has_aux: bool = False, structures=
     active = active_names(program, leaves)  # varied and useful: only these get adjoints
     namer = Namer(program.reserved)
     adjoint = reverse(program, leaves, active, namer)  # rules inlined in reverse, simplified
-    generated = generate(program, adjoint, wrt, single, namer)  # DCE, inlining, comments
-    return Build(source, program, generated, stages={"anf": dump(program), "final": generated.source})
+    stages = {"anf": dump(program), "activity": _activity(program, leaves, active)}
+    stages["raw adjoint"] = _raw_adjoint(adjoint.statements)  # before generate() folds and prunes it
+    generated = generate(program, adjoint, wrt, single, namer, check_finite)  # DCE, inlining, comments
+    stages["final"] = generated.source
+    return Build(source, program, generated, stages=stages)
+
+
+_TARGET = re.compile(r"^\s*(\w+) = ")
+
+
+def _activity(program: Program, leaves: list[str], active: set[str]) -> str:
+    """The ANF listing with `# active` on each line whose result carries a gradient."""
+    lines = [f"# with respect to: {', '.join(leaves)}", f"# active: {', '.join(sorted(active)) or '(none)'}"]
+    for line in dump(program).splitlines():
+        match = _TARGET.match(line)
+        lines.append(f"{line}  # active" if match and match[1] in active else line)
+    return "\n".join(lines)
+
+
+def _raw_adjoint(statements: list, indent: str = "") -> str:
+    """The reverse pass as `reverse` made it: every statement, the block comments in place."""
+    lines = []
+    for stmt in statements:
+        if isinstance(stmt, Comment):
+            lines.append(f"{indent}# grad of: {' '.join(to_source(stmt.origin).splitlines()[0].split())}")
+        elif isinstance(stmt, (gast.If, gast.For, gast.While)) and _has_comment(stmt):
+            # a block holding Comment markers: print its header, then its bodies the same way
+            header = to_source(_emptied(stmt)).splitlines()[0]
+            lines.append(indent + header)
+            lines.append(_raw_adjoint(stmt.body, indent + "    ") or indent + "    pass")
+            if stmt.orelse:
+                lines.append(indent + "else:")
+                lines.append(_raw_adjoint(stmt.orelse, indent + "    ") or indent + "    pass")
+        else:
+            lines += [indent + line for line in to_source(stmt).splitlines()]
+    return "\n".join(lines)
+
+
+def _has_comment(stmt) -> bool:
+    """Whether a Comment marker is anywhere inside (to_source cannot print one)."""
+    inner = [*getattr(stmt, "body", []), *getattr(stmt, "orelse", [])]
+    return any(isinstance(s, Comment) or (isinstance(s, gast.stmt) and _has_comment(s)) for s in inner)
+
+
+def _emptied(stmt):
+    shell = copy.copy(stmt)
+    shell.body, shell.orelse = [gast.Pass()], []
+    return shell

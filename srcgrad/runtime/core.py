@@ -18,6 +18,7 @@ __all__ = [
     "matmul_dy",
     "dot_dx",
     "dot_dy",
+    "check_finite",
 ]
 
 
@@ -55,6 +56,31 @@ def scatter_add(out, index, g):
         )
     xp.add.at(out, index, g)
     return out
+
+
+def check_finite(g, filename: str, lineno: int, name: str):
+    """`grad(..., check_finite=True)` calls this after each gradient the generated code computes:
+    a NaN or an infinity in `g` raises NonFiniteGradientError at the user's line it came from."""
+    if type(g) is float:
+        if g - g == 0.0:  # false for NaN and both infinities
+            return
+    elif bool(module_of(g).isfinite(g).all()):
+        return
+    import linecache
+
+    from ..errors import Location, NonFiniteGradientError
+
+    text = linecache.getline(filename, lineno)
+    indent = len(text) - len(text.lstrip())
+    where = Location(filename, lineno, col=indent, text=text.rstrip("\n"))
+    count = "it" if type(g) is float else f"{int((~module_of(g).isfinite(g)).sum())} of {g.size} elements"
+    raise NonFiniteGradientError(
+        f"the gradient {name} became NaN or infinite ({count}) in the gradient of this statement; "
+        "every gradient the backward pass computed before (for the statements after it) was finite.",
+        where,
+        hint="Look for a log or a division at 0, a sqrt at 0, or an overflow in exp on this line; "
+        "srcgrad.source(f) shows the generated code.",
+    )
 
 
 class Shape(tuple):

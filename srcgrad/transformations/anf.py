@@ -197,6 +197,7 @@ class _Lowering:
     # -- statements -------------------------------------------------------------------------
 
     def lower_statement(self, stmt: gast.stmt) -> None:
+        stmt.srcgrad_source = self.source  # whose lines it is on (a helper's, once inlined)
         if isinstance(stmt, gast.Assign):
             self.lower_assign(stmt.targets, stmt.value)
         elif isinstance(stmt, gast.AugAssign):
