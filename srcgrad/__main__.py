@@ -1,0 +1,8 @@
+"""`python -m srcgrad ...`: the srcgrad command (see srcgrad/cli.py)."""
+
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())
