@@ -16,6 +16,22 @@ def loss(W1, B1, W2, B2, X, Y):
     return np.sum(np.square(Y - Out))
 
 
+def loss_example():
+    """Arguments of the shapes `loss` takes: `srcgrad check examples/xor.py:loss` draws values like
+    these (docs/testing.md)."""
+    rng = np.random.default_rng(0)
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    Y = np.array([[0.0], [1.0], [1.0], [0.0]])
+    return (
+        rng.uniform(-1, 1, (2, 20)),
+        rng.uniform(-1, 1, 20),
+        rng.uniform(-1, 1, (20, 1)),
+        rng.uniform(-1, 1, 1),
+        X,
+        Y,
+    )
+
+
 def predict(W1, B1, W2, B2, X):
     H1 = np.maximum(X @ W1 + B1, 0.2 * (X @ W1 + B1))
     return 1 / (1 + np.exp(-(H1 @ W2 + B2)))

@@ -10,7 +10,13 @@ built in, so that tests never have to throw away a drawn example:
 - `arrays` draws float arrays in `[low, high]` that keep `margin` away from each value in
   `avoid`, and `scalars` does the same for a Python float;
 - `pairs_apart` draws two arrays whose broadcast elements differ by at least `margin`
-  (for `maximum`, `minimum` and comparisons, whose gradient jumps at ties).
+  (for `maximum`, `minimum` and comparisons, whose gradient jumps at ties);
+- `distinct_arrays` draws an array whose elements are pairwise `margin` apart (for `max`,
+  `sort`, `median`: no ties);
+- `broadcastable_arrays` draws several arrays whose shapes broadcast together, in one step;
+- `like` draws values shaped like a sample argument: the same nesting, shapes and float dtypes,
+  new float values in the range the sample's span, everything else kept (what `srcgrad check`
+  draws from a `<function>_example()`).
 
 Values avoided are not rejected but mapped around: a number is drawn uniformly from the total
 length of the allowed intervals and placed in the interval it falls in, so every draw succeeds.
@@ -18,11 +24,24 @@ length of the allowed intervals and placed in the interval it falls in, so every
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-__all__ = ["shapes", "broadcastable_shapes", "arrays", "scalars", "pairs_apart", "allowed_intervals"]
+__all__ = [
+    "shapes",
+    "broadcastable_shapes",
+    "arrays",
+    "scalars",
+    "pairs_apart",
+    "distinct_arrays",
+    "broadcastable_arrays",
+    "like",
+    "sample_range",
+    "allowed_intervals",
+]
 
 
 def shapes(min_dims: int = 0, max_dims: int = 3, max_side: int = 4, min_side: int = 1):
@@ -161,3 +180,101 @@ def pairs_apart(draw, shape, margin=0.1, *, other_shape=None, dtype=np.float64, 
     below = (t < left) | (right <= 0)
     y = np.where(below, lo + np.minimum(t, left), x64 + margin + pad + (t - left))
     return x, np.asarray(np.clip(y, lo, hi)).astype(dtype).reshape(x.shape)
+
+
+@st.composite
+def distinct_arrays(draw, shape, margin=0.05, dtype=np.float64, low=-2.0, high=2.0):
+    """Float arrays of `shape` in `[low, high]` whose elements are pairwise at least `margin`
+    apart, in a drawn order: no ties for `max`, `sort`, `median` or `argmax`-based code.
+
+    Needs `(size - 1) * margin` to fit in `[low, high]`; raises ValueError otherwise.
+    """
+    if isinstance(shape, st.SearchStrategy):
+        shape = draw(shape)
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    n = int(np.prod(shape, dtype=np.int64))
+    dtype = np.dtype(dtype)
+    pad = _rounding_pad(dtype, low, high, ())
+    gap = margin + 2 * pad  # after rounding to dtype, neighbours stay `margin` apart
+    room = (high - low) - 2 * pad - max(n - 1, 0) * gap
+    if room < 0:
+        raise ValueError(f"{n} values {margin} apart do not fit in [{low}, {high}]")
+    u = draw(
+        hnp.arrays(np.float64, (n,), elements=st.floats(0.0, room, allow_nan=False, allow_subnormal=False))
+    )
+    # sorted draws plus i * gap are increasing with gaps of at least `gap`; then shuffle
+    values = low + pad + np.sort(u) + gap * np.arange(n)
+    order = np.asarray(draw(st.permutations(range(n))), dtype=np.intp) if n else np.zeros(0, np.intp)
+    return values[order].astype(dtype).reshape(shape)
+
+
+@st.composite
+def broadcastable_arrays(
+    draw,
+    num_arrays: int = 2,
+    min_dims: int = 0,
+    max_dims: int = 3,
+    max_side: int = 4,
+    min_side: int = 1,
+    signature: str | None = None,
+    dtype=np.float64,
+    low=-2.0,
+    high=2.0,
+    avoid=(),
+    margin=0.1,
+):
+    """A tuple of float arrays whose shapes broadcast together (drawn by `broadcastable_shapes`
+    with the same arguments), each element in `[low, high]` and `margin` away from `avoid`."""
+    drawn = draw(broadcastable_shapes(num_arrays, min_dims, max_dims, max_side, min_side, signature))
+    return tuple(draw(arrays(s, dtype, low, high, avoid, margin)) for s in drawn.input_shapes)
+
+
+def sample_range(values) -> tuple[float, float]:
+    """The interval `like` draws new values from for a sample: the span of its finite values;
+    for a constant `v`, between `v / 2` and `2 * v` (the same sign, the same scale), and
+    `[-1, 1]` for 0."""
+    flat = np.ravel(np.asarray(values, dtype=np.float64))
+    flat = flat[np.isfinite(flat)]
+    if flat.size == 0:
+        return -1.0, 1.0
+    low, high = float(flat.min()), float(flat.max())
+    if high - low > 1e-12 * max(1.0, abs(low), abs(high)):
+        return low, high
+    if low == 0:
+        return -1.0, 1.0
+    return (low / 2, 2 * low) if low > 0 else (2 * low, low / 2)
+
+
+def like(sample, low: float | None = None, high: float | None = None):
+    """Values shaped like `sample`, one of a function's arguments.
+
+    Dicts, lists and tuples keep their keys and lengths and have their items drawn this way;
+    float arrays and NumPy float scalars keep their shape and dtype and Python floats stay Python
+    floats, with new values in `[low, high]` (by default `sample_range(sample)`: a positive
+    sample draws positive values); anything else (ints, bools, integer arrays, strings, None,
+    objects) is kept as in the sample, since it usually sets sizes, indices or options. Values
+    shrink towards 0, or towards small round numbers when 0 is not in the range.
+    """
+    if isinstance(sample, dict):
+        return st.fixed_dictionaries({k: like(v, low, high) for k, v in sample.items()})
+    if isinstance(sample, (list, tuple)):
+        parts = st.tuples(*(like(v, low, high) for v in sample))
+        kind = type(sample)
+        return parts.map(kind if kind in (list, tuple) else lambda items: kind(*items))  # a named tuple
+    if type(sample) is float or (
+        isinstance(sample, (np.ndarray, np.floating)) and np.issubdtype(sample.dtype, np.floating)
+    ):
+        lo, hi = sample_range(sample)
+        lo = lo if low is None else float(low)
+        hi = hi if high is None else float(high)
+        shape, dtype = np.shape(sample), getattr(sample, "dtype", np.dtype(np.float64))
+        elements = st.floats(lo, hi, allow_nan=False, allow_infinity=False, allow_subnormal=False)
+        drawn = hnp.arrays(np.float64, shape, elements=elements)
+        # rounding to a narrower dtype may step just outside the range: clip it back in
+        cast = drawn.map(lambda a: np.clip(a.astype(dtype), dtype.type(lo), dtype.type(hi)).astype(dtype))
+        if type(sample) is float:
+            return cast.map(float)
+        if isinstance(sample, np.floating):
+            return cast.map(lambda a: a[()])
+        return cast
+    return st.just(sample).map(copy.deepcopy)  # a fresh copy: a function may modify it
