@@ -16,7 +16,6 @@ a wrong derivative persists there, a kink does not.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import inspect
 import os
 import re
@@ -62,33 +61,14 @@ def parse_target(target: str) -> tuple[str, str]:
 
 
 def load_module(path: str):
-    """Import the file as a module, with its directory first on sys.path (for its own imports).
+    """The file imported as a module, as `srcgrad show` and `export` import it."""
+    from .cli import UsageError
+    from .cli import load_module as load
 
-    It is registered under its file name, so that the module's imports of itself and
-    `inspect.getsource` work, unless that name is taken (a file called random.py)."""
-    path = os.path.abspath(path)
-    directory, stem = os.path.split(path)[0], os.path.splitext(os.path.basename(path))[0]
-    if directory not in sys.path:
-        sys.path.insert(0, directory)
-    name = stem if stem.isidentifier() and stem not in sys.modules else f"_srcgrad_check_{abs(hash(path))}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise CheckUsageError(f"cannot load {path} as a Python module")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
     try:
-        spec.loader.exec_module(module)
-    except SrcgradError:
-        raise
-    except SyntaxError as exc:
-        sys.modules.pop(name, None)
-        raise CheckUsageError(
-            f"{exc.filename}:{exc.lineno}: syntax error: {exc.msg}\n    {(exc.text or '').strip()}"
-        ) from exc
-    except Exception as exc:
-        sys.modules.pop(name, None)
-        raise CheckUsageError(f"importing {path} raised {_one_line(exc)}{_where(exc, path)}") from exc
-    return module
+        return load(path)
+    except UsageError as exc:
+        raise CheckUsageError(str(exc).rstrip(".")) from exc
 
 
 def _one_line(exc: BaseException) -> str:
@@ -98,6 +78,7 @@ def _one_line(exc: BaseException) -> str:
 
 def _where(exc: BaseException, path: str) -> str:
     """The deepest frame of `exc` in the user's file, as a source excerpt."""
+    path = os.path.abspath(path)
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if os.path.abspath(f.filename) == path]
     if not frames:
         return ""

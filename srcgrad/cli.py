@@ -154,6 +154,16 @@ def load_function(target: str):
     """The object `path/to/file.py:name` names, the file imported as a module (its directory on
     sys.path, so that its own imports of sibling modules work)."""
     path, qualname = _split_target(target)
+    value = load_module(path)
+    for part in qualname.split("."):
+        if not hasattr(value, part):
+            raise UsageError(f"{path} has no function {qualname!r}.")
+        value = getattr(value, part)
+    return value
+
+
+def load_module(path: str):
+    """The file at `path` imported as a module (shared by show, export and check)."""
     file = pathlib.Path(path)
     if not file.is_file():
         raise UsageError(f"no such file: {path}.")
@@ -177,12 +187,7 @@ def load_function(target: str):
         raise UsageError(f"importing {path} failed: {_where(exc, file)}{type(exc).__name__}: {exc}") from exc
     finally:
         sys.path.remove(folder)
-    value = module
-    for part in qualname.split("."):
-        if not hasattr(value, part):
-            raise UsageError(f"{path} has no function {qualname!r}.")
-        value = getattr(value, part)
-    return value
+    return module
 
 
 def _where(exc: Exception, file: pathlib.Path) -> str:
