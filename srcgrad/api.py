@@ -199,7 +199,7 @@ class GradFunction:
         named = list(self.signature.bind(*args, **kwargs).arguments.items())
         for w, p in zip(self.wrt, params):
             if isinstance(p, (dict, list, tuple)):
-                named += _leaves(p, w)
+                named += [(w + "".join(f"[{k!r}]" for k in path), leaf) for path, leaf in leaves(p)]
         return backends.choose(named)
 
     def _call_on(self, backend, structures, params, args, kwargs):
@@ -218,7 +218,7 @@ class GradFunction:
         roots = {id(a) for a in args} | {id(a) for a in kwargs.values()}
         if structures is not None:
             for p in params:
-                roots |= {id(leaf) for _, leaf in _leaves(p, "")}
+                roots |= {id(leaf) for _, leaf in leaves(p)}
 
         def like(g, p):
             if isinstance(p, dict):
@@ -351,13 +351,7 @@ def _like_tree(g, p, roots: set):
 
 
 def _add_leaf_roots(value, roots: set) -> None:
-    if isinstance(value, dict):
-        value = list(value.values())
-    if isinstance(value, (list, tuple)):
-        for v in value:
-            _add_leaf_roots(v, roots)
-    elif isinstance(value, np.ndarray):
-        roots.add(_root(value))
+    roots.update(_root(leaf) for _, leaf in leaves(value) if isinstance(leaf, np.ndarray))
 
 
 def _check_differentiable(name: str, value) -> None:
@@ -413,13 +407,17 @@ def _generated_line(exc: Exception) -> tuple[str, str | None]:
     return line, None
 
 
-def _leaves(value, path: str) -> list:
-    """(path, leaf) for each value in nested dicts, lists and tuples."""
+def leaves(value, path=()):
+    """(path, leaf) for each value in nested dicts, lists and tuples; a path is the keys and
+    indices that lead to the leaf."""
     if isinstance(value, dict):
-        return [leaf for k, v in value.items() for leaf in _leaves(v, f"{path}[{k!r}]")]
-    if isinstance(value, (list, tuple)):
-        return [leaf for i, v in enumerate(value) for leaf in _leaves(v, f"{path}[{i}]")]
-    return [(path, value)]
+        for k, v in value.items():
+            yield from leaves(v, (*path, k))
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            yield from leaves(v, (*path, i))
+    else:
+        yield path, value
 
 
 def _like_on(xp, g, p, roots: set):

@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..api import GradFunction, grad
+from ..api import leaves as _leaves
 
 __all__ = ["check_grads", "assert_grads_close", "GradientMismatch"]
 
@@ -259,18 +260,6 @@ def _scalar(x):
         return float(np.asarray(x, dtype=np.float64).ravel()[0])
     except (TypeError, ValueError, IndexError):
         return None
-
-
-def _leaves(value, path=()):
-    """(path, leaf) for each array or float in nested dicts, lists and tuples."""
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield from _leaves(v, (*path, k))
-    elif isinstance(value, (list, tuple)):
-        for i, v in enumerate(value):
-            yield from _leaves(v, (*path, i))
-    else:
-        yield path, value
 
 
 def _get(value, path):
