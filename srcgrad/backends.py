@@ -156,6 +156,16 @@ def _missing(path: str) -> UnsupportedBackendError:
     )
 
 
+def _numpy2_clip(clip):
+    """`clip` that also takes NumPy 2.1's `min=`/`max=` (srcgrad writes `x.clip(a, b)` so);
+    CuPy's and Dask's take only `a_min`/`a_max`, or positions."""
+
+    def call(a, a_min=None, a_max=None, *, min=None, max=None, **kwargs):
+        return clip(a, a_min if min is None else min, a_max if max is None else max, **kwargs)
+
+    return call
+
+
 class _CupyNumpy:
     """`np` on the CuPy backend: `cupy` itself, but for the NumPy 2 keywords its functions lack
     (srcgrad writes `x.clip(a, b)` as `np.clip(x, min=a, max=b)`)."""
@@ -163,14 +173,12 @@ class _CupyNumpy:
     def __init__(self, cupy):
         self._cp = cupy
         self.__name__ = "cupy"
+        self.clip = _numpy2_clip(cupy.clip)
 
     def __getattr__(self, attr):
         value = getattr(self._cp, attr)
         setattr(self, attr, value)  # looked up once
         return value
-
-    def clip(self, a, a_min=None, a_max=None, *, min=None, max=None, **kwargs):
-        return self._cp.clip(a, a_min if min is None else min, a_max if max is None else max, **kwargs)
 
     def reshape(self, a, shape=None, order="C", *, newshape=None, **kwargs):
         return self._cp.reshape(a, shape if newshape is None else newshape, order, **kwargs)
@@ -194,6 +202,7 @@ class _DaskNumpy:
         for name in _NUMPY_POSITIONS:  # Dask's third or later positional parameter means another thing
             setattr(self, name, _by_keyword(getattr(np, name), getattr(da, name)))
         self.finfo = np.finfo
+        self.clip = _numpy2_clip(da.clip)
         self.s_, self.index_exp = np.s_, np.index_exp
         # Dask's cholesky returns the upper factor unless told; its svd, qr and lstsq take other
         # arguments: only these four mean what NumPy's do
@@ -221,10 +230,6 @@ class _DaskNumpy:
         # Dask's second parameter is chunks, and its offset rectangles come out wrong
         columns = self._da.arange(N if M is None else M)
         return (self._da.arange(N)[:, None] + k == columns).astype(dtype)
-
-    def clip(self, a, a_min=None, a_max=None, *, min=None, max=None, **kwargs):
-        # NumPy 2.1 names the bounds min and max; dask.array.clip passes only positions on
-        return self._da.clip(a, a_min if min is None else min, a_max if max is None else max, **kwargs)
 
     def split(self, a, indices_or_sections, axis=0):
         n = a.shape[axis]

@@ -25,10 +25,16 @@ __all__ = [
 def module_of(*values):
     """The array library of the values: CuPy or `dask.array` for their arrays, else NumPy."""
     for v in values:
-        root = type(v).__module__.partition(".")[0]
-        if root == "cupy" or root == "dask":
+        root = _foreign(v)
+        if root is not None:
             return _library(root)
     return np
+
+
+def _foreign(x) -> str | None:
+    """ "cupy" or "dask" for a value of those libraries, else None."""
+    root = type(x).__module__.partition(".")[0]
+    return root if root == "cupy" or root == "dask" else None
 
 
 def _library(root: str):
@@ -39,8 +45,7 @@ def _library(root: str):
 
 def asarray(x):
     """`x` as an array: CuPy and Dask arrays as they are, anything else through NumPy."""
-    root = type(x).__module__.partition(".")[0]
-    return x if root == "cupy" or root == "dask" else np.asarray(x)
+    return x if _foreign(x) is not None else np.asarray(x)
 
 
 def scatter_add(out, index, g):
