@@ -134,9 +134,17 @@ class GradFunction:
         return self._build.generated.source
 
     def stages(self) -> dict[str, str]:
-        """The code after each pipeline stage, for debugging."""
-        self._compile()
-        return dict(self._build.stages)
+        """The code after each pipeline stage, for debugging (the pipeline runs again to record
+        them: compiled gradients do not keep them)."""
+        from .frontend import read_function
+        from .pipeline import build
+
+        try:
+            source = read_function(self.fn)
+            result = build(source, self.wrt, self.single, self.has_aux, None, self.check_finite, stages=True)
+        except SrcgradError as exc:  # the message points at the user's code; ours is noise
+            raise exc.with_traceback(None) from None
+        return dict(result.stages)
 
     # -- calling ----------------------------------------------------------------------------
 

@@ -28,8 +28,16 @@ class Build:
 
 
 def build(
-    func, wrt: list[str], single: bool, has_aux: bool = False, structures=None, check_finite: bool = False
+    func,
+    wrt: list[str],
+    single: bool,
+    has_aux: bool = False,
+    structures=None,
+    check_finite: bool = False,
+    stages: bool = False,
 ) -> Build:
+    """The generated code of `func`; with `stages`, also the code after each stage (a quarter of
+    the time of a build, so only `GradFunction.stages()` and `srcgrad show --stage` ask)."""
     # gast tree, file and line, free names resolved on demand; a SourceFunction read already
     source = func if isinstance(func, SourceFunction) else read_function(func)
     fence.check(source)  # reject unsupported constructs with the user's line
@@ -38,11 +46,13 @@ def build(
     active = active_names(program, leaves)  # varied and useful: only these get adjoints
     namer = Namer(program.reserved)
     adjoint = reverse(program, leaves, active, namer)  # rules inlined in reverse, simplified
-    stages = {"anf": dump(program), "activity": _activity(program, leaves, active)}
-    stages["raw adjoint"] = _raw_adjoint(adjoint.statements)  # before generate() folds and prunes it
+    listings = {}
+    if stages:
+        listings = {"anf": dump(program), "activity": _activity(program, leaves, active)}
+        listings["raw adjoint"] = _raw_adjoint(adjoint.statements)  # before generate() folds and prunes it
     generated = generate(program, adjoint, wrt, single, namer, check_finite)  # DCE, inlining, comments
-    stages["final"] = generated.source
-    return Build(source, program, generated, stages=stages)
+    listings["final"] = generated.source
+    return Build(source, program, generated, stages=listings)
 
 
 _TARGET = re.compile(r"^\s*(\w+) = ")
