@@ -57,8 +57,20 @@ def stop_gradient(x):
     return x
 
 
+SPECIALIZE_LIMIT = 8  # argument shapes one function gets code of its own for; beyond, the general code
+
+
 class GradFunction:
-    """The callable `grad` returns: the original signature, returning value and gradients."""
+    """The callable `grad` returns: the original signature, returning value and gradients.
+
+    Each object is made an instance of a class of its own, so that once calls have settled on
+    argument types and shapes, it can make a generated entry point (`entry.py`) its
+    `__call__`: a call then costs one Python frame, not the general path's checks.
+    """
+
+    def __new__(cls, *args, **kwargs):
+        own = type(cls.__name__, (cls,), {"__module__": cls.__module__, "__qualname__": cls.__qualname__})
+        return super().__new__(own)
 
     def __init__(self, f, wrt, with_value, has_aux=False, check_finite=False):
         if isinstance(f, GradFunction):
@@ -78,29 +90,38 @@ class GradFunction:
         self._index = [params.index(self.signature.parameters[w]) for w in self.wrt]
         self._positional = all(params[i].kind in _POSITIONAL for i in self._index)
         self._need = max(self._index) + 1
+        self._names = [p.name for p in params]
+        self._plain = all(p.kind in _POSITIONAL for p in params)
         self._entry = None  # the cache entry of the compiled gradient
-        self._variants = {}  # parameter structures -> cache entry
+        self._variants = {}  # parameter structures, or argument shapes -> cache entry
+        self._shaped = set()  # the argument shapes compiled for
+        self._fast = None  # the installed entry.Entry
+        self._no_fast = set()  # ids of specialised variants that cannot have an entry
         self._build = None
         functools.update_wrapper(self, f)
 
     # -- generation -------------------------------------------------------------------------
 
-    def _compile(self, structures=None, backend=backends.NUMPY):
+    def _compile(self, structures=None, backend=backends.NUMPY, shapes=None):
         """The compiled gradient; with `structures` (parameter -> the shape of its nested
         dicts, lists and tuples), the one generated for parameters of that structure; for
-        arrays of `backend`."""
+        arrays of `backend`; with `shapes` (parameter -> exact shape), specialised to them."""
         from . import cache
         from .frontend import read_function
 
         try:
             source = read_function(self.fn)
             options = (tuple(self.wrt), self.single, self.has_aux, structures, backend.name)
-            options += (self.check_finite,)
-            entry = cache.lookup(source, options, lambda src: self._make(src, structures, backend))
+            options += (self.check_finite, shapes)
+            make = lambda src: self._make(src, structures, backend, shapes)  # noqa: E731
+            entry = cache.lookup(source, options, make)
         except SrcgradError as exc:  # the message points at the user's code; ours is noise
             raise exc.with_traceback(None) from None
         self._build = entry.build
-        if backend is not backends.NUMPY:
+        if shapes is not None:
+            self._variants[("shapes", shapes)] = entry
+            self._shaped.add(shapes)
+        elif backend is not backends.NUMPY:
             self._variants[(structures, backend.name)] = entry
         elif structures is None:
             self._entry = entry
@@ -108,12 +129,15 @@ class GradFunction:
             self._variants[structures] = entry
         return entry.compiled
 
-    def _make(self, source, structures, backend):
+    def _make(self, source, structures, backend, shapes=None):
         from .compile import compile_generated
         from .pipeline import build
 
         structures = dict(structures or ())
-        result = build(source, self.wrt, self.single, self.has_aux, structures, self.check_finite)
+        exact = dict(shapes) if shapes is not None else None
+        result = build(
+            source, self.wrt, self.single, self.has_aux, structures, self.check_finite, shapes=exact
+        )
         try:
             closure = result.source.closure
             compiled = compile_generated(result.generated, self.fn.__globals__, closure, backend)
@@ -127,8 +151,9 @@ class GradFunction:
 
     @property
     def source(self) -> str:
-        """The generated Python source of the gradient function (for parameters that are dicts
-        or lists, the one generated at the last call)."""
+        """The generated Python source of the gradient function: before the first call, the
+        code for arguments of any shape; after calls, the code generated last (specialised to
+        the shapes of NumPy arguments, or for the structure of dict and list parameters)."""
         if self._build is None:
             self._compile()
         return self._build.generated.source
@@ -181,12 +206,26 @@ class GradFunction:
             backend = self._backend(args, kwargs, params)
             if backend is not backends.NUMPY:
                 return self._call_on(backend, structures, params, args, kwargs)
-        entry = self._entry if structures is None else self._variants.get(structures)
-        compiled = entry.compiled if entry is not None and entry.valid() else self._compile(structures)
+        shapes = None if structures is not None else self._shapes(args, kwargs)
+        if shapes is not None:
+            entry = self._variants.get(("shapes", shapes))
+        else:
+            entry = self._entry if structures is None else self._variants.get(structures)
+        reused = entry is not None and entry.valid()
+        compiled = entry.compiled if reused else self._compile(structures, shapes=shapes)
         try:
             returned, grads = compiled(*args, **kwargs)
         except Exception as exc:
             self._failed(exc, args, kwargs)
+        if reused and shapes is not None and (self._fast is None or not self._fast.variant.valid()):
+            self._install(entry, args, kwargs)
+        return self._finish(returned, grads, params, args, kwargs, structures, roots)
+
+    def _finish(self, returned, grads, params, args, kwargs, structures=None, roots=None):
+        """The value checked and the gradients as values like their parameters, owning their
+        memory; the result in the form `grad` promises."""
+        if roots is None:
+            roots = {_root(a) for a in (*args, *kwargs.values()) if isinstance(a, np.ndarray)}
         value = returned[0] if self.has_aux else returned
         if type(value) not in _SCALARS and np.size(value) != 1:
             self._non_scalar(value)
@@ -201,6 +240,62 @@ class GradFunction:
         if self.with_value:
             return returned, grads
         return (grads, returned[1]) if self.has_aux else grads
+
+    def _shapes(self, args, kwargs):
+        """The exact shapes of this call's array and float arguments, as a key of the code
+        specialised to them; None past SPECIALIZE_LIMIT different ones (the general code)."""
+        if self._plain and not kwargs and len(args) == len(self._names):
+            named = zip(self._names, args)
+        else:
+            try:
+                bound = self.signature.bind(*args, **kwargs)
+            except TypeError:  # the call fails with the function's own error
+                return None
+            bound.apply_defaults()
+            named = bound.arguments.items()
+        key = tuple(
+            (n, a.shape if isinstance(a, (np.ndarray, np.generic)) else ())
+            for n, a in named
+            if type(a) is float or isinstance(a, (np.ndarray, np.generic))
+        )
+        if key not in self._shaped and len(self._shaped) >= SPECIALIZE_LIMIT:
+            return None
+        return key
+
+    def _install(self, variant, args, kwargs) -> None:
+        """Make a generated entry for calls like this one this object's `__call__` (entry.py),
+        if the call's argument types and the gradient's code allow one."""
+        from . import entry
+
+        if self.has_aux or id(variant) in self._no_fast:
+            return
+        bound = self.signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        values = dict(bound.arguments)
+        made = None
+        if entry.eligible_types(values, self.wrt):
+            helpers = {
+                "slow": functools.partial(GradFunction.__call__, self),
+                "finish": self._finish_entry,
+                "failed": self._failed_entry,
+            }
+            made = entry.write(self, variant, values, helpers)
+        if made is None:
+            self._no_fast.add(id(variant))
+            return
+        self._fast = made
+        type(self).__call__ = staticmethod(made.function)
+
+    def _finish_entry(self, returned, grads, *args, **kwargs):
+        return self._finish(returned, grads, [self._param(w, args, kwargs) for w in self.wrt], args, kwargs)
+
+    def _failed_entry(self, exc, *args, **kwargs):
+        self._failed(exc, args, kwargs)
+
+    def _param(self, w, args, kwargs):
+        bound = self.signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        return bound.arguments[w]
 
     def _backend(self, args, kwargs, params):
         """The backend of this call's arrays (nested parameters' leaves included)."""

@@ -31,6 +31,7 @@ from . import rules
 from .frontend import MISSING, SourceFunction
 
 _IS, _NUMBER = 0, 1
+NUMBER_GUARD = _NUMBER  # the kind of guard on a global read as a number
 
 
 @dataclass

@@ -20,14 +20,20 @@ def compile_generated(generated: Generated, user_globals: dict, closure: dict, b
     code = compile(generated.text, filename, "exec")
     namespace: dict = {}
     exec(code, user_globals, namespace)
-    bindings = {}
+    return namespace[FACTORY](**bindings(generated, user_globals, closure, backend))
+
+
+def bindings(generated: Generated, user_globals: dict, closure: dict, backend=backends.NUMPY) -> dict:
+    """What the factory's parameters are bound to: closed-over values, runtime helpers, and
+    NumPy (with what the user imported of it and of scipy.special) from `backend`."""
+    bound = {}
     for free in generated.free:
         if free in closure:
-            bindings[free] = closure[free]
+            bound[free] = closure[free]
         elif free in generated.helpers:
-            bindings[free] = getattr(runtime, generated.helpers[free])
+            bound[free] = getattr(runtime, generated.helpers[free])
         elif free in generated.arrays:
-            bindings[free] = backend.translate(user_globals[free])
+            bound[free] = backend.translate(user_globals[free])
         else:  # the NumPy name srcgrad supplies when the user imported none
-            bindings[free] = backend.translate(np)
-    return namespace[FACTORY](**bindings)
+            bound[free] = backend.translate(np)
+    return bound

@@ -10,6 +10,7 @@ import gast
 
 from . import fence
 from .analyses.activity import active_names
+from .analyses.exact import infer
 from .codegen import Generated, generate
 from .frontend import SourceFunction, read_function
 from .ir import Program
@@ -35,9 +36,11 @@ def build(
     structures=None,
     check_finite: bool = False,
     stages: bool = False,
+    shapes: dict | None = None,
 ) -> Build:
     """The generated code of `func`; with `stages`, also the code after each stage (a quarter of
-    the time of a build, so only `GradFunction.stages()` and `srcgrad show --stage` ask)."""
+    the time of a build, so only `GradFunction.stages()` and `srcgrad show --stage` ask); with
+    `shapes` (parameter -> exact shape, `()` for a float), specialised to those shapes."""
     # gast tree, file and line, free names resolved on demand; a SourceFunction read already
     source = func if isinstance(func, SourceFunction) else read_function(func)
     fence.check(source)  # reject unsupported constructs with the user's line
@@ -45,7 +48,8 @@ def build(
     leaves = [leaf for p in wrt for leaf in program.leaves.get(p, [p])]  # of nested parameters
     active = active_names(program, leaves)  # varied and useful: only these get adjoints
     namer = Namer(program.reserved)
-    adjoint = reverse(program, leaves, active, namer)  # rules inlined in reverse, simplified
+    exact = infer(program, shapes) if shapes else None  # what the arguments' shapes decide
+    adjoint = reverse(program, leaves, active, namer, exact)  # rules inlined in reverse, simplified
     listings = {}
     if stages:
         listings = {"anf": dump(program), "activity": _activity(program, leaves, active)}

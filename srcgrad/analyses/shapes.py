@@ -40,7 +40,7 @@ _ELEMENTWISE_OPS = {
     "compare",
     numpy.where,
 }
-_FULL_REDUCTIONS = {
+FULL_REDUCTIONS = {
     numpy.sum,
     numpy.mean,
     numpy.max,
@@ -63,10 +63,17 @@ def elementwise(key) -> bool:
 
 
 class ShapeFacts:
-    """Union-find of names with equal shapes, plus the set of names known to be scalars."""
+    """Union-find of names with equal shapes, plus the set of names known to be scalars.
 
-    def __init__(self, program: Program):
+    With `exact` (name -> exact value, from `analyses.exact.infer` for one call's argument
+    shapes), names of the same exact shape share a class whose representative is that shape,
+    and `exact_shape` answers for expressions.
+    """
+
+    def __init__(self, program: Program, exact: dict | None = None):
         self.numpy_alias = program.numpy_alias
+        self.exact = {n: v for n, v in (exact or {}).items() if type(v) is tuple}
+        self.exact_classes: dict[str, tuple] = {}  # representative -> the exact shape
         assigns = [s for s in walk(program.body) if isinstance(s, Assign)]
         counts = Counter(s.target for s in assigns)
         defs: dict[str, list] = {}
@@ -90,9 +97,13 @@ class ShapeFacts:
         self.parent: dict[str, str] = {}
         self.scalars: set[str] = set(program.scalar_globals) | set(scalar_joins)
         self.shapes: set[str] = set()  # names holding an array's shape tuple
+        self.exact_classes = {}
         for stmt in assigns:
             if counts[stmt.target] == 1:
                 self._learn(stmt)
+        for n, shape in self.exact.items():  # a 0-d array is not a scalar: `g.T` must still work
+            if n not in self.scalars:
+                self.union(n, self.exact_class(shape))
 
     def _learn(self, stmt: Assign) -> None:
         key = stmt.op.key
@@ -102,7 +113,7 @@ class ShapeFacts:
             hashable = False
         if not hashable:
             return
-        if key in _SCALAR_RESULTS or (key in _FULL_REDUCTIONS and _reduces_fully(stmt)):
+        if key in _SCALAR_RESULTS or (key in FULL_REDUCTIONS and _reduces_fully(stmt)):
             self.scalars.add(stmt.target)
         elif key in ("shape", numpy.shape):  # a tuple of sizes: each of its items is a number
             self.shapes.add(stmt.target)
@@ -123,7 +134,25 @@ class ShapeFacts:
         return n
 
     def union(self, a: str, b: str) -> None:
-        self.parent[self.find(a)] = self.find(b)
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb or (ra in self.exact_classes and rb in self.exact_classes):
+            return  # two different exact shapes are never the same
+        if ra in self.exact_classes:  # an exact shape stays its class's representative
+            ra, rb = rb, ra
+        self.parent[ra] = rb
+
+    def exact_class(self, shape: tuple) -> str:
+        """The representative of the names of exact shape `shape`."""
+        rep = f"<shape {shape}>"
+        self.exact_classes[rep] = shape
+        return rep
+
+    def exact_shape(self, e: gast.expr) -> tuple | None:
+        """The exact shape of `e`'s value, when the call's argument shapes decide it."""
+        shape = self.shape_of(e)
+        if shape == SCALAR:
+            return ()
+        return None if shape is None else self.exact_classes.get(self.find(shape))
 
     def same(self, a: str, b: str) -> bool:
         return self.find(a) == self.find(b)
@@ -148,19 +177,27 @@ class ShapeFacts:
 
     # -- expressions ------------------------------------------------------------------------
 
-    @staticmethod
-    def combine(shapes):
+    def combine(self, shapes):
+        """The shape class of an elementwise result of operands of these classes."""
         if any(s is None for s in shapes):
             return None
-        arrays = {s for s in shapes if s != SCALAR}
+        arrays = {self.find(s) for s in shapes if s != SCALAR}
         if not arrays:
             return SCALAR
-        return arrays.pop() if len(arrays) == 1 else None
+        if len(arrays) == 1:
+            return arrays.pop()
+        exact = [self.exact_classes.get(s) for s in arrays]
+        if any(e is None for e in exact):
+            return None
+        broadcast = broadcast_shapes(exact)
+        return None if broadcast is None else self.exact_class(broadcast)
 
     def shape_of(self, e: gast.expr):
         """SCALAR, the representative name of e's shape class, or None when unknown."""
         if is_number(e):
             return SCALAR
+        if hasattr(e, "srcgrad_exact"):  # written out by simplify from exact shapes
+            return self.exact_class(e.srcgrad_exact)
         if isinstance(e, gast.Name):
             return SCALAR if e.id in self.scalars else self.find(e.id)
         if isinstance(e, gast.UnaryOp) and isinstance(e.op, (gast.USub, gast.UAdd)):
@@ -189,6 +226,18 @@ class ShapeFacts:
         ):
             return getattr(numpy, func.attr, None)
         return None
+
+
+def broadcast_shapes(shapes: list[tuple]) -> tuple | None:
+    """NumPy's broadcast of exact shapes; None where NumPy would raise."""
+    ndim = max((len(s) for s in shapes), default=0)
+    result = []
+    for axis in range(ndim):
+        sizes = {s[axis - ndim + len(s)] for s in shapes if axis - ndim + len(s) >= 0} - {1}
+        if len(sizes) > 1:
+            return None
+        result.append(sizes.pop() if sizes else 1)
+    return tuple(result)
 
 
 def _reduces_fully(stmt: Assign) -> bool:

@@ -23,7 +23,7 @@ from collections import Counter
 import gast
 
 from ..syntax import names_in, substitute, to_source
-from .simplify import simplify
+from .simplify import joined_where, simplify
 
 MERGED_LINE_LIMIT = 80  # a merged accumulation longer than this stays two lines
 
@@ -128,7 +128,7 @@ def merge_accumulations(stmts: list) -> list:
             accumulates = (
                 _target(second) == v
                 and isinstance(value, gast.BinOp)
-                and isinstance(value.op, gast.Add)
+                and isinstance(value.op, (gast.Add, gast.Sub))
                 and isinstance(value.left, gast.Name)
                 and value.left.id == v
                 and v not in set(names_in(value.right))
@@ -138,7 +138,7 @@ def merge_accumulations(stmts: list) -> list:
             same_block = getattr(first, "srcgrad_block", None) is getattr(second, "srcgrad_block", None)
             if accumulates and untouched and same_block:
                 merged = copy.copy(second)
-                merged.value = gast.BinOp(left=first.value, op=gast.Add(), right=value.right)
+                merged.value = joined_where(gast.BinOp(left=first.value, op=value.op, right=value.right))
                 if len(to_source(merged)) > MERGED_LINE_LIMIT:  # two short lines read better
                     i += 1
                     continue

@@ -13,11 +13,12 @@ reads like hand-written code.
 
 from __future__ import annotations
 
+import math
 import operator
 
 import gast
 
-from ..syntax import const, is_number, neg
+from ..syntax import attr, call, const, is_number, name, neg, to_source
 
 _FOLD = {
     gast.Add: operator.add,
@@ -50,16 +51,99 @@ def simplify(e: gast.expr, facts) -> gast.expr:
             return e.operand.operand
         if is_number(e.operand):
             return const(-e.operand.value)
-    if (
-        facts is not None
-        and isinstance(e, gast.Call)
-        and isinstance(e.func, gast.Name)
-        and e.func.id == "unbroadcast"
-        and len(e.args) == 2
-    ):
-        shape = facts.shape_of(e.args[1])
-        if shape is not None and facts.shape_of(e.args[0]) == shape:
-            return e.args[0]
+        flipped = _flip_literal(e.operand)  # -(2.0 * x) -> -2.0 * x
+        if flipped is not None:
+            return flipped
+    if isinstance(e, gast.Call) and facts is not None:
+        return _specialized(e, facts)
+    return e
+
+
+def _flip_literal(e: gast.expr) -> gast.expr | None:
+    """`e` negated by negating the literal that leads its product (`2.0 * x / y`), if it has one;
+    exact, since negation commutes with multiplication and division."""
+    if isinstance(e, gast.BinOp) and isinstance(e.op, (gast.Mult, gast.Div)):
+        if is_number(e.left):
+            return gast.BinOp(left=const(-e.left.value), op=e.op, right=e.right)
+        left = _flip_literal(e.left)
+        return None if left is None else gast.BinOp(left=left, op=e.op, right=e.right)
+    return None
+
+
+def _leading_negative(e: gast.expr) -> bool:
+    """A product led by a negative literal (`-2.0 * x / y`)."""
+    while isinstance(e, gast.BinOp) and isinstance(e.op, (gast.Mult, gast.Div)):
+        e = e.left
+    return is_number(e) and e.value < 0
+
+
+def _specialized(e: gast.Call, facts) -> gast.expr:
+    """`unbroadcast` and the matrix-product helpers, written out where shapes decide them."""
+    helper = e.func.id if isinstance(e.func, gast.Name) and len(e.args) in (2, 3) and not e.keywords else None
+    if _is_numpy(e.func, facts, "size") and len(e.args) == 1 and not e.keywords:
+        shape = facts.exact_shape(e.args[0])
+        return e if shape is None else const(math.prod(shape))
+    if helper == "unbroadcast" and len(e.args) == 2:
+        g, x = e.args
+        shape = facts.shape_of(x)
+        if shape is not None and facts.shape_of(g) == shape:
+            return g
+        return _summed(g, facts.exact_shape(g), facts.exact_shape(x)) or e
+    if helper in ("matmul_dx", "matmul_dy") and len(e.args) == 3:
+        g, x, y = e.args
+        xs, ys = facts.exact_shape(x), facts.exact_shape(y)
+        if xs is None or ys is None or not (1 <= len(xs) <= 2 and 1 <= len(ys) <= 2):
+            return e
+        np_ = name(facts.numpy_alias)
+        if helper == "matmul_dx":
+            forms = {
+                (2, 2): lambda: _matmul(g, attr(y, "T")),
+                (2, 1): lambda: call(attr(np_, "outer"), [g, y]),
+            }
+            forms[(1, 2)] = lambda: _matmul(y, g)
+            forms[(1, 1)] = lambda: gast.BinOp(left=g, op=gast.Mult(), right=y)
+            return _exact(forms[(len(xs), len(ys))](), xs)
+        forms = {(2, 2): lambda: _matmul(attr(x, "T"), g), (2, 1): lambda: _matmul(g, x)}
+        forms[(1, 2)] = lambda: call(attr(np_, "outer"), [x, g])
+        forms[(1, 1)] = lambda: gast.BinOp(left=g, op=gast.Mult(), right=x)
+        return _exact(forms[(len(xs), len(ys))](), ys)
+    return e
+
+
+def _is_numpy(func: gast.expr, facts, attribute: str) -> bool:
+    return (
+        isinstance(func, gast.Attribute)
+        and func.attr == attribute
+        and isinstance(func.value, gast.Name)
+        and func.value.id == facts.numpy_alias
+    )
+
+
+def _summed(g: gast.expr, gshape, shape) -> gast.expr | None:
+    """`g` summed to `shape` with one `.sum`, when both shapes are exact and `g` is the larger."""
+    if gshape is None or shape is None or gshape == shape:
+        return None
+    lead = len(gshape) - len(shape)
+    if lead < 0 or any(n not in (1, m) for n, m in zip(shape, gshape[lead:])):
+        return None  # g is the smaller one: unbroadcast spreads it, left to the helper
+    kept = [lead + i for i, n in enumerate(shape) if n == 1 and gshape[lead + i] != 1]
+    axes = list(range(lead)) + kept
+    if not axes:  # only size-1 axes differ in where they stand
+        return _exact(call(attr(g, "reshape"), [const(shape)]), shape)
+    keywords = {} if shape == () else {"axis": const(axes[0] if len(axes) == 1 else tuple(axes))}
+    if kept and lead:
+        summed = call(attr(call(attr(g, "sum"), [], keywords), "reshape"), [const(shape)])
+    else:
+        summed = call(attr(g, "sum"), [], {**keywords, **({"keepdims": const(True)} if kept else {})})
+    return _exact(summed, shape)
+
+
+def _matmul(a: gast.expr, b: gast.expr) -> gast.expr:
+    return gast.BinOp(left=a, op=gast.MatMult(), right=b)
+
+
+def _exact(e: gast.expr, shape: tuple) -> gast.expr:
+    e.srcgrad_exact = shape  # ShapeFacts.shape_of reads it: the shape is known, not recomputed
     return e
 
 
@@ -121,4 +205,55 @@ def _binop(e: gast.BinOp) -> gast.expr:
             return gast.BinOp(left=left, op=gast.Add(), right=right.operand)
     if op is gast.Add and isinstance(right, gast.UnaryOp) and isinstance(right.op, gast.USub):
         return gast.BinOp(left=left, op=gast.Sub(), right=right.operand)
+    if op is gast.Add and _negated(left):  # -a + b -> b - a
+        return gast.BinOp(left=right, op=gast.Sub(), right=left.operand)
+    if op is gast.Add and _leading_negative(right):  # a + -2.0 * b -> a - 2.0 * b
+        return gast.BinOp(left=left, op=gast.Sub(), right=_flip_literal(right))
     return e
+
+
+def joined_where(e: gast.expr) -> gast.expr:
+    """`where(m, a, 0) + c * where(m, 0, b)` as `where(m, a, c * b)` (the gradient of `maximum`
+    of two values of one variable, as in a leaky ReLU): one pass over the array, not four.
+    Exact: each element takes `a + 0` or `0 + c * b`; `c` must be a literal, so that `c * 0`
+    is 0."""
+    if not (isinstance(e, gast.BinOp) and isinstance(e.op, gast.Add)):
+        return e
+    parts = [_where_parts(e.left), _where_parts(e.right)]
+    if None in parts:
+        return e
+    (func, mask, a, b, scale_1), (func_2, mask_2, a_2, b_2, scale_2) = parts
+    if to_source(func) != to_source(func_2) or to_source(mask) != to_source(mask_2):
+        return e
+    if a is None and b_2 is None:  # where(m, 0, b) + where(m, a, 0)
+        (a, b, scale_1), (a_2, b_2, scale_2) = (a_2, b_2, scale_2), (a, b, scale_1)
+    if not (b is None and a_2 is None):
+        return e
+    return call(func, [mask, _scaled(scale_1, a), _scaled(scale_2, b_2)])
+
+
+def _where_parts(e: gast.expr):
+    """(where, mask, a or None, b or None, literal scale or None) for `[c *] where(m, a, b)` in
+    which one branch is a literal 0 (given as None); None for anything else."""
+    scale = None
+    if isinstance(e, gast.BinOp) and isinstance(e.op, gast.Mult) and is_number(e.left):
+        if not math.isfinite(e.left.value):
+            return None
+        scale, e = e.left, e.right
+    if not (
+        isinstance(e, gast.Call)
+        and isinstance(e.func, gast.Attribute)
+        and e.func.attr == "where"
+        and len(e.args) == 3
+        and not e.keywords
+    ):
+        return None
+    mask, a, b = e.args
+    zero_a, zero_b = (is_number(x) and x.value == 0 for x in (a, b))
+    if zero_a == zero_b:
+        return None
+    return e.func, mask, None if zero_a else a, None if zero_b else b, scale
+
+
+def _scaled(scale, e: gast.expr) -> gast.expr:
+    return e if scale is None else gast.BinOp(left=scale, op=gast.Mult(), right=e)

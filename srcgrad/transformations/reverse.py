@@ -57,18 +57,22 @@ class Adjoint:
     saves: dict = None  # id(For) -> (stack name, names each forward iteration saves)
 
 
-def reverse(program: Program, wrt: list[str], active: set[str], namer: Namer) -> Adjoint:
-    return _Reverse(program, wrt, active, namer).run()
+def reverse(
+    program: Program, wrt: list[str], active: set[str], namer: Namer, exact: dict | None = None
+) -> Adjoint:
+    """The adjoint of `program`; `exact` (from `analyses.exact.infer`) specialises it to the
+    exact shapes of one call's arguments."""
+    return _Reverse(program, wrt, active, namer, exact).run()
 
 
 class _Reverse:
-    def __init__(self, program: Program, wrt, active, namer: Namer):
+    def __init__(self, program: Program, wrt, active, namer: Namer, exact=None):
         self.program = program
         self.source = program.source
         self.wrt = wrt
         self.active = active
         self.namer = namer
-        self.facts = ShapeFacts(program)
+        self.facts = ShapeFacts(program, exact)
         self.np = name(program.numpy_alias)
         self.adjoint: dict[str, gast.expr | Fill] = {}
         self.adjoint_names: dict[str, str] = {}
