@@ -432,9 +432,10 @@ METHOD = """\
   clock as the run.
 - `hand` is the program's own forward pass and a backward pass written by hand in NumPy
   ([benchmarks/workloads.py](../benchmarks/workloads.py)), so a ratio measures what srcgrad
-  adds. `srcgrad` is `srcgrad.grad(program, wrt=...)` called as a user calls it; `srcgrad code`
-  the function srcgrad generated, called directly (the difference is `grad`'s wrapper: argument
-  checks and the conversion of the results); `JAX` is `jax.value_and_grad` run operation by
+  adds. `srcgrad` is `srcgrad.grad(program, wrt=...)` called as a user calls it (after two
+  calls, so through the entry it writes for these argument types and shapes); `srcgrad code` the
+  function srcgrad generated for these shapes, called directly (the difference is the entry's
+  checks of the arguments and of the results); `JAX` is `jax.value_and_grad` run operation by
   operation and `JAX jit` the same under `jax.jit` (its first call, which compiles, is in the
   first-call table). Float64 workloads run JAX with `jax_enable_x64`.
 - One thread: `OMP_NUM_THREADS`, `OPENBLAS_NUM_THREADS`, `MKL_NUM_THREADS` = 1 and
