@@ -9,6 +9,7 @@ closed-over values), so the generated code reads the user's module globals live.
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import dataclass, field
 
 import gast
@@ -21,6 +22,7 @@ from .optimizations.cleanup import (
     eliminate_dead_code,
     inline_single_use,
     merge_accumulations,
+    rematerialize,
 )
 from .syntax import assign, attr, call, const, name, names_in, ret, to_source, tuple_, unparse
 from .transformations.reverse import Adjoint, Comment
@@ -69,10 +71,14 @@ def generate(
     foldable -= set(program.params)
     backward = merge_accumulations(inline_single_use(backward, [result], foldable))
     backward = eliminate_dead_code(backward, live=set(names_in(result)))  # what folding left unused
+    large = {t for t in temporaries if _elements(adjoint.facts, t) >= LARGE}
+    read_back = {n for s in [*backward, result] for n in names_in(s)}
+    backward = rematerialize(forward, backward, large, set(program.params) | read_back)
     live = {n for s in [*backward, result] for n in names_in(s)}
     forward = eliminate_dead_code(forward, live=live, keep=impure)
-    # a temporary keeps its line while its adjoint is in the code, so `dX` always has an `X`
-    named = {p for p, d in adjoint.names.items() if d in live or d in assigned_anywhere(backward)}
+    # a temporary keeps its line while its adjoint is in the code, so `dX` always has an `X`;
+    # except a large array, which a name would keep alive to the end of the backward pass
+    named = {p for p, d in adjoint.names.items() if d in live or d in assigned_anywhere(backward)} - large
     forward = inline_single_use(forward, [*backward, result], temporaries - named - impure)
     backward = _with_comments_between(backward)
     if check_finite:
@@ -140,6 +146,15 @@ def generate(
     generated = Generated(function_name=fname, text=text, source=source, free=free, helpers=bound)
     generated.arrays = arrays
     return generated
+
+
+LARGE = 1 << 16  # elements: an array this large is recomputed or freed rather than held (memory)
+
+
+def _elements(facts, n: str) -> int:
+    """The number of elements of `n`, when the call's argument shapes decide it; else 0."""
+    shape = facts.exact_shape(name(n))
+    return 0 if shape is None else math.prod(shape)
 
 
 def _assemble(program: Program, adjoint: Adjoint, param: str, path=()) -> gast.expr:

@@ -334,3 +334,40 @@ def test_with_value_false_has_the_same_form_through_the_entry():
     for dx, dy in results:
         np.testing.assert_array_equal(dx, y)
         np.testing.assert_array_equal(dy, x)
+
+
+# ---------------------------------------------------------------------------------------------
+# Memory: what the backward pass keeps alive.
+
+
+def logreg(w, b, X, y):
+    p = 1 / (1 + np.exp(-(X @ w + b)))
+    return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+
+
+def _logreg_args(n, rng=None):
+    rng = rng or np.random.default_rng(5)
+    X = rng.normal(size=(n, 3))
+    return rng.normal(size=3) * 0.3, 0.1, X, (rng.random(n) < 0.5).astype(float)
+
+
+def test_a_reciprocal_keeps_only_its_result_for_the_backward_pass():
+    g = srcgrad.grad(logreg, wrt=("w", "b"))
+    assert "p = 1 / (1 + exp)" in g.source and "p ** 2 * exp" in g.source
+
+
+def test_large_one_operation_temporaries_are_recomputed_rather_than_kept():
+    g = srcgrad.grad(logreg, wrt=("w", "b"))
+    small = _logreg_args(50)
+    g(*small)
+    assert "sub = 1 - y" in g.source  # small: kept, computed once
+    check_grads(logreg, *small, wrt=("w", "b"))
+    large = _logreg_args(70_000)
+    value, (dw, db) = g(*large)
+    code = g.source
+    assert "(1 - y) / (1 - p)" in code and "\n    sub =" not in code and "\n    add =" not in code
+    w, b, X, y = large
+    p = 1 / (1 + np.exp(-(X @ w + b)))
+    d = (p - y) / y.size  # the hand-written gradient
+    np.testing.assert_allclose(dw, d @ X, rtol=1e-10)
+    np.testing.assert_allclose(db, d.sum(), rtol=1e-10)

@@ -79,6 +79,45 @@ def eliminate_dead_code(stmts: list, live: set[str], keep: set[str] = frozenset(
     return out
 
 
+def rematerialize(forward: list, backward: list, candidates: set[str], alive: set[str]) -> list:
+    """The backward statements with each candidate recomputed where they read it, rather than
+    kept from the forward pass: for a large array made by one elementwise operation (`1 - y`)
+    of values alive anyway (`alive`: parameters, values the backward pass reads), one pass over
+    it again costs less than holding it from the forward pass to the end.
+
+    Only top-level forward statements qualify, and only when every read is in a top-level
+    backward statement (not in a loop, where it would be recomputed at every iteration).
+    """
+    assigned = Counter(n for s in [*forward, *backward] for n in assigned_anywhere([s]))
+    definitions = {}
+    for stmt in forward:
+        target = _target(stmt)
+        if target in candidates and assigned[target] == 1 and _one_elementwise_op(stmt.value):
+            operands = set(names_in(stmt.value))
+            if all(n in alive and assigned[n] <= 1 for n in operands):
+                definitions[target] = stmt.value
+    nested = {n for s in backward if not isinstance(s, gast.Assign) for n in names_in(s)}
+    definitions = {n: v for n, v in definitions.items() if n not in nested}
+    if not definitions:
+        return backward
+    out = []
+    for stmt in backward:
+        hits = {n: copy.deepcopy(v) for n, v in definitions.items() if n in set(_reads(stmt))}
+        if hits:
+            stmt = copy.copy(stmt)
+            stmt.value = substitute(stmt.value, hits)
+        out.append(stmt)
+    return out
+
+
+def _one_elementwise_op(e: gast.expr) -> bool:
+    """`a - b`, `-a`, `2.0 * a`: arithmetic on names and literals, one operation."""
+    atom = (gast.Name, gast.Constant)
+    if isinstance(e, gast.BinOp):
+        return isinstance(e.left, atom) and isinstance(e.right, atom)
+    return isinstance(e, gast.UnaryOp) and isinstance(e.operand, atom)
+
+
 def inline_single_use(stmts: list, uses_elsewhere: list, candidates: set[str]) -> list:
     """Substitute each candidate read exactly once, later in `stmts`, into its reader.
 

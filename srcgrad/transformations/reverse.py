@@ -10,10 +10,12 @@ grouped under a comment naming the user statement they differentiate.
 from __future__ import annotations
 
 import copy
+import operator
 from collections import Counter
 from dataclasses import dataclass
 
 import gast
+import numpy
 
 from .. import rules
 from ..analyses.shapes import SCALAR, ShapeFacts, elementwise
@@ -21,7 +23,7 @@ from ..errors import NoRuleError, UnsupportedSyntaxError
 from ..ir import Assign, For, If, Program, walk
 from ..naming import Namer
 from ..optimizations.simplify import simplify
-from ..syntax import assign, attr, call, const, name, names_in, substitute, to_source
+from ..syntax import assign, attr, call, const, is_number, name, names_in, substitute, to_source
 
 
 @dataclass
@@ -318,11 +320,13 @@ class _Reverse:
                 else:
                     self.contribute(source.id, adj)
             return
-        rule = rules.lookup(stmt.op.key)
+        rule, args = rules.lookup(stmt.op.key), stmt.op.args
         if rule is None:
             self.no_rule(stmt)
+        if _reciprocal(stmt):  # 1 / y: its gradient -g * ans**2 needs only the result, not y
+            rule, args = rules.lookup(numpy.reciprocal), args[1:]
         try:
-            bound = rule.bind(stmt.op.args, stmt.op.kwargs)
+            bound = rule.bind(args, stmt.op.kwargs)
         except TypeError as exc:
             raise UnsupportedSyntaxError(
                 f"srcgrad's rule for {stmt.op.label} does not take these arguments: {exc}.",
@@ -559,6 +563,20 @@ def _replace_spreads(e: gast.expr, placeholder: str) -> gast.expr:
             return name(placeholder) if node.attr == "T" and is_placeholder(node.value) else node
 
     return Replace().visit(copy.deepcopy(e))
+
+
+def _reciprocal(stmt: Assign) -> bool:
+    """`1 / y` (as in a sigmoid): the reciprocal's rule serves, and the backward pass does not keep
+    `y` alive for it."""
+    op = stmt.op
+    return (
+        op.key in (operator.truediv, numpy.divide)
+        and len(op.args) == 2
+        and not op.kwargs
+        and is_number(op.args[0])
+        and op.args[0].value == 1
+        and rules.lookup(numpy.reciprocal) is not None
+    )
 
 
 def _elementwise_in(e: gast.expr, placeholder: str, facts: ShapeFacts) -> bool:
