@@ -371,3 +371,15 @@ def test_large_one_operation_temporaries_are_recomputed_rather_than_kept():
     d = (p - y) / y.size  # the hand-written gradient
     np.testing.assert_allclose(dw, d @ X, rtol=1e-10)
     np.testing.assert_allclose(db, d.sum(), rtol=1e-10)
+
+
+def cancels(x):
+    h = x - x
+    return np.sum(h) + np.sum(np.tanh(x))
+
+
+def test_adding_a_negative_literal_becomes_a_subtraction():
+    # found by the fuzzer: `a + -1.0` once lost its right-hand side when rewritten as `a - 1.0`
+    x = np.array([0.3, -0.2, 0.5])
+    check_grads(cancels, x)
+    np.testing.assert_allclose(srcgrad.grad(cancels)(x)[1], 1 - np.tanh(x) ** 2)

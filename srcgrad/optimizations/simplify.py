@@ -62,6 +62,8 @@ def simplify(e: gast.expr, facts) -> gast.expr:
 def _flip_literal(e: gast.expr) -> gast.expr | None:
     """`e` negated by negating the literal that leads its product (`2.0 * x / y`), if it has one;
     exact, since negation commutes with multiplication and division."""
+    if is_number(e):
+        return const(-e.value)
     if isinstance(e, gast.BinOp) and isinstance(e.op, (gast.Mult, gast.Div)):
         if is_number(e.left):
             return gast.BinOp(left=const(-e.left.value), op=e.op, right=e.right)
