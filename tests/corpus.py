@@ -908,3 +908,14 @@ def helper_with_names_srcgrad_also_makes(x):
     # found by the fuzzer: in a helper, the total srcgrad makes for `sum(...)` and the index it
     # makes for `for row in x` took the helper's own names `total` and `i` (wrong value)
     return np.sum(cosines_of_a_running_total(x))
+
+
+def product_after_a_rotating_loop(x):
+    # found by the fuzzer: the gradient of `h @ h2` with respect to h2 reads the final `h`; it was
+    # folded into a line after the backward loop, which by then had restored `h` to its first value
+    h, h2 = x * 0.5, np.sum(x, axis=0)
+    s = 0.0
+    while s < 2.0:
+        h, x = x, np.sin(h)
+        s = s + 0.75 + 0.25 * np.tanh(np.sum(x))
+    return np.sum(h @ h2)

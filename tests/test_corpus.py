@@ -415,6 +415,7 @@ CASES = [
     Case(C.rotated_then_chosen, ("x", "X"), lambda r: (normal(r, 2), -uniform(r, 0.1, 1, 2)), id="else"),
     Case(C.helper_loop_on_a_caller_value, ("x",), lambda r: (normal(r, 3),)),
     Case(C.helper_with_names_srcgrad_also_makes, ("x",), lambda r: (normal(r, 3, 2),)),
+    Case(C.product_after_a_rotating_loop, ("x",), lambda r: (np.array([[0.3, -0.7]]),)),
 ]
 
 

@@ -130,8 +130,12 @@ def inline_single_use(stmts: list, uses_elsewhere: list, candidates: set[str]) -
     pending: dict[str, gast.Assign] = {}
     out = []
     for stmt in stmts:
-        if isinstance(stmt, (gast.If, gast.For, gast.While)):  # values read inside a block come first
-            out.extend(pending.pop(n) for n in list(pending) if n in set(_reads(stmt)))
+        if isinstance(stmt, (gast.If, gast.For, gast.While)):
+            # values read inside a block come first, and so do values reading a name the block
+            # rebinds (a loop of the backward pass restores saved values under their own names)
+            inside, reads = assigned_anywhere([stmt]), set(_reads(stmt))
+            due = [n for n, s in pending.items() if n in reads or inside & set(names_in(s.value))]
+            out.extend(pending.pop(n) for n in due)
             out.append(stmt)
             continue
         reads = set(_reads(stmt))
