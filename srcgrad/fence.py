@@ -9,6 +9,7 @@ import gast
 
 from .errors import UnsupportedSyntaxError
 from .frontend import SourceFunction
+from .syntax import walk
 
 _STATEMENTS = (
     gast.Assign,
@@ -85,7 +86,7 @@ def check(source: SourceFunction, helper: bool = False) -> None:
     tree = source.tree
     if isinstance(tree, gast.AsyncFunctionDef):
         _reject(source, tree, "an async function", "Use a plain `def` function.")
-    returns = [n for n in gast.walk(tree) if isinstance(n, gast.Return)]
+    returns = [n for n in walk(tree) if isinstance(n, gast.Return)]
     if not returns:
         _reject(source, tree, "a function without `return`", "Return the scalar to differentiate.")
     for stmt in tree.body:
@@ -120,7 +121,7 @@ def _check_in_place(source: SourceFunction, helper: bool) -> None:
     """
     tree = source.tree
     augmented: dict[str, list] = {}
-    for node in gast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
             augmented.setdefault(node.target.id, []).append(node)
     if not augmented:
@@ -133,7 +134,7 @@ def _check_in_place(source: SourceFunction, helper: bool) -> None:
                 what = f"`{arg.id} {_symbol(node)}= ...` on a parameter of a helper"
                 hint = "It would change the caller's array in place. " + fix.format(arg.id, _symbol(node))
                 _reject(source, node, what, hint)
-    loops = [set(map(id, gast.walk(n))) for n in gast.walk(tree) if isinstance(n, (gast.For, gast.While))]
+    loops = [set(map(id, walk(n))) for n in walk(tree) if isinstance(n, (gast.For, gast.While))]
     for node, target, shared in _aliases(source, tree):
         for changed in sorted(({target} | shared) & set(augmented)):
             for aug in augmented[changed]:
@@ -154,7 +155,7 @@ def _check_in_place(source: SourceFunction, helper: bool) -> None:
 def _aliases(source: SourceFunction, tree):
     """(statement, name, names) for each statement after which `name` may hold the array that
     one of `names` holds (or a view of it): `c = a`, `c = a[0]`, `c = a.T`, `for c in a:`."""
-    for node in gast.walk(tree):
+    for node in walk(tree):
         pairs = []
         if isinstance(node, gast.Assign):
             for target in node.targets:

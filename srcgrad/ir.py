@@ -8,67 +8,116 @@ statement prints as is exactly what it computes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import reprlib
 
 import gast
 
 from .frontend import SourceFunction
 
 
-@dataclass
-class Op:
+class _Record:
+    """What `@dataclass` writes for each class below, written once: `__repr__` and field-wise
+    `__eq__` over the fields `__match_args__` names, unhashable. Creating the seven as
+    dataclasses compiled 21 methods at import, 2.5 ms of a program's first gradient (this module
+    is imported by it)."""
+
+    __match_args__: tuple[str, ...] = ()
+    __hash__ = None
+
+    @reprlib.recursive_repr()
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{f}={getattr(self, f)!r}" for f in self.__match_args__)
+        return f"{type(self).__qualname__}({fields})"
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        fields = self.__match_args__
+        return tuple(getattr(self, f) for f in fields) == tuple(getattr(other, f) for f in fields)
+
+
+class Op(_Record):
     """What an assignment computes: a rule key, its atom arguments, and words for messages."""
 
-    key: object  # the callable or attribute name that selects a rule; None if unknown
-    args: list[gast.expr] = field(default_factory=list)
-    kwargs: dict[str, gast.expr] = field(default_factory=dict)
-    label: str = ""  # how the user wrote the operation, for messages
-    pure: bool = True  # free of side effects: may be shared, reordered or dropped
-    node: gast.AST | None = None  # the user's expression, for pointing at it in messages
-    source: SourceFunction | None = None  # the function `node` is in (a helper, when inlined)
+    __match_args__ = ("key", "args", "kwargs", "label", "pure", "node", "source")
+
+    def __init__(
+        self,
+        key: object,  # the callable or attribute name that selects a rule; None if unknown
+        args: list[gast.expr] | None = None,
+        kwargs: dict[str, gast.expr] | None = None,
+        label: str = "",  # how the user wrote the operation, for messages
+        pure: bool = True,  # free of side effects: may be shared, reordered or dropped
+        node: gast.AST | None = None,  # the user's expression, for pointing at it in messages
+        source: SourceFunction | None = None,  # the function `node` is in (a helper, when inlined)
+    ):
+        self.key = key
+        self.args = [] if args is None else args
+        self.kwargs = {} if kwargs is None else kwargs
+        self.label = label
+        self.pure = pure
+        self.node = node
+        self.source = source
 
 
-@dataclass
-class Assign:
-    target: str
-    value: gast.expr
-    op: Op
-    origin: gast.stmt  # the user statement this was lowered from
+class Assign(_Record):
+    __match_args__ = ("target", "value", "op", "origin")
+
+    def __init__(self, target: str, value: gast.expr, op: Op, origin: gast.stmt):
+        self.target = target
+        self.value = value
+        self.op = op
+        self.origin = origin  # the user statement this was lowered from
 
 
-@dataclass
-class Effect:
+class Effect(_Record):
     """A call kept for its side effect (`print(x)`); it binds nothing."""
 
-    value: gast.expr
-    op: Op
-    origin: gast.stmt
+    __match_args__ = ("value", "op", "origin")
+
+    def __init__(self, value: gast.expr, op: Op, origin: gast.stmt):
+        self.value = value
+        self.op = op
+        self.origin = origin
 
 
-@dataclass
-class If:
+class If(_Record):
     """`if test: body else: orelse`. A variable that the branches leave with different values
     is assigned the same new name at the end of each branch (its join)."""
 
-    test: gast.expr  # an atom
-    body: list
-    orelse: list
-    origin: gast.stmt
+    __match_args__ = ("test", "body", "orelse", "origin")
+
+    def __init__(self, test: gast.expr, body: list, orelse: list, origin: gast.stmt):
+        self.test = test  # an atom
+        self.body = body
+        self.orelse = orelse
+        self.origin = origin
 
 
-@dataclass
-class For:
+class For(_Record):
     """`for target in range(...)`. Each variable the body assigns is carried from one iteration
     to the next under one name (`h_2`): copied in before the loop, and at the end of each
     iteration from the body's last value (`carried` pairs that name with that value)."""
 
-    target: str | None
-    iter: gast.expr | None  # range(...) of atoms; None for a `while` loop
-    body: list
-    carried: list  # (loop name, value at the end of an iteration)
-    origin: gast.stmt
-    test_body: list = field(default_factory=list)  # `while`: computes `test` at each iteration's start
-    test: gast.expr | None = None
+    __match_args__ = ("target", "iter", "body", "carried", "origin", "test_body", "test")
+
+    def __init__(
+        self,
+        target: str | None,
+        iter: gast.expr | None,  # range(...) of atoms; None for a `while` loop
+        body: list,
+        carried: list,  # (loop name, value at the end of an iteration)
+        origin: gast.stmt,
+        test_body: list | None = None,  # `while`: computes `test` at each iteration's start
+        test: gast.expr | None = None,
+    ):
+        self.target = target
+        self.iter = iter
+        self.body = body
+        self.carried = carried
+        self.origin = origin
+        self.test_body = [] if test_body is None else test_body
+        self.test = test
 
 
 def walk(stmts):
@@ -85,28 +134,61 @@ def walk(stmts):
                 yield Assign(loop_name, value, Op("copy", [value], label="copy", pure=False), stmt.origin)
 
 
-@dataclass
-class Return:
-    value: gast.expr  # an atom: the value differentiated
-    origin: gast.stmt
-    aux: gast.expr | None = None  # with has_aux, the second value returned alongside
+class Return(_Record):
+    __match_args__ = ("value", "origin", "aux")
+
+    def __init__(self, value: gast.expr, origin: gast.stmt, aux: gast.expr | None = None):
+        self.value = value  # an atom: the value differentiated
+        self.origin = origin
+        self.aux = aux  # with has_aux, the second value returned alongside
 
 
-@dataclass
-class Program:
+class Program(_Record):
     """A lowered function: parameters, straight-line body, and the names in play."""
 
-    source: SourceFunction
-    params: list[str]
-    body: list  # Assign, Effect and If statements
-    result: Return
-    user_names: dict[str, str]  # lowered name -> user variable it versions (for naming adjoints)
-    reserved: set[str]  # names the generated code must not rebind
-    numpy_alias: str  # the name generated code uses for the NumPy module
-    numpy_injected: bool  # True if srcgrad must supply that name itself
-    scalar_globals: set[str] = field(default_factory=set)  # free names bound to numbers
-    user_identifiers: set[str] = field(default_factory=set)  # every name the user's code mentions
-    # a parameter of nested dicts, lists and tuples: its structure, and a name per leaf by path
-    structures: dict = field(default_factory=dict)
-    leaves: dict = field(default_factory=dict)  # parameter -> [leaf name, ...]
-    leaf_paths: dict = field(default_factory=dict)  # parameter -> {path: leaf name}
+    __match_args__ = (
+        "source",
+        "params",
+        "body",
+        "result",
+        "user_names",
+        "reserved",
+        "numpy_alias",
+        "numpy_injected",
+        "scalar_globals",
+        "user_identifiers",
+        "structures",
+        "leaves",
+        "leaf_paths",
+    )
+
+    def __init__(
+        self,
+        source: SourceFunction,
+        params: list[str],
+        body: list,  # Assign, Effect and If statements
+        result: Return,
+        user_names: dict[str, str],  # lowered name -> user variable it versions (for naming adjoints)
+        reserved: set[str],  # names the generated code must not rebind
+        numpy_alias: str,  # the name generated code uses for the NumPy module
+        numpy_injected: bool,  # True if srcgrad must supply that name itself
+        scalar_globals: set[str] | None = None,  # free names bound to numbers
+        user_identifiers: set[str] | None = None,  # every name the user's code mentions
+        # a parameter of nested dicts, lists and tuples: its structure, and a name per leaf by path
+        structures: dict | None = None,
+        leaves: dict | None = None,  # parameter -> [leaf name, ...]
+        leaf_paths: dict | None = None,  # parameter -> {path: leaf name}
+    ):
+        self.source = source
+        self.params = params
+        self.body = body
+        self.result = result
+        self.user_names = user_names
+        self.reserved = reserved
+        self.numpy_alias = numpy_alias
+        self.numpy_injected = numpy_injected
+        self.scalar_globals = set() if scalar_globals is None else scalar_globals
+        self.user_identifiers = set() if user_identifiers is None else user_identifiers
+        self.structures = {} if structures is None else structures
+        self.leaves = {} if leaves is None else leaves
+        self.leaf_paths = {} if leaf_paths is None else leaf_paths

@@ -12,6 +12,8 @@ argument is a variable, the `else` branch is used, so it must hold the general f
 
 from __future__ import annotations
 
+import ast
+import functools
 import inspect
 import textwrap
 import warnings
@@ -19,6 +21,7 @@ import warnings
 import gast
 
 from .. import runtime
+from ..frontend import read_source
 from ..syntax import names_in, substitute
 
 SPECIAL = ("g", "ans")
@@ -30,15 +33,31 @@ class TemplateError(Exception):
 
 
 class Rule:
-    """One reverse-mode rule, built from its template function."""
+    """One reverse-mode rule, built from its template function.
+
+    Registering a rule only records the template: its signature and its parsed body are made at
+    first use, since a program uses a handful of the table's rules and importing the table is
+    part of the first gradient's time.
+    """
 
     def __init__(self, template, keys):
         self.template = template
         self.keys = keys
-        parameters = list(inspect.signature(template).parameters.values())
-        self.params = [p for p in parameters if p.name not in SPECIAL]
-        self.signature = inspect.Signature(self.params)
         self._body: list[gast.stmt] | None = None
+
+    @functools.cached_property
+    def params(self) -> list[inspect.Parameter]:
+        """The operation's own parameters: the template's, less `g` and `ans`."""
+        return [p for p in inspect.signature(self.template).parameters.values() if p.name not in SPECIAL]
+
+    @functools.cached_property
+    def signature(self) -> inspect.Signature:
+        return inspect.Signature(self.params)
+
+    @functools.cached_property
+    def uses_ans(self) -> bool:
+        """Whether the template reads the operation's result (`tanh`'s does)."""
+        return "ans" in inspect.signature(self.template).parameters
 
     @property
     def name(self) -> str:
@@ -50,11 +69,16 @@ class Rule:
         return self._body
 
     def _parse(self) -> list[gast.stmt]:
-        source = textwrap.dedent(inspect.getsource(self.template))
-        tree = gast.parse(source).body[0]
-        body = tree.body
-        if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant):
-            body = body[1:]
+        lines, _, module = read_source(self.template)
+        if module is None:
+            module = ast.parse(textwrap.dedent("".join(lines)))
+        statements = module.body[0].body
+        first = statements[0] if statements else None
+        if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+            statements = statements[1:]  # the docstring
+        # only the body becomes gast, each statement as it would within the whole function: the
+        # decorator and the parameters were a third of the conversion, paid at a rule's first use
+        body = [gast.ast_to_gast(stmt) for stmt in statements]
         known = {p.name for p in self.params} | set(SPECIAL) | set(SYMBOLIC) | set(runtime.__all__)
         _validate(self.name, body, known)
         return body
@@ -104,8 +128,6 @@ def _decide(test: gast.expr) -> bool:
     """Evaluate a template condition made of literals; False if it depends on a variable."""
     if any(True for _ in names_in(test)):
         return False
-    import ast
-
     expression = ast.Expression(body=gast.gast_to_ast(test))
     ast.fix_missing_locations(expression)
     with warnings.catch_warnings():  # `0 is None` is a fine question to ask of a literal here

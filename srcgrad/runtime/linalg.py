@@ -6,12 +6,14 @@ Each returns the gradient of one argument, shaped like it, for the shapes NumPy 
 
 from __future__ import annotations
 
-import string
-
 import numpy as np
 
 from ..errors import NoGradientError
 from .core import _permutation, asarray, module_of, unbroadcast
+
+# string.ascii_letters, spelt out: importing `string` (for its Template class) was a twentieth of
+# the time of `import srcgrad`, which imports this module
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 __all__ = [
     "inner_dx",
@@ -216,7 +218,7 @@ def einsum_adjoint(g, args, i):
 
 
 def _sublist_labels(sublist) -> str:
-    return "".join("..." if s is Ellipsis else string.ascii_letters[s] for s in sublist)
+    return "".join("..." if s is Ellipsis else _LETTERS[s] for s in sublist)
 
 
 def _einsum_labels(subscripts: str, operands):
@@ -224,7 +226,7 @@ def _einsum_labels(subscripts: str, operands):
     subscripts = subscripts.replace(" ", "")
     inputs_text, arrow, output = subscripts.partition("->")
     inputs = inputs_text.split(",")
-    spare = [c for c in string.ascii_letters if c not in subscripts]
+    spare = [c for c in _LETTERS if c not in subscripts]
     width = max(
         [np.ndim(op) - len(s.replace("...", "")) for s, op in zip(inputs, operands) if "..." in s],
         default=0,

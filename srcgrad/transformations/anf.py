@@ -34,7 +34,8 @@ from ..errors import UnsupportedSyntaxError
 from ..frontend import MISSING, SourceFunction, read_function
 from ..ir import Assign, Effect, For, If, Op, Program, Return, walk
 from ..naming import Namer
-from ..syntax import const, is_number, key_of, name, names_in, to_source, tuple_
+from ..syntax import const, copy_tree, is_number, key_of, name, names_in, to_source, tuple_
+from ..syntax import walk as walk_tree
 from .desugar import rewrite_loops
 
 BINARY = {
@@ -130,9 +131,9 @@ class _Lowering:
         tree = source.tree
         self.params = _params(tree.args)
         self.assigned = {
-            n.id for n in gast.walk(tree) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
+            n.id for n in walk_tree(tree) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
         }
-        used = {n.id for n in gast.walk(tree) if isinstance(n, gast.Name)}
+        used = {n.id for n in walk_tree(tree) if isinstance(n, gast.Name)}
         self.used = used
         self.reserved = used | set(self.params) | {tree.name}
         aliases = source.numpy_names()
@@ -267,14 +268,14 @@ class _Lowering:
                 loop_range = iterable
             else:
                 bounds = [self.expr(a) for a in iterable.args]
-                loop_range = gast.Call(func=copy.deepcopy(iterable.func), args=bounds, keywords=[])
-        stores = (n for s in stmt.body for n in gast.walk(s))
+                loop_range = gast.Call(func=copy_tree(iterable.func), args=bounds, keywords=[])
+        stores = (n for s in stmt.body for n in walk_tree(s))
         assigned = {n.id for n in stores if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
-        item_names = {n.id for t, _ in items for n in gast.walk(t) if isinstance(n, gast.Name)}
-        inside = set(map(id, gast.walk(origin)))
+        item_names = {n.id for t, _ in items for n in walk_tree(t) if isinstance(n, gast.Name)}
+        inside = set(map(id, walk_tree(origin)))
         read_elsewhere = {  # `row` read after `for row in X:` is the last row: carried like the rest
             n.id
-            for n in gast.walk(self.source.tree)
+            for n in walk_tree(self.source.tree)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and id(n) not in inside
         }
         assigned = (assigned - item_names) | (item_names & read_elsewhere)
@@ -342,7 +343,7 @@ class _Lowering:
         if any(atom.id in _reads(s) for s in walk(self.body) if s is not defining):
             return None
         rule = rules.lookup(defining.op.key) if defining.op.key is not None else None
-        if rule is not None and "ans" in inspect.signature(rule.template).parameters:
+        if rule is not None and rule.uses_ans:
             return None
         others = [v for k, v in self.env.items() if k != var and isinstance(v, gast.Name)]
         others += [v for env in self.callers for v in env.values() if isinstance(v, gast.Name)]
@@ -443,7 +444,7 @@ class _Lowering:
         key = id(self.source)
         if key not in self.identifiers:
             tree = self.source.tree
-            self.identifiers[key] = {n.id for n in gast.walk(tree) if isinstance(n, gast.Name)}
+            self.identifiers[key] = {n.id for n in walk_tree(tree) if isinstance(n, gast.Name)}
         while True:
             candidate = self.namer.fresh(base)
             if candidate not in self.identifiers[key]:
@@ -459,7 +460,7 @@ class _Lowering:
 
     def copy_into(self, target: str, atom: gast.expr, origin) -> None:
         op = Op("copy", [atom], label="copy", pure=False, node=origin)
-        self.body.append(Assign(target, copy.deepcopy(atom), op, origin))
+        self.body.append(Assign(target, copy_tree(atom), op, origin))
 
     def join(self, branches, origin, names=None) -> dict:
         """The environment after an `if`. A variable the branches leave different gets one name in
@@ -574,7 +575,7 @@ class _Lowering:
 
     def expr_Name(self, node, hint):
         if node.id in self.env:
-            return copy.deepcopy(self.env[node.id])
+            return copy_tree(self.env[node.id])
         if node.id in self.assigned or node.id in self.params:
             raise UnsupportedSyntaxError(
                 f"local variable {node.id!r} is read before it is assigned.",
@@ -713,7 +714,7 @@ class _Lowering:
         if self.is_free(node):
             if self.source.resolve(node) is MISSING:
                 self.undefined(node)
-            return copy.deepcopy(node)
+            return copy_tree(node)
         base = self.expr(node.value)
         value = gast.Attribute(value=base, attr=node.attr, ctx=gast.Load())
         if node.attr == "T":
@@ -795,7 +796,7 @@ class _Lowering:
             )
         label = to_source(func)
         op = Op(target, args, kwargs, label=f"{label}()", pure=self.is_pure(target))
-        value = gast.Call(func=copy.deepcopy(func), args=args, keywords=_keywords(kwargs))
+        value = gast.Call(func=copy_tree(func), args=args, keywords=_keywords(kwargs))
         base = label.rsplit(".", 1)[-1]
         return self.emit(value, op, hint, BASE_NAMES.get(base, base), effect)
 
@@ -804,7 +805,7 @@ class _Lowering:
         is written out element by element, when the elements can be counted here. As in Python,
         the comprehension's variables (and the loop's own) are gone after it."""
         target = node.args[0].generators[0].target
-        scoped = {n.id for n in gast.walk(target) if isinstance(n, gast.Name)}
+        scoped = {n.id for n in walk_tree(target) if isinstance(n, gast.Name)}
         before = {k: self.env[k] for k in scoped if k in self.env}
         known = set(self.env)
         value = self.lower_comprehension(node, hint)
@@ -864,7 +865,7 @@ class _Lowering:
         kwargs = {kw.arg: self.expr(kw.value) for kw in node.keywords}
         label = to_source(node.func)
         op = Op(target, args, kwargs, label=f"{label}()", pure=self.is_pure(target))
-        value = gast.Call(func=copy.deepcopy(node.func), args=args, keywords=_keywords(kwargs))
+        value = gast.Call(func=copy_tree(node.func), args=args, keywords=_keywords(kwargs))
         base = label.rsplit(".", 1)[-1]
         return self.emit(value, op, hint, BASE_NAMES.get(base, base))
 
@@ -943,7 +944,7 @@ class _Lowering:
         saved = (self.source, self.env, self.defined, self.assigned, self.params, self.origin)
         self.source, self.env, self.defined, self.params = callee, env, set(env), list(env)
         self.assigned = {
-            n.id for n in gast.walk(callee.tree) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
+            n.id for n in walk_tree(callee.tree) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
         }
         self.inlining.append(function)
         self.callers.append(saved[1])
@@ -1096,10 +1097,10 @@ def _literal(value) -> bool:
 
 def _index_value(index, numpy_alias: str) -> gast.expr:
     """The index as a value a function can take: `np.s_[1:, i]` where it holds slices."""
-    if not any(isinstance(n, gast.Slice) for n in gast.walk(index)):
+    if not any(isinstance(n, gast.Slice) for n in walk_tree(index)):
         return index
     s_ = gast.Attribute(value=name(numpy_alias), attr="s_", ctx=gast.Load())
-    return gast.Subscript(value=s_, slice=copy.deepcopy(index), ctx=gast.Load())
+    return gast.Subscript(value=s_, slice=copy_tree(index), ctx=gast.Load())
 
 
 def _local_def(body, atom) -> bool:
@@ -1129,7 +1130,7 @@ def _rename(body, old: str, new: str) -> None:
         else:
             nodes = [stmt.value] + stmt.op.args + list(stmt.op.kwargs.values())
         for node in nodes:
-            for n in gast.walk(node):
+            for n in walk_tree(node):
                 if isinstance(n, gast.Name) and n.id == old:
                     n.id = new
 

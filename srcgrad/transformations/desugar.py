@@ -29,7 +29,7 @@ import copy
 import gast
 
 from ..naming import Namer
-from ..syntax import assign, const, name
+from ..syntax import assign, const, copy_tree, name, walk
 
 
 def rewrite_loops(stmts: list, namer: Namer) -> list:
@@ -74,7 +74,7 @@ def _flagged(loop, namer):
     if not any(
         isinstance(n, gast.Name) and n.id == skip and isinstance(n.ctx, gast.Load)
         for s in body
-        for n in gast.walk(s)
+        for n in walk(s)
     ):
         body = _without(body, skip)  # nothing is guarded by it: `break` was the last thing done
     if broke is None:
@@ -86,9 +86,9 @@ def _flagged(loop, namer):
     else:  # a `for` loop runs out its iterations, doing nothing
         # ... so its variables go under other names, and keep the values of the iteration that
         # broke: `row` read after `for row in X: ... break` is the row it broke at
-        target = copy.deepcopy(loop.target)
+        target = copy_tree(loop.target)
         copies = []
-        for node in gast.walk(target):
+        for node in walk(target):
             if isinstance(node, gast.Name):
                 each = namer.fresh(node.id + "_each")
                 copies.append(_located(assign(node.id, name(each)), loop))
