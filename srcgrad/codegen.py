@@ -8,14 +8,12 @@ closed-over values), so the generated code reads the user's module globals live.
 
 from __future__ import annotations
 
-import copy
 import math
-from dataclasses import dataclass, field
 
 import gast
 
 from . import backends, runtime
-from .ir import Assign, Effect, For, If, Program, walk
+from .ir import Assign, Effect, For, If, Program, Record, walk
 from .naming import Namer
 from .optimizations.cleanup import (
     assigned_anywhere,
@@ -24,22 +22,26 @@ from .optimizations.cleanup import (
     merge_accumulations,
     rematerialize,
 )
-from .syntax import assign, attr, call, const, name, names_in, ret, to_source, tuple_, unparse
+from .syntax import assign, attr, call, const, copy_tree, name, names_in, ret, to_source, tuple_, unparse
+from .syntax import walk as walk_tree
 from .transformations.reverse import Adjoint, Comment
 
 FACTORY = "__srcgrad_factory__"
 _MARK = "__srcgrad_comment_{}__"
 
 
-@dataclass
-class Generated:
-    function_name: str
-    text: str  # the whole module compiled (factory and function)
-    source: str  # the generated function alone, as users read it
-    free: list[str]  # factory parameters: helpers and closed-over names
-    helpers: dict = field(default_factory=dict)  # factory parameter -> runtime helper it binds
-    arrays: list = field(default_factory=list)  # factory parameters the user's globals supply:
-    # NumPy, its functions, scipy.special, bound to their counterparts in the call's backend
+class Generated(Record):
+    __match_args__ = ("function_name", "text", "source", "free", "helpers", "arrays")
+
+    def __init__(self, function_name: str, text: str, source: str, free: list, helpers=None, arrays=None):
+        self.function_name = function_name
+        self.text = text  # the whole module compiled (factory and function)
+        self.source = source  # the generated function alone, as users read it
+        self.free = free  # factory parameters: helpers and closed-over names
+        self.helpers = {} if helpers is None else helpers  # factory parameter -> runtime helper it binds
+        # factory parameters the user's globals supply: NumPy, its functions, scipy.special,
+        # bound to their counterparts in the call's backend
+        self.arrays = [] if arrays is None else arrays
 
 
 def generate(
@@ -103,7 +105,7 @@ def generate(
 
     fname = namer.fresh(program.source.name + "_grad")
     user = program.source.tree
-    args = copy.deepcopy(user.args)
+    args = copy_tree(user.args)
     for a in args.posonlyargs + args.args + args.kwonlyargs + [args.vararg, args.kwarg]:
         if a is not None:
             a.annotation = None
@@ -116,7 +118,7 @@ def generate(
     if program.numpy_injected:
         free.insert(0, program.numpy_alias)
     # NumPy, its functions and scipy.special, read through the factory: the backend binds them
-    stores = (n for n in gast.walk(function) if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load))
+    stores = (n for n in walk_tree(function) if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load))
     local = {n.id for n in stores} | set(free)
     scope = program.source.globals
     arrays = sorted(n for n in used - local if n in scope and backends.is_array_namespace(scope[n]))
@@ -180,7 +182,7 @@ def _rename_calls(stmts, renames: dict) -> None:
         return
     for stmt in stmts:
         if isinstance(stmt, gast.AST):
-            for node in gast.walk(stmt):
+            for node in walk_tree(stmt):
                 func = getattr(node, "func", None)
                 if isinstance(node, gast.Call) and isinstance(func, gast.Name) and func.id in renames:
                     func.id = renames[func.id]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import linecache
 
 import numpy as np
@@ -14,6 +13,8 @@ from .codegen import FACTORY, Generated
 def compile_generated(generated: Generated, user_globals: dict, closure: dict, backend=backends.NUMPY):
     """The generated function, reading `user_globals` live, helpers bound through the factory,
     NumPy (and what the user imported of it and of scipy.special) bound to `backend`'s."""
+    import hashlib  # here: a program that never differentiates anything need not load it
+
     digest = hashlib.sha1(generated.text.encode()).hexdigest()[:10]
     filename = f"<srcgrad: {generated.function_name} {digest}>"
     linecache.cache[filename] = (len(generated.text), None, generated.text.splitlines(True), filename)

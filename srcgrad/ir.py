@@ -15,8 +15,9 @@ import gast
 from .frontend import SourceFunction
 
 
-class _Record:
-    """What `@dataclass` writes for each class below, written once: `__repr__` and field-wise
+class Record:
+    """What `@dataclass` writes for each class below (and for the records of the reverse pass,
+    code generation and the pipeline), written once: `__repr__` and field-wise
     `__eq__` over the fields `__match_args__` names, unhashable. Creating the seven as
     dataclasses compiled 21 methods at import, 2.5 ms of a program's first gradient (this module
     is imported by it)."""
@@ -36,7 +37,7 @@ class _Record:
         return tuple(getattr(self, f) for f in fields) == tuple(getattr(other, f) for f in fields)
 
 
-class Op(_Record):
+class Op(Record):
     """What an assignment computes: a rule key, its atom arguments, and words for messages."""
 
     __match_args__ = ("key", "args", "kwargs", "label", "pure", "node", "source")
@@ -60,7 +61,7 @@ class Op(_Record):
         self.source = source
 
 
-class Assign(_Record):
+class Assign(Record):
     __match_args__ = ("target", "value", "op", "origin")
 
     def __init__(self, target: str, value: gast.expr, op: Op, origin: gast.stmt):
@@ -70,7 +71,7 @@ class Assign(_Record):
         self.origin = origin  # the user statement this was lowered from
 
 
-class Effect(_Record):
+class Effect(Record):
     """A call kept for its side effect (`print(x)`); it binds nothing."""
 
     __match_args__ = ("value", "op", "origin")
@@ -81,7 +82,7 @@ class Effect(_Record):
         self.origin = origin
 
 
-class If(_Record):
+class If(Record):
     """`if test: body else: orelse`. A variable that the branches leave with different values
     is assigned the same new name at the end of each branch (its join)."""
 
@@ -94,7 +95,7 @@ class If(_Record):
         self.origin = origin
 
 
-class For(_Record):
+class For(Record):
     """`for target in range(...)`. Each variable the body assigns is carried from one iteration
     to the next under one name (`h_2`): copied in before the loop, and at the end of each
     iteration from the body's last value (`carried` pairs that name with that value)."""
@@ -134,7 +135,7 @@ def walk(stmts):
                 yield Assign(loop_name, value, Op("copy", [value], label="copy", pure=False), stmt.origin)
 
 
-class Return(_Record):
+class Return(Record):
     __match_args__ = ("value", "origin", "aux")
 
     def __init__(self, value: gast.expr, origin: gast.stmt, aux: gast.expr | None = None):
@@ -143,7 +144,7 @@ class Return(_Record):
         self.aux = aux  # with has_aux, the second value returned alongside
 
 
-class Program(_Record):
+class Program(Record):
     """A lowered function: parameters, straight-line body, and the names in play."""
 
     __match_args__ = (

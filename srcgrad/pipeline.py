@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import re
-from dataclasses import dataclass, field
 
 import gast
 
@@ -13,19 +12,21 @@ from .analyses.activity import active_names
 from .analyses.exact import infer
 from .codegen import Generated, generate
 from .frontend import SourceFunction, read_function
-from .ir import Program
+from .ir import Program, Record
 from .naming import Namer
 from .syntax import to_source
 from .transformations.anf import dump, lower
 from .transformations.reverse import Comment, reverse
 
 
-@dataclass
-class Build:
-    source: SourceFunction
-    program: Program
-    generated: Generated
-    stages: dict[str, str] = field(default_factory=dict)
+class Build(Record):
+    __match_args__ = ("source", "program", "generated", "stages")
+
+    def __init__(self, source: SourceFunction, program: Program, generated: Generated, stages=None):
+        self.source = source
+        self.program = program
+        self.generated = generated
+        self.stages = {} if stages is None else stages  # stage name -> listing (when asked for)
 
 
 def build(
@@ -59,14 +60,14 @@ def build(
     return Build(source, program, generated, stages=listings)
 
 
-_TARGET = re.compile(r"^\s*(\w+) = ")
+_TARGET = r"^\s*(\w+) = "  # compiled by `re` when a listing is asked for
 
 
 def _activity(program: Program, leaves: list[str], active: set[str]) -> str:
     """The ANF listing with `# active` on each line whose result carries a gradient."""
     lines = [f"# with respect to: {', '.join(leaves)}", f"# active: {', '.join(sorted(active)) or '(none)'}"]
     for line in dump(program).splitlines():
-        match = _TARGET.match(line)
+        match = re.match(_TARGET, line)
         lines.append(f"{line}  # active" if match and match[1] in active else line)
     return "\n".join(lines)
 

@@ -22,7 +22,7 @@ from collections import Counter
 
 import gast
 
-from ..syntax import names_in, substitute, to_source
+from ..syntax import copy_tree, names_in, substitute, to_source, walk
 from .simplify import joined_where, simplify
 
 MERGED_LINE_LIMIT = 80  # a merged accumulation longer than this stays two lines
@@ -48,7 +48,7 @@ def assigned_anywhere(stmts) -> set[str]:
         n.id
         for s in stmts
         if isinstance(s, gast.AST)
-        for n in gast.walk(s)
+        for n in walk(s)
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
     }
 
@@ -102,7 +102,7 @@ def rematerialize(forward: list, backward: list, candidates: set[str], alive: se
         return backward
     out = []
     for stmt in backward:
-        hits = {n: copy.deepcopy(v) for n, v in definitions.items() if n in set(_reads(stmt))}
+        hits = {n: copy_tree(v) for n, v in definitions.items() if n in set(_reads(stmt))}
         if hits:
             stmt = copy.copy(stmt)
             stmt.value = substitute(stmt.value, hits)

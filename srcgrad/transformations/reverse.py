@@ -9,10 +9,8 @@ grouped under a comment naming the user statement they differentiate.
 
 from __future__ import annotations
 
-import copy
 import operator
 from collections import Counter
-from dataclasses import dataclass
 
 import gast
 import numpy
@@ -20,43 +18,52 @@ import numpy
 from .. import rules
 from ..analyses.shapes import SCALAR, ShapeFacts, elementwise
 from ..errors import NoRuleError, UnsupportedSyntaxError
-from ..ir import Assign, For, If, Program, walk
+from ..ir import Assign, For, If, Program, Record, walk
 from ..naming import Namer
 from ..optimizations.simplify import simplify
-from ..syntax import assign, attr, call, const, is_number, name, names_in, substitute, to_source
+from ..syntax import assign, attr, call, const, copy_tree, is_number, name, names_in, substitute, to_source
+from ..syntax import walk as walk_tree
 
 
-@dataclass
-class Fill:
+class Fill(Record):
     """An adjoint equal to the scalar expression `scalar` at every element of its primal."""
 
-    scalar: gast.expr
+    __match_args__ = ("scalar",)
+
+    def __init__(self, scalar: gast.expr):
+        self.scalar = scalar
 
 
-@dataclass
-class Items:
+class Items(Record):
     """The adjoint of a tuple (`sign, logdet = np.linalg.slogdet(A)`): one entry per item."""
 
-    count: int
-    parts: dict
+    __match_args__ = ("count", "parts")
+
+    def __init__(self, count: int, parts: dict):
+        self.count = count
+        self.parts = parts
 
 
-@dataclass
-class Comment:
+class Comment(Record):
     """`# grad of: <user statement>` above the adjoint statements of that statement."""
 
-    origin: gast.stmt
+    __match_args__ = ("origin",)
+
+    def __init__(self, origin: gast.stmt):
+        self.origin = origin
 
 
-@dataclass
-class Adjoint:
+class Adjoint(Record):
     """The reverse pass: its statements and the gradient expression of each wrt parameter."""
 
-    statements: list  # gast statements and Comment markers, in execution order
-    gradients: dict[str, gast.expr]
-    facts: ShapeFacts
-    names: dict[str, str]  # primal -> its adjoint variable, for those that have one
-    saves: dict = None  # id(For) -> (stack name, names each forward iteration saves)
+    __match_args__ = ("statements", "gradients", "facts", "names", "saves")
+
+    def __init__(self, statements: list, gradients: dict, facts: ShapeFacts, names: dict, saves: dict = None):
+        self.statements = statements  # gast statements and Comment markers, in execution order
+        self.gradients = gradients  # wrt parameter -> its gradient expression
+        self.facts = facts
+        self.names = names  # primal -> its adjoint variable, for those that have one
+        self.saves = saves  # id(For) -> (stack name, names each forward iteration saves)
 
 
 def reverse(
@@ -562,7 +569,7 @@ def _replace_spreads(e: gast.expr, placeholder: str) -> gast.expr:
             self.generic_visit(node)
             return name(placeholder) if node.attr == "T" and is_placeholder(node.value) else node
 
-    return Replace().visit(copy.deepcopy(e))
+    return Replace().visit(copy_tree(e))
 
 
 def _reciprocal(stmt: Assign) -> bool:
@@ -605,7 +612,7 @@ def _shape_calls(body):
     """The `unbroadcast(g, x)` calls in generated statements (x is read only for its shape)."""
     for stmt in body:
         if isinstance(stmt, gast.AST):
-            for node in gast.walk(stmt):
+            for node in walk_tree(stmt):
                 if (
                     isinstance(node, gast.Call)
                     and isinstance(node.func, gast.Name)
