@@ -287,15 +287,12 @@ class GradFunction:
         type(self).__call__ = staticmethod(made.function)
 
     def _finish_entry(self, returned, grads, *args, **kwargs):
-        return self._finish(returned, grads, [self._param(w, args, kwargs) for w in self.wrt], args, kwargs)
+        bound = self.signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        return self._finish(returned, grads, [bound.arguments[w] for w in self.wrt], args, kwargs)
 
     def _failed_entry(self, exc, *args, **kwargs):
         self._failed(exc, args, kwargs)
-
-    def _param(self, w, args, kwargs):
-        bound = self.signature.bind(*args, **kwargs)
-        bound.apply_defaults()
-        return bound.arguments[w]
 
     def _backend(self, args, kwargs, params):
         """The backend of this call's arrays (nested parameters' leaves included)."""

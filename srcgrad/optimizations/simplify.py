@@ -96,19 +96,21 @@ def _specialized(e: gast.Call, facts) -> gast.expr:
         xs, ys = facts.exact_shape(x), facts.exact_shape(y)
         if xs is None or ys is None or not (1 <= len(xs) <= 2 and 1 <= len(ys) <= 2):
             return e
-        np_ = name(facts.numpy_alias)
-        if helper == "matmul_dx":
-            forms = {
-                (2, 2): lambda: _matmul(g, attr(y, "T")),
-                (2, 1): lambda: call(attr(np_, "outer"), [g, y]),
-            }
-            forms[(1, 2)] = lambda: _matmul(y, g)
-            forms[(1, 1)] = lambda: gast.BinOp(left=g, op=gast.Mult(), right=y)
-            return _exact(forms[(len(xs), len(ys))](), xs)
-        forms = {(2, 2): lambda: _matmul(attr(x, "T"), g), (2, 1): lambda: _matmul(g, x)}
-        forms[(1, 2)] = lambda: call(attr(np_, "outer"), [x, g])
-        forms[(1, 1)] = lambda: gast.BinOp(left=g, op=gast.Mult(), right=x)
-        return _exact(forms[(len(xs), len(ys))](), ys)
+        outer = attr(name(facts.numpy_alias), "outer")
+        ranks = (len(xs), len(ys))
+        if helper == "matmul_dx":  # the gradient with respect to x, of x's shape
+            if ranks == (2, 2):
+                return _exact(_matmul(g, attr(y, "T")), xs)
+            if ranks == (2, 1):
+                return _exact(call(outer, [g, y]), xs)
+            return _exact(
+                _matmul(y, g) if ranks == (1, 2) else gast.BinOp(left=g, op=gast.Mult(), right=y), xs
+            )
+        if ranks == (2, 2):
+            return _exact(_matmul(attr(x, "T"), g), ys)
+        if ranks == (1, 2):
+            return _exact(call(outer, [x, g]), ys)
+        return _exact(_matmul(g, x) if ranks == (2, 1) else gast.BinOp(left=g, op=gast.Mult(), right=x), ys)
     return e
 
 
