@@ -31,9 +31,11 @@ _MARK = "__srcgrad_comment_{}__"
 
 
 class Generated(Record):
-    __match_args__ = ("function_name", "text", "source", "free", "helpers", "arrays")
+    __match_args__ = ("function_name", "text", "source", "free", "helpers", "arrays", "extra")
 
-    def __init__(self, function_name: str, text: str, source: str, free: list, helpers=None, arrays=None):
+    def __init__(
+        self, function_name: str, text: str, source: str, free: list, helpers=None, arrays=None, extra=()
+    ):
         self.function_name = function_name
         self.text = text  # the whole module compiled (factory and function)
         self.source = source  # the generated function alone, as users read it
@@ -42,6 +44,7 @@ class Generated(Record):
         # factory parameters the user's globals supply: NumPy, its functions, scipy.special,
         # bound to their counterparts in the call's backend
         self.arrays = [] if arrays is None else arrays
+        self.extra = list(extra)  # parameters after the user's: tangents, a cotangent
 
 
 def generate(
@@ -87,9 +90,7 @@ def generate(
         backward = _with_finite_checks(backward, program)
     # a runtime helper whose name the user's code also uses (a global `unreduce` of theirs) is
     # bound under another name, so each keeps its meaning
-    helpers = {h: h for h in runtime.__all__}
-    for h in sorted(set(runtime.__all__) & program.user_identifiers):
-        helpers[h] = namer.fresh(h)
+    helpers = _helper_names(program, namer)
     _rename_calls(backward, {h: a for h, a in helpers.items() if a != h})
 
     comments: dict[str, str] = {}
@@ -102,13 +103,82 @@ def generate(
     value, grads_text = to_source(returned), to_source(grads)
     comments[marker] = f"return {value}, {grads_text}"
     body.append(gast.Expr(value=name(marker)))
-
     fname = namer.fresh(program.source.name + "_grad")
+    return _package(program, body, result, comments, fname, helpers)
+
+
+def generate_forward(
+    program: Program, tangents, wrt: list[str], seeds: dict[str, str], namer: Namer, suffix: str = "_jvp"
+) -> Generated:
+    """The forward-mode function: the user's parameters, then one tangent per `wrt` parameter
+    (named by `seeds`), returning the value and its tangent (zeros when no parameter reaches it)."""
+    value = program.result.value
+    tangent = tangents.result
+    body = list(tangents.statements)
+    if isinstance(tangent, gast.Name) and isinstance(value, gast.Name) and tangent.id not in seeds.values():
+        # the result's tangent named after the result (`df`), not after the temporary it came from
+        wanted = namer.fresh("d" + value.id)
+        if tangent.id != wanted:
+            body = _renamed(body, tangent.id, wanted)
+            tangents.names = {p: wanted if t == tangent.id else t for p, t in tangents.names.items()}
+            tangent = name(wanted)
+    if tangent is None:
+        zero = namer.fresh("d" + (value.id if isinstance(value, gast.Name) else "value"))
+        body.append(assign(zero, call(attr(name(program.numpy_alias), "zeros_like"), [value])))
+        tangent = name(zero)
+    returned = value if program.result.aux is None else tuple_([value, program.result.aux])
+    result = ret(tuple_([returned, tangent]))
+    impure = {s.target for s in walk(program.body) if isinstance(s, Assign) and not s.op.pure}
+    body = eliminate_dead_code(body, live=set(names_in(result)), keep=impure)
+    temporaries = {s.target for s in walk(program.body) if isinstance(s, Assign)} - set(program.user_names)
+    tangent_of = {t: p for p, t in tangents.names.items()}
+    foldable = {n for n in assigned_anywhere(body) if tangent_of.get(n, n) not in program.user_names}
+    foldable = (foldable | temporaries) - set(program.params) - impure - set(seeds.values())
+    body = inline_single_use(body, [result], foldable)
+    helpers = _helper_names(program, namer)
+    _rename_calls(body, {h: a for h, a in helpers.items() if a != h})
+    comments = {_MARK.format("return"): f"return {to_source(returned)}, {to_source(tangent)}"}
+    body.append(gast.Expr(value=name(_MARK.format("return"))))
+    fname = namer.fresh(program.source.name + suffix)
+    extra = [seeds[p] for p in wrt]
+    return _package(program, body, result, comments, fname, helpers, extra)
+
+
+def _helper_names(program: Program, namer: Namer) -> dict[str, str]:
+    """The name each runtime helper is bound under: its own, unless the user's code uses that
+    name for something else (a global `unreduce` of theirs); in code srcgrad generated, the name
+    is the helper itself."""
+    helpers = {h: h for h in runtime.__all__}
+    for h in sorted(set(runtime.__all__) & program.user_identifiers):
+        if program.source.closure.get(h, None) is not getattr(runtime, h):
+            helpers[h] = namer.fresh(h)
+    return helpers
+
+
+def _renamed(stmts, old: str, new: str) -> list:
+    """`stmts` with every use and binding of the name `old` as `new`."""
+    for stmt in stmts:
+        for node in walk_tree(stmt):
+            if isinstance(node, gast.Name) and node.id == old:
+                node.id = new
+    return stmts
+
+
+def _package(program: Program, body, result, comments, fname, helpers, extra=()) -> Generated:
+    """The function named `fname` with the user's parameters (and `extra` ones after them), in
+    its factory, printed with its comments."""
     user = program.source.tree
     args = copy_tree(user.args)
     for a in args.posonlyargs + args.args + args.kwonlyargs + [args.vararg, args.kwarg]:
         if a is not None:
             a.annotation = None
+    if extra:  # after the positional parameters; keyword-only if the user's have defaults or *args
+        params = [gast.Name(id=n, ctx=gast.Param(), annotation=None, type_comment=None) for n in extra]
+        if args.defaults or args.vararg is not None or args.kwonlyargs:
+            args.kwonlyargs = args.kwonlyargs + params
+            args.kw_defaults = args.kw_defaults + [None] * len(params)
+        else:
+            args.args = args.args + params
     function = gast.FunctionDef(
         name=fname, args=args, body=body, decorator_list=[], returns=None, type_comment=None, type_params=[]
     )
@@ -123,7 +193,7 @@ def generate(
     scope = program.source.globals
     arrays = sorted(n for n in used - local if n in scope and backends.is_array_namespace(scope[n]))
     free = arrays + free
-    free += sorted(n for n in program.source.closure if n in used)
+    free += sorted(n for n in program.source.closure if n in used and n not in bound)
     factory = gast.FunctionDef(
         name=FACTORY,
         args=gast.arguments(
@@ -147,6 +217,7 @@ def generate(
     source = "\n".join(inner).strip("\n") + "\n"
     generated = Generated(function_name=fname, text=text, source=source, free=free, helpers=bound)
     generated.arrays = arrays
+    generated.extra = list(extra)
     return generated
 
 

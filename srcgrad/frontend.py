@@ -32,6 +32,8 @@ class SourceFunction:
     closure: dict = field(repr=False, default_factory=dict)
     # (name, object) for each global or builtin name looked up: what the generated code bakes in
     resolved: list = field(repr=False, default_factory=list)
+    # code srcgrad generated (a gradient differentiated again): its loop stacks are lowered too
+    generated: bool = False
 
     @property
     def name(self) -> str:

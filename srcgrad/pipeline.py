@@ -10,12 +10,13 @@ import gast
 from . import fence
 from .analyses.activity import active_names
 from .analyses.exact import infer
-from .codegen import Generated, generate
+from .codegen import Generated, generate, generate_forward
 from .frontend import SourceFunction, read_function
 from .ir import Program, Record
 from .naming import Namer
 from .syntax import to_source
 from .transformations.anf import dump, lower
+from .transformations.forward import forward
 from .transformations.reverse import Comment, reverse
 
 
@@ -56,6 +57,22 @@ def build(
         listings = {"anf": dump(program), "activity": _activity(program, leaves, active)}
         listings["raw adjoint"] = _raw_adjoint(adjoint.statements)  # before generate() folds and prunes it
     generated = generate(program, adjoint, wrt, single, namer, check_finite)  # DCE, inlining, comments
+    listings["final"] = generated.source
+    return Build(source, program, generated, stages=listings)
+
+
+def build_forward(func, wrt: list[str], has_aux: bool = False, stages: bool = False) -> Build:
+    """The forward-mode code of `func`: its value and the tangent of its value, for one tangent
+    per `wrt` parameter (passed after the function's own arguments)."""
+    source = func if isinstance(func, SourceFunction) else read_function(func)
+    fence.check(source)
+    program = lower(source, has_aux)
+    active = active_names(program, wrt)  # tangents only for values the parameters reach, that matter
+    namer = Namer(program.reserved)
+    seeds = {p: namer.fresh("d" + p) for p in wrt}
+    tangents = forward(program, seeds, active, namer)  # rules inlined in program order, simplified
+    generated = generate_forward(program, tangents, wrt, seeds, namer)  # DCE, inlining
+    listings = {"anf": dump(program), "activity": _activity(program, wrt, active)} if stages else {}
     listings["final"] = generated.source
     return Build(source, program, generated, stages=listings)
 

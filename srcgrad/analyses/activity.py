@@ -18,12 +18,14 @@ to, and *useful* if the result depends differentiably on it. Only values that ar
 from __future__ import annotations
 
 from .. import rules
-from ..ir import Assign, Program, walk
+from ..ir import Assign, Effect, Program, walk
 from ..syntax import names_in
 
 
 def active_names(program: Program, wrt: list[str]) -> set[str]:
     assigns = [s for s in walk(program.body) if isinstance(s, Assign) and _carries_gradient(s)]
+    # in code srcgrad generated, `saved.append(item)` flows the item into the stack `saved`
+    assigns += [_Push(s) for s in walk(program.body) if isinstance(s, Effect) and s.op.key == "push"]
     varied = set(wrt)
     useful = set(names_in(program.result.value))
     changed = True
@@ -40,6 +42,14 @@ def active_names(program: Program, wrt: list[str]) -> set[str]:
                     useful |= new
                     changed = True
     return varied & useful
+
+
+class _Push:
+    """A push seen as the stack's new value, made from the stack and the item."""
+
+    def __init__(self, stmt: Effect):
+        self.target = stmt.op.args[0].id
+        self.op = stmt.op
 
 
 def _carries_gradient(stmt: Assign) -> bool:

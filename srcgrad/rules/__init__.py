@@ -1,4 +1,4 @@
-"""The rule registry: reverse-mode templates and non-differentiable functions, by key.
+"""The rule registry: reverse-mode and forward-mode templates, and non-differentiable functions.
 
 A key is whatever selects an operation: a NumPy function or ufunc (`numpy.exp`), an `operator`
 function for Python syntax (`operator.add` for `+`), a builtin (`abs`), or a string for an
@@ -8,9 +8,10 @@ rules through `srcgrad.extend`, in the same template form.
 
 from __future__ import annotations
 
-from .template import Rule
+from .template import Rule, TangentRule
 
 ADJOINTS: dict[object, Rule] = {}
+TANGENTS: dict[object, TangentRule] = {}
 NONDIFFERENTIABLE: set[object] = set()
 version = 0  # counts changes to the table: code generated under an older table is stale
 
@@ -38,6 +39,18 @@ def _scipy_waiting() -> bool:
     return True
 
 
+def lookup_tangent(key) -> TangentRule | None:
+    """The forward-mode rule of `key`, or None."""
+    _load_builtin_rules()
+    try:
+        rule = TANGENTS.get(key)
+    except TypeError:
+        return None
+    if rule is None and _scipy_waiting():
+        return lookup_tangent(key)
+    return rule
+
+
 def is_nondifferentiable(key) -> bool:
     _load_builtin_rules()
     try:
@@ -61,6 +74,21 @@ def adjoint(*keys):
     return register
 
 
+def tangent(*keys):
+    """Register the decorated template as the forward-mode rule of each key."""
+
+    def register(template):
+        global version
+        version += 1
+        rule = TangentRule(template, keys)
+        for key in keys:
+            TANGENTS[key] = rule
+            NONDIFFERENTIABLE.discard(key)
+        return template
+
+    return register
+
+
 def nondifferentiable(*keys) -> None:
     """Declare that each key's result carries no gradient (comparisons, shapes, sign...)."""
     global version
@@ -68,6 +96,7 @@ def nondifferentiable(*keys) -> None:
     for key in keys:
         NONDIFFERENTIABLE.add(key)
         ADJOINTS.pop(key, None)
+        TANGENTS.pop(key, None)
 
 
 _loaded = False
@@ -77,4 +106,5 @@ def _load_builtin_rules() -> None:
     global _loaded
     if not _loaded:
         _loaded = True
-        from . import numpy as _numpy_rules  # noqa: F401  (registers on import)
+        from . import helpers as _helper_rules  # noqa: F401  (registers on import)
+        from . import numpy as _numpy_rules  # noqa: F401

@@ -40,6 +40,8 @@ class Rule:
     part of the first gradient's time.
     """
 
+    special = SPECIAL  # the template parameters that are not the operation's
+
     def __init__(self, template, keys):
         self.template = template
         self.keys = keys
@@ -48,7 +50,8 @@ class Rule:
     @functools.cached_property
     def params(self) -> list[inspect.Parameter]:
         """The operation's own parameters: the template's, less `g` and `ans`."""
-        return [p for p in inspect.signature(self.template).parameters.values() if p.name not in SPECIAL]
+        special = self.special
+        return [p for p in inspect.signature(self.template).parameters.values() if p.name not in special]
 
     @functools.cached_property
     def signature(self) -> inspect.Signature:
@@ -79,7 +82,7 @@ class Rule:
         # only the body becomes gast, each statement as it would within the whole function: the
         # decorator and the parameters were a third of the conversion, paid at a rule's first use
         body = [gast.ast_to_gast(stmt) for stmt in statements]
-        known = {p.name for p in self.params} | set(SPECIAL) | set(SYMBOLIC) | set(runtime.__all__)
+        known = {p.name for p in self.params} | set(self.special) | set(SYMBOLIC) | set(runtime.__all__)
         _validate(self.name, body, known)
         return body
 
@@ -151,3 +154,64 @@ def _validate(rule: str, body: list[gast.stmt], known: set[str]) -> None:
             if used not in known:
                 raise TemplateError(f"rule {rule!r} uses {used!r}, which is neither a parameter nor a helper")
         known.add(stmt.targets[0].id)
+
+
+class TangentRule(Rule):
+    """One forward-mode rule, built from its template function.
+
+    A tangent template's parameters are `t`, `ans` (the result, if the rule reads it) and the
+    operation's own. Each assignment to `d<param>` is the part of the result's tangent that the
+    tangent of `<param>` brings, with `t` standing for that tangent; the forward pass adds up the
+    parts of the parameters that carry one. Other assignments are temporaries and may not read
+    `t`, since they are shared by every part. For a sequence parameter (`np.concatenate`'s
+    arrays), `t` is the list of the elements' tangents, zeros for the constant ones.
+    """
+
+    special = ("t", "ans")
+
+    def _parse(self) -> list[gast.stmt]:
+        body = super()._parse()
+        params = {p.name for p in self.params}
+        for stmt in _assignments(body):
+            target = stmt.targets[0].id
+            is_part = target.startswith("d") and target[1:] in params
+            if not is_part and "t" in set(names_in(stmt.value)):
+                raise TemplateError(
+                    f"tangent rule {self.name!r}: the temporary {target!r} reads `t`; only the "
+                    "`d<param>` parts may, each with its own parameter's tangent"
+                )
+        return body
+
+    def expand_parts(self, mapping, tangents: dict, fresh) -> list[tuple[str, str, gast.expr]]:
+        """The template with `mapping` substituted: ("local", new_name, expr) for temporaries and
+        ("part", param, expr) for each parameter in `tangents` (param -> its tangent)."""
+        mapping = dict(mapping)
+        out: list[tuple[str, str, gast.expr]] = []
+        params = {p.name for p in self.params}
+        self._expand_parts(self.body(), mapping, tangents, fresh, params, out)
+        return out
+
+    def _expand_parts(self, stmts, mapping, tangents, fresh, params, out):
+        for stmt in stmts:
+            if isinstance(stmt, gast.If):
+                branch = stmt.body if _decide(substitute(stmt.test, mapping)) else stmt.orelse
+                self._expand_parts(branch, mapping, tangents, fresh, params, out)
+                continue
+            target = stmt.targets[0].id
+            if target.startswith("d") and target[1:] in params:
+                if target[1:] in tangents:
+                    value = substitute(stmt.value, dict(mapping, t=tangents[target[1:]]))
+                    out.append(("part", target[1:], value))
+                continue
+            new = fresh(target)
+            value = substitute(stmt.value, mapping)
+            mapping[target] = gast.Name(id=new, ctx=gast.Load(), annotation=None, type_comment=None)
+            out.append(("local", new, value))
+
+
+def _assignments(body):
+    for stmt in body:
+        if isinstance(stmt, gast.If):
+            yield from _assignments(stmt.body + stmt.orelse)
+        else:
+            yield stmt

@@ -10,6 +10,7 @@ import numpy as np
 
 __all__ = [
     "unbroadcast",
+    "broadcast_like",
     "unreduce",
     "untranspose",
     "ungetitem",
@@ -134,6 +135,21 @@ def unbroadcast(g, x):
     )
     g = g.sum(axis=axes) if axes else g
     return g.reshape(shape) if _shape(g) != shape else g
+
+
+def broadcast_like(tangent, like):
+    """`tangent` spread over the shape of `like`: in forward mode, the tangent one operand of a
+    broadcasting operation (`x + y`) passes on, so that every tangent has its value's shape.
+
+    >>> broadcast_like(np.ones(3), np.zeros((2, 3))).shape
+    (2, 3)
+    >>> broadcast_like(2.0, 5.0)
+    2.0
+    """
+    shape = _shape(like)
+    if _shape(tangent) == shape:
+        return tangent
+    return np.broadcast_to(tangent, shape)
 
 
 def unreduce(g, x, axis=None, keepdims=False):

@@ -113,6 +113,15 @@ def _dump_block(stmts, indent: str) -> list[str]:
     return lines
 
 
+def _new_stack(targets, value) -> bool:
+    return (
+        len(targets) == 1
+        and isinstance(targets[0], gast.Name)
+        and isinstance(value, gast.List)
+        and not value.elts
+    )
+
+
 def _params(args: gast.arguments) -> list[str]:
     names = [a.id for a in args.posonlyargs + args.args]
     if args.vararg:
@@ -504,6 +513,12 @@ class _Lowering:
         return env
 
     def lower_assign(self, targets: list[gast.expr], value: gast.expr) -> None:
+        if self.source.generated and _new_stack(targets, value):  # `saved = []` in generated code
+            stack = self.version(targets[0].id)
+            op = Op("stack", [], label="[]", pure=False, node=value, source=self.source)
+            self.body.append(Assign(stack, gast.List(elts=[], ctx=gast.Load()), op, self.origin))
+            self.env[targets[0].id] = name(stack)
+            return
         for target in targets:
             if isinstance(target, (gast.Tuple, gast.List)):
                 self.lower_unpack(target, value)
@@ -971,6 +986,13 @@ class _Lowering:
                 self.source.location(func),
                 hint=f"Use the function form, which returns a new array (e.g. np.{method}(x)).",
             )
+        if self.source.generated and method in ("append", "pop") and isinstance(base, gast.Name):
+            # the loop stack of code srcgrad generated: values pushed going forward, popped back
+            stack_call = gast.Call(
+                func=gast.Attribute(value=base, attr=method, ctx=gast.Load()), args=args, keywords=[]
+            )
+            op = Op("push" if method == "append" else "pop", [base, *args], label=f".{method}()", pure=False)
+            return self.emit(stack_call, op, hint, "popped" if method == "pop" else method, effect)
         if method in VARARG_METHODS and len(args) > 1:
             args = [tuple_(args)]
         if method in METHOD_POSITIONALS:

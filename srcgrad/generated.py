@@ -1,0 +1,43 @@
+"""Read the code `grad` generated as a function to transform again (higher-order derivatives).
+
+The gradient's source is parsed like a user's function: its free names are the user's globals,
+and the run-time helpers and closed-over values its factory binds. Its loop stacks (`saved = []`,
+`saved.append(...)`, `saved.pop()`) lower to operations of their own, which forward mode follows
+with a stack of tangents beside each.
+"""
+
+from __future__ import annotations
+
+import gast
+
+from .frontend import SourceFunction
+
+
+def read_generated(grad) -> SourceFunction:
+    """The general (any-shape) gradient code of the `GradFunction` `grad`, as a SourceFunction."""
+    from .compile import bindings
+
+    shown = grad._build  # what `.source` shows stays as it was
+    try:
+        compiled = grad._compile()
+        build = grad._entry.build
+    finally:
+        if shown is not None:
+            grad._build = shown
+    generated = build.generated
+    # helpers and closed-over values; NumPy and what the user imported of it stay their globals
+    bound = bindings(generated, grad.fn.__globals__, build.source.closure)
+    closure = {k: v for k, v in bound.items() if k not in generated.arrays}
+    tree = gast.parse(generated.source).body[0]
+    text = generated.text.splitlines()
+    return SourceFunction(
+        func=compiled,
+        tree=tree,
+        filename=compiled.__code__.co_filename,
+        first_line=2,  # the function's line in the compiled module, under the factory's `def`
+        indent=4,
+        lines=[line[4:] for line in text[1:]],
+        globals=grad.fn.__globals__,
+        closure=closure,
+        generated=True,
+    )

@@ -1,0 +1,368 @@
+"""Forward mode: tangent statements for a lowered program, in program order, from the tangent table.
+
+Each statement whose value depends on the parameters differentiated (and reaches the result) is
+followed by its tangent: the sum of the parts its tangent rule gives for the operands that carry
+one. A tangent is always a name (`dh` for `h`), or nothing: a value no parameter reaches has no
+tangent, and no code. Branches give a value's tangent one name at the end of each branch, as the
+lowering joins the value itself; a loop carries each tangent under a fixed name, beside its value.
+"""
+
+from __future__ import annotations
+
+import gast
+
+from .. import rules
+from ..analyses.shapes import ShapeFacts
+from ..errors import NoRuleError, UnsupportedSyntaxError
+from ..ir import Assign, Effect, For, If, Program, Record, walk
+from ..naming import Namer
+from ..optimizations.simplify import simplify
+from ..syntax import assign, attr, call, const, name, names_in, to_source, tuple_
+from .reverse import assigned_names
+
+
+class Tangents(Record):
+    """The forward pass: primal and tangent statements in order, and the result's tangent."""
+
+    __match_args__ = ("statements", "result", "names", "facts")
+
+    def __init__(self, statements: list, result: gast.expr | None, names: dict, facts: ShapeFacts):
+        self.statements = statements  # gast statements
+        self.result = result  # the tangent of the returned value; None if no parameter reaches it
+        self.names = names  # primal -> the name of its tangent
+        self.facts = facts
+
+
+def forward(
+    program: Program,
+    seeds: dict[str, str],
+    active: set[str],
+    namer: Namer,
+    exact: dict | None = None,
+) -> Tangents:
+    """The tangent program of `program`: `seeds` maps each parameter differentiated to the name
+    of its tangent; only `active` values (varied and useful) get tangents."""
+    return _Forward(program, seeds, active, namer, exact).run()
+
+
+class _Forward:
+    def __init__(self, program: Program, seeds, active, namer: Namer, exact=None):
+        self.program = program
+        self.source = program.source
+        self.active = active
+        self.namer = namer
+        self.facts = ShapeFacts(program, exact)
+        self.np = name(program.numpy_alias)
+        self.tangent: dict[str, gast.Name] = {}
+        self.names: dict[str, str] = {}
+        for p, t in seeds.items():
+            self.tangent[p] = name(t)
+            self.facts.alias(t, p)
+        self.lists = {s.target for s in walk(program.body) if isinstance(s, Assign) and s.op.key in _LISTS}
+        self.positions = _stack_positions(program, active)  # stack -> items pushed with a tangent
+        self.popped: dict[str, list] = {}  # a value popped off a stack -> the positions it has tangents for
+        self.nones = {
+            s.target
+            for s in walk(program.body)
+            if isinstance(s, Assign) and isinstance(s.value, gast.Constant) and s.value.value is None
+        }
+
+    def run(self) -> Tangents:
+        statements = self.block(self.program.body)
+        return Tangents(statements, self.result(self.program.result.value), self.names, self.facts)
+
+    def result(self, value: gast.expr) -> gast.expr | None:
+        """The tangent of the returned value: of each item, for a tuple (`return loss, (dW, db)`
+        in code `grad` generated), zeros for the items no parameter reaches."""
+        if isinstance(value, gast.Name):
+            return self.tangent.get(value.id)
+        if isinstance(value, gast.Tuple):
+            items = [self.result(e) for e in value.elts]
+            if all(t is None for t in items):
+                return None
+            return tuple_([t if t is not None else self.tangent_of(e) for t, e in zip(items, value.elts)])
+        return None
+
+    def block(self, stmts) -> list:
+        out = []
+        for stmt in stmts:
+            if isinstance(stmt, For):
+                out += self.visit_for(stmt)
+            elif isinstance(stmt, If):
+                out.append(self.visit_if(stmt))
+            elif isinstance(stmt, Effect):
+                out.append(gast.Expr(value=stmt.value))
+                if stmt.op.key in ("push", "pop"):
+                    out += self.visit_stack(stmt)
+            else:
+                out.append(assign(stmt.target, stmt.value))
+                if stmt.target in self.active:
+                    out += self.visit(stmt)
+        return out
+
+    # -- control flow -----------------------------------------------------------------------
+
+    def visit_if(self, stmt: If) -> gast.If:
+        """Both branches with their tangents; a value both assign (its join) gets one tangent
+        name at the end of each, zeros where a branch leaves it constant."""
+        before = dict(self.tangent)
+        branches, states = [], []
+        for block in (stmt.body, stmt.orelse):
+            self.tangent = dict(before)
+            branches.append(self.block(block))
+            states.append(self.tangent)
+        joined = assigned_names(stmt.body) & assigned_names(stmt.orelse)
+        self.tangent = dict(before)
+        for n in sorted(joined & self.active):
+            first, second = states[0].get(n), states[1].get(n)
+            if first is not None and second is not None and first.id == second.id:
+                self.tangent[n] = first
+                continue
+            if first is None and second is None:
+                self.tangent.pop(n, None)
+                continue
+            fixed = self.tangent_name(n)
+            for branch, t in zip(branches, (first, second)):
+                branch.append(assign(fixed, t if t is not None else self.zero(n)))
+            self.tangent[n] = name(fixed)
+        return gast.If(test=stmt.test, body=branches[0] or [gast.Pass()], orelse=branches[1])
+
+    def visit_for(self, stmt: For) -> list:
+        """The loop with each carried tangent under a fixed name: set before the loop, moved at
+        the end of each iteration together with the values."""
+        before = []
+        carried = [(n, v) for n, v in stmt.carried if n in self.active]
+        fixed = {}
+        for n, _ in carried:
+            fixed[n] = self.tangent_name(n)
+            start = self.tangent.get(n)
+            before.append(assign(fixed[n], start if start is not None else self.zero(n)))
+            self.tangent[n] = name(fixed[n])
+        outside = dict(self.tangent)
+        head = self.block(stmt.test_body)
+        body = self.block(stmt.body)
+        targets = [name(n, store=True) for n, _ in stmt.carried]
+        values = [v for _, v in stmt.carried]
+        for n, v in carried:
+            targets.append(name(fixed[n], store=True))
+            t = self.tangent.get(v.id) if isinstance(v, gast.Name) else None
+            values.append(t if t is not None else self.zero(v.id))
+        if len(targets) == 1:
+            body.append(gast.Assign(targets=targets, value=values[0], type_comment=None))
+        elif targets:
+            moves = gast.Tuple(elts=targets, ctx=gast.Store())
+            body.append(gast.Assign(targets=[moves], value=tuple_(values), type_comment=None))
+        self.tangent = outside
+        if stmt.iter is None:  # while: the test at the start of each iteration
+            stop = gast.If(
+                test=gast.UnaryOp(op=gast.Not(), operand=stmt.test), body=[gast.Break()], orelse=[]
+            )
+            return [*before, gast.While(test=const(True), body=[*head, stop, *body], orelse=[])]
+        loop = gast.For(
+            target=name(stmt.target, store=True), iter=stmt.iter, body=body or [gast.Pass()], orelse=[]
+        )
+        loop.type_comment = None
+        return [*before, loop]
+
+    # -- one statement ----------------------------------------------------------------------
+
+    def visit_stack(self, stmt) -> list:
+        """The loop stack of generated code: a stack of tangents beside it, pushed and popped
+        with it, holding the tangents of the items that have them."""
+        stack = stmt.op.args[0]
+        tangents = self.tangent.get(stack.id)
+        positions = self.positions.get(stack.id)
+        if tangents is None or not positions:
+            return []
+        if stmt.op.key == "push":
+            item = stmt.op.args[1]
+            items = item.elts if isinstance(item, gast.Tuple) else [item]
+            parts = [self.tangent_of(items[k]) for k in positions]
+            pushed = parts[0] if len(parts) == 1 and not isinstance(item, gast.Tuple) else tuple_(parts)
+            return [gast.Expr(value=call(attr(tangents, "append"), [pushed]))]
+        popped = call(attr(tangents, "pop"), [])
+        if isinstance(stmt, Effect):
+            return [gast.Expr(value=popped)]
+        self.popped[stmt.target] = positions
+        target = self.tangent_name(stmt.target)
+        self.tangent[stmt.target] = name(target)
+        return [assign(target, popped)]
+
+    def visit(self, stmt: Assign) -> list:
+        key, args = stmt.op.key, stmt.op.args
+        if key == "stack":
+            if not self.positions.get(stmt.target):
+                return []
+            return self.define(stmt.target, gast.List(elts=[], ctx=gast.Load()))
+        if key == "pop":
+            return self.visit_stack(stmt)
+        if key in ("item", "getitem") and isinstance(args[0], gast.Name) and args[0].id in self.popped:
+            return self.visit_popped_item(stmt)
+        if key == "leaf" or rules.is_nondifferentiable(key):
+            return []
+        if key == "copy":  # a join: the same tangent
+            if isinstance(args[0], gast.Name) and args[0].id in self.tangent:
+                self.tangent[stmt.target] = self.tangent[args[0].id]
+            return []
+        if key == "item":  # `a = t[i]` from unpacking
+            whole, index, _ = args
+            t = self.tangent.get(whole.id)
+            if t is None:
+                return []
+            return self.define(stmt.target, gast.Subscript(value=t, slice=index, ctx=gast.Load()))
+        if key == "append":  # parts_2 = parts + [item]
+            old, item = args
+            told = self.tangent_of(old)
+            titem = self.tangent_of(item)
+            value = gast.BinOp(left=told, op=gast.Add(), right=gast.List(elts=[titem], ctx=gast.Load()))
+            return self.define(stmt.target, value)
+        rule = rules.lookup_tangent(key)
+        if rule is None:
+            self.no_rule(stmt)
+        try:
+            bound = rule.bind(args, stmt.op.kwargs)
+        except TypeError as exc:
+            raise UnsupportedSyntaxError(
+                f"srcgrad's tangent rule for {stmt.op.label} does not take these arguments: {exc}.",
+                (stmt.op.source or self.source).location(stmt.op.node),
+                hint="Pass only the arguments the rule lists (docs/rules.md), or register your own rule.",
+            ) from None
+        tangents = {}
+        for p, atom in bound.items():
+            if isinstance(atom, (gast.Tuple, gast.List)):
+                if any(self.carries(e) for e in atom.elts):
+                    tangents[p] = gast.List(elts=[self.tangent_of(e) for e in atom.elts], ctx=gast.Load())
+            elif self.carries(atom):
+                tangents[p] = self.tangent[atom.id]
+        if not tangents:
+            return []
+        mapping = dict(bound, ans=name(stmt.target), np=self.np)
+        out, parts = [], []
+        for kind, n, e in rule.expand_parts(mapping, tangents, self.namer.fresh):
+            e = simplify(e, self.facts)
+            if kind == "local":
+                self.facts.learn(n, e)
+                out.append(assign(n, e))
+            else:
+                parts.append(e)
+        if len(parts) > 1 and all(_is_broadcast_like(e) for e in parts):
+            parts = [e.args[0] for e in parts]  # the parts broadcast each other to the result's shape
+        total = parts[0]
+        for part in parts[1:]:
+            if isinstance(part, gast.UnaryOp) and isinstance(part.op, gast.USub):
+                total = gast.BinOp(left=total, op=gast.Sub(), right=part.operand)
+            else:
+                total = gast.BinOp(left=total, op=gast.Add(), right=part)
+        return out + self.define(stmt.target, simplify(total, self.facts))
+
+    def visit_popped_item(self, stmt: Assign) -> list:
+        """`a = popped[k]`: the tangent is in the popped tangents, at k's place among the
+        positions that have one."""
+        whole, index = stmt.op.args[0], stmt.op.args[1]
+        positions = self.popped[whole.id]
+        if not isinstance(index, gast.Constant) or index.value not in positions:
+            return []
+        t = self.tangent[whole.id]
+        if len(positions) > 1:
+            t = gast.Subscript(value=t, slice=const(positions.index(index.value)), ctx=gast.Load())
+        return self.define(stmt.target, t)
+
+    def define(self, primal: str, value: gast.expr) -> list:
+        """Bind `primal`'s tangent to `value`: shared when it is a name, else a new line."""
+        if isinstance(value, gast.Name):
+            self.tangent[primal] = value
+            return []
+        target = self.tangent_name(primal)
+        self.tangent[primal] = name(target)
+        return [assign(target, value)]
+
+    def tangent_name(self, primal: str) -> str:
+        target = self.namer.fresh("d" + primal)
+        self.names[primal] = target
+        self.facts.alias(target, primal)
+        return target
+
+    def carries(self, atom) -> bool:
+        return isinstance(atom, gast.Name) and atom.id in self.tangent
+
+    def tangent_of(self, atom) -> gast.expr:
+        """The tangent of an atom, zeros of its shape if it has none."""
+        if self.carries(atom):
+            return self.tangent[atom.id]
+        if isinstance(atom, gast.Name):
+            return self.zero(atom.id)
+        if isinstance(atom, gast.Tuple):
+            return tuple_([self.tangent_of(e) for e in atom.elts])
+        return call(attr(self.np, "zeros_like"), [atom])
+
+    def zero(self, primal: str) -> gast.expr:
+        """The tangent of a value that has none: zeros of its shape."""
+        if primal in self.nones:  # `y = None` before a loop assigns it: no value yet
+            return const(None)
+        if primal in self.lists:  # a list a loop builds: zeros for each item
+            item = "item"
+            zeros = call(attr(self.np, "zeros_like"), [name(item)])
+            return gast.ListComp(
+                elt=zeros,
+                generators=[
+                    gast.comprehension(target=name(item, store=True), iter=name(primal), ifs=[], is_async=0)
+                ],
+            )
+        return call(attr(self.np, "zeros_like"), [name(primal)])
+
+    def no_rule(self, stmt: Assign):
+        key, location = stmt.op.key, (stmt.op.source or self.source).location(stmt.op.node)
+        what = stmt.op.label
+        if callable(key):
+            module = getattr(key, "__module__", None) or "numpy"
+            what = f"{module}.{getattr(key, '__name__', what)}" if module else what
+        has_adjoint = rules.lookup(key) is not None
+        raise NoRuleError(
+            f"srcgrad has no forward-mode (tangent) rule for {what}"
+            + (" (it has a reverse-mode one)" if has_adjoint else "")
+            + f", and the result depends on it through `{to_source(stmt.value)}`.",
+            location,
+            hint="Register a tangent rule with srcgrad.extend.tangent (docs/rules.md), or use "
+            "reverse mode (srcgrad.grad, srcgrad.vjp) for this function.",
+        )
+
+
+_LISTS = ("emptylist", "append")
+
+
+def _stack_positions(program: Program, active: set[str]) -> dict[str, list[int]]:
+    """For each loop stack of generated code, the places in its pushed tuples (0 for an item
+    pushed alone) that hold a value with a tangent; shared by the names a stack is carried under."""
+    positions: dict[str, set] = {}
+    copies = []
+    for stmt in walk(program.body):
+        if isinstance(stmt, Effect) and stmt.op.key == "push":
+            stack, item = stmt.op.args
+            items = item.elts if isinstance(item, gast.Tuple) else [item]
+            held = {k for k, e in enumerate(items) if isinstance(e, gast.Name) and e.id in active}
+            positions.setdefault(stack.id, set()).update(held)
+        elif isinstance(stmt, Assign) and stmt.op.key == "copy" and isinstance(stmt.op.args[0], gast.Name):
+            copies.append((stmt.target, stmt.op.args[0].id))
+    changed = True
+    while changed:
+        changed = False
+        for a, b in copies:
+            union = positions.get(a, set()) | positions.get(b, set())
+            for n in (a, b):
+                if union and positions.get(n) != union:
+                    positions[n] = set(union)
+                    changed = True
+    return {n: sorted(p) for n, p in positions.items()}
+
+
+def _is_broadcast_like(e: gast.expr) -> bool:
+    return (
+        isinstance(e, gast.Call)
+        and isinstance(e.func, gast.Name)
+        and e.func.id == "broadcast_like"
+        and len(e.args) == 2
+    )
+
+
+def _names(e) -> set:
+    return set(names_in(e))
