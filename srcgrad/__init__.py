@@ -1,4 +1,5 @@
-"""srcgrad: reverse-mode gradients of NumPy functions, as readable generated Python source."""
+"""srcgrad: derivatives of NumPy functions (gradients, forward mode, Hessians), as readable
+generated Python source."""
 
 from . import extend
 from .api import grad, source, stop_gradient
@@ -16,11 +17,17 @@ from .errors import (
     UnsupportedSyntaxError,
     WrtError,
 )
+from .modes import hessian, hvp, jacobian, jvp, vjp
 
 __version__ = "0.1.0"
 
 __all__ = [
     "grad",
+    "jvp",
+    "vjp",
+    "hvp",
+    "hessian",
+    "jacobian",
     "extend",
     "source",
     "stop_gradient",

@@ -37,7 +37,13 @@ def grad(f=None, wrt=None, with_value=True, has_aux=False, check_finite=False):
     if isinstance(f, (str, int, tuple, list)) and wrt is None:  # @grad("W") or @grad(("W", "b"))
         f, wrt = None, f
     if f is None:
-        return lambda func: GradFunction(func, wrt, with_value, has_aux, check_finite)
+        return lambda func: grad(func, wrt, with_value, has_aux, check_finite)
+    if isinstance(f, GradFunction):  # second derivatives: forward mode over f's gradient code
+        from .modes import NestedGrad
+
+        if has_aux or check_finite:
+            raise SrcgradError("srcgrad.grad of a grad function takes no has_aux or check_finite.")
+        return NestedGrad(f, wrt, with_value)
     return GradFunction(f, wrt, with_value, has_aux, check_finite)
 
 

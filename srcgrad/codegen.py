@@ -48,8 +48,16 @@ class Generated(Record):
 
 
 def generate(
-    program: Program, adjoint: Adjoint, wrt: list[str], single: bool, namer: Namer, check_finite: bool = False
+    program: Program,
+    adjoint: Adjoint,
+    wrt: list[str],
+    single: bool,
+    namer: Namer,
+    check_finite: bool = False,
+    seed: str | None = None,
 ) -> Generated:
+    """The gradient function: the user's parameters (and with `seed`, the cotangent of the
+    result after them: a vector-Jacobian product), returning the value and the gradients."""
     gradients = [_assemble(program, adjoint, p) for p in wrt]
     grads = gradients[0] if single else tuple_(gradients)
     # the backward pass restores loop values under their own names: keep what is returned apart
@@ -103,19 +111,29 @@ def generate(
     value, grads_text = to_source(returned), to_source(grads)
     comments[marker] = f"return {value}, {grads_text}"
     body.append(gast.Expr(value=name(marker)))
-    fname = namer.fresh(program.source.name + "_grad")
-    return _package(program, body, result, comments, fname, helpers)
+    fname = namer.fresh(program.source.name + ("_grad" if seed is None else "_vjp"))
+    return _package(program, body, result, comments, fname, helpers, [seed] if seed else [])
 
 
 def generate_forward(
-    program: Program, tangents, wrt: list[str], seeds: dict[str, str], namer: Namer, suffix: str = "_jvp"
+    program: Program,
+    tangents,
+    wrt: list[str],
+    seeds: dict[str, str],
+    namer: Namer,
+    select: int | None = None,
 ) -> Generated:
     """The forward-mode function: the user's parameters, then one tangent per `wrt` parameter
-    (named by `seeds`), returning the value and its tangent (zeros when no parameter reaches it)."""
+    (named by `seeds`), returning the value and its tangent (zeros when no parameter reaches it);
+    with `select`, the tangent of that item of a returned tuple only (the gradients' of code
+    `grad` generated, which returns the value and the gradients)."""
     value = program.result.value
     tangent = tangents.result
     body = list(tangents.statements)
-    if isinstance(tangent, gast.Name) and isinstance(value, gast.Name) and tangent.id not in seeds.values():
+    if select is not None and isinstance(tangent, gast.Tuple):  # one item's tangent only
+        tangent = tangent.elts[select]
+    named = isinstance(tangent, gast.Name) and isinstance(value, gast.Name)
+    if named and tangent.id not in seeds.values() and tangents.names.get(value.id) != tangent.id:
         # the result's tangent named after the result (`df`), not after the temporary it came from
         wanted = namer.fresh("d" + value.id)
         if tangent.id != wanted:
@@ -139,7 +157,7 @@ def generate_forward(
     _rename_calls(body, {h: a for h, a in helpers.items() if a != h})
     comments = {_MARK.format("return"): f"return {to_source(returned)}, {to_source(tangent)}"}
     body.append(gast.Expr(value=name(_MARK.format("return"))))
-    fname = namer.fresh(program.source.name + suffix)
+    fname = namer.fresh(program.source.name + "_jvp")
     extra = [seeds[p] for p in wrt]
     return _package(program, body, result, comments, fname, helpers, extra)
 

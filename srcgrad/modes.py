@@ -124,7 +124,7 @@ class JvpFunction(_Derived):
 
     mode = "jvp"
 
-    def __init__(self, f, wrt=None, has_aux=False):
+    def __init__(self, f, wrt=None, has_aux=False, gradients_only=False):
         if isinstance(f, _Derived):
             raise SrcgradError(
                 f"srcgrad.jvp of a function already transformed by {f.mode} is not supported.",
@@ -136,15 +136,16 @@ class JvpFunction(_Derived):
         if isinstance(f, api.GradFunction) and wrt is None and not f.single:
             self.single = False
         self.has_aux = has_aux if self.inner is None else False
-        self._signature = None  # the generated function's: the user's parameters and the tangents
+        # of a grad: the tangents of the gradients alone, not of the value too (hvp, hessian)
+        self.gradients_only = gradients_only and self.inner is not None
 
     def _options(self) -> tuple:
-        return (*super()._options(), self.has_aux)
+        return (*super()._options(), self.has_aux, self.gradients_only)
 
     def _build(self, source):
         from .pipeline import build_forward
 
-        return build_forward(source, self.wrt, self.has_aux)
+        return build_forward(source, self.wrt, self.has_aux, select=1 if self.gradients_only else None)
 
     def _tangent_names(self) -> list[str]:
         self._compiled()
@@ -153,15 +154,23 @@ class JvpFunction(_Derived):
 
     def __call__(self, *args, **kwargs):
         compiled = self._compiled()
-        signature = inspect.signature(compiled)
         try:
-            bound = signature.bind(*args, **kwargs)
+            bound = inspect.signature(compiled).bind(*args, **kwargs)
         except TypeError as exc:
             names = ", ".join(self._tangent_names())
             raise TypeError(
                 f"{self.fn.__name__}'s jvp takes the arguments of {self.fn.__name__} and then a "
                 f"tangent for each of {', '.join(self.wrt)} ({names}): {exc}"
             ) from None
+        return self._evaluate(compiled, bound)
+
+    def _with_tangents(self, args, kwargs, tangents):
+        """The call of the generated function on `f`'s arguments and these tangents (by name)."""
+        compiled = self._compiled()
+        named = dict(zip(self._tangent_names(), tangents))
+        return self._evaluate(compiled, inspect.signature(compiled).bind(*args, **kwargs, **named))
+
+    def _evaluate(self, compiled, bound):
         bound.apply_defaults()
         values = bound.arguments
         for w, t in zip(self.wrt, self._tangent_names()):
@@ -174,8 +183,7 @@ class JvpFunction(_Derived):
             return self._gradient_result(value, tangent, values)
         roots = {api._root(a) for a in values.values() if isinstance(a, np.ndarray)}
         out = value[0] if self.has_aux else value
-        tangent = _as_tangent(tangent, out, roots)
-        return (value, tangent)
+        return value, _as_tangent(tangent, out, roots)
 
     def _gradient_result(self, value, tangent, values):
         """jvp of a grad: the grad's own result, and the tangent of its gradients (Hessian-vector
@@ -184,13 +192,13 @@ class JvpFunction(_Derived):
         params = [values[w] for w in grad.wrt]
         roots = {api._root(a) for a in values.values() if isinstance(a, np.ndarray)}
         returned, grads = value
-        dvalue, dgrads = tangent
+        dvalue, dgrads = (None, tangent) if self.gradients_only else tangent
         if grad.single:
             dgrads = _as_tangent(dgrads, params[0], roots)
         else:
             dgrads = tuple(_as_tangent(t, p, roots) for t, p in zip(dgrads, params))
         first = grad._finish(returned, grads, params, (), values)
-        if not grad.with_value:
+        if not grad.with_value or self.gradients_only:
             return first, dgrads
         value = returned[0] if grad.has_aux else returned
         return first, (_as_tangent(dvalue, value, roots), dgrads)
@@ -261,3 +269,331 @@ def _as_tangent(t, like, roots: set):
         t = t.copy()
     roots.add(api._root(t))
     return t
+
+
+def vjp(f=None, wrt=None):
+    """Make `f` return `(value, gradients)` of `⟨cotangent, f(...)⟩`: the vector-Jacobian
+    product, for a function whose value is an array. The new function takes `f`'s arguments and
+    then the cotangent, of the value's shape (by position, or by the name `.source` shows). It is
+    one reverse pass, like `grad`'s, seeded with the cotangent instead of 1.0; `wrt` is as for
+    `grad`. Use as `@vjp`, `@vjp(wrt=...)` or `vjp(f, wrt=...)`.
+    """
+    if isinstance(f, (str, int, tuple, list)) and wrt is None:
+        f, wrt = None, f
+    if f is None:
+        return lambda func: VjpFunction(func, wrt)
+    return VjpFunction(f, wrt)
+
+
+class VjpFunction(_Derived):
+    """The callable `vjp` returns: `f`'s arguments, then the cotangent of its value."""
+
+    mode = "vjp"
+
+    def __init__(self, f, wrt=None):
+        if isinstance(f, (_Derived, api.GradFunction)):
+            raise SrcgradError(
+                "srcgrad.vjp of a function transformed already is not supported.",
+                hint="Apply vjp to the original function (jvp and grad can take a grad function).",
+            )
+        super().__init__(f, wrt)
+
+    def _build(self, source):
+        from .pipeline import build
+
+        return build(source, self.wrt, self.single, cotangent=True)
+
+    def _cotangent_name(self) -> str:
+        self._compiled()
+        return self._entry.build.generated.extra[0]
+
+    def __call__(self, *args, **kwargs):
+        compiled = self._compiled()
+        try:
+            bound = inspect.signature(compiled).bind(*args, **kwargs)
+        except TypeError as exc:
+            raise TypeError(
+                f"{self.fn.__name__}'s vjp takes the arguments of {self.fn.__name__} and then the "
+                f"cotangent of its value ({self._cotangent_name()}): {exc}"
+            ) from None
+        return self._evaluate(compiled, bound)
+
+    def _with_cotangent(self, args, kwargs, cotangent):
+        compiled = self._compiled()
+        named = {self._cotangent_name(): cotangent}
+        return self._evaluate(compiled, inspect.signature(compiled).bind(*args, **kwargs, **named))
+
+    def _evaluate(self, compiled, bound):
+        bound.apply_defaults()
+        values = bound.arguments
+        seed = self._cotangent_name()
+        cotangent = values[seed]
+        params = [values[w] for w in self.wrt]
+        for w, p in zip(self.wrt, params):
+            if not ((type(p) is np.ndarray and p.dtype.kind == "f") or type(p) is float):
+                api._check_differentiable(w, p)
+        try:
+            value, grads = compiled(*bound.args, **bound.kwargs)
+        except Exception as exc:
+            self._explain(exc, *_user_call(self.signature, values))
+        if np.shape(cotangent) != np.shape(value):
+            raise ArgumentTypeError(
+                f"the cotangent {seed} has shape {np.shape(cotangent)}, but {self.fn.__name__!r} "
+                f"returned a value of shape {np.shape(value)}.",
+                hint="Pass a cotangent of the value's shape (a direction in the output's space).",
+            )
+        roots = {api._root(a) for a in values.values() if isinstance(a, np.ndarray)}
+        if self.single:
+            return value, api._like(grads, params[0], roots)
+        return value, tuple(api._like(g, p, roots) for g, p in zip(grads, params))
+
+    def __repr__(self):
+        return f"<srcgrad.vjp of {self.fn.__qualname__} wrt {', '.join(self.wrt)}>"
+
+
+def hvp(f=None, wrt=None):
+    """Make `f` (a function of a scalar value) return its Hessian-vector product: the new
+    function takes `f`'s arguments and then one vector per `wrt` parameter, of its shape, and
+    returns `H @ v` shaped like the parameter (a tuple, for a tuple `wrt`).
+
+    It is forward mode applied to the code `grad` generates for `f` (forward over reverse): one
+    call costs a small multiple of one gradient (`.source` shows the code).
+    """
+    if isinstance(f, (str, int, tuple, list)) and wrt is None:
+        f, wrt = None, f
+    if f is None:
+        return lambda func: HvpFunction(func, wrt)
+    return HvpFunction(f, wrt)
+
+
+class _OfGradient:
+    """What `hvp`, `hessian` and `grad` of a `grad` share: forward mode over `f`'s gradient code."""
+
+    def __init__(self, f, wrt, mode: str):
+        if isinstance(f, (_Derived, _OfGradient, api.GradFunction)):
+            raise SrcgradError(
+                f"srcgrad.{mode} takes the original function; this one is transformed already.",
+                hint=f"Pass the function itself: srcgrad.{mode}(f, wrt=...).",
+            )
+        require_def(f)
+        self.mode = mode
+        self.grad = api.GradFunction(f, wrt, with_value=False)
+        self.jvp = JvpFunction(self.grad, gradients_only=True)
+        self.fn = f
+        self.wrt = self.grad.wrt
+        self.single = self.grad.single
+        functools.update_wrapper(self, f)
+
+    @property
+    def source(self) -> str:
+        """The generated code: the gradient's code with the tangent of each value beside it."""
+        return self.jvp.source
+
+    def _products(self, args, kwargs, vectors) -> list:
+        """H @ v for the vectors (one per wrt parameter), as a list over the parameters."""
+        _, products = self.jvp._with_tangents(args, kwargs, vectors)
+        return [products] if self.single else list(products)
+
+    def _params(self, args, kwargs) -> list:
+        bound = self.grad.signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        params = [bound.arguments[w] for w in self.wrt]
+        for w, p in zip(self.wrt, params):
+            if not ((type(p) is np.ndarray and p.dtype.kind == "f") or type(p) is float):
+                api._check_differentiable(w, p)
+        return params
+
+    def __repr__(self):
+        return f"<srcgrad.{self.mode} of {self.fn.__qualname__} wrt {', '.join(self.wrt)}>"
+
+
+class HvpFunction(_OfGradient):
+    def __init__(self, f, wrt=None):
+        super().__init__(f, wrt, "hvp")
+
+    def __call__(self, *args, **kwargs):
+        n = len(self.wrt)
+        if len(args) < n:
+            raise TypeError(
+                f"{self.fn.__name__}'s hvp takes the arguments of {self.fn.__name__} and then a "
+                f"vector for each of {', '.join(self.wrt)}."
+            )
+        args, vectors = args[: len(args) - n], args[len(args) - n :]
+        products = self._products(args, kwargs, vectors)
+        return products[0] if self.single else tuple(products)
+
+
+def hessian(f=None, wrt=None):
+    """Make `f` (a function of a scalar value) return its Hessian with respect to `wrt`.
+
+    For one parameter of shape `s` the Hessian has shape `s + s`; for a tuple of parameters it
+    is a tuple of tuples of blocks, `H[i][j]` of shape `s_i + s_j`. Each column is one
+    Hessian-vector product (forward mode over the gradient's code), so the cost is the number
+    of elements of the parameters times a small multiple of one gradient.
+    """
+    if isinstance(f, (str, int, tuple, list)) and wrt is None:
+        f, wrt = None, f
+    if f is None:
+        return lambda func: HessianFunction(func, wrt)
+    return HessianFunction(f, wrt)
+
+
+class HessianFunction(_OfGradient):
+    def __init__(self, f, wrt=None):
+        super().__init__(f, wrt, "hessian")
+
+    def __call__(self, *args, **kwargs):
+        params = self._params(args, kwargs)
+        shapes = [np.shape(p) for p in params]
+        blocks = [[np.zeros(a + b) for b in shapes] for a in shapes]
+        for j, p in enumerate(params):
+            for index in np.ndindex(*shapes[j]):
+                vectors = [_zeros_like(q) for q in params]
+                vectors[j] = _basis(p, index)
+                for i, product in enumerate(self._products(args, kwargs, vectors)):
+                    blocks[i][j][(Ellipsis, *index)] = product
+        blocks = [[_as_value(b, params[i]) for b in row] for i, row in enumerate(blocks)]
+        if self.single:
+            return blocks[0][0]
+        return tuple(tuple(row) for row in blocks)
+
+
+def jacobian(f=None, wrt=None):
+    """Make `f` return its Jacobian with respect to `wrt`: for a value of shape `o` and a
+    parameter of shape `s`, an array of shape `o + s` (a tuple of them, for a tuple `wrt`).
+
+    Forward mode fills it a column per parameter element, reverse mode a row per value element;
+    each call picks the one with fewer passes (forward when the counts tie).
+    """
+    if isinstance(f, (str, int, tuple, list)) and wrt is None:
+        f, wrt = None, f
+    if f is None:
+        return lambda func: JacobianFunction(func, wrt)
+    return JacobianFunction(f, wrt)
+
+
+class JacobianFunction:
+    def __init__(self, f, wrt=None):
+        if isinstance(f, (_Derived, _OfGradient, api.GradFunction)):
+            raise SrcgradError(
+                "srcgrad.jacobian takes the original function; this one is transformed already.",
+                hint="Pass the function itself: srcgrad.jacobian(f, wrt=...).",
+            )
+        self.forward = JvpFunction(f, wrt)
+        self.reverse = VjpFunction(f, wrt)
+        self.fn = f
+        self.wrt = self.forward.wrt
+        self.single = self.forward.single
+        self.last_mode = None  # "forward" or "reverse": what the last call used
+        functools.update_wrapper(self, f)
+
+    def __call__(self, *args, **kwargs):
+        bound = self.forward.signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        params = [bound.arguments[w] for w in self.wrt]
+        for w, p in zip(self.wrt, params):
+            if not ((type(p) is np.ndarray and p.dtype.kind == "f") or type(p) is float):
+                api._check_differentiable(w, p)
+        inputs = sum(int(np.size(p)) for p in params)
+        value = self.fn(*args, **kwargs)
+        if not isinstance(value, (float, int, np.ndarray, np.generic)):
+            raise SrcgradError(
+                f"srcgrad.jacobian needs {self.fn.__name__!r} to return a number or an array, but it "
+                f"returned a {type(value).__name__}.",
+                hint="Return one array (np.concatenate or np.stack the parts).",
+            )
+        out = np.shape(value)
+        blocks = [np.zeros(out + np.shape(p)) for p in params]
+        if inputs <= int(np.prod(out, dtype=int)):
+            self.last_mode = "forward"
+            for j, p in enumerate(params):
+                for index in np.ndindex(*np.shape(p)):
+                    vectors = [_zeros_like(q) for q in params]
+                    vectors[j] = _basis(p, index)
+                    _, column = self.forward._with_tangents(args, kwargs, vectors)
+                    blocks[j][(Ellipsis, *index)] = column
+        else:
+            self.last_mode = "reverse"
+            like = value if isinstance(value, np.ndarray) else np.asarray(value, dtype=float)
+            for index in np.ndindex(*out):
+                _, grads = self.reverse._with_cotangent(args, kwargs, _basis(like, index))
+                for j, g in enumerate([grads] if self.single else grads):
+                    blocks[j][index] = g
+        blocks = [_as_value(b, p) if out == () else b for b, p in zip(blocks, params)]
+        return blocks[0] if self.single else tuple(blocks)
+
+    @property
+    def source(self) -> str:
+        """The forward-mode code (`.reverse.source` is the reverse-mode code)."""
+        return self.forward.source
+
+    def __repr__(self):
+        return f"<srcgrad.jacobian of {self.fn.__qualname__} wrt {', '.join(self.wrt)}>"
+
+
+class NestedGrad(_OfGradient):
+    """`grad` of a `grad`: the derivative of a gradient that is one number (the first derivative
+    of a function of one variable, or one component), by forward mode over the gradient's code,
+    one pass per element of the parameters differentiated."""
+
+    def __init__(self, inner, wrt=None, with_value=True):
+        if inner.with_value or inner.has_aux:
+            raise SrcgradError(
+                "srcgrad.grad of a grad function needs the inner one made with with_value=False "
+                "(and no has_aux), so that it returns the gradient alone.",
+                hint="Write srcgrad.grad(srcgrad.grad(f, with_value=False)).",
+            )
+        self.mode = "grad"
+        self.grad = inner
+        self.fn = inner.fn
+        signature = inspect.signature(self.fn)
+        wrt_names = api._resolve_wrt(self.fn, signature, wrt)
+        self.jvp = JvpFunction(inner, wrt=tuple(wrt_names), gradients_only=True)
+        self.wrt = wrt_names
+        self.single = not isinstance(wrt, (tuple, list))
+        self.with_value = with_value
+        functools.update_wrapper(self, self.fn)
+
+    def __call__(self, *args, **kwargs):
+        params = self._params(args, kwargs)
+        value = None
+        grads = []
+        for j, p in enumerate(params):
+            block = np.zeros(np.shape(p))
+            for index in np.ndindex(*np.shape(p)):
+                vectors = [_zeros_like(q) for q in params]
+                vectors[j] = _basis(p, index)
+                value, tangent = self.jvp._with_tangents(args, kwargs, vectors)
+                if np.size(value) != 1 or isinstance(value, tuple):
+                    raise api.NonScalarOutputError(
+                        f"srcgrad.grad of a grad needs the inner gradient to be one number, but it "
+                        f"has shape {np.shape(value)}.",
+                        hint="Differentiate one element (e.g. through a function that returns "
+                        "np.sum of the gradient), or use srcgrad.hessian for the whole matrix.",
+                    )
+                block[index] = tangent if np.ndim(tangent) == 0 else np.reshape(tangent, ())
+            grads.append(_as_value(block, p))
+        if value is None:  # a parameter with no elements: the inner gradient, once
+            value = self.grad(*args, **kwargs)
+        result = grads[0] if self.single else tuple(grads)
+        return (value, result) if self.with_value else result
+
+
+def _zeros_like(p):
+    return 0.0 if type(p) is float else np.zeros_like(p)
+
+
+def _basis(p, index):
+    """The unit vector of `p`'s shape with 1 at `index`."""
+    if type(p) is float:
+        return 1.0
+    e = np.zeros_like(p)
+    e[index] = 1
+    return e
+
+
+def _as_value(block, like):
+    """A result block as the kind of value its parameter is: a float for a float parameter."""
+    if type(like) is float and np.ndim(block) == 0:
+        return float(block)
+    return block

@@ -39,10 +39,12 @@ def build(
     check_finite: bool = False,
     stages: bool = False,
     shapes: dict | None = None,
+    cotangent: bool = False,
 ) -> Build:
     """The generated code of `func`; with `stages`, also the code after each stage (a quarter of
     the time of a build, so only `GradFunction.stages()` and `srcgrad show --stage` ask); with
-    `shapes` (parameter -> exact shape, `()` for a float), specialised to those shapes."""
+    `shapes` (parameter -> exact shape, `()` for a float), specialised to those shapes; with
+    `cotangent`, the result's gradient is a parameter after the function's own (`vjp`)."""
     # gast tree, file and line, free names resolved on demand; a SourceFunction read already
     source = func if isinstance(func, SourceFunction) else read_function(func)
     fence.check(source)  # reject unsupported constructs with the user's line
@@ -51,19 +53,26 @@ def build(
     active = active_names(program, leaves)  # varied and useful: only these get adjoints
     namer = Namer(program.reserved)
     exact = infer(program, shapes) if shapes else None  # what the arguments' shapes decide
-    adjoint = reverse(program, leaves, active, namer, exact)  # rules inlined in reverse, simplified
+    seed = None
+    if cotangent:
+        result = program.result.value
+        seed = namer.fresh("d" + (result.id if hasattr(result, "id") else source.name))
+    adjoint = reverse(program, leaves, active, namer, exact, seed)  # rules inlined in reverse, simplified
     listings = {}
     if stages:
         listings = {"anf": dump(program), "activity": _activity(program, leaves, active)}
         listings["raw adjoint"] = _raw_adjoint(adjoint.statements)  # before generate() folds and prunes it
-    generated = generate(program, adjoint, wrt, single, namer, check_finite)  # DCE, inlining, comments
+    generated = generate(program, adjoint, wrt, single, namer, check_finite, seed)  # DCE, inlining, comments
     listings["final"] = generated.source
     return Build(source, program, generated, stages=listings)
 
 
-def build_forward(func, wrt: list[str], has_aux: bool = False, stages: bool = False) -> Build:
+def build_forward(
+    func, wrt: list[str], has_aux: bool = False, stages: bool = False, select: int | None = None
+) -> Build:
     """The forward-mode code of `func`: its value and the tangent of its value, for one tangent
-    per `wrt` parameter (passed after the function's own arguments)."""
+    per `wrt` parameter (passed after the function's own arguments); with `select`, the tangent
+    of that item of the returned tuple only."""
     source = func if isinstance(func, SourceFunction) else read_function(func)
     fence.check(source)
     program = lower(source, has_aux)
@@ -71,7 +80,7 @@ def build_forward(func, wrt: list[str], has_aux: bool = False, stages: bool = Fa
     namer = Namer(program.reserved)
     seeds = {p: namer.fresh("d" + p) for p in wrt}
     tangents = forward(program, seeds, active, namer)  # rules inlined in program order, simplified
-    generated = generate_forward(program, tangents, wrt, seeds, namer)  # DCE, inlining
+    generated = generate_forward(program, tangents, wrt, seeds, namer, select)  # DCE, inlining
     listings = {"anf": dump(program), "activity": _activity(program, wrt, active)} if stages else {}
     listings["final"] = generated.source
     return Build(source, program, generated, stages=listings)

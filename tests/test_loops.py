@@ -112,7 +112,8 @@ def test_saved_values_are_visible_in_the_code():
 def _peak(steps, W):
     g = srcgrad.grad(unrolled, wrt="W")
     h = np.ones((64, 64)) * 0.01
-    g(h, W, 2)  # generate and compile outside the measurement
+    g(h, W, 2)  # generate and compile outside the measurement,
+    g(h, W, 2)  # and the entry for these shapes (written at the second call)
     tracemalloc.start()
     g(h, W, steps)
     peak = tracemalloc.get_traced_memory()[1]
@@ -320,3 +321,60 @@ def test_a_carried_value_is_a_scalar_only_if_every_step_keeps_it_one(rng):
     check_grads(array_from_a_scalar_start, rng.standard_normal(3))
     check_grads(scalar_accumulator, rng.standard_normal(3))
     assert "ones_like" not in srcgrad.source(scalar_accumulator)  # the seed folds: total is a scalar
+
+
+def list_built_in_a_loop(x, n):
+    parts = []
+    for i in range(n):
+        parts = parts + [np.sin(x) * i]
+    return np.sum(np.stack(parts) ** 2)
+
+
+def list_joined_statically(x):
+    parts = [x] + [x * 2.0]
+    return np.sum(np.stack(parts) ** 2)
+
+
+def test_a_list_the_users_loop_builds(rng):
+    # `parts = parts + [item]` from `parts = []` was once differentiated as array addition: a
+    # gradient 3x too large, with no error
+    check_grads(list_built_in_a_loop, rng.standard_normal(2), 3)
+    check_grads(list_joined_statically, rng.standard_normal(2))
+    _, dx = srcgrad.grad(list_built_in_a_loop)(np.ones(2), 3)
+    assert np.allclose(dx, 2 * np.sin(1.0) * np.cos(1.0) * (0 + 1 + 4))
+
+
+def appended_in_place(x):
+    parts = []
+    for i in range(3):
+        parts.append(x * i)
+    return np.sum(np.stack(parts))
+
+
+def list_started_with_items(x):
+    parts = [x]
+    for i in range(3):
+        parts = parts + [x * i]
+    return np.sum(np.stack(parts))
+
+
+def two_items_at_once(x):
+    parts = []
+    for i in range(3):
+        parts = parts + [x * i, x]
+    return np.sum(np.stack(parts))
+
+
+@pytest.mark.parametrize(
+    "f, words",
+    [
+        (appended_in_place, "`.append()` changes a list"),
+        (list_started_with_items, "starting from `parts = []`"),
+        (two_items_at_once, "only as `parts = parts + [item]`"),
+    ],
+)
+def test_lists_changed_other_ways_are_refused_at_their_line(f, words):
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="") as info:
+        srcgrad.grad(f)(np.ones(2))
+    assert words in str(info.value)
+    assert "test_loops.py" in str(info.value)

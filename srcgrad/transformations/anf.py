@@ -69,6 +69,9 @@ VARARG_METHODS = {"reshape", "transpose"}  # x.reshape(2, 3) is x.reshape((2, 3)
 METHOD_POSITIONALS = {"clip": ("min", "max")}  # x.clip(0, 1) is np.clip(x, min=0, max=1)
 # Methods that change the array they are called on: never allowed in differentiated code.
 IN_PLACE_METHODS = {"sort", "fill", "resize", "put", "partition", "itemset", "setfield", "setflags"}
+# Methods that change a list, dict or set in place (no NumPy array has them).
+CONTAINER_METHODS = {"append", "extend", "insert", "pop", "remove", "clear", "reverse", "update"}
+CONTAINER_METHODS |= {"setdefault", "popitem", "add", "discard"}
 # Temporaries named after these functions would shadow a builtin.
 BASE_NAMES = {"sum": "summed", "mean": "avg", "abs": "absval", "max": "largest", "min": "smallest"}
 
@@ -111,6 +114,11 @@ def _dump_block(stmts, indent: str) -> list[str]:
         else:
             lines.append(indent + to_source(stmt.value))
     return lines
+
+
+def _is_list_literal(atom) -> bool:
+    """A list written in the function (`[]`, `[a, b]`), as the lowering holds it."""
+    return isinstance(atom, (gast.Tuple, gast.List)) and getattr(atom, "srcgrad_list", False)
 
 
 def _new_stack(targets, value) -> bool:
@@ -163,7 +171,8 @@ class _Lowering:
         self.callers: list[dict] = []  # the variables of the functions calling them
         self.identifiers: dict[int, set] = {}  # id(source) -> every name in its code
         self.exact: dict[int, str] = {}  # names chosen in advance for particular expressions
-        self.list_names: set[str] = set()  # lists a comprehension builds, one item at a time
+        self.list_names: set[str] = set()  # lists a comprehension or a loop builds, one item at a time
+        self.literal_lists: set[str] = set()  # loop variables that start as a list with items
 
     def run(self) -> Program:
         result = None
@@ -297,8 +306,17 @@ class _Lowering:
                 self.cse = {k: v for k, v in self.cse.items() if v != reusable}
             else:
                 loop_names[var] = self.version(var)
-                # a variable first assigned in the loop starts as None, so each iteration can save it
-                self.copy_into(loop_names[var], self.env.get(var, const(None)), stmt)
+                start = self.env.get(var, const(None))
+                if _is_list_literal(start) and not start.elts:  # `parts = []`, added to in the loop
+                    empty = gast.List(elts=[], ctx=gast.Load())
+                    op = Op("emptylist", [], label="[]", pure=False, node=stmt)
+                    self.body.append(Assign(loop_names[var], empty, op, stmt))
+                    self.list_names.add(loop_names[var])
+                else:
+                    # a variable first assigned in the loop starts as None, so each iteration can save it
+                    self.copy_into(loop_names[var], start, stmt)
+                    if _is_list_literal(start):
+                        self.literal_lists.add(loop_names[var])
             self.env[var] = name(loop_names[var])
             if reusable is None and var in self.list_names:
                 self.list_names.add(loop_names[var])
@@ -763,6 +781,19 @@ class _Lowering:
             )
             self.list_names.add(target.id)
             return target
+        if _is_list_literal(left) and _is_list_literal(right) and isinstance(node.op, gast.Add):
+            joined = tuple_([*left.elts, *right.elts])  # `[a] + [b]`: the list is known here
+            joined.srcgrad_list = True
+            return joined
+        lists = self.list_names | self.literal_lists
+        if any(isinstance(a, gast.Name) and a.id in lists for a in (left, right)):
+            raise UnsupportedSyntaxError(  # `+` on a list joins lists, `*` repeats them: not arithmetic
+                "srcgrad follows a list that a loop builds only as `parts = parts + [item]`, "
+                "starting from `parts = []`.",
+                self.source.location(node),
+                hint="Add one item at a time (`parts = parts + [item]`) to a list that starts empty, "
+                "or build the list with a comprehension.",
+            )
         key, base = BINARY[type(node.op)]
         if is_number(left) and is_number(right):
             try:
@@ -980,6 +1011,14 @@ class _Lowering:
     def method_call(self, func, args, kwargs, hint, effect):
         base = self.expr(func.value)
         method = func.attr
+        if method in CONTAINER_METHODS:
+            raise UnsupportedSyntaxError(
+                f"`.{method}()` changes a list (or dict, or set) in place, which srcgrad does not "
+                "differentiate.",
+                self.source.location(func),
+                hint="Build a new list instead: a comprehension (`[f(x) for x in xs]`), or "
+                "`parts = parts + [item]` in a loop.",
+            )
         if method in IN_PLACE_METHODS:
             raise UnsupportedSyntaxError(
                 f"`.{method}()` changes its array in place, which srcgrad does not differentiate.",

@@ -245,6 +245,8 @@ class _Forward:
                 out.append(assign(n, e))
             else:
                 parts.append(e)
+        if not parts:  # the operands with tangents are read for their shape only (`unbroadcast(g, x)`)
+            return []
         if len(parts) > 1 and all(_is_broadcast_like(e) for e in parts):
             parts = [e.args[0] for e in parts]  # the parts broadcast each other to the result's shape
         total = parts[0]

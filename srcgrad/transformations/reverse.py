@@ -67,15 +67,22 @@ class Adjoint(Record):
 
 
 def reverse(
-    program: Program, wrt: list[str], active: set[str], namer: Namer, exact: dict | None = None
+    program: Program,
+    wrt: list[str],
+    active: set[str],
+    namer: Namer,
+    exact: dict | None = None,
+    seed: str | None = None,
 ) -> Adjoint:
     """The adjoint of `program`; `exact` (from `analyses.exact.infer`) specialises it to the
-    exact shapes of one call's arguments."""
-    return _Reverse(program, wrt, active, namer, exact).run()
+    exact shapes of one call's arguments. The result's adjoint is 1.0, or with `seed`, the
+    cotangent that parameter of the generated function holds (a vector-Jacobian product)."""
+    return _Reverse(program, wrt, active, namer, exact, seed).run()
 
 
 class _Reverse:
-    def __init__(self, program: Program, wrt, active, namer: Namer, exact=None):
+    def __init__(self, program: Program, wrt, active, namer: Namer, exact=None, seed=None):
+        self.seed = seed
         self.program = program
         self.source = program.source
         self.wrt = wrt
@@ -94,7 +101,11 @@ class _Reverse:
     def run(self) -> Adjoint:
         result = self.program.result.value
         if isinstance(result, gast.Name) and result.id in self.active:
-            self.adjoint[result.id] = Fill(const(1.0))
+            if self.seed is None:
+                self.adjoint[result.id] = Fill(const(1.0))
+            else:
+                self.adjoint[result.id] = name(self.seed)
+                self.facts.alias(self.seed, result.id)
         self.reverse_block(self.program.body)
         gradients = {}
         for p in self.wrt:
