@@ -30,13 +30,14 @@ def read_generated(grad) -> SourceFunction:
     closure = {k: v for k, v in bound.items() if k not in generated.arrays}
     tree = gast.parse(generated.source).body[0]
     text = generated.text.splitlines()
+    start = next(i for i, line in enumerate(text) if line.startswith(f"    def {generated.function_name}("))
     return SourceFunction(
         func=compiled,
         tree=tree,
         filename=compiled.__code__.co_filename,
-        first_line=2,  # the function's line in the compiled module, under the factory's `def`
+        first_line=start + 1,  # the function's line in the compiled module, inside the factory
         indent=4,
-        lines=[line[4:] for line in text[1:]],
+        lines=[line[4:] for line in text[start:]],
         globals=grad.fn.__globals__,
         closure=closure,
         generated=True,

@@ -152,6 +152,11 @@ class JvpFunction(_Derived):
         generated = self._entry.build.generated
         return list(generated.extra)
 
+    @property
+    def tangent_names(self) -> list[str]:
+        """The names of the tangent parameters, one per `wrt` parameter in order (`dx`)."""
+        return self._tangent_names()
+
     def __call__(self, *args, **kwargs):
         compiled = self._compiled()
         try:
@@ -307,6 +312,11 @@ class VjpFunction(_Derived):
         self._compiled()
         return self._entry.build.generated.extra[0]
 
+    @property
+    def cotangent_name(self) -> str:
+        """The name of the cotangent parameter (`df` for a function returning `f`)."""
+        return self._cotangent_name()
+
     def __call__(self, *args, **kwargs):
         compiled = self._compiled()
         try:
@@ -335,7 +345,14 @@ class VjpFunction(_Derived):
         try:
             value, grads = compiled(*bound.args, **bound.kwargs)
         except Exception as exc:
-            self._explain(exc, *_user_call(self.signature, values))
+            args, kwargs = _user_call(self.signature, values)
+            try:
+                value = self.fn(*args, **kwargs)
+            except Exception:
+                value = None
+            if value is None or np.shape(cotangent) == np.shape(value):
+                self._explain(exc, args, kwargs)
+            grads = None
         if np.shape(cotangent) != np.shape(value):
             raise ArgumentTypeError(
                 f"the cotangent {seed} has shape {np.shape(cotangent)}, but {self.fn.__name__!r} "

@@ -1011,7 +1011,8 @@ class _Lowering:
     def method_call(self, func, args, kwargs, hint, effect):
         base = self.expr(func.value)
         method = func.attr
-        if method in CONTAINER_METHODS:
+        stack = self.source.generated and method in ("append", "pop") and isinstance(base, gast.Name)
+        if method in CONTAINER_METHODS and not stack:
             raise UnsupportedSyntaxError(
                 f"`.{method}()` changes a list (or dict, or set) in place, which srcgrad does not "
                 "differentiate.",
@@ -1025,7 +1026,7 @@ class _Lowering:
                 self.source.location(func),
                 hint=f"Use the function form, which returns a new array (e.g. np.{method}(x)).",
             )
-        if self.source.generated and method in ("append", "pop") and isinstance(base, gast.Name):
+        if stack:
             # the loop stack of code srcgrad generated: values pushed going forward, popped back
             stack_call = gast.Call(
                 func=gast.Attribute(value=base, attr=method, ctx=gast.Load()), args=args, keywords=[]

@@ -17,7 +17,7 @@ from ..errors import NoRuleError, UnsupportedSyntaxError
 from ..ir import Assign, Effect, For, If, Program, Record, walk
 from ..naming import Namer
 from ..optimizations.simplify import simplify
-from ..syntax import assign, attr, call, const, name, names_in, to_source, tuple_
+from ..syntax import assign, attr, call, const, name, to_source, tuple_
 from .reverse import assigned_names
 
 
@@ -59,7 +59,13 @@ class _Forward:
             self.tangent[p] = name(t)
             self.facts.alias(t, p)
         self.lists = {s.target for s in walk(program.body) if isinstance(s, Assign) and s.op.key in _LISTS}
-        self.positions = _stack_positions(program, active)  # stack -> items pushed with a tangent
+        # (stack, tuple length) -> the places pushed with a tangent; a stack's names -> one name
+        self.positions, self.stack_of = _stack_positions(program, active)
+        self.arity = {  # a value popped -> its length, as the items read off it say (0: pushed alone)
+            s.op.args[0].id: s.op.args[2].value
+            for s in walk(program.body)
+            if isinstance(s, Assign) and s.op.key == "item" and isinstance(s.op.args[0], gast.Name)
+        }
         self.popped: dict[str, list] = {}  # a value popped off a stack -> the positions it has tangents for
         self.nones = {
             s.target
@@ -96,7 +102,8 @@ class _Forward:
                     out += self.visit_stack(stmt)
             else:
                 out.append(assign(stmt.target, stmt.value))
-                if stmt.target in self.active:
+                # a stack's pushes and pops pair up: each pops its tangents, needed or not
+                if stmt.target in self.active or stmt.op.key in ("stack", "pop"):
                     out += self.visit(stmt)
         return out
 
@@ -171,12 +178,16 @@ class _Forward:
         with it, holding the tangents of the items that have them."""
         stack = stmt.op.args[0]
         tangents = self.tangent.get(stack.id)
-        positions = self.positions.get(stack.id)
-        if tangents is None or not positions:
-            return []
+        root = self.stack_of.get(stack.id, stack.id)
         if stmt.op.key == "push":
             item = stmt.op.args[1]
             items = item.elts if isinstance(item, gast.Tuple) else [item]
+            positions = self.positions.get((root, len(item.elts) if isinstance(item, gast.Tuple) else 0))
+        else:
+            positions = self.positions.get((root, self.arity.get(getattr(stmt, "target", None), 0)))
+        if tangents is None or not positions:
+            return []
+        if stmt.op.key == "push":
             parts = [self.tangent_of(items[k]) for k in positions]
             pushed = parts[0] if len(parts) == 1 and not isinstance(item, gast.Tuple) else tuple_(parts)
             return [gast.Expr(value=call(attr(tangents, "append"), [pushed]))]
@@ -191,7 +202,8 @@ class _Forward:
     def visit(self, stmt: Assign) -> list:
         key, args = stmt.op.key, stmt.op.args
         if key == "stack":
-            if not self.positions.get(stmt.target):
+            root = self.stack_of.get(stmt.target, stmt.target)
+            if not any(p for (r, _), p in self.positions.items() if r == root):
                 return []
             return self.define(stmt.target, gast.List(elts=[], ctx=gast.Load()))
         if key == "pop":
@@ -264,9 +276,8 @@ class _Forward:
         positions = self.popped[whole.id]
         if not isinstance(index, gast.Constant) or index.value not in positions:
             return []
-        t = self.tangent[whole.id]
-        if len(positions) > 1:
-            t = gast.Subscript(value=t, slice=const(positions.index(index.value)), ctx=gast.Load())
+        t = self.tangent[whole.id]  # a tuple of the tangents of those positions
+        t = gast.Subscript(value=t, slice=const(positions.index(index.value)), ctx=gast.Load())
         return self.define(stmt.target, t)
 
     def define(self, primal: str, value: gast.expr) -> list:
@@ -332,29 +343,35 @@ class _Forward:
 _LISTS = ("emptylist", "append")
 
 
-def _stack_positions(program: Program, active: set[str]) -> dict[str, list[int]]:
-    """For each loop stack of generated code, the places in its pushed tuples (0 for an item
-    pushed alone) that hold a value with a tangent; shared by the names a stack is carried under."""
-    positions: dict[str, set] = {}
-    copies = []
+def _stack_positions(program: Program, active: set[str]):
+    """For each loop stack of generated code and each length of tuple pushed on it (0 for an item
+    pushed alone), the places that hold a value with a tangent. A stack's pushes and pops pair
+    up by length: a loop's iteration and each branch inside it push their own tuples. The names
+    one stack is carried under map to one of them."""
+    root: dict[str, str] = {}
+
+    def find(n: str) -> str:
+        while root.get(n, n) != n:
+            n = root[n]
+        return n
+
+    pushes = []
     for stmt in walk(program.body):
         if isinstance(stmt, Effect) and stmt.op.key == "push":
-            stack, item = stmt.op.args
-            items = item.elts if isinstance(item, gast.Tuple) else [item]
-            held = {k for k, e in enumerate(items) if isinstance(e, gast.Name) and e.id in active}
-            positions.setdefault(stack.id, set()).update(held)
+            pushes.append(stmt)
         elif isinstance(stmt, Assign) and stmt.op.key == "copy" and isinstance(stmt.op.args[0], gast.Name):
-            copies.append((stmt.target, stmt.op.args[0].id))
-    changed = True
-    while changed:
-        changed = False
-        for a, b in copies:
-            union = positions.get(a, set()) | positions.get(b, set())
-            for n in (a, b):
-                if union and positions.get(n) != union:
-                    positions[n] = set(union)
-                    changed = True
-    return {n: sorted(p) for n, p in positions.items()}
+            a, b = find(stmt.target), find(stmt.op.args[0].id)
+            if a != b:
+                root[a] = b
+    positions: dict[tuple, set] = {}
+    for stmt in pushes:
+        stack, item = stmt.op.args
+        items = item.elts if isinstance(item, gast.Tuple) else [item]
+        key = (find(stack.id), len(items) if isinstance(item, gast.Tuple) else 0)
+        held = {k for k, e in enumerate(items) if isinstance(e, gast.Name) and e.id in active}
+        positions.setdefault(key, set()).update(held)
+    names = {n for n in root} | set(root.values())
+    return {k: sorted(p) for k, p in positions.items()}, {n: find(n) for n in names}
 
 
 def _is_broadcast_like(e: gast.expr) -> bool:
@@ -364,7 +381,3 @@ def _is_broadcast_like(e: gast.expr) -> bool:
         and e.func.id == "broadcast_like"
         and len(e.args) == 2
     )
-
-
-def _names(e) -> set:
-    return set(names_in(e))
