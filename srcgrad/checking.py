@@ -2,8 +2,9 @@
 
 `run_check` loads the file as a module, draws arguments with hypothesis (their shapes from a
 `<function>_example()` in the module, else from the parameters' annotations, see
-docs/testing.md), and runs `srcgrad.testing.check_grads` on each draw. A mismatch is shrunk by
-hypothesis to a minimal input, printed as Python to paste. Exit codes: 0 all examples agree,
+docs/testing.md), and runs `srcgrad.testing.check_grads` on each draw (`mode` "reverse", the
+gradient; "forward", the Jacobian-vector products of `srcgrad.jvp`; or "both"). A mismatch is
+shrunk by hypothesis to a minimal input, printed as Python to paste. Exit codes: 0 all examples agree,
 1 a gradient mismatch (or srcgrad's gradient raised where the function did not), 2 a usage or
 user error (bad target, no way to draw inputs, code srcgrad cannot differentiate).
 
@@ -29,7 +30,7 @@ import numpy as np
 
 from .api import GradFunction, grad
 from .errors import ArgumentTypeError, NoGradientError, SrcgradError
-from .testing import GradientMismatch, check_grads
+from .testing import MODES, GradientMismatch, check_grads
 
 __all__ = ["run_check", "parse_annotation", "CheckUsageError"]
 
@@ -261,9 +262,9 @@ def _perturbed(value, rng):
     return value
 
 
-def _problem(g, args, kwargs):
-    """None if the gradients at (args, kwargs) agree with finite differences, else the
-    GradientMismatch or the exception srcgrad's gradient raised. Raises _Rejected where the
+def _problem(g, args, kwargs, mode="reverse"):
+    """None if the derivatives at (args, kwargs) agree with finite differences, else the
+    GradientMismatch or the exception srcgrad's generated code raised. Raises _Rejected where the
     function itself fails or is not finite (nothing to compare)."""
     try:
         value = g.fn(*args, **kwargs)
@@ -277,7 +278,7 @@ def _problem(g, args, kwargs):
         shown = np.asarray(value).tolist() if isinstance(value, (np.ndarray, np.generic)) else value
         raise _Rejected(f"{g.fn.__name__} returned {shown!r}")
     try:
-        check_grads(g, *args, **kwargs)
+        check_grads(g, *args, mode=mode, **kwargs)
     except GradientMismatch as exc:
         return exc
     except NoGradientError as exc:  # no derivative at this point, by design: not a draw to check
@@ -336,14 +337,16 @@ def run_check(
     seed: int | None = None,
     debug: bool = False,
     *,
+    mode: str = "reverse",
     out=None,
     err=None,
 ) -> int:
-    """Run `srcgrad check TARGET`; print the outcome; return the exit code (0, 1 or 2)."""
+    """Run `srcgrad check TARGET`; print the outcome; return the exit code (0, 1 or 2). `mode`
+    is check_grads': "reverse" (the gradient), "forward" (srcgrad.jvp) or "both"."""
     out = out if out is not None else sys.stdout
     err = err if err is not None else sys.stderr
     try:
-        return _run(target, wrt, examples, seed, out, err)
+        return _run(target, wrt, examples, seed, out, err, mode)
     except (CheckUsageError, SrcgradError) as exc:
         if debug:
             traceback.print_exc(file=err)
@@ -354,7 +357,7 @@ def run_check(
         return 130
 
 
-def _run(target, wrt, examples, seed, out, err) -> int:
+def _run(target, wrt, examples, seed, out, err, mode="reverse") -> int:
     try:
         from hypothesis import HealthCheck, Phase, Verbosity, given, settings
         from hypothesis import seed as hypothesis_seed
@@ -364,6 +367,8 @@ def _run(target, wrt, examples, seed, out, err) -> int:
         raise CheckUsageError("srcgrad check needs hypothesis: pip install hypothesis") from exc
     if examples < 1:
         raise CheckUsageError(f"--examples must be at least 1, got {examples}")
+    if mode not in MODES:
+        raise CheckUsageError(f"--mode must be one of {', '.join(MODES)}, got {mode!r}")
     path, name = parse_target(target)
     module = load_module(path)
     obj = getattr(module, name, None)
@@ -383,8 +388,18 @@ def _run(target, wrt, examples, seed, out, err) -> int:
     chosen = tuple(wrt) if wrt else default_wrt
     g = grad(fn, wrt=chosen if chosen is not None else (next(iter(inspect.signature(fn).parameters), 0),))
     strategy, described, nested = example_strategy(fn, module, name)
+    if mode != "reverse" and nested.intersection(g.wrt):
+        raise CheckUsageError(
+            f"--mode {mode}: forward mode does not take nested parameters (dicts, lists, tuples) "
+            f"yet, and {', '.join(sorted(nested.intersection(g.wrt)))} of {name} is one; "
+            f"use --mode reverse"
+        )
     if not nested.intersection(g.wrt):
         _ = g.source  # generate now: code srcgrad cannot differentiate is a user error, not a draw
+        if mode != "reverse":  # and a function without a forward-mode (tangent) rule
+            from .modes import jvp
+
+            _ = jvp(fn, wrt=tuple(g.wrt)).source
     seed = seed if seed is not None else int.from_bytes(os.urandom(4), "little")
 
     progress = _Progress(examples, err)
@@ -399,7 +414,7 @@ def _run(target, wrt, examples, seed, out, err) -> int:
         try:
             with np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                problem = _problem(g, args, kwargs)
+                problem = _problem(g, args, kwargs, mode)
                 if problem is not None:
                     # a kink or tie at this point, or a real bug: ask the nearby points
                     rng = np.random.default_rng(0)
@@ -407,7 +422,7 @@ def _run(target, wrt, examples, seed, out, err) -> int:
                     for _ in range(NEARBY_POINTS):
                         near_args, near_kwargs = _perturbed(args, rng), _perturbed(kwargs, rng)
                         with contextlib.suppress(_Rejected):  # not finite there: no evidence
-                            confirmed += _problem(g, near_args, near_kwargs) is not None
+                            confirmed += _problem(g, near_args, near_kwargs, mode) is not None
                     if confirmed >= NEEDED:
                         state["failing"] = True
                         raise _Failure(args, kwargs, problem)
@@ -459,27 +474,33 @@ def _run(target, wrt, examples, seed, out, err) -> int:
     if state["abort"] is not None:
         raise state["abort"]
     if failure is None:
+        checked, also = {
+            "reverse": ("gradients", ""),
+            "forward": ("forward-mode derivatives (jvp)", " and the gradients"),
+            "both": ("gradients and forward-mode derivatives (jvp)", ""),
+        }[mode]
         print(
-            f"ok: {name} ({path}): gradients with respect to {wrt_text} match central differences "
-            f"on {state['valid']} examples ({described}, seed {seed}, {elapsed:.1f} s)",
+            f"ok: {name} ({path}): {checked} with respect to {wrt_text} match central differences"
+            f"{also} on {state['valid']} examples ({described}, seed {seed}, {elapsed:.1f} s)",
             file=out,
         )
         return 0
-    print(_report(failure, g, name, path, module, obj, wrt, seed, state["valid"]), file=out)
+    print(_report(failure, g, name, path, module, obj, wrt, seed, state["valid"], mode), file=out)
     return 1
 
 
 # -- the report ------------------------------------------------------------------------------------
 
 
-def _report(failure, g, name, path, module, obj, wrt, seed, valid) -> str:
+def _report(failure, g, name, path, module, obj, wrt, seed, valid, mode="reverse") -> str:
     cause = failure.cause
     lines = [f"FAIL: {name} ({path}), after {valid} passing examples (seed {seed}):"]
     if isinstance(cause, GradientMismatch):
         summary = str(cause).split("\ngenerated code:", 1)[0]
         lines += ["  " + line for line in summary.splitlines()]
     else:
-        lines.append(f"  srcgrad's gradient raised {_one_line(cause)} where {name} itself ran")
+        code = "gradient" if mode == "reverse" else "generated code"
+        lines.append(f"  srcgrad's {code} raised {_one_line(cause)} where {name} itself ran")
     params = list(inspect.signature(g.fn).parameters)
     assigns, call = [], []
     for i, a in enumerate(failure.call_args):
@@ -492,6 +513,7 @@ def _report(failure, g, name, path, module, obj, wrt, seed, valid) -> str:
     directory = os.path.dirname(os.path.abspath(path))
     stem = os.path.splitext(os.path.basename(path))[0]
     wrt_arg = f", wrt={tuple(g.wrt)!r}"
+    mode_arg = "" if mode == "reverse" else f", mode={mode!r}"
     target = name
     if isinstance(obj, GradFunction) and not wrt:
         wrt_arg = ""  # the decorated function carries its own wrt
@@ -507,7 +529,7 @@ def _report(failure, g, name, path, module, obj, wrt, seed, valid) -> str:
         f"sys.path.insert(0, {directory!r})",
         f"from {stem} import {name}" if stem.isidentifier() else f"# import {name} from {path}",
         *assigns,
-        f"check_grads({target}, {', '.join(call)}{wrt_arg})",
+        f"check_grads({target}, {', '.join(call)}{wrt_arg}{mode_arg})",
     ]
     return "\n".join(lines)
 

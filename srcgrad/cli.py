@@ -1,8 +1,8 @@
 """The `srcgrad` command: show the generated code, export it as a module, check it.
 
-    srcgrad show path/to/file.py:function [--wrt W1,B1] [--stage all]
+    srcgrad show path/to/file.py:function [--wrt W1,B1] [--mode reverse|forward|hvp] [--stage all]
     srcgrad export path/to/file.py:function [--wrt W1,B1] -o grad_module.py
-    srcgrad check path/to/file.py:function [--wrt W1,B1] [--examples N] [--seed S]
+    srcgrad check path/to/file.py:function [--wrt W1,B1] [--mode reverse|forward|both] [--examples N]
 
 Every error is one line (and, for an error in the user's code, the excerpt srcgrad's exceptions
 carry) on stderr with exit code 2; `--debug` adds the Python traceback.
@@ -27,6 +27,10 @@ STAGES = {  # --stage name -> (key in Build.stages, header)
     "raw-adjoint": ("raw adjoint", "raw adjoint: the reverse pass before simplification"),
     "simplified": ("final", "simplified: the generated code"),
 }
+
+
+SHOW_MODES = ("reverse", "forward", "hvp")
+CHECK_MODES = ("reverse", "forward", "both")
 
 
 class UsageError(Exception):
@@ -73,11 +77,18 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(title="commands", metavar="{show,export,check}")
 
     show = sub.add_parser("show", parents=[common], help="print the generated gradient code")
-    show.add_argument("--mode", choices=["reverse", "forward"], default="reverse")
+    show.add_argument(
+        "--mode",
+        choices=SHOW_MODES,
+        default="reverse",
+        help="reverse: the gradient (srcgrad.grad); forward: the Jacobian-vector product "
+        "(srcgrad.jvp); hvp: the Hessian-vector product (forward over reverse, srcgrad.hvp)",
+    )
     show.add_argument(
         "--stage",
         choices=[*STAGES, "all"],
-        help="print the code after a pipeline stage (all: each one, with a header)",
+        help="print the code after a pipeline stage (all: each one, with a header); "
+        "reverse mode only, except simplified",
     )
     show.add_argument("--color", choices=["auto", "always", "never"], default="auto")
     show.set_defaults(command="show", handler=_show)
@@ -89,6 +100,12 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", parents=[common], help="check the gradient against finite differences")
     check.add_argument("--examples", type=int, default=100, help="random inputs to try (default 100)")
     check.add_argument("--seed", type=int, default=None)
+    check.add_argument(
+        "--mode",
+        choices=CHECK_MODES,
+        default="reverse",
+        help="reverse: the gradient; forward: the Jacobian-vector products (srcgrad.jvp); both",
+    )
     check.set_defaults(command="check", handler=_check)
     return parser
 
@@ -97,10 +114,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _show(args) -> int:
-    if args.mode == "forward":
-        raise UsageError("forward mode is not implemented yet; use --mode reverse.")
+    if args.mode != "reverse" and args.stage not in (None, "simplified"):
+        raise UsageError(
+            f"--stage {args.stage} is for --mode reverse; --mode {args.mode} shows the generated "
+            f"code only (no --stage, or --stage simplified)."
+        )
     g = load_gradient(args.target, args.wrt)
-    if args.stage is None:
+    if args.mode != "reverse":
+        text = derived(g, args.mode).source
+    elif args.stage is None:
         text = g.source
     else:
         stages = g.stages()
@@ -137,7 +159,7 @@ def _check(args) -> int:
     from .checking import run_check
 
     wrt = args.wrt.split(",") if args.wrt else None
-    return run_check(args.target, wrt, args.examples, args.seed, args.debug)
+    return run_check(args.target, wrt, args.examples, args.seed, args.debug, mode=args.mode)
 
 
 # -- loading the user's function -------------------------------------------------------------
@@ -220,6 +242,17 @@ def load_gradient(target: str, wrt: str | None):
     if names is None:
         return grad(value)
     return grad(value, wrt=names[0] if len(names) == 1 else tuple(names))
+
+
+def derived(g, mode: str):
+    """`srcgrad.jvp` ("forward") or `srcgrad.hvp` ("hvp") of the function and parameters of the
+    grad function `g` (as `load_gradient` made it)."""
+    from .modes import hvp, jvp
+
+    wrt = g.wrt[0] if g.single else tuple(g.wrt)
+    if mode == "forward":
+        return jvp(g.fn, wrt=wrt, has_aux=g.has_aux)
+    return hvp(g.fn, wrt=wrt)
 
 
 # -- syntax highlighting ----------------------------------------------------------------------

@@ -135,7 +135,7 @@ def generate_forward(
     named = isinstance(tangent, gast.Name) and isinstance(value, gast.Name)
     if named and tangent.id not in seeds.values() and tangents.names.get(value.id) != tangent.id:
         # the result's tangent named after the result (`df`), not after the temporary it came from
-        wanted = namer.fresh("d" + value.id)
+        wanted = namer.fresh(("t" if program.source.generated else "d") + value.id)
         if tangent.id != wanted:
             body = _renamed(body, tangent.id, wanted)
             tangents.names = {p: wanted if t == tangent.id else t for p, t in tangents.names.items()}

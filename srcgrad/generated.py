@@ -13,14 +13,15 @@ import gast
 from .frontend import SourceFunction
 
 
-def read_generated(grad) -> SourceFunction:
-    """The general (any-shape) gradient code of the `GradFunction` `grad`, as a SourceFunction."""
+def read_generated(grad, shapes=None) -> SourceFunction:
+    """The gradient code of the `GradFunction` `grad` as a SourceFunction: for arguments of any
+    shape, or with `shapes` (its key of argument shapes), specialised to them."""
     from .compile import bindings
 
     shown = grad._build  # what `.source` shows stays as it was
     try:
-        compiled = grad._compile()
-        build = grad._entry.build
+        compiled = grad._compile(shapes=shapes)
+        build = grad._build
     finally:
         if shown is not None:
             grad._build = shown

@@ -41,7 +41,9 @@ def jvp(f=None, wrt=None, has_aux=False):
 
 class _Derived:
     """What the transformed callables share: the user's function, its signature, the parameters
-    differentiated, the generated code (compiled once per source and options, `cache.py`)."""
+    differentiated, and the generated code, compiled once per source and options (`cache.py`),
+    and for NumPy arguments once per set of argument shapes, as `grad` does (up to
+    `api.SPECIALIZE_LIMIT`; beyond, the code for any shapes)."""
 
     mode = ""
 
@@ -54,38 +56,82 @@ class _Derived:
         self.signature = inspect.signature(self.fn)
         self.single = not isinstance(wrt, (tuple, list))
         self.wrt = api._resolve_wrt(self.fn, self.signature, wrt)
-        self._entry = None
+        self._entries = {}  # argument shapes (None: any) -> cache entry
+        self._entry = None  # the entry compiled last, whose code `.source` shows
         functools.update_wrapper(self, self.fn)
 
     def _options(self) -> tuple:
         return (self.mode, tuple(self.wrt), self.single)
 
-    def _source(self):
+    def _extra_parameters(self, wanted: list[str]) -> list[str]:
+        """The names of the parameters after the function's own (tangents, a cotangent): as
+        `wanted`, or numbered, apart from every name the function uses; sets `call_signature`,
+        where they are keyword-only if the function has defaults or *args."""
+        used = _identifiers(self.fn)
+        names = []
+        for base in wanted:
+            candidate, k = base, 1
+            while candidate in used or "d" + candidate in used or candidate in names:
+                k += 1
+                candidate = f"{base}_{k}"
+            names.append(candidate)
+        params = list(self.signature.parameters.values())
+        keyword = any(p.default is not p.empty or p.kind not in _POSITIONAL for p in params)
+        kind = inspect.Parameter.KEYWORD_ONLY if keyword else inspect.Parameter.POSITIONAL_OR_KEYWORD
+        before = [p for p in params if p.kind != inspect.Parameter.VAR_KEYWORD]
+        after = [p for p in params if p.kind == inspect.Parameter.VAR_KEYWORD]
+        extra = [inspect.Parameter(n, kind) for n in names]
+        self.call_signature = self.signature.replace(parameters=[*before, *extra, *after])
+        return names
+
+    def _source(self, shapes=None):
         """The function transformed: the user's, or the code `grad` generated for it."""
         from .frontend import read_function
 
         if self.inner is not None:
             from .generated import read_generated
 
-            return read_generated(self.inner)
+            return read_generated(self.inner, shapes)
         return read_function(self.fn)
 
-    def _compiled(self):
+    def _shapes(self, values: dict):
+        """The key of the code specialised to these arguments' shapes: (name, shape) of each
+        float and NumPy array among the function's arguments; None for the general code (other
+        array types, or past the limit)."""
+        key = []
+        for p in self.signature.parameters:
+            a = values.get(p)
+            if type(a) is float or type(a) is np.float64:
+                key.append((p, ()))
+            elif type(a) is np.ndarray:
+                key.append((p, a.shape))
+            elif a is not None and not isinstance(a, (int, str, bool, np.generic)):
+                return None
+        key = tuple(key)
+        if key not in self._entries and len(self._entries) >= api.SPECIALIZE_LIMIT:
+            return None
+        return key
+
+    def _compiled(self, shapes=None):
         from . import cache
 
-        if self._entry is not None and self._entry.valid():
-            return self._entry.compiled
+        entry = self._entries.get(shapes)
+        if entry is not None and entry.valid():
+            self._entry = entry
+            return entry.compiled
         try:
-            source = self._source()
-            self._entry = cache.lookup(source, self._options(), self._make)
+            source = self._source(shapes)
+            make = lambda src: self._make(src, shapes)  # noqa: E731
+            entry = cache.lookup(source, (*self._options(), shapes), make)
         except SrcgradError as exc:  # the message points at the user's code; ours is noise
             raise exc.with_traceback(None) from None
-        return self._entry.compiled
+        self._entries[shapes] = self._entry = entry
+        return entry.compiled
 
-    def _make(self, source):
+    def _make(self, source, shapes=None):
         from .compile import compile_generated
 
-        result = self._build(source)
+        result = self._build(source, dict(shapes) if shapes is not None else None)
         try:
             compiled = compile_generated(result.generated, self.fn.__globals__, source.closure)
         except SyntaxError as exc:
@@ -98,8 +144,10 @@ class _Derived:
 
     @property
     def source(self) -> str:
-        """The generated Python source."""
-        self._compiled()
+        """The generated Python source: before a call, the code for arguments of any shape;
+        after calls, the code compiled last (for NumPy arguments, specialised to their shapes)."""
+        if self._entry is None:
+            self._compiled()
         return self._entry.build.generated.source
 
     def _explain(self, exc: Exception, args, kwargs):
@@ -138,50 +186,47 @@ class JvpFunction(_Derived):
         self.has_aux = has_aux if self.inner is None else False
         # of a grad: the tangents of the gradients alone, not of the value too (hvp, hessian)
         self.gradients_only = gradients_only and self.inner is not None
+        # the tangent parameters: `dx` after the function's own (`vx`, the direction, for a grad's
+        # code, where `dx` is the gradient)
+        prefix = "v" if self.inner is not None else "d"
+        self.tangent_names = self._extra_parameters([prefix + w for w in self.wrt])
 
     def _options(self) -> tuple:
-        return (*super()._options(), self.has_aux, self.gradients_only)
+        return (*super()._options(), self.has_aux, self.gradients_only, tuple(self.tangent_names))
 
-    def _build(self, source):
+    def _build(self, source, shapes=None):
         from .pipeline import build_forward
 
-        return build_forward(source, self.wrt, self.has_aux, select=1 if self.gradients_only else None)
-
-    def _tangent_names(self) -> list[str]:
-        self._compiled()
-        generated = self._entry.build.generated
-        return list(generated.extra)
-
-    @property
-    def tangent_names(self) -> list[str]:
-        """The names of the tangent parameters, one per `wrt` parameter in order (`dx`)."""
-        return self._tangent_names()
+        select = 1 if self.gradients_only else None
+        seeds = self.tangent_names
+        return build_forward(source, self.wrt, self.has_aux, select=select, shapes=shapes, seeds=seeds)
 
     def __call__(self, *args, **kwargs):
-        compiled = self._compiled()
         try:
-            bound = inspect.signature(compiled).bind(*args, **kwargs)
+            bound = self.call_signature.bind(*args, **kwargs)
         except TypeError as exc:
-            names = ", ".join(self._tangent_names())
             raise TypeError(
                 f"{self.fn.__name__}'s jvp takes the arguments of {self.fn.__name__} and then a "
-                f"tangent for each of {', '.join(self.wrt)} ({names}): {exc}"
+                f"tangent for each of {', '.join(self.wrt)} ({', '.join(self.tangent_names)}): {exc}"
             ) from None
-        return self._evaluate(compiled, bound)
+        return self._evaluate(bound)
 
     def _with_tangents(self, args, kwargs, tangents):
-        """The call of the generated function on `f`'s arguments and these tangents (by name)."""
-        compiled = self._compiled()
-        named = dict(zip(self._tangent_names(), tangents))
-        return self._evaluate(compiled, inspect.signature(compiled).bind(*args, **kwargs, **named))
+        """The call on `f`'s arguments and these tangents (one per wrt parameter)."""
+        named = dict(zip(self.tangent_names, tangents))
+        return self._evaluate(self.call_signature.bind(*args, **kwargs, **named))
 
-    def _evaluate(self, compiled, bound):
+    def _evaluate(self, bound):
         bound.apply_defaults()
         values = bound.arguments
-        for w, t in zip(self.wrt, self._tangent_names()):
+        for w, t in zip(self.wrt, self.tangent_names):
             values[t] = _tangent_like(w, values[w], values[t])
+        compiled = self._compiled(self._shapes(values))
+        extra = self._entry.build.generated.extra  # the generated code's names for the tangents
+        args, kwargs = _user_call(self.signature, values)
+        kwargs.update({e: values[t] for e, t in zip(extra, self.tangent_names)})
         try:
-            value, tangent = compiled(*bound.args, **bound.kwargs)
+            value, tangent = compiled(*args, **kwargs)
         except Exception as exc:
             self._explain(exc, *_user_call(self.signature, values))
         if self.inner is not None:
@@ -212,6 +257,12 @@ class JvpFunction(_Derived):
         return f"<srcgrad.jvp of {self.fn.__qualname__} wrt {', '.join(self.wrt)}>"
 
 
+def _identifiers(fn) -> set:
+    """Every name the function's code uses (its parameters and variables), from its code object."""
+    code = fn.__code__
+    return {*code.co_varnames, *code.co_names, *code.co_freevars, *code.co_cellvars, fn.__name__}
+
+
 def _user_call(signature, values):
     args, kwargs = [], {}
     for p in signature.parameters.values():
@@ -228,9 +279,27 @@ def _user_call(signature, values):
     return args, kwargs
 
 
+def _check_parameter(w: str, value, what: str = "forward mode") -> None:
+    """A float or a float array, or an error naming the parameter."""
+    if not ((type(value) is np.ndarray and value.dtype.kind == "f") or type(value) is float):
+        _refuse_structure(w, value, what)
+        api._check_differentiable(w, value)
+
+
+def _refuse_structure(w: str, value, what: str = "forward mode") -> None:
+    if isinstance(value, (dict, list, tuple)):
+        raise ArgumentTypeError(
+            f"{what} takes floats and arrays, but {w} is a {type(value).__name__}: parameters "
+            f"that are dicts, lists or tuples of arrays are not supported in {what} yet.",
+            hint=f"Pass the arrays of {w} as parameters of their own, or use srcgrad.grad (reverse "
+            "mode takes them).",
+        )
+
+
 def _tangent_like(w: str, primal, tangent):
     """The tangent for parameter `w`, checked against its value: a float for a float, else an
     array of the parameter's shape."""
+    _refuse_structure(w, primal)
     if type(primal) is float:
         if isinstance(tangent, (int, float, np.integer, np.floating)) and not isinstance(tangent, bool):
             return float(tangent)
@@ -302,48 +371,39 @@ class VjpFunction(_Derived):
                 hint="Apply vjp to the original function (jvp and grad can take a grad function).",
             )
         super().__init__(f, wrt)
+        (self.cotangent_name,) = self._extra_parameters(["d" + self.fn.__name__])
 
-    def _build(self, source):
+    def _build(self, source, shapes=None):
         from .pipeline import build
 
-        return build(source, self.wrt, self.single, cotangent=True)
-
-    def _cotangent_name(self) -> str:
-        self._compiled()
-        return self._entry.build.generated.extra[0]
-
-    @property
-    def cotangent_name(self) -> str:
-        """The name of the cotangent parameter (`df` for a function returning `f`)."""
-        return self._cotangent_name()
+        return build(source, self.wrt, self.single, shapes=shapes, cotangent=True)
 
     def __call__(self, *args, **kwargs):
-        compiled = self._compiled()
         try:
-            bound = inspect.signature(compiled).bind(*args, **kwargs)
+            bound = self.call_signature.bind(*args, **kwargs)
         except TypeError as exc:
             raise TypeError(
                 f"{self.fn.__name__}'s vjp takes the arguments of {self.fn.__name__} and then the "
-                f"cotangent of its value ({self._cotangent_name()}): {exc}"
+                f"cotangent of its value ({self.cotangent_name}): {exc}"
             ) from None
-        return self._evaluate(compiled, bound)
+        return self._evaluate(bound)
 
     def _with_cotangent(self, args, kwargs, cotangent):
-        compiled = self._compiled()
-        named = {self._cotangent_name(): cotangent}
-        return self._evaluate(compiled, inspect.signature(compiled).bind(*args, **kwargs, **named))
+        return self._evaluate(self.call_signature.bind(*args, **kwargs, **{self.cotangent_name: cotangent}))
 
-    def _evaluate(self, compiled, bound):
+    def _evaluate(self, bound):
         bound.apply_defaults()
         values = bound.arguments
-        seed = self._cotangent_name()
+        seed = self.cotangent_name
         cotangent = values[seed]
         params = [values[w] for w in self.wrt]
         for w, p in zip(self.wrt, params):
-            if not ((type(p) is np.ndarray and p.dtype.kind == "f") or type(p) is float):
-                api._check_differentiable(w, p)
+            _check_parameter(w, p, "srcgrad.vjp")
+        compiled = self._compiled(self._shapes(values))
+        args, kwargs = _user_call(self.signature, values)
+        kwargs[self._entry.build.generated.extra[0]] = cotangent
         try:
-            value, grads = compiled(*bound.args, **bound.kwargs)
+            value, grads = compiled(*args, **kwargs)
         except Exception as exc:
             args, kwargs = _user_call(self.signature, values)
             try:
@@ -416,8 +476,7 @@ class _OfGradient:
         bound.apply_defaults()
         params = [bound.arguments[w] for w in self.wrt]
         for w, p in zip(self.wrt, params):
-            if not ((type(p) is np.ndarray and p.dtype.kind == "f") or type(p) is float):
-                api._check_differentiable(w, p)
+            _check_parameter(w, p)
         return params
 
     def __repr__(self):
@@ -509,8 +568,7 @@ class JacobianFunction:
         bound.apply_defaults()
         params = [bound.arguments[w] for w in self.wrt]
         for w, p in zip(self.wrt, params):
-            if not ((type(p) is np.ndarray and p.dtype.kind == "f") or type(p) is float):
-                api._check_differentiable(w, p)
+            _check_parameter(w, p)
         inputs = sum(int(np.size(p)) for p in params)
         value = self.fn(*args, **kwargs)
         if not isinstance(value, (float, int, np.ndarray, np.generic)):

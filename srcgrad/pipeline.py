@@ -68,18 +68,30 @@ def build(
 
 
 def build_forward(
-    func, wrt: list[str], has_aux: bool = False, stages: bool = False, select: int | None = None
+    func,
+    wrt: list[str],
+    has_aux: bool = False,
+    stages: bool = False,
+    select: int | None = None,
+    shapes: dict | None = None,
+    seeds: list[str] | None = None,
 ) -> Build:
     """The forward-mode code of `func`: its value and the tangent of its value, for one tangent
-    per `wrt` parameter (passed after the function's own arguments); with `select`, the tangent
-    of that item of the returned tuple only."""
+    per `wrt` parameter (passed after the function's own arguments, named by `seeds` where they
+    are free); with `select`, the tangent of that item of the returned tuple only; with
+    `shapes`, specialised to those argument shapes."""
     source = func if isinstance(func, SourceFunction) else read_function(func)
     fence.check(source)
     program = lower(source, has_aux)
     active = active_names(program, wrt)  # tangents only for values the parameters reach, that matter
     namer = Namer(program.reserved)
-    seeds = {p: namer.fresh("d" + p) for p in wrt}
-    tangents = forward(program, seeds, active, namer)  # rules inlined in program order, simplified
+    wanted = seeds or ["d" + p for p in wrt]
+    seeds = {p: namer.fresh(n) for p, n in zip(wrt, wanted)}
+    exact = None
+    if shapes:
+        exact = infer(program, shapes)
+        exact.update({seeds[p]: exact[p] for p in wrt if p in exact})  # a tangent has its value's shape
+    tangents = forward(program, seeds, active, namer, exact)  # rules inlined in program order, simplified
     generated = generate_forward(program, tangents, wrt, seeds, namer, select)  # DCE, inlining
     listings = {"anf": dump(program), "activity": _activity(program, wrt, active)} if stages else {}
     listings["final"] = generated.source

@@ -2,12 +2,17 @@
 
 A section of the rule table is tested by a module `tests/test_rules*.py` that defines small
 module-level functions using the rules (their source must be real for srcgrad to read),
-a list `SPECS` of `row(...)`s naming them, and calls `define_tests(SPECS, globals())`.
+a list `SPECS` of `row(...)`s naming them, and calls `define_tests(SPECS, globals())`, which
+adds the test passes over the rows: float64 against finite differences, float32, forward mode
+against reverse mode, and each array backend.
 """
 
 from __future__ import annotations
 
+import ast
 import inspect
+import linecache
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -21,12 +26,15 @@ from hypothesis.extra import numpy as hnp
 import srcgrad
 import srcgrad.rules
 from srcgrad.testing import check_grads
-from srcgrad.testing.strategies import arrays, broadcastable_shapes, pairs_apart, scalars, shapes
+from srcgrad.testing.strategies import arrays, broadcastable_shapes, like, pairs_apart, scalars, shapes
 
 SETTINGS = settings(max_examples=25, deadline=None)
 # float32 is a second pass over the same rows: a few examples each (the first hypothesis tries
 # is the simplest one), enough to catch a promotion to float64 or a precision problem.
 FLOAT32_SETTINGS = settings(max_examples=3, deadline=None)
+# forward mode is one more pass, in float64 only: the tangent `jvp` gives in a random direction
+# `v` must be `<gradient, v>` (the first pass checks the gradients against finite differences)
+JVP_SETTINGS = settings(max_examples=5, deadline=None)
 # each backend is a third pass: the same value and gradients as NumPy, as that backend's arrays
 BACKEND_SETTINGS = settings(max_examples=2, deadline=None, derandomize=True)  # the same draws every run
 # Rows whose gradient Dask cannot compute: dask.array lacks the function (linalg beyond
@@ -380,6 +388,87 @@ def _grad(f, wrt):
     return _GRADS[key]
 
 
+_JVPS: dict = {}
+
+
+def _jvp(f, wrt):
+    """One `srcgrad.jvp` per function and wrt, as `_grad`."""
+    key = (f, wrt)
+    if key not in _JVPS:
+        _JVPS[key] = srcgrad.jvp(f, wrt=wrt)
+    return _JVPS[key]
+
+
+def _direction(value):
+    """A strategy of tangents for an argument: a float64 array of its shape, a Python float for a
+    float, the same structure for a nested one."""
+    if isinstance(value, (np.ndarray, np.generic)):
+        return arrays(np.shape(value), np.float64)
+    if type(value) is float:
+        return scalars()
+    return like(value)
+
+
+_OPEN: dict = {}
+
+
+def _open_form(seed):
+    """The function `seed` (whose last line is `return np.sum(EXPR)`) returning `EXPR` itself, the
+    operation under test before the sum, so that its tangent is checked whole, shape included;
+    None for a seed of another form. Its source lives in `linecache`, where srcgrad reads it."""
+    if seed in _OPEN:
+        return _OPEN[seed]
+    module = ast.parse(textwrap.dedent(inspect.getsource(seed)))
+    last = module.body[0].body[-1]
+    open_form = None
+    if (
+        isinstance(last, ast.Return)
+        and isinstance(last.value, ast.Call)
+        and ast.unparse(last.value.func) == "np.sum"
+        and len(last.value.args) == 1
+        and not last.value.keywords
+    ):
+        last.value = last.value.args[0]
+        module.body[0].name = seed.__name__ + "_open"
+        text = ast.unparse(module) + "\n"
+        filename = f"<open form of {seed.__module__}.{seed.__name__}>"
+        linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+        namespace = dict(seed.__globals__)
+        exec(compile(text, filename, "exec"), namespace)
+        open_form = namespace[seed.__name__ + "_open"]
+    _OPEN[seed] = open_form
+    return open_form
+
+
+def check_jvp(spec, form, args, data):
+    """Forward mode against reverse mode: for random tangents `v` of the `wrt` arguments, the
+    tangent `jvp` gives must be `<gradient, v>`.
+
+    In the weighted form `np.sum(w * op(...))`, `jvp` runs on `op(...)` itself (see `_open_form`):
+    its tangent must have its value's shape, and `np.sum(w * tangent)` is compared."""
+    f = spec.weighted if form == "weighted" else spec.seed
+    names = list(inspect.signature(spec.seed).parameters)
+    primals = [args[names.index(name)] for name in spec.wrt]
+    v = tuple(data.draw(_direction(a), label=f"d{name}") for name, a in zip(spec.wrt, primals))
+    _, grads = _grad(f, spec.wrt)(*args)
+    open_form = _open_form(spec.seed) if form == "weighted" else None
+    if open_form is None:
+        value, observed = _jvp(f, spec.wrt)(*args, *v)
+        assert np.shape(observed) == np.shape(value), f"tangent {np.shape(observed)}, value {np.shape(value)}"
+    else:
+        *op_args, w = args
+        value, tangent = _jvp(open_form, spec.wrt)(*op_args, *v)
+        assert np.shape(tangent) == np.shape(value), f"tangent {np.shape(tangent)}, value {np.shape(value)}"
+        observed = np.sum(w * tangent)
+    leaves = lambda tree: [leaf for _, leaf in srcgrad.api.leaves(tree)]  # nested parameters too
+    terms = [np.multiply(g, d) for g, d in zip(leaves(grads), leaves(v))]
+    expected = float(sum(np.sum(term) for term in terms))
+    scale = float(sum(np.sum(np.abs(term)) for term in terms))
+    assert np.isclose(float(observed), expected, rtol=1e-7, atol=1e-9 * (1 + scale)), (
+        f"jvp gives {float(observed)!r}, <grad, v> is {expected!r}"
+    )
+
+
 def _draw_call(spec, form, data, dtype):
     """The function of `form` and its drawn arguments."""
     args = data.draw(spec.args(dtype), label="args")
@@ -420,6 +509,18 @@ def define_tests(specs, namespace):
             assert isinstance(gradient, (np.ndarray, np.float32)), f"d{name} is a {type(gradient).__name__}"
             assert gradient.dtype == np.float32, f"d{name} is {gradient.dtype}"
 
+    # one form per row: the weighted one where there is one (the operation's tangent is checked
+    # whole, not just summed)
+    jvp_cases = [(spec, "weighted" if spec.weighted else "seed") for spec in specs]
+
+    @pytest.mark.parametrize("case", jvp_cases, ids=_case_id)
+    @JVP_SETTINGS
+    @given(data=st.data())
+    def test_rule_jvp(case, data):
+        spec, form = case
+        _, args, _ = _draw_call(spec, form, data, np.float64)
+        check_jvp(spec, form, args, data)
+
     @pytest.mark.parametrize("backend", BACKENDS)
     @pytest.mark.parametrize("case", CASES, ids=_case_id)
     @BACKEND_SETTINGS
@@ -446,4 +547,5 @@ def define_tests(specs, namespace):
 
     namespace["test_rule"] = test_rule
     namespace["test_rule_float32"] = test_rule_float32
+    namespace["test_rule_jvp"] = test_rule_jvp
     namespace["test_rule_on_backend"] = test_rule_on_backend

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 
+import srcgrad
 from srcgrad.checking import parse_annotation, run_check, to_python
 from srcgrad.testing import GradientMismatch, assert_grads_close, check_grads
 from srcgrad.testing.strategies import broadcastable_arrays, distinct_arrays, like
@@ -91,13 +92,13 @@ def _write(directory, name, text):
     return str(path)
 
 
-def _run(target, wrt=None, examples=30, seed=3, debug=False, tty=False):
+def _run(target, wrt=None, examples=30, seed=3, debug=False, tty=False, mode="reverse"):
     class Stream(io.StringIO):
         def isatty(self):
             return tty
 
     out, err = Stream(), Stream()
-    code = run_check(target, wrt, examples, seed, debug, out=out, err=err)
+    code = run_check(target, wrt, examples, seed, debug, mode=mode, out=out, err=err)
     return code, out.getvalue(), err.getvalue()
 
 
@@ -135,6 +136,34 @@ def test_check_finds_a_wrong_rule_and_prints_a_minimal_input_to_paste(module_dir
         exec(snippet, namespace)  # the printed input reproduces the mismatch
     # shrunk: the values hypothesis settles on are simple ones (the bug shows above 0.5)
     assert set(np.unique(namespace["W"])) <= {0.0, 1.0} or np.unique(namespace["W"]).size <= 3
+
+
+def test_check_forward_mode_passes_a_correct_function_and_refuses_nested_parameters(module_dir):
+    path = _write(module_dir, "good_forward", GOOD)
+    code, out, err = _run(f"{path}:xor", examples=10, mode="forward")
+    assert code == 0, out + err
+    assert out.startswith("ok: xor") and "): forward-mode derivatives (jvp) with respect to W1, B1" in out
+    assert "match central differences and the gradients on 10 examples" in out
+    code, out, err = _run(f"{path}:xor", examples=10, mode="both")
+    assert code == 0 and "gradients and forward-mode derivatives (jvp)" in out, out + err
+    code, out, err = _run(f"{path}:params_loss", wrt=["params"], mode="forward")
+    assert code == 2 and out == "" and "forward mode does not take nested parameters" in err
+    assert "params of params_loss" in err and err.count("\n") == 1
+    code, out, err = _run(f"{path}:xor", mode="sideways")
+    assert code == 2 and "--mode must be one of reverse, forward, both" in err
+
+
+def test_check_forward_mode_finds_a_wrong_tangent_rule(module_dir, rules_kept):
+    path = _write(module_dir, "wrong_tangent_cli", WRONG_TANGENT)
+    code, out, err = _run(f"{path}:loss", wrt=["W"])
+    assert code == 0, out + err  # the gradient is right
+    code, out, err = _run(f"{path}:loss", wrt=["W"], mode="forward")
+    assert code == 1, out + err
+    assert out.startswith("FAIL: loss") and "forward mode (jvp) of 'loss' with respect to 'W'" in out
+    snippet = out.split("(paste into Python to reproduce):\n", 1)[1]
+    assert snippet.rstrip().endswith("wrt=('W',), mode='forward')")
+    with pytest.raises(GradientMismatch, match="forward mode"):
+        exec(snippet, {})  # the printed input reproduces the mismatch
 
 
 def test_progress_bar_only_on_a_terminal(module_dir):
@@ -255,8 +284,138 @@ def test_tolerances_follow_dtype_and_finite_difference_noise():
 
     assert_grads_close(big, np.linspace(0.5, 1.5, 50))
     assert_grads_close(scaled, np.linspace(-1, 1, 300, dtype=np.float32), np.ones(300, np.float32))
-    with pytest.raises(NotImplementedError, match="no forward mode"):
-        check_grads(scaled, np.ones(3), np.ones(3), mode="forward")
+    with pytest.raises(ValueError, match="mode must be one of"):
+        check_grads(scaled, np.ones(3), np.ones(3), mode="sideways")
+
+
+# -- forward mode -------------------------------------------------------------------------------
+
+
+def smooth(W, S, s, k=2.0):
+    return np.sum(np.tanh(W) * S) ** k + s * np.mean(np.exp(S / 3)) - np.sum(np.maximum(W, 0.0) * s)
+
+
+@pytest.mark.parametrize("mode", ["forward", "both"])
+def test_forward_mode_passes_correct_code_and_returns_what_reverse_mode_returns(mode):
+    rng = np.random.default_rng(2)
+    W, S = rng.standard_normal((7, 4)), rng.standard_normal((7, 4))
+    for dtype in (np.float64, np.float32):
+        args = (W.astype(dtype), S.astype(dtype), 0.7)
+        value, grads = check_grads(smooth, *args, wrt=("W", "S", "s"), mode=mode)
+        again, expected = check_grads(smooth, *args, wrt=("W", "S", "s"))
+        assert value == again and all(np.array_equal(a, b) for a, b in zip(grads, expected))
+        assert grads[0].dtype == dtype and type(grads[2]) is float
+    # a grad function, one parameter, a default passed by keyword
+    g = srcgrad.grad(smooth, wrt="s")
+    assert check_grads(g, W, S, 0.7, k=3.0, mode=mode) == g(W, S, 0.7, k=3.0)
+
+
+WRONG_TANGENT = """
+import numpy as np
+import srcgrad.extend
+
+def wobble(x):
+    return np.sin(x)
+
+@srcgrad.extend.adjoint(wobble)
+def wobble_rule(g, x):
+    dx = g * np.cos(x)  # right
+
+@srcgrad.extend.tangent(wobble)
+def wobble_tangent(t, x):
+    dx = t * np.cos(x) * np.where(x == np.max(x), 1.01, 1.0)  # 1% off at the largest element
+
+def loss(W, S):
+    return np.sum(wobble(W) * S)
+
+def loss_example():
+    rng = np.random.default_rng(1)
+    return rng.standard_normal((5, 3)), rng.standard_normal((5, 3))
+"""
+
+
+@pytest.fixture
+def rules_kept():
+    """The rule table as it was before the test (a test registers rules for its own functions)."""
+    from srcgrad import rules
+
+    rules.lookup(None)
+    adjoints, tangents = dict(rules.ADJOINTS), dict(rules.TANGENTS)
+    nondifferentiable = set(rules.NONDIFFERENTIABLE)
+    yield
+    rules.ADJOINTS.clear()
+    rules.ADJOINTS.update(adjoints)
+    rules.TANGENTS.clear()
+    rules.TANGENTS.update(tangents)
+    rules.NONDIFFERENTIABLE.clear()
+    rules.NONDIFFERENTIABLE.update(nondifferentiable)
+    rules.version += 1  # code generated under the test's rules is stale
+
+
+@pytest.fixture
+def wrong_tangent(module_dir, rules_kept):
+    from srcgrad.checking import load_module
+
+    return load_module(_write(module_dir, "wrong_tangent", WRONG_TANGENT))
+
+
+def test_forward_mode_finds_a_wrong_tangent_rule_and_the_element(wrong_tangent):
+    rng = np.random.default_rng(0)
+    W, S = rng.standard_normal((40, 30)), rng.standard_normal((40, 30))
+    check_grads(wrong_tangent.loss, W, S, wrt=("S", "W"))  # reverse mode is right
+    for mode in ("forward", "both"):
+        with pytest.raises(GradientMismatch) as caught:
+            check_grads(wrong_tangent.loss, W, S, wrt=("S", "W"), mode=mode)
+        e = caught.value
+        assert (e.mode, e.parameter, e.direction) == ("forward", "W", 0)
+        assert e.element == np.unravel_index(np.argmax(W), W.shape)
+        assert e.analytic == pytest.approx(1.01 * e.numeric, rel=1e-6)
+        message = str(e)
+        assert message.startswith("forward mode (jvp) of 'loss' with respect to 'W' disagrees")
+        assert "the Jacobian-vector product is " in message and "central differences give " in message
+        assert f"The difference is in element {list(e.element)}: forward mode gives" in message
+        assert "generated code:\ndef loss_jvp(" in message and "1.01" in message.split("generated code:")[1]
+
+
+def test_forward_mode_without_locating_reports_the_direction(wrong_tangent):
+    W = np.linspace(1, -1, 6)
+    with pytest.raises(GradientMismatch) as caught:
+        assert_grads_close(wrong_tangent.loss, W, np.ones(6), mode="forward", locate=False, seed=5)
+    e = caught.value
+    assert e.element is None and e.seed == 5 and "random direction 0 of 3 (seed 5)" in str(e)
+    assert abs(e.analytic - e.numeric) > e.tolerance
+
+
+def test_forward_mode_compares_with_the_gradient_too(module_dir, rules_kept):
+    from srcgrad.checking import load_module
+
+    # the adjoint rule is 1% off at the largest element, the tangent rule is right
+    right_tangent = "\n@srcgrad.extend.tangent(wobble)\ndef wobble_tangent(t, x):\n    dx = t * np.cos(x)\n"
+    one_wrong = load_module(_write(module_dir, "wrong_adjoint", ONE_WRONG + right_tangent))
+    W = np.linspace(1, -1, 30).reshape(6, 5)
+    with pytest.raises(GradientMismatch) as caught:
+        check_grads(one_wrong.loss, W, np.ones((6, 5)), mode="forward")
+    e = caught.value
+    assert (e.mode, e.parameter) == ("forward-reverse", "W")
+    message = str(e)
+    assert "forward mode (jvp) and reverse mode (grad) of 'loss' disagree with respect to 'W'" in message
+    assert "the gradient (reverse mode) is the likely culprit" in message
+    assert "def loss_jvp(" in message and "def loss_grad(" in message
+    with pytest.raises(GradientMismatch) as caught:  # "both" checks the gradient first
+        check_grads(one_wrong.loss, W, np.ones((6, 5)), mode="both")
+    assert caught.value.mode == "reverse" and caught.value.element == (0, 0)
+
+
+def test_forward_mode_refuses_nested_parameters_clearly():
+    def nested(params, x):
+        return np.sum(np.tanh(x @ params["W"]) * params["b"])
+
+    params, x = {"W": np.ones((3, 2)), "b": np.full(2, 0.5)}, np.ones((4, 3))
+    check_grads(nested, params, x)
+    for mode in ("forward", "both"):
+        with pytest.raises(NotImplementedError, match="forward mode does not take nested parameters"):
+            check_grads(nested, params, x, mode=mode)
+    check_grads(nested, params, x, wrt="x", mode="both")  # a plain parameter beside it is fine
 
 
 @settings(max_examples=20, deadline=None)

@@ -74,10 +74,31 @@ def test_highlighter_keeps_the_text_and_survives_broken_code():
     )
 
 
-def test_forward_mode_is_refused_with_one_line(capsys):
-    code, out, err = _run(["show", f"{XOR}:loss", "--mode", "forward"], capsys)
-    assert code == 2 and out == ""
-    assert err.strip().count("\n") == 0 and "forward mode is not implemented yet" in err
+def test_show_forward_and_hvp_modes_print_what_jvp_and_hvp_generate(capsys, monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / "tests"))
+    import corpus
+
+    fn = load_gradient(f"{XOR}:loss", None).fn
+    code, out, _ = _run(["show", f"{XOR}:loss", "--mode", "forward"], capsys)
+    assert code == 0 and out == srcgrad.jvp(fn, wrt=("W1", "B1", "W2", "B2")).source
+    assert out.startswith("def loss_jvp(W1, B1, W2, B2, X, Y, dW1, dB1, dW2, dB2):")
+    code, out, _ = _run(["show", f"{XOR}:loss", "--mode", "forward", "--stage", "simplified"], capsys)
+    assert code == 0 and out == srcgrad.jvp(fn, wrt=("W1", "B1", "W2", "B2")).source
+    code, out, _ = _run(["show", f"{CORPUS}:rnn_loss", "--wrt", "Wx", "--mode", "forward"], capsys)
+    assert code == 0 and out == srcgrad.jvp(corpus.rnn_loss, wrt="Wx").source
+    code, out, _ = _run(["show", f"{XOR}:loss", "--mode", "hvp", "--wrt", "W2,B2"], capsys)
+    assert code == 0 and out == srcgrad.hvp(fn, wrt=("W2", "B2")).source
+    assert out.startswith("def loss_grad_jvp(")  # forward mode over the gradient's code
+    _, colored, _ = _run(["show", f"{XOR}:loss", "--mode", "forward", "--color", "always"], capsys)
+    assert "\033[1;35mreturn" in colored
+
+
+@pytest.mark.parametrize("stage", ["anf", "activity", "raw-adjoint", "all"])
+def test_stages_other_than_the_final_code_are_for_reverse_mode(capsys, stage):
+    for mode in ("forward", "hvp"):
+        code, out, err = _run(["show", f"{XOR}:loss", "--mode", mode, "--stage", stage], capsys)
+        assert code == 2 and out == "" and err.count("\n") == 1
+        assert f"--stage {stage} is for --mode reverse" in err
 
 
 # -- export -----------------------------------------------------------------------------------
@@ -288,10 +309,16 @@ def test_check_dispatches_to_checking_module(monkeypatch, capsys):
 
     calls = []
     fake = types.ModuleType("srcgrad.checking")
-    fake.run_check = lambda *args: calls.append(args) or 0
+    fake.run_check = lambda *args, **kwargs: calls.append((args, kwargs)) or 0
     monkeypatch.setitem(sys.modules, "srcgrad.checking", fake)
     assert main(["check", f"{XOR}:loss", "--wrt", "W1,B1", "--examples", "3", "--seed", "7"]) == 0
-    assert calls == [(f"{XOR}:loss", ["W1", "B1"], 3, 7, False)]
+    assert calls == [((f"{XOR}:loss", ["W1", "B1"], 3, 7, False), {"mode": "reverse"})]
+    for mode in ("forward", "both"):
+        assert main(["check", f"{XOR}:loss", "--mode", mode]) == 0
+        assert calls[-1] == ((f"{XOR}:loss", None, 100, None, False), {"mode": mode})
+    with pytest.raises(SystemExit) as caught:  # argparse's usage error
+        main(["check", f"{XOR}:loss", "--mode", "hvp"])
+    assert caught.value.code == 2
 
 
 def test_python_dash_m_srcgrad_help():

@@ -50,3 +50,16 @@ def test_dask_logreg_trains_on_a_local_dask_cluster():
         losses, accuracy = _load("dask_logreg").main(quick=True)
     assert losses[-1] < 0.6 * losses[0] and accuracy > 0.85
     assert "epoch 2/2" in out.getvalue()
+
+
+def test_higher_order_gives_the_tutorials_derivatives_and_newton_converges():
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        (first, second), (x, norms), (error, curvature) = _load("higher_order").main()
+    assert (first, second) == (34.0, 20.0)
+    assert norms[-1] < 1e-12 and len(norms) <= 8
+    # quadratic convergence: each gradient norm about the square of the last, once close
+    assert norms[-2] < 1e-5 and norms[-1] < 10 * norms[-2] ** 2
+    assert error < 1e-7 and curvature > 0
+    text = out.getvalue()
+    assert "f'(3) = 34.0, f''(3) = 20.0" in text and "def f_grad_jvp(x, vx):" in text

@@ -324,3 +324,15 @@ def test_hvp_agrees_with_differences_of_gradients_on_the_corpus(case):
         fd = (np.asarray(a) - np.asarray(b)) / (2 * h)
         scale = 1 + float(np.max(np.abs(fd)))
         np.testing.assert_allclose(p, fd, rtol=1e-4, atol=1e-5 * scale)
+
+
+def with_a_dict(params, x):
+    return np.sum(params["a"] * x)
+
+
+@pytest.mark.parametrize("make", [srcgrad.jvp, srcgrad.hvp, srcgrad.hessian, srcgrad.jacobian, srcgrad.vjp])
+def test_dict_parameters_are_refused_by_forward_mode_with_a_reason(make):
+    tail = {"jvp": ({"a": np.ones(2)},), "hvp": ({"a": np.ones(2)},), "vjp": (1.0,)}.get(make.__name__, ())
+    refused = "params is a dict.*not supported in (forward mode|srcgrad.vjp)"
+    with pytest.raises(srcgrad.ArgumentTypeError, match=refused):
+        make(with_a_dict)({"a": np.ones(2)}, np.ones(2), *tail)

@@ -11,8 +11,10 @@ two forms, because the generator handles them differently:
 - weighted: `np.sum(w * op(x))` with `w` a random array of the result's shape, not
   differentiated, so that the rule gets a real array gradient.
 
-Every row is also run in float32, where the gradients must come back float32. A meta-test
-fails when a rule registered in `srcgrad.rules.ADJOINTS` has no row.
+Every row is also run in float32, where the gradients must come back float32, and through
+forward mode: `srcgrad.jvp` of the operation in a random direction `v` must give a tangent of the
+value's shape whose dot product with `w` is `<gradient, v>` (test_rule_jvp). Meta-tests fail when
+a rule registered in `srcgrad.rules.ADJOINTS` has no row, or no tangent rule.
 """
 
 from __future__ import annotations
@@ -874,6 +876,21 @@ def test_every_rule_has_a_row():
     tested = {spec.rule for spec in specs}
     assert not registered - tested, f"rules without a row in SPECS: {sorted(registered - tested)}"
     assert not tested - registered, f"rows naming no registered rule: {sorted(tested - registered)}"
+
+
+def test_every_rule_has_a_tangent():
+    """Forward mode covers the table: each function with an adjoint rule has a tangent rule,
+    registered right after it in the same module (test_rule_jvp runs it on every row)."""
+    import scipy.special  # noqa: F401
+
+    srcgrad.rules.lookup(None)
+    shipped = {k for k, r in srcgrad.rules.ADJOINTS.items() if r.template.__module__.startswith("srcgrad.")}
+    missing = [k for k in shipped if k not in srcgrad.rules.TANGENTS]
+    assert not missing, f"functions with an adjoint rule and no tangent rule: {missing}"
+    for key in shipped:
+        adjoint, tangent = srcgrad.rules.ADJOINTS[key], srcgrad.rules.TANGENTS[key]
+        assert tangent.template.__module__ == adjoint.template.__module__, key
+        assert tangent.signature == adjoint.signature, key  # names, defaults, keyword-only marks
 
 
 def test_python_float_gradient_is_a_float():

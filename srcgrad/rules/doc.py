@@ -1,7 +1,8 @@
 """Write docs/rules.md from the rule table: `python -m srcgrad.rules.doc > docs/rules.md`.
 
-Every row comes from a registered template: the functions it serves, its gradient lines, and the
-comments it carries (its conventions at kinks, ties and poles). A test checks the file is current.
+Every row comes from a registered template: the functions it serves, its gradient lines, the
+lines of its forward-mode (tangent) template, and the comments the adjoint carries (its
+conventions at kinks, ties and poles, which the tangent keeps). A test checks the file is current.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import textwrap
 
 import numpy
 
-from . import ADJOINTS, NONDIFFERENTIABLE, lookup
+from . import ADJOINTS, NONDIFFERENTIABLE, TANGENTS, lookup
 
 SECTIONS = ["elementwise", "reductions", "linalg", "shape", "indexing", "python", "special"]
 _SYNTAX = {
@@ -65,6 +66,32 @@ def tanh(g, ans, x):
   is a variable, the `else` branch is used, so it holds the general form.
 - Binary operations broadcast, and array methods (`x.sum()`, `x.max(axis=0)`, `x.clip(0, 1)`)
   use the rule of the NumPy function of the same name.
+
+## Reading a tangent
+
+Forward mode (`srcgrad.jvp`, and `hvp`, `hessian`, `grad` of a `grad`) uses a second template
+per function, the *tangent* column below:
+
+<!-- doc-test: compare: rule_source('elementwise') -->
+```python
+@tangent(operator.mul, np.multiply)
+def multiply_tangent(t, x, y):
+    dx = t * y
+    dy = x * t
+```
+
+- The parameters are the same as the gradient rule's, with `t` in place of `g`.
+- Each `d<param>` line is the part of the result's tangent that `<param>`'s tangent brings, `t`
+  standing for that tangent; the parts of the parameters that carry one are added up (for
+  `x * y`, `dx * y + x * dy`). A constant parameter's line is left out.
+- Every part has the result's shape: where a part is `t` itself, `broadcast_like(t, ans)` spreads
+  it over a broadcast result, and the generator removes it where the shapes agree.
+- For a list argument (`np.concatenate(arrays)`), `t` is the list of its elements' tangents,
+  zeros for the constant ones. A function that returns a tuple (`np.linalg.eigh`) has a tuple of
+  tangents.
+- A tangent keeps its rule's conventions at kinks and ties, so that the tangent in a direction
+  `v` is always the gradient's dot product with `v` (at a tie of `np.max`, where the gradient is
+  shared equally, it is the mean of the tied elements' tangents).
 """
 
 FOOTER = """\
@@ -91,8 +118,16 @@ def expit_rule(g, ans, x):
     dx = g * ans * (1 - ans)
 ```
 
-The template is checked when you register it (it may use only its parameters, `g`, `ans`, `np`,
-the runtime helpers and its own temporaries). Check it with `srcgrad.testing.check_grads`.
+For forward mode, register its tangent beside it:
+
+```python
+@srcgrad.extend.tangent(expit)
+def expit_tangent(t, ans, x):
+    dx = t * ans * (1 - ans)
+```
+
+A template is checked when you register it (it may use only its parameters, `g` or `t`, `ans`,
+`np`, the runtime helpers and its own temporaries). Check it with `srcgrad.testing.check_grads`.
 `srcgrad.extend.nondifferentiable(f)` declares that `f`'s result carries no gradient, and
 `srcgrad.stop_gradient(x)` makes one value constant inside a function.
 
@@ -162,6 +197,23 @@ def _body(template) -> tuple[str, str]:
     return "<br>".join(f"`{c}`" for c in code), " ".join(notes).replace("|", "\\|")
 
 
+def _runtime_helper(key) -> bool:
+    """Whether `key` is a helper of generated code (rules/helpers.py), not a user's function."""
+    return (getattr(key, "__module__", None) or "").startswith("srcgrad.runtime")
+
+
+def _tangent_code(keys) -> str:
+    """The lines of the tangent template of `keys` (each key's, if they differ), or a dash."""
+    templates = []
+    for key in keys:
+        rule = TANGENTS.get(key)
+        if rule is not None and rule.template not in templates:
+            templates.append(rule.template)
+    if not templates:
+        return "no forward mode"
+    return "<br>".join(_body(template)[0] for template in templates)
+
+
 def render() -> str:
     import scipy.special  # noqa: F401  (the table documents the scipy.special rules too)
 
@@ -177,13 +229,13 @@ def render() -> str:
         if not rows:
             continue
         out.append(f"## {section.capitalize()}\n\n{inspect.getdoc(module).splitlines()[0]}\n")
-        out.append("| function | gradient | at kinks, ties and poles |\n|---|---|---|")
+        out.append("| function | gradient | tangent | at kinks, ties and poles |\n|---|---|---|---|")
         for rule, keys in rows:
             names = ", ".join(f"`{display(k)}`" for k in keys)
             code, notes = _body(rule.template)
-            out.append(f"| {names} | {code} | {notes} |")
+            out.append(f"| {names} | {code} | {_tangent_code(keys)} | {notes} |")
         out.append("")
-    quiet = sorted({display(k) for k in NONDIFFERENTIABLE if k != "compare"})
+    quiet = sorted({display(k) for k in NONDIFFERENTIABLE if k != "compare" and not _runtime_helper(k)})
     out.append("## No gradient\n\nComparisons, and: " + ", ".join(f"`{n}`" for n in quiet) + ".\n")
     out.append(FOOTER)
     return "\n".join(out)

@@ -8,7 +8,7 @@ import numpy as np
 
 from .core import asarray
 
-__all__ = ["uncast", "clipped_below", "clipped_above", "sinc_derivative"]
+__all__ = ["uncast", "clipped_below", "clipped_above", "sinc_derivative", "sinc_derivative_n"]
 
 
 def uncast(g, x, dtype=None):
@@ -83,3 +83,30 @@ def sinc_derivative(x, ans):
     for c in reversed(_SINC_SERIES[:-1]):
         series = series * t + c
     return np.where(small, np.pi**2 * x * series, direct)
+
+
+def sinc_derivative_n(x, n):
+    """The `n`-th derivative of `np.sinc` at `x` (`n` a non-negative int).
+
+    For |x| < 1 from sinc's Taylor series; elsewhere from `x s_n + n s_(n-1) = pi**(n-1)
+    sin(pi x + n pi / 2)`, the n-th derivative of `x sinc(x) = sin(pi x) / pi`.
+
+    >>> sinc_derivative_n(np.array([0.0, 0.5, 2.0]), 1).round(8)
+    array([ 0.        , -1.27323954,  0.5       ])
+    >>> float(sinc_derivative_n(0.0, 2)) == -np.pi**2 / 3
+    True
+    """
+    n = int(n)
+    x = asarray(x)
+    small = np.abs(x) < 1
+    # the series: sum over k with 2k >= n of (-1)^k pi^2k x^(2k-n) / ((2k+1) (2k-n)!)
+    xs = np.where(small, x, 0)
+    series = 0.0
+    for k in range(30 + n, (n + 1) // 2 - 1, -1):  # smallest terms first
+        c = (-1) ** k * math.pi ** (2 * k) / ((2 * k + 1) * math.factorial(2 * k - n))
+        series = series + c * xs ** (2 * k - n)
+    safe = np.where(small, 1, x)
+    d = np.sinc(safe)
+    for j in range(1, n + 1):
+        d = (math.pi ** (j - 1) * np.sin(math.pi * safe + j * math.pi / 2) - j * d) / safe
+    return np.where(small, series, d)

@@ -6,6 +6,8 @@ Each returns the gradient of one argument, shaped like it, for the shapes NumPy 
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from ..errors import NoGradientError
@@ -29,10 +31,24 @@ __all__ = [
     "cofactor",
     "solve_transposed",
     "solve_da",
+    "solve_jvp_a",
     "cholesky_adjoint",
+    "cholesky_jvp",
     "eigvalsh_adjoint",
+    "eigvalsh_jvp",
     "eigh_adjoint",
+    "eigh_jvp",
     "pinv_adjoint",
+    "pinv_jvp",
+    "solve_matmul",
+    "symmetrized",
+    "triangle_gradient",
+    "swapped_if",
+    "einsum_adjoint_jet",
+    "cofactor_tangent",
+    "norm_coefficients",
+    "norm_svd_tangent",
+    "norm_svd_tangent_dx",
 ]
 
 
@@ -399,12 +415,49 @@ def solve_da(gb, ans, a, b):
     return unbroadcast(-(gb @ _swap(ans)), a)
 
 
+def solve_jvp_a(t, ans, a, b):
+    """The tangent of `ans = np.linalg.solve(a, b)` in the direction `t` of `a`: `-a^-1 t ans`,
+    with `ans` laid out as the result (vector or matrices).
+
+    >>> solve_jvp_a(np.eye(2), np.array([3.0, 4.0]), 2 * np.eye(2), np.ones(2))
+    array([-1.5, -2. ])
+    """
+    if _vector_b(a, b):
+        return -np.linalg.solve(a, t @ ans[..., None])[..., 0]
+    return -np.linalg.solve(a, t @ ans)
+
+
 def _one_triangle(s, lower=True):
     """The gradient `s` with respect to a symmetric matrix, as one with respect to the triangle
     of it a function reads: off-diagonal entries count twice, `s + s.T`, the other triangle 0."""
     full = s + _swap(s)
     diagonal = s * module_of(s).eye(np.shape(s)[-1], dtype=s.dtype)
     return (np.tril(full, -1) if lower else np.triu(full, 1)) + diagonal
+
+
+def _from_triangle(t, lower=True):
+    """The symmetric matrix a function that reads one triangle of `t` sees: that triangle
+    mirrored onto the other."""
+    if lower:
+        return np.tril(t) + _swap(np.tril(t, -1))
+    return np.triu(t) + _swap(np.triu(t, 1))
+
+
+def cholesky_jvp(t, factor, upper=False):
+    """The tangent of `np.linalg.cholesky(a, upper=upper)` in the direction `t` of `a`, given the
+    factor it returned: `L phi(L^-1 S L^-T)`, where `S` is `t` read in the triangle NumPy reads
+    and `phi` keeps the lower triangle with the diagonal halved.
+
+    >>> cholesky_jvp(np.eye(2), 2 * np.eye(2))
+    array([[0.25, 0.  ],
+           [0.  , 0.25]])
+    """
+    if upper:
+        return _swap(cholesky_jvp(_swap(t), _swap(factor)))
+    s = _from_triangle(t, lower=True)
+    m = np.linalg.solve(factor, _swap(np.linalg.solve(factor, s)))  # L^-1 S L^-T (S is symmetric)
+    phi = np.tril(m, -1) + 0.5 * m * module_of(m).eye(np.shape(m)[-1], dtype=m.dtype)
+    return factor @ phi
 
 
 def cholesky_adjoint(g, factor, upper=False):
@@ -439,6 +492,37 @@ def eigvalsh_adjoint(g, a, UPLO="L"):
     return _one_triangle((v * g[..., None, :]) @ _swap(v), lower=UPLO in ("L", "l"))
 
 
+def eigvalsh_jvp(t, a, UPLO="L"):
+    """The tangent of `np.linalg.eigvalsh(a, UPLO)` in the direction `t` of `a`: the diagonal
+    of `V^T S V`, with `S` the triangle of `t` NumPy reads (`UPLO`) mirrored.
+
+    >>> eigvalsh_jvp(np.array([[1.0, 0.0], [5.0, 2.0]]), np.diag([3.0, 5.0]))
+    array([1., 2.])
+    """
+    _, v = np.linalg.eigh(a, UPLO)
+    s = _from_triangle(t, lower=UPLO in ("L", "l"))
+    return np.sum(v * (s @ v), axis=-2)
+
+
+def eigh_jvp(t, ans, UPLO="L"):
+    """The tangents of `w, v = np.linalg.eigh(a, UPLO)` in the direction `t` of `a`, given
+    `ans = (w, v)`: with `M = v^T S v` (`S` the triangle of `t` NumPy reads, mirrored), `w`'s is
+    the diagonal of `M` and `v`'s is `v (F * M)`, `F[i, j] = 1 / (w[j] - w[i])` (0 where equal).
+
+    >>> w, v = np.array([1.0, 3.0]), np.eye(2)
+    >>> eigh_jvp(np.array([[1.0, 0.0], [4.0, 2.0]]), (w, v))
+    (array([1., 2.]), array([[ 0.,  2.],
+           [-2.,  0.]]))
+    """
+    w, v = ans
+    s = _from_triangle(t, lower=UPLO in ("L", "l"))
+    m = _swap(v) @ s @ v
+    gap = w[..., None, :] - w[..., :, None]
+    with np.errstate(divide="ignore"):
+        f = np.where(gap == 0, 0, 1 / gap)
+    return np.diagonal(m, axis1=-2, axis2=-1), v @ (f * m)
+
+
 def eigh_adjoint(g, ans, UPLO="L"):
     """The gradient of `w, v = np.linalg.eigh(a, UPLO)`, given `g = (gw, gv)` and `ans = (w, v)`:
     `v (diag(gw) + F * (v^T gv)) v^T` with `F[i, j] = 1 / (w[j] - w[i])` (0 where they are
@@ -463,6 +547,17 @@ def _largest(a) -> float:
     return float(a.max()) if a.size else 0.0
 
 
+def _check_exact_pinv(a, ans):
+    """Raise NoGradientError unless `ans` is the exact pseudo-inverse of `a`, where the formulas
+    of `pinv_adjoint` and `pinv_jvp` hold: rcond cut only zero singular values."""
+    tolerance = np.sqrt(np.finfo(np.result_type(a, ans)).eps) * _largest(np.abs(a))
+    if _largest(np.abs(a @ ans @ a - a)) > tolerance:
+        raise NoGradientError(
+            "np.linalg.pinv has no gradient here: its rcond (or rtol) cut singular values that are "
+            "not zero, so the result is not the pseudo-inverse's and jumps where they cross the cut"
+        )
+
+
 def pinv_adjoint(g, ans, x, hermitian=False):
     """The gradient of `np.linalg.pinv(x)`, where the rank of `x` is locally constant.
 
@@ -476,17 +571,275 @@ def pinv_adjoint(g, ans, x, hermitian=False):
     array([[-0.25,  0.  ],
            [ 0.  , -0.25]])
     """
-    a = np.tril(x) + _swap(np.tril(x, -1)) if hermitian else x
-    # the formula holds where ans is the exact pseudo-inverse: rcond cut only zero singular values
-    tolerance = np.sqrt(np.finfo(np.result_type(a, ans)).eps) * _largest(np.abs(a))
-    if _largest(np.abs(a @ ans @ a - a)) > tolerance:
-        raise NoGradientError(
-            "np.linalg.pinv has no gradient here: its rcond (or rtol) cut singular values that are "
-            "not zero, so the result is not the pseudo-inverse's and jumps where they cross the cut"
-        )
+    a = _from_triangle(x) if hermitian else x
+    _check_exact_pinv(a, ans)
     xt = _swap(ans)
     gt = _swap(g)
     m2 = gt @ ans @ xt
     m3 = xt @ (ans @ gt)
     d = -(xt @ g @ xt) + m2 - a @ (ans @ m2) + m3 - (m3 @ ans) @ a
     return _one_triangle(d, lower=True) if hermitian else d
+
+
+def pinv_jvp(t, ans, x, hermitian=False):
+    """The tangent of `np.linalg.pinv(x)` in the direction `t` of `x`, where the rank of `x` is
+    locally constant (refused, as by `pinv_adjoint`, when rcond cut singular values that are not
+    zero). With `X = pinv(A)`: `-X t X + X X^T t^T (I - A X) + (I - X A) t^T X^T X` (Golub and
+    Pereyra 1973). With `hermitian=True`, NumPy reads only the lower triangle of `x`, and of `t`.
+
+    >>> pinv_jvp(np.eye(2), 0.5 * np.eye(2), 2 * np.eye(2))
+    array([[-0.25,  0.  ],
+           [ 0.  , -0.25]])
+    """
+    a = _from_triangle(x) if hermitian else x
+    _check_exact_pinv(a, ans)
+    if hermitian:
+        t = _from_triangle(t)
+    tt = _swap(t)
+    xt = _swap(ans)
+    d = -(ans @ t @ ans)
+    d = d + (ans @ xt) @ tt - ((ans @ xt) @ tt @ a) @ ans
+    return d + tt @ (xt @ ans) - ans @ (a @ (tt @ (xt @ ans)))
+
+
+# ---------------------------------------------------------------------------------------------
+# For the tangent rules of the helpers above (forward mode over generated gradient code).
+
+
+def solve_matmul(m, v, a, b):
+    """`m @ v`, with `v` laid out as `np.linalg.solve(a, b)`'s result (vector or matrices).
+
+    >>> solve_matmul(2 * np.eye(2), np.array([1.0, 3.0]), np.eye(2), np.ones(2))
+    array([2., 6.])
+    """
+    if _vector_b(a, b):
+        return (m @ v[..., None])[..., 0]
+    return m @ v
+
+
+def _is_lower(lower) -> bool:
+    return lower in ("L", "l") if isinstance(lower, str) else bool(lower)
+
+
+def symmetrized(x, lower=True, hermitian=True):
+    """The symmetric matrix a function reading one triangle of `x` sees (`lower`: True or "L"
+    for the lower one, False or "U" for the upper); `x` itself when `hermitian` is False.
+
+    >>> symmetrized(np.array([[1.0, 5.0], [2.0, 3.0]]))
+    array([[1., 2.],
+           [2., 3.]])
+    """
+    if not hermitian:
+        return x
+    return _from_triangle(x, lower=_is_lower(lower))
+
+
+def triangle_gradient(s, lower=True, hermitian=True):
+    """A gradient `s` with respect to a symmetric matrix as one with respect to the triangle of
+    it a function reads (`lower` as for `symmetrized`): off-diagonal entries count twice, the
+    other triangle is 0. `s` itself when `hermitian` is False.
+
+    >>> triangle_gradient(np.array([[1.0, 5.0], [2.0, 3.0]]))
+    array([[1., 0.],
+           [7., 3.]])
+    """
+    if not hermitian:
+        return s
+    return _one_triangle(s, lower=_is_lower(lower))
+
+
+def swapped_if(x, flag):
+    """`x` with its last two axes swapped if `flag`, else `x`.
+
+    >>> swapped_if(np.array([[1.0, 2.0], [3.0, 4.0]]), True)
+    array([[1., 3.],
+           [2., 4.]])
+    """
+    return _swap(x) if flag else x
+
+
+def _einsum_operand_places(args) -> list:
+    """The places in `args` (an einsum call's arguments, trailing Nones removed) that hold operands."""
+    if isinstance(args[0], str):
+        return list(range(1, len(args)))
+    return list(range(0, 2 * (len(args) // 2), 2))
+
+
+def _layers(layers) -> list:
+    """The argument tuples of a jet of einsum arguments (see `einsum_adjoint_jet`), as a list."""
+    pair = (
+        isinstance(layers, (tuple, list))
+        and len(layers) == 2
+        and all(isinstance(half, (tuple, list)) for half in layers)
+    )
+    if not pair:
+        return [layers]
+    low, high = _layers(layers[0]), _layers(layers[1])
+    if len(low) != len(high):
+        raise ValueError("the two halves of a jet of einsum arguments are jets of different orders")
+    return low + high
+
+
+def einsum_adjoint_jet(g, layers, i):
+    """`einsum_adjoint` of a jet of einsum arguments (jets as in srcgrad/runtime/reductions.py):
+    `layers` is the call's arguments, or a pair `(low, high)` of such jets, each operand of
+    `high` the coefficient of one more infinitesimal. The result is the last coefficient of
+    `einsum_adjoint(g, args, i)` with each operand a jet: the m-th derivative of `args[i]`'s
+    gradient in the other operands. `einsum_adjoint_jet(g, (args, tangents), i)` is the tangent
+    of `einsum_adjoint(g, args, i)` when the operands move along `tangents`.
+
+    >>> x, y = np.ones((2, 3)), np.ones((3, 4))
+    >>> einsum_adjoint_jet(np.ones((2, 4)), (("ij,jk->ik", x, y), ("", 0 * x, y)), 1)
+    array([[4., 4., 4.],
+           [4., 4., 4.]])
+    """
+    layers = _layers(layers)
+    m = len(layers).bit_length() - 1
+    base = list(layers[0])
+    while base and base[-1] is None:
+        base.pop()
+    others = [j for j in _einsum_operand_places(base) if j != i]
+    total = None
+    for owners in itertools.product(others, repeat=m):  # the operand each infinitesimal is in
+        parts = {}
+        for bit, j in enumerate(owners):
+            parts[j] = parts.get(j, 0) | 1 << bit
+        args = list(base)
+        for j, s in parts.items():
+            args[j] = layers[s][j]
+        d = einsum_adjoint(g, args, i)
+        total = d if total is None else total + d
+    return total if total is not None else 0 * einsum_adjoint(g, base, i)
+
+
+def _products_without_two(s):
+    """`p[..., i, j]`: the product of the entries of `s` (along its last axis) but the i-th and
+    the j-th (but the i-th alone where i == j), without dividing, so exact with zeros."""
+    n = np.shape(s)[-1]
+    xp = module_of(s)
+    eye = xp.eye(n, dtype=bool)
+    rows = np.where(eye, 1, s[..., None, :])  # row i: s with its i-th entry 1
+    ones = np.ones_like(rows[..., :1])
+    before = np.cumprod(np.concatenate([ones, rows[..., :-1]], axis=-1), axis=-1)
+    after = np.cumprod(np.concatenate([ones, rows[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    return before * after
+
+
+def cofactor_tangent(x, direction):
+    """The tangent of `cofactor(x)` in the direction `direction` (the second derivative of
+    `np.linalg.det`), exact for singular matrices too: with `x = U S V^T`, it is
+    `sign U C V^T`, `C[i, j] = -T[j, i] prod(s but i, j)` and `C[i, i] = sum(T[k, k] prod(s but i,
+    k) over k != i)`, for `T = U^T direction V`.
+
+    >>> cofactor_tangent(np.eye(2), np.array([[1.0, 2.0], [3.0, 4.0]]))
+    array([[ 4., -3.],
+           [-2.,  1.]])
+    """
+    u, s, vh = np.linalg.svd(x)
+    sign = np.linalg.det(u) * np.linalg.det(vh)
+    t = _swap(u) @ direction @ _swap(vh)
+    p = _products_without_two(s)
+    eye = module_of(p).eye(np.shape(s)[-1], dtype=bool)
+    diagonal = np.sum(np.where(eye, 0, p) * np.diagonal(t, axis1=-2, axis2=-1)[..., None, :], axis=-1)
+    c = np.where(eye, diagonal[..., None], -_swap(t) * p)
+    return sign[..., None, None] * (u @ c @ vh)
+
+
+def _norm_axes(x, axis) -> tuple:
+    nd = np.ndim(x)
+    if axis is None:
+        return tuple(range(nd))
+    if isinstance(axis, (int, np.integer)):
+        return (axis % nd,)
+    return tuple(a % nd for a in axis)
+
+
+def _norm_kind(x, ord, axis) -> str:
+    """Which formula `norm_adjoint` uses: "frobenius", "p" (a vector p-norm), "svd" (a matrix
+    2-, -2- or nuclear norm), or "flat" (a gradient constant where it is defined)."""
+    axes = _norm_axes(x, axis)
+    if ord is None or ord == "fro" or (ord == 2 and len(axes) == 1):
+        return "frobenius"
+    if len(axes) == 1:
+        return "flat" if ord in (0, np.inf, -np.inf) else "p"
+    return "svd" if ord in ("nuc", 2, -2) else "flat"
+
+
+def norm_coefficients(x, ord=None, axis=None):
+    """`(a, b, c)`: the tangent of `norm_adjoint(g, ans, x, ...)`, the result `d`, is
+    `a * g * tx / ans + b * d * tx / x + c * d * tans / ans` (with g and ans spread over x),
+    plus `norm_svd_tangent` for the matrix 2-, -2- and nuclear norms.
+
+    >>> norm_coefficients(np.zeros(3), 3)
+    (0.0, 2.0, -2.0)
+    """
+    kind = _norm_kind(x, ord, axis)
+    if kind == "frobenius":
+        return 1.0, 0.0, -1.0
+    if kind == "p":
+        return 0.0, float(ord) - 1.0, 1.0 - float(ord)
+    return 0.0, 0.0, 0.0
+
+
+def _norm_kept(g, x, axis, keepdims):
+    """`g` (shaped as the norm) with the reduced axes kept, broadcasting against `x`."""
+    if keepdims:
+        return g
+    if axis is None:
+        return np.reshape(g, (1,) * np.ndim(x))
+    return np.expand_dims(g, _norm_axes(x, axis))
+
+
+def norm_svd_tangent(g, x, direction, ord=None, axis=None, keepdims=False):
+    """The tangent in x of `norm_adjoint(g, ans, x, ord, axis, keepdims)` for the matrix 2-,
+    -2- and nuclear norms, `g` times the tangent of the singular vectors' `u v^T` in the direction
+    `direction`; 0 for the other norms. Where the singular values that `u v^T` keeps equal ones it
+    drops, or where a kept one is 0, those terms are 0 (the norm has no second derivative there).
+
+    >>> norm_svd_tangent(1.0, np.diag([2.0, 1.0]), np.array([[0.0, 1.0], [0.0, 0.0]]), "nuc")
+    array([[ 0.        ,  0.33333333],
+           [-0.33333333,  0.        ]])
+    """
+    x = asarray(x)
+    if _norm_kind(x, ord, axis) != "svd":
+        return np.zeros_like(x * direction)
+    axes = _norm_axes(x, axis)
+    gm = np.moveaxis(_norm_kept(g, x, axis, keepdims), axes, (-2, -1))
+    xm = np.moveaxis(x, axes, (-2, -1))
+    tm = np.moveaxis(direction, axes, (-2, -1))
+    u, s, vh = np.linalg.svd(xm, full_matrices=False)
+    k = np.shape(s)[-1]
+    p = np.zeros(k)
+    if ord == "nuc":
+        p[:] = 1
+    else:
+        p[0 if ord == 2 else k - 1] = 1
+    t = _swap(u) @ tm @ _swap(vh)  # the direction in the singular vectors' bases
+    pi, pj = p[:, None], p[None, :]
+    si, sj = s[..., :, None], s[..., None, :]
+    tji = _swap(t)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        same = pi * (t - tji) / (si + sj)
+        mixed = (pj * (sj * t + si * tji) - pi * (si * t + sj * tji)) / (sj * sj - si * si)
+        inverse = np.where(s == 0, 0, p / s)
+    inner = np.where(pi == pj, np.where(si + sj == 0, 0, same), np.where(sj == si, 0, mixed))
+    d = u @ inner @ vh
+    d = d + ((tm @ _swap(vh) - u @ t) * inverse[..., None, :]) @ vh  # x's columns outside v's
+    d = d + u @ (inverse[..., :, None] * (_swap(u) @ tm - t @ vh))  # x's rows outside u's
+    return np.moveaxis(gm * d, (-2, -1), axes)
+
+
+def norm_svd_tangent_dx(g, x, direction, other, ord=None, axis=None, keepdims=False):
+    """The tangent of `norm_svd_tangent` in x, in the direction `other`: 0 for the norms it is 0
+    for; srcgrad has no third derivative of the matrix 2-, -2- and nuclear norms, and raises
+    NoGradientError for them.
+
+    >>> norm_svd_tangent_dx(1.0, np.ones(2), np.ones(2), np.ones(2), 2)
+    array([0., 0.])
+    """
+    if _norm_kind(asarray(x), ord, axis) != "svd":
+        return np.zeros_like(asarray(x) * direction * other)
+    raise NoGradientError(
+        f"srcgrad has no third derivative for np.linalg.norm with ord={ord!r} over a matrix "
+        "(the tangent of its Hessian's singular vectors); its gradient and Hessian are supported"
+    )

@@ -9,6 +9,7 @@ from .core import _shape, asarray, module_of, scatter_add
 
 __all__ = [
     "unravel",
+    "ravel_jvp",
     "unconcatenate",
     "unhstack",
     "unvstack",
@@ -17,6 +18,7 @@ __all__ = [
     "unpad",
     "pad_dx",
     "pad_dconstant",
+    "pad_jvp",
     "untake",
     "untake_along_axis",
     "unsort",
@@ -34,6 +36,21 @@ def unravel(g, x, order="C"):
     array([[0., 2.],
            [1., 3.]])
     """
+    return np.reshape(g, _shape(x), order=_memory_order(x, order))
+
+
+def ravel_jvp(t, x, order="C"):
+    """The tangent of `np.ravel(x, order)` in the direction `t` of `x`: `t` flattened in the order
+    `np.ravel` reads `x` (for "A" and "K", the order of `x`'s memory, not of `t`'s).
+
+    >>> ravel_jvp(np.arange(4.0).reshape(2, 2), np.asfortranarray(np.zeros((2, 2))), "A")
+    array([0., 2., 1., 3.])
+    """
+    return np.ravel(t, order=_memory_order(x, order))
+
+
+def _memory_order(x, order):
+    """ "C" or "F": the order in which `np.ravel(x, order)` reads the elements of `x`."""
     if order in ("A", "K"):
         contiguous = getattr(x, "flags", None)
         fortran = contiguous is not None and contiguous.f_contiguous and not contiguous.c_contiguous
@@ -41,8 +58,8 @@ def unravel(g, x, order="C"):
             raise UnsupportedArgumentsError(
                 "srcgrad differentiates np.ravel(x, order='K') only for contiguous x; use order='C' or 'F'"
             )
-        order = "F" if fortran else "C"
-    return np.reshape(g, _shape(x), order=order)
+        return "F" if fortran else "C"
+    return order
 
 
 def _split(g, sizes, axis):
@@ -153,12 +170,7 @@ def pad_dx(g, x, pad_width, mode="constant", reflect_type="even"):
     >>> pad_dx(np.arange(4.0), np.zeros(2), 1, "edge")
     array([1., 5.])
     """
-    if mode not in _COPY_MODES or (mode in ("reflect", "symmetric") and reflect_type != "even"):
-        detail = f"mode={mode!r}" + (f", reflect_type={reflect_type!r}" if reflect_type != "even" else "")
-        raise UnsupportedArgumentsError(
-            f"srcgrad has no gradient for np.pad with {detail}; it differentiates the modes "
-            f"{', '.join(map(repr, _COPY_MODES))} (reflect and symmetric with reflect_type='even')"
-        )
+    _check_pad_mode(mode, reflect_type)
     if mode == "constant":
         return unpad(g, pad_width)
     size = np.size(x)
@@ -168,6 +180,28 @@ def pad_dx(g, x, pad_width, mode="constant", reflect_type="even"):
     out = _zeros(g, size)
     scatter_add(out, source, np.ravel(g))
     return np.reshape(out, _shape(x))
+
+
+def _check_pad_mode(mode, reflect_type):
+    if mode not in _COPY_MODES or (mode in ("reflect", "symmetric") and reflect_type != "even"):
+        detail = f"mode={mode!r}" + (f", reflect_type={reflect_type!r}" if reflect_type != "even" else "")
+        raise UnsupportedArgumentsError(
+            f"srcgrad has no gradient for np.pad with {detail}; it differentiates the modes "
+            f"{', '.join(map(repr, _COPY_MODES))} (reflect and symmetric with reflect_type='even')"
+        )
+
+
+def pad_jvp(t, pad_width, mode="constant", reflect_type="even"):
+    """The tangent of `np.pad(x, pad_width, mode)` in the direction `t` of `x`: `t` padded the
+    same way, with zeros in constant mode. Modes as for `pad_dx`.
+
+    >>> pad_jvp(np.array([1.0, 2.0]), 1, "reflect")
+    array([2., 1., 2., 1.])
+    """
+    _check_pad_mode(mode, reflect_type)
+    if mode == "constant":
+        return np.pad(t, pad_width)
+    return np.pad(t, pad_width, mode=mode)
 
 
 def pad_dconstant(g, pad_width, constant_values=0, mode="constant"):

@@ -9,7 +9,7 @@ import numpy as np
 
 from .core import unbroadcast
 
-__all__ = ["digamma", "logsumexp_da", "logsumexp_db"]
+__all__ = ["digamma", "logsumexp_da", "logsumexp_db", "logsumexp_jvp_a", "logsumexp_jvp_b", "polygamma"]
 
 
 def digamma(x):
@@ -59,3 +59,37 @@ def logsumexp_db(g, ans, a, axis=None, keepdims=False, b=None):
     """
     gs, e = _weights(g, ans, a, axis, b)
     return unbroadcast(gs * e, b)
+
+
+def logsumexp_jvp_a(t, ans, a, axis=None, keepdims=False, b=None):
+    """The tangent of `ans = scipy.special.logsumexp(a, axis, b, keepdims)` in the direction `t`
+    of `a`: the sum of `t * b * exp(a - ans)` over `axis`, in `ans`'s shape.
+
+    >>> float(logsumexp_jvp_a(np.array([1.0, 0.0]), np.log(4.0), np.zeros(2), b=np.array([1.0, 3.0])))
+    0.25
+    """
+    _, e = _weights(ans, ans, a, axis, b)
+    return np.reshape(np.sum(t * (e if b is None else b * e), axis=axis, keepdims=True), np.shape(ans))
+
+
+def logsumexp_jvp_b(t, ans, a, axis=None, keepdims=False, b=None):
+    """The tangent of `ans = scipy.special.logsumexp(a, axis, b, keepdims)` in the direction `t`
+    of `b`: the sum of `t * exp(a - ans)` over `axis`, in `ans`'s shape.
+
+    >>> float(logsumexp_jvp_b(np.array([1.0, 1.0]), np.log(4.0), np.zeros(2), b=np.array([1.0, 3.0])))
+    0.5
+    """
+    _, e = _weights(ans, ans, a, axis, b)
+    return np.reshape(np.sum(t * e, axis=axis, keepdims=True), np.shape(ans))
+
+
+def polygamma(n, x):
+    """`scipy.special.polygamma(n, x)`, the `n`-th derivative of `digamma` (`n` a non-negative
+    int): the derivatives of `gammaln`'s gradient.
+
+    >>> round(float(polygamma(1, 1.0)), 10)  # pi**2 / 6
+    1.6449340668
+    """
+    from scipy.special import polygamma as psi_n
+
+    return psi_n(n, x)

@@ -1,10 +1,14 @@
-"""Check srcgrad's gradients against float64 central finite differences.
+"""Check srcgrad's derivatives against float64 central finite differences.
 
 `check_grads(f, *args, wrt=...)` computes the gradients with `srcgrad.grad` and compares, for
 a few random unit directions `v` per parameter, the directional derivative `<gradient, v>` they
 give with the central difference `(f(x + h v) - f(x - h v)) / 2h` of `f` evaluated in float64.
 One direction costs two calls of `f` whatever the parameter's size, so large arrays are cheap to
 check, and a wrong element still shows in every direction (with weight `v[i]`).
+
+With `mode="forward"` it checks forward mode instead: along the same directions, the
+Jacobian-vector product `srcgrad.jvp` computes must match the central difference, and
+`<gradient, v>` from reverse mode; `mode="both"` checks the two modes.
 
 When a direction disagrees, `check_grads` bisects the direction's support (halves of the
 elements, two more calls of `f` each) to find the element that accounts for the difference and
@@ -21,6 +25,8 @@ Hypothesis strategies for inputs live in `srcgrad.testing.strategies` (needs hyp
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from ..api import GradFunction, grad
@@ -32,13 +38,16 @@ MODES = ("reverse", "forward", "both")
 
 
 class GradientMismatch(AssertionError):
-    """The generated gradient disagrees with finite differences (the message says where).
+    """The generated derivative disagrees with finite differences (the message says where).
 
     Attributes (None where they do not apply): `function` (its name), `parameter` (the `wrt`
     parameter, with the path into a nested one, e.g. `params['W1']`), `direction` (the index of
     the random direction), `element` (the index of the element found to differ, a tuple),
     `analytic` and `numeric` (srcgrad's and the central difference's numbers, for the element if
-    one was found, else for the direction), `tolerance` and `seed`.
+    one was found, else for the direction), `tolerance`, `seed`, and `mode`: `"reverse"` (the
+    gradient is off), `"forward"` (the Jacobian-vector product is off) or `"forward-reverse"`
+    (the two modes disagree while the central difference agrees with forward mode; `analytic` is
+    then the Jacobian-vector product and `numeric` reverse mode's `<gradient, v>`).
     """
 
     def __init__(
@@ -53,6 +62,7 @@ class GradientMismatch(AssertionError):
         numeric: float | None = None,
         tolerance: float | None = None,
         seed: int | None = None,
+        mode: str | None = None,
     ):
         super().__init__(message)
         self.function = function
@@ -63,6 +73,7 @@ class GradientMismatch(AssertionError):
         self.numeric = numeric
         self.tolerance = tolerance
         self.seed = seed
+        self.mode = mode
 
 
 def _float64(x):
@@ -92,15 +103,18 @@ def check_grads(
     mode: str = "reverse",
     **kwargs,
 ):
-    """Assert that srcgrad's gradients of `f` at `args` match central differences.
+    """Assert that srcgrad's derivatives of `f` at `args` match central differences.
 
     Returns `(value, gradients)` as `grad(f, wrt=wrt)` computed them. Raises GradientMismatch
     naming the parameter, the direction and both numbers when they disagree (and, with `locate`,
     the element responsible), and when a gradient's shape, dtype or type differs from its
     parameter's. `directions` random unit directions are tried per parameter (drawn from
     `seed`); `rtol`/`atol` replace the dtype-based tolerances; `eps` is the finite-difference
-    step. `mode="forward"` or `"both"` also checks forward mode, which srcgrad does not have yet
-    (they raise NotImplementedError; see `_check_forward`).
+    step. `mode="forward"` checks forward mode instead of the gradient: along the same
+    directions, `srcgrad.jvp(f, wrt=...)` must match the central difference and reverse mode's
+    `<gradient, v>` (the gradient is still computed and returned); `mode="both"` checks both
+    modes. Forward mode does not take nested (dict, list, tuple) parameters yet: asking for it
+    with one raises NotImplementedError.
     """
     __tracebackhide__ = True  # pytest shows the caller's line, not this function's internals
     if mode not in MODES:
@@ -112,6 +126,14 @@ def check_grads(
     grads = (grads,) if single else tuple(grads)
     params = g.signature.bind(*args, **kwargs)
     params.apply_defaults()
+    if mode != "reverse":
+        for name in g.wrt:
+            if isinstance(params.arguments[name], (dict, list, tuple)):
+                raise NotImplementedError(
+                    f"check_grads(mode={mode!r}): forward mode does not take nested parameters "
+                    f"(dicts, lists, tuples) yet, and {name!r} of {raw.__name__!r} is a "
+                    f"{type(params.arguments[name]).__name__}; check it with mode='reverse'."
+                )
     expected = raw(*args, **kwargs)
     if not np.allclose(value, expected, rtol=1e-6, atol=1e-12, equal_nan=True):
         raise GradientMismatch(
@@ -134,13 +156,10 @@ def check_grads(
         start = _get(args64[name], path)
         plus[name] = _put(args64[name], path, _shift(start, v, h))
         minus[name] = _put(args64[name], path, _shift(start, v, -h))
-        return (float(np.sum(raw(**plus))) - float(np.sum(raw(**minus)))) / (2 * h)
+        return (float(np.sum(_call(raw, params, plus))) - float(np.sum(_call(raw, params, minus)))) / (2 * h)
 
-    if mode != "reverse":
-        _check_forward(g, args, kwargs, checks, rng)
-        if mode == "forward":
-            return value, (grads[0] if single else grads)
-    for name, path, gradient, p in checks:
+    def prepare(name, path, gradient, p):
+        """The leaf's label, its gradient in float64, its tolerances and random directions."""
         label = name + "".join(f"[{k!r}]" for k in path)
         _check_kind(label, gradient, p)
         g64 = np.asarray(gradient, dtype=np.float64)
@@ -153,36 +172,39 @@ def check_grads(
         # large array then still exceeds the tolerance.
         scale = 1.0 + (norm if low else norm / np.sqrt(max(g64.size, 1)))
         a = atol if atol is not None else (1e-3 if low else 1e-6) * scale
-        for k in range(directions):
+        vs = []
+        for _ in range(directions):
             v = rng.standard_normal(np.shape(p))
-            v = v / max(np.linalg.norm(v), 1e-300)
-            numeric = directional(name, path, v, eps)
+            vs.append(v / max(np.linalg.norm(v), 1e-300))
+        return label, g64, r, a, vs
+
+    def spread(name, path, v, numeric):
+        """How uncertain the central difference itself is: with a 4x larger step its truncation
+        error grows 16x, with a 4x smaller one its rounding noise grows 4x, so their spread
+        bounds the error of the step used."""
+        wide, narrow = directional(name, path, v, 4 * eps), directional(name, path, v, eps / 4)
+        return max(abs(wide - numeric), abs(narrow - numeric))
+
+    prepared, numerics = [], {}  # numerics: (check, direction) -> central difference, for "both"
+    for i, (name, path, gradient, p) in enumerate(checks if mode != "forward" else ()):
+        label, g64, r, a, vs = prepare(name, path, gradient, p)
+        prepared.append((label, g64, r, a, vs))
+        for k, v in enumerate(vs):
+            numeric = numerics[i, k] = directional(name, path, v, eps)
             analytic = float(np.sum(g64 * v))
             allowed = a + r * max(abs(numeric), abs(analytic))
             if abs(numeric - analytic) <= allowed:
                 continue
-            # Before blaming srcgrad, ask how uncertain the central difference itself is: with
-            # a 4x larger step its truncation error grows 16x, with a 4x smaller one its
-            # rounding noise grows 4x, so their spread bounds the error of the step used.
-            wide, narrow = directional(name, path, v, 4 * eps), directional(name, path, v, eps / 4)
-            spread = max(abs(wide - numeric), abs(narrow - numeric))
-            if abs(numeric - analytic) <= allowed + spread:
+            # Before blaming srcgrad, ask how uncertain the central difference itself is.
+            if abs(numeric - analytic) <= allowed + spread(name, path, v, numeric):
                 continue
             where = ""
             element, el_analytic, el_numeric = None, None, None
             if locate and np.ndim(p) > 0 and np.size(p) > 1:
-                element, el_analytic, el_numeric = _locate(directional, name, path, g64, v, eps)
-                if abs(el_analytic - el_numeric) <= a + r * max(abs(el_analytic), abs(el_numeric)):
-                    where = (
-                        f"\nNo single element accounts for it: element {list(element)}, the largest "
-                        f"share, agrees (srcgrad {el_analytic!r}, central differences {el_numeric!r})."
-                    )
+                element, el_analytic, el_numeric = _locate(directional, name, path, v, eps, _dot(g64))
+                where = _where(element, el_analytic, el_numeric, a, r, "srcgrad")
+                if where.startswith("\nNo single"):
                     element = None
-                else:
-                    where = (
-                        f"\nThe difference is in element {list(element)}: srcgrad gives {el_analytic!r}, "
-                        f"central differences give {el_numeric!r} ({_relative(el_analytic, el_numeric)})."
-                    )
             raise GradientMismatch(
                 f"gradient of {raw.__name__!r} with respect to {label!r} disagrees with finite "
                 f"differences in random direction {k} of {directions} (seed {seed}): srcgrad gives "
@@ -197,7 +219,71 @@ def check_grads(
                 numeric=el_numeric if element is not None else numeric,
                 tolerance=allowed,
                 seed=seed,
+                mode="reverse",
             )
+    if mode != "reverse":
+        if not prepared:
+            prepared = [prepare(*check) for check in checks]
+        forward = _Forward(g, args, kwargs, params.arguments, expected)
+        for i, ((name, path, _, p), (label, g64, r, a, vs)) in enumerate(zip(checks, prepared)):
+            for k, v in enumerate(vs):
+                numeric = numerics[i, k] if (i, k) in numerics else directional(name, path, v, eps)
+                tangent = forward(name, v)
+                allowed = a + r * max(abs(numeric), abs(tangent))
+                off = abs(numeric - tangent)
+                if off > allowed and off > allowed + spread(name, path, v, numeric):
+                    where = ""
+                    element, el_analytic, el_numeric = None, None, None
+                    if locate and np.ndim(p) > 0 and np.size(p) > 1:
+                        element, el_analytic, el_numeric = _locate(
+                            directional, name, path, v, eps, lambda part, sub, name=name: forward(name, sub)
+                        )
+                        where = _where(element, el_analytic, el_numeric, a, r, "forward mode")
+                        if where.startswith("\nNo single"):
+                            element = None
+                    raise GradientMismatch(
+                        f"forward mode (jvp) of {raw.__name__!r} with respect to {label!r} disagrees "
+                        f"with finite differences in random direction {k} of {directions} (seed "
+                        f"{seed}): the Jacobian-vector product is {tangent!r}, central differences "
+                        f"give {numeric!r} (difference {off:.3g}, allowed "
+                        f"{allowed:.3g}: rtol {r:g}, atol {a:g}).{where}\n"
+                        f"generated code:\n{forward.jvp.source}",
+                        function=raw.__name__,
+                        parameter=label,
+                        direction=k,
+                        element=element,
+                        analytic=el_analytic if element is not None else tangent,
+                        numeric=el_numeric if element is not None else numeric,
+                        tolerance=allowed,
+                        seed=seed,
+                        mode="forward",
+                    )
+                reverse = float(np.sum(g64 * v))
+                allowed = a + r * max(abs(tangent), abs(reverse))
+                if abs(tangent - reverse) <= allowed:
+                    continue
+                closer = (
+                    "closer to forward mode's: the gradient (reverse mode) is the likely culprit; "
+                    "check_grads(mode='reverse') checks it alone."
+                    if abs(numeric - tangent) < abs(numeric - reverse)
+                    else "closer to reverse mode's."
+                )
+                raise GradientMismatch(
+                    f"forward mode (jvp) and reverse mode (grad) of {raw.__name__!r} disagree with "
+                    f"respect to {label!r} in random direction {k} of {directions} (seed {seed}): "
+                    f"the Jacobian-vector product is {tangent!r}, <gradient, v> is {reverse!r} "
+                    f"(difference {abs(tangent - reverse):.3g}, allowed {allowed:.3g}: rtol {r:g}, "
+                    f"atol {a:g}). Central differences give {numeric!r}, {closer}\n"
+                    f"generated code:\n{forward.jvp.source}\n{g.source}",
+                    function=raw.__name__,
+                    parameter=label,
+                    direction=k,
+                    analytic=tangent,
+                    numeric=reverse,
+                    tolerance=allowed,
+                    seed=seed,
+                    mode="forward-reverse",
+                )
     return value, (grads[0] if single else grads)
 
 
@@ -209,44 +295,120 @@ def assert_grads_close(f, *args, wrt=None, **options) -> None:
     check_grads(f, *args, wrt=wrt, **options)
 
 
-def _check_forward(g, args, kwargs, checks, rng):
-    """Hook for forward mode (issue 5): compare the Jacobian-vector product srcgrad generates,
-    `jvp(x; v)`, with the same central difference along `v`, and with `<gradient, v>` from
-    reverse mode, for the directions of the reverse check. Until srcgrad has forward mode there
-    is nothing to call."""
-    from .. import api
+_JVPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # GradFunction -> its jvp
 
-    jvp = getattr(api, "jvp", None)
-    if jvp is None:
-        raise NotImplementedError(
-            "check_grads(mode='forward'): srcgrad has no forward mode yet; use mode='reverse'."
+
+class _Forward:
+    """`jvp(f, wrt=...)` of a grad function's `f` and `wrt`, called with a tangent for one
+    parameter (zeros for the others): returns the directional derivative as a float, after
+    checking the value and the tangent's shape against `f`'s own value on the first call."""
+
+    def __init__(self, g, args, kwargs, arguments, expected):
+        from ..modes import JvpFunction
+
+        self.jvp = _JVPS.get(g)
+        if self.jvp is None:
+            self.jvp = _JVPS[g] = JvpFunction(g.fn, tuple(g.wrt), g.has_aux)
+        self.g, self.args, self.kwargs, self.expected = g, args, kwargs, expected
+        self.params = {w: arguments[w] for w in g.wrt}
+        self.checked = False
+
+    def __call__(self, name, v) -> float:
+        tangents = [v if w == name else _zeros_like(p) for w, p in self.params.items()]
+        value, tangent = self.jvp._with_tangents(self.args, self.kwargs, tangents)
+        if not self.checked:
+            self._check(value, tangent)
+        return float(np.sum(np.asarray(tangent, dtype=np.float64)))
+
+    def _check(self, value, tangent):
+        __tracebackhide__ = True
+        self.checked = True
+        fn, expected = self.g.fn.__name__, self.expected
+        if self.g.has_aux:
+            value, expected = value[0], expected[0]
+        if not np.allclose(value, expected, rtol=1e-6, atol=1e-12, equal_nan=True):
+            raise GradientMismatch(
+                f"forward mode (jvp): value {value!r} differs from the original function's "
+                f"{expected!r}\ngenerated code:\n{self.jvp.source}",
+                function=fn,
+                analytic=_scalar(value),
+                numeric=_scalar(expected),
+                mode="forward",
+            )
+        if np.shape(tangent) != np.shape(value):
+            raise GradientMismatch(
+                f"forward mode (jvp): the tangent of {fn!r} has shape {np.shape(tangent)}, not the "
+                f"value's shape {np.shape(value)}\ngenerated code:\n{self.jvp.source}",
+                function=fn,
+                mode="forward",
+            )
+
+
+def _call(raw, bound, arguments):
+    """`raw` called with `arguments` (every parameter by name, as the bound arguments with their
+    defaults applied have them), *args and **kwargs spread out."""
+    args, kwargs = [], {}
+    for p in bound.signature.parameters.values():
+        if p.kind is p.VAR_POSITIONAL:
+            args.extend(arguments[p.name])
+        elif p.kind is p.VAR_KEYWORD:
+            kwargs.update(arguments[p.name])
+        elif p.kind is p.KEYWORD_ONLY:
+            kwargs[p.name] = arguments[p.name]
+        else:
+            args.append(arguments[p.name])
+    return raw(*args, **kwargs)
+
+
+def _dot(g64):
+    """<gradient, sub> over the flat indices `part` where `sub` is nonzero."""
+    flat_g = np.ravel(g64)
+    return lambda part, sub: float(flat_g[part] @ np.ravel(sub)[part])
+
+
+def _zeros_like(p):
+    return 0.0 if type(p) is float else np.zeros_like(p)
+
+
+def _where(element, analytic, numeric, a, r, who) -> str:
+    """The sentence about the element `_locate` found; `who` names srcgrad's side."""
+    if abs(analytic - numeric) <= a + r * max(abs(analytic), abs(numeric)):
+        return (
+            f"\nNo single element accounts for it: element {list(element)}, the largest "
+            f"share, agrees ({who} {analytic!r}, central differences {numeric!r})."
         )
-    raise NotImplementedError("check_grads(mode='forward'): the forward check is not written yet.")
+    return (
+        f"\nThe difference is in element {list(element)}: {who} gives {analytic!r}, "
+        f"central differences give {numeric!r} ({_relative(analytic, numeric)})."
+    )
 
 
-def _locate(directional, name, path, g64, v, eps):
+def _locate(directional, name, path, v, eps, analytic):
     """The element of the leaf that accounts for most of the disagreement along `v`: bisect the
     elements where `v` is nonzero, keeping the half whose own directional difference disagrees
-    more, then compare that element's derivative alone. Returns (index, analytic, numeric)."""
+    more, then compare that element's derivative alone. `analytic(part, sub)` is srcgrad's
+    derivative along `sub`, the direction restricted to the flat indices `part`. Returns
+    (index, analytic, numeric)."""
     flat_v = np.ravel(v)
-    flat_g = np.ravel(g64)
     idx = np.flatnonzero(flat_v)
 
-    def residual(part):
+    def restricted(part, values):
         sub = np.zeros_like(flat_v)
-        sub[part] = flat_v[part]
-        sub = sub.reshape(np.shape(v))
-        return abs(directional(name, path, sub, eps) - float(flat_g[part] @ flat_v[part]))
+        sub[part] = values
+        return sub.reshape(np.shape(v))
+
+    def residual(part):
+        sub = restricted(part, flat_v[part])
+        return abs(directional(name, path, sub, eps) - analytic(part, sub))
 
     while len(idx) > 1:
         half = len(idx) // 2
         left, right = idx[:half], idx[half:]
         idx = left if residual(left) >= residual(right) else right
     i = int(idx[0])
-    unit = np.zeros_like(flat_v)
-    unit[i] = 1.0
-    numeric = directional(name, path, unit.reshape(np.shape(v)), eps)
-    return tuple(int(j) for j in np.unravel_index(i, np.shape(v))), float(flat_g[i]), numeric
+    unit = restricted([i], 1.0)
+    numeric = directional(name, path, unit, eps)
+    return tuple(int(j) for j in np.unravel_index(i, np.shape(v))), analytic([i], unit), numeric
 
 
 def _relative(a, b):

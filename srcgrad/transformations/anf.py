@@ -116,6 +116,16 @@ def _dump_block(stmts, indent: str) -> list[str]:
     return lines
 
 
+def _as_written(atom):
+    """A list passed to a call stays a list (`ungetitem(g, x, [2, 0, 2])` picks rows; a tuple
+    there would index several axes)."""
+    if isinstance(atom, gast.Tuple) and getattr(atom, "srcgrad_list", False):
+        listed = gast.List(elts=atom.elts, ctx=gast.Load())
+        listed.srcgrad_list = True
+        return listed
+    return atom
+
+
 def _is_list_literal(atom) -> bool:
     """A list written in the function (`[]`, `[a, b]`), as the lowering holds it."""
     return isinstance(atom, (gast.Tuple, gast.List)) and getattr(atom, "srcgrad_list", False)
@@ -814,8 +824,8 @@ class _Lowering:
         func = node.func
         if node.args and isinstance(node.args[0], (gast.ListComp, gast.GeneratorExp)):
             return self.comprehension_call(node, hint)
-        args = [self.expr(a) for a in node.args]
-        kwargs = {kw.arg: self.expr(kw.value) for kw in node.keywords}
+        args = [_as_written(self.expr(a)) for a in node.args]
+        kwargs = {kw.arg: _as_written(self.expr(kw.value)) for kw in node.keywords}
         if "out" in kwargs:
             raise UnsupportedSyntaxError(
                 "`out=` writes into an existing array, which srcgrad does not differentiate.",

@@ -16,7 +16,7 @@ from ..analyses.shapes import ShapeFacts
 from ..errors import NoRuleError, UnsupportedSyntaxError
 from ..ir import Assign, Effect, For, If, Program, Record, walk
 from ..naming import Namer
-from ..optimizations.simplify import simplify
+from ..optimizations.simplify import joined_where, simplify
 from ..syntax import assign, attr, call, const, name, to_source, tuple_
 from .reverse import assigned_names
 
@@ -47,6 +47,8 @@ def forward(
 
 class _Forward:
     def __init__(self, program: Program, seeds, active, namer: Namer, exact=None):
+        # `dh` is h's tangent; in code srcgrad generated, where `dh` is a gradient already, `th`
+        self.prefix = "t" if program.source.generated else "d"
         self.program = program
         self.source = program.source
         self.active = active
@@ -61,7 +63,8 @@ class _Forward:
         self.lists = {s.target for s in walk(program.body) if isinstance(s, Assign) and s.op.key in _LISTS}
         # (stack, tuple length) -> the places pushed with a tangent; a stack's names -> one name
         self.positions, self.stack_of = _stack_positions(program, active)
-        self.arity = {  # a value popped -> its length, as the items read off it say (0: pushed alone)
+        self.counts = self.arity = {  # a tuple's length, as the items read off it say (a value popped
+            # off a stack that has none was pushed alone)
             s.op.args[0].id: s.op.args[2].value
             for s in walk(program.body)
             if isinstance(s, Assign) and s.op.key == "item" and isinstance(s.op.args[0], gast.Name)
@@ -259,15 +262,21 @@ class _Forward:
                 parts.append(e)
         if not parts:  # the operands with tangents are read for their shape only (`unbroadcast(g, x)`)
             return []
-        if len(parts) > 1 and all(_is_broadcast_like(e) for e in parts):
-            parts = [e.args[0] for e in parts]  # the parts broadcast each other to the result's shape
-        total = parts[0]
-        for part in parts[1:]:
-            if isinstance(part, gast.UnaryOp) and isinstance(part.op, gast.USub):
-                total = gast.BinOp(left=total, op=gast.Sub(), right=part.operand)
-            else:
-                total = gast.BinOp(left=total, op=gast.Add(), right=part)
-        return out + self.define(stmt.target, simplify(total, self.facts))
+        if len(parts) > 1:
+            # parts spread to the result's shape need not be, when the others make it up anyway
+            shape = self.facts.shape_of(name(stmt.target))
+            full = shape is not None and any(
+                not _is_broadcast_like(e) and self.facts.shape_of(e) == shape for e in parts
+            )
+            if full or all(_is_broadcast_like(e) for e in parts):  # these broadcast each other
+                parts = [e.args[0] if _is_broadcast_like(e) else e for e in parts]
+        count = next((len(e.elts) for e in parts if isinstance(e, gast.Tuple)), self.counts.get(stmt.target))
+        if len(parts) > 1 and count is not None:  # a tuple-valued operation: add its parts item by item
+            items = [_added([_item(e, i) for e in parts]) for i in range(count)]
+            total = tuple_([joined_where(simplify(e, self.facts)) for e in items])
+        else:
+            total = joined_where(simplify(_added(parts), self.facts))
+        return out + self.define(stmt.target, total)
 
     def visit_popped_item(self, stmt: Assign) -> list:
         """`a = popped[k]`: the tangent is in the popped tangents, at k's place among the
@@ -290,22 +299,28 @@ class _Forward:
         return [assign(target, value)]
 
     def tangent_name(self, primal: str) -> str:
-        target = self.namer.fresh("d" + primal)
+        target = self.namer.fresh(self.prefix + primal)
         self.names[primal] = target
         self.facts.alias(target, primal)
         return target
 
     def carries(self, atom) -> bool:
+        """Whether the atom has a tangent: a name with one, or a tuple or list (nested too) that
+        holds one."""
+        if isinstance(atom, (gast.Tuple, gast.List)):
+            return any(self.carries(e) for e in atom.elts)
         return isinstance(atom, gast.Name) and atom.id in self.tangent
 
     def tangent_of(self, atom) -> gast.expr:
         """The tangent of an atom, zeros of its shape if it has none."""
+        if isinstance(atom, gast.Tuple):
+            return tuple_([self.tangent_of(e) for e in atom.elts])
+        if isinstance(atom, gast.List):
+            return gast.List(elts=[self.tangent_of(e) for e in atom.elts], ctx=gast.Load())
         if self.carries(atom):
             return self.tangent[atom.id]
         if isinstance(atom, gast.Name):
             return self.zero(atom.id)
-        if isinstance(atom, gast.Tuple):
-            return tuple_([self.tangent_of(e) for e in atom.elts])
         return call(attr(self.np, "zeros_like"), [atom])
 
     def zero(self, primal: str) -> gast.expr:
@@ -372,6 +387,23 @@ def _stack_positions(program: Program, active: set[str]):
         positions.setdefault(key, set()).update(held)
     names = {n for n in root} | set(root.values())
     return {k: sorted(p) for k, p in positions.items()}, {n: find(n) for n in names}
+
+
+def _added(parts: list) -> gast.expr:
+    """The sum of the parts, a negated part subtracted."""
+    total = parts[0]
+    for part in parts[1:]:
+        if isinstance(part, gast.UnaryOp) and isinstance(part.op, gast.USub):
+            total = gast.BinOp(left=total, op=gast.Sub(), right=part.operand)
+        else:
+            total = gast.BinOp(left=total, op=gast.Add(), right=part)
+    return total
+
+
+def _item(e: gast.expr, i: int) -> gast.expr:
+    if isinstance(e, gast.Tuple):
+        return e.elts[i]
+    return gast.Subscript(value=e, slice=const(i), ctx=gast.Load())
 
 
 def _is_broadcast_like(e: gast.expr) -> bool:

@@ -1,4 +1,9 @@
-"""Elementwise rules: what carries no gradient, unary functions, broadcasting binary ones."""
+"""Elementwise rules: what carries no gradient, unary functions, broadcasting binary ones.
+
+Each adjoint rule is followed by its tangent rule. A unary tangent is `t` times the derivative;
+a binary operation's parts take the result's shape from the other operand (`t * y`), or from
+`broadcast_like(t, ans)` where a part is `t` itself.
+"""
 
 # ruff: noqa: F821  (`fill` and the runtime helpers are names in generated code, not here)
 
@@ -8,7 +13,7 @@ import operator
 import numpy as np
 
 from ...api import stop_gradient
-from .. import adjoint, nondifferentiable
+from .. import adjoint, nondifferentiable, tangent
 
 # ---------------------------------------------------------------------------------------------
 # Non-differentiable: their results carry no gradient.
@@ -66,14 +71,29 @@ def negative(g, x):
     dx = -g
 
 
+@tangent(operator.neg, np.negative)
+def negative_tangent(t, x):
+    dx = -t
+
+
 @adjoint(operator.pos, np.positive)
 def positive(g, x):
     dx = g
 
 
+@tangent(operator.pos, np.positive)
+def positive_tangent(t, x):
+    dx = t
+
+
 @adjoint(np.exp)
 def exp(g, ans, x):
     dx = g * ans
+
+
+@tangent(np.exp)
+def exp_tangent(t, ans, x):
+    dx = t * ans
 
 
 @adjoint(np.log)
@@ -82,9 +102,20 @@ def log(g, x):
     dx = g / x
 
 
+@tangent(np.log)
+def log_tangent(t, x):
+    # inf at 0 (the pole), nan below
+    dx = t / x
+
+
 @adjoint(np.tanh)
 def tanh(g, ans, x):
     dx = g * (1 - ans**2)
+
+
+@tangent(np.tanh)
+def tanh_tangent(t, ans, x):
+    dx = t * (1 - ans**2)
 
 
 @adjoint(np.sin)
@@ -92,9 +123,19 @@ def sin(g, x):
     dx = g * np.cos(x)
 
 
+@tangent(np.sin)
+def sin_tangent(t, x):
+    dx = t * np.cos(x)
+
+
 @adjoint(np.cos)
 def cos(g, x):
     dx = -g * np.sin(x)
+
+
+@tangent(np.cos)
+def cos_tangent(t, x):
+    dx = -t * np.sin(x)
 
 
 @adjoint(np.sqrt)
@@ -103,9 +144,20 @@ def sqrt(g, ans, x):
     dx = g / (2 * ans)
 
 
+@tangent(np.sqrt)
+def sqrt_tangent(t, ans, x):
+    # at 0 the slope is infinite: the tangent is inf (nan where t is 0)
+    dx = t / (2 * ans)
+
+
 @adjoint(np.square)
 def square(g, x):
     dx = g * 2 * x
+
+
+@tangent(np.square)
+def square_tangent(t, x):
+    dx = t * 2 * x
 
 
 @adjoint(np.abs, builtins.abs)  # np.absolute is np.abs
@@ -114,9 +166,20 @@ def absolute(g, x):
     dx = g * np.sign(x)
 
 
+@tangent(np.abs, builtins.abs)
+def absolute_tangent(t, x):
+    # at 0 the tangent is 0 (the subgradient np.sign picks)
+    dx = t * np.sign(x)
+
+
 @adjoint(np.copy)
 def copy(g, x, order="K", subok=False):
     dx = g
+
+
+@tangent(np.copy)
+def copy_tangent(t, x, order="K", subok=False):
+    dx = t
 
 
 @adjoint(".astype")
@@ -125,14 +188,30 @@ def astype(g, x, dtype, order="K", casting="unsafe", subok=True, copy=True):
     dx = uncast(g, x, dtype)
 
 
+@tangent(".astype")
+def astype_tangent(t, ans, x, dtype, order="K", casting="unsafe", subok=True, copy=True):
+    # a cast to an integer or bool dtype carries no tangent (exact zeros)
+    dx = uncast(t, ans, dtype)
+
+
 @adjoint(np.exp2)
 def exp2(g, ans, x):
     dx = g * ans * 0.6931471805599453
 
 
+@tangent(np.exp2)
+def exp2_tangent(t, ans, x):
+    dx = t * ans * 0.6931471805599453
+
+
 @adjoint(np.expm1)
 def expm1(g, ans, x):
     dx = g * (ans + 1)
+
+
+@tangent(np.expm1)
+def expm1_tangent(t, ans, x):
+    dx = t * (ans + 1)
 
 
 @adjoint(np.log2)
@@ -141,10 +220,22 @@ def log2(g, x):
     dx = g / (x * 0.6931471805599453)
 
 
+@tangent(np.log2)
+def log2_tangent(t, x):
+    # inf at 0 (the pole), nan below
+    dx = t / (x * 0.6931471805599453)
+
+
 @adjoint(np.log10)
 def log10(g, x):
     # inf at 0 (the pole), nan below
     dx = g / (x * 2.302585092994046)
+
+
+@tangent(np.log10)
+def log10_tangent(t, x):
+    # inf at 0 (the pole), nan below
+    dx = t / (x * 2.302585092994046)
 
 
 @adjoint(np.log1p)
@@ -153,10 +244,22 @@ def log1p(g, x):
     dx = g / (1 + x)
 
 
+@tangent(np.log1p)
+def log1p_tangent(t, x):
+    # inf at -1 (the pole), nan below
+    dx = t / (1 + x)
+
+
 @adjoint(np.cbrt)
 def cbrt(g, ans, x):
     # at 0 the slope is infinite: the gradient is inf (nan where g is 0)
     dx = g / (3 * ans**2)
+
+
+@tangent(np.cbrt)
+def cbrt_tangent(t, ans, x):
+    # at 0 the slope is infinite: the tangent is inf (nan where t is 0)
+    dx = t / (3 * ans**2)
 
 
 @adjoint(np.reciprocal)
@@ -165,9 +268,20 @@ def reciprocal(g, ans, x):
     dx = -g * ans**2
 
 
+@tangent(np.reciprocal)
+def reciprocal_tangent(t, ans, x):
+    # -inf at 0 (the pole)
+    dx = -t * ans**2
+
+
 @adjoint(np.tan)
 def tan(g, ans, x):
     dx = g * (1 + ans**2)
+
+
+@tangent(np.tan)
+def tan_tangent(t, ans, x):
+    dx = t * (1 + ans**2)
 
 
 @adjoint(np.arcsin)
@@ -176,10 +290,22 @@ def arcsin(g, x):
     dx = g / np.sqrt((1 - x) * (1 + x))
 
 
+@tangent(np.arcsin)
+def arcsin_tangent(t, x):
+    # inf at -1 and 1, nan outside [-1, 1]
+    dx = t / np.sqrt((1 - x) * (1 + x))
+
+
 @adjoint(np.arccos)
 def arccos(g, x):
     # -inf at -1 and 1, nan outside [-1, 1]
     dx = -g / np.sqrt((1 - x) * (1 + x))
+
+
+@tangent(np.arccos)
+def arccos_tangent(t, x):
+    # -inf at -1 and 1, nan outside [-1, 1]
+    dx = -t / np.sqrt((1 - x) * (1 + x))
 
 
 @adjoint(np.arctan)
@@ -187,9 +313,19 @@ def arctan(g, x):
     dx = g / (1 + x**2)
 
 
+@tangent(np.arctan)
+def arctan_tangent(t, x):
+    dx = t / (1 + x**2)
+
+
 @adjoint(np.sinh)
 def sinh(g, x):
     dx = g * np.cosh(x)
+
+
+@tangent(np.sinh)
+def sinh_tangent(t, x):
+    dx = t * np.cosh(x)
 
 
 @adjoint(np.cosh)
@@ -197,9 +333,19 @@ def cosh(g, x):
     dx = g * np.sinh(x)
 
 
+@tangent(np.cosh)
+def cosh_tangent(t, x):
+    dx = t * np.sinh(x)
+
+
 @adjoint(np.arcsinh)
 def arcsinh(g, x):
     dx = g / np.hypot(x, 1)
+
+
+@tangent(np.arcsinh)
+def arcsinh_tangent(t, x):
+    dx = t / np.hypot(x, 1)
 
 
 @adjoint(np.arccosh)
@@ -208,10 +354,22 @@ def arccosh(g, x):
     dx = g / (np.sqrt(x - 1) * np.sqrt(x + 1))
 
 
+@tangent(np.arccosh)
+def arccosh_tangent(t, x):
+    # inf at 1, nan below
+    dx = t / (np.sqrt(x - 1) * np.sqrt(x + 1))
+
+
 @adjoint(np.arctanh)
 def arctanh(g, x):
     # inf at -1 and 1, nan outside [-1, 1]
     dx = g / ((1 - x) * (1 + x))
+
+
+@tangent(np.arctanh)
+def arctanh_tangent(t, x):
+    # inf at -1 and 1, nan outside [-1, 1]
+    dx = t / ((1 - x) * (1 + x))
 
 
 @adjoint(np.sinc)
@@ -219,14 +377,29 @@ def sinc(g, ans, x):
     dx = g * sinc_derivative(x, ans)
 
 
+@tangent(np.sinc)
+def sinc_tangent(t, ans, x):
+    dx = t * sinc_derivative(x, ans)
+
+
 @adjoint(np.deg2rad, np.radians)
 def deg2rad(g, x):
     dx = g * (np.pi / 180)
 
 
+@tangent(np.deg2rad, np.radians)
+def deg2rad_tangent(t, x):
+    dx = t * (np.pi / 180)
+
+
 @adjoint(np.rad2deg, np.degrees)
 def rad2deg(g, x):
     dx = g * (180 / np.pi)
+
+
+@tangent(np.rad2deg, np.degrees)
+def rad2deg_tangent(t, x):
+    dx = t * (180 / np.pi)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -239,10 +412,22 @@ def add(g, x, y):
     dy = unbroadcast(g, y)
 
 
+@tangent(operator.add, np.add)
+def add_tangent(t, ans, x, y):
+    dx = broadcast_like(t, ans)
+    dy = broadcast_like(t, ans)
+
+
 @adjoint(operator.sub, np.subtract)
 def subtract(g, x, y):
     dx = unbroadcast(g, x)
     dy = -unbroadcast(g, y)
+
+
+@tangent(operator.sub, np.subtract)
+def subtract_tangent(t, ans, x, y):
+    dx = broadcast_like(t, ans)
+    dy = -broadcast_like(t, ans)
 
 
 @adjoint(operator.mul, np.multiply)
@@ -251,10 +436,22 @@ def multiply(g, x, y):
     dy = unbroadcast(g * x, y)
 
 
+@tangent(operator.mul, np.multiply)
+def multiply_tangent(t, x, y):
+    dx = t * y
+    dy = x * t
+
+
 @adjoint(operator.truediv, np.divide)
 def divide(g, ans, x, y):
     dx = unbroadcast(g / y, x)
     dy = -unbroadcast(g * ans / y, y)
+
+
+@tangent(operator.truediv, np.divide)
+def divide_tangent(t, ans, x, y):
+    dx = t / y
+    dy = -t * ans / y
 
 
 @adjoint(operator.pow, np.power)
@@ -262,6 +459,13 @@ def power(g, ans, x, y):
     # d/dy is ans * log(x): nan for x < 0 and x == 0; take care when the exponent is a variable
     dx = unbroadcast(g * y * x ** (y - 1), x)
     dy = unbroadcast(g * ans * np.log(x), y)
+
+
+@tangent(operator.pow, np.power)
+def power_tangent(t, ans, x, y):
+    # y's part, t * ans * log(x), is nan for x < 0 and x == 0
+    dx = t * y * x ** (y - 1)
+    dy = t * ans * np.log(x)
 
 
 @adjoint(np.maximum)
@@ -272,6 +476,14 @@ def maximum(g, x, y):
     dy = unbroadcast(np.where(mask, 0, g), y)
 
 
+@tangent(np.maximum)
+def maximum_tangent(t, x, y):
+    # at ties (x == y) the tangent is x's
+    mask = x >= y
+    dx = np.where(mask, t, 0)
+    dy = np.where(mask, 0, t)
+
+
 @adjoint(np.minimum)
 def minimum(g, x, y):
     # at ties (x == y) the whole gradient goes to x
@@ -280,11 +492,26 @@ def minimum(g, x, y):
     dy = unbroadcast(np.where(mask, 0, g), y)
 
 
+@tangent(np.minimum)
+def minimum_tangent(t, x, y):
+    # at ties (x == y) the tangent is x's
+    mask = x <= y
+    dx = np.where(mask, t, 0)
+    dy = np.where(mask, 0, t)
+
+
 @adjoint(np.float_power)
 def float_power(g, ans, x, y):
     # as for power: the exponent's gradient is nan for x <= 0; gradients come back in x's, y's dtype
     dx = uncast(unbroadcast(g * y * np.float_power(x, y - 1), x), x)
     dy = uncast(unbroadcast(g * ans * np.log(x), y), y)
+
+
+@tangent(np.float_power)
+def float_power_tangent(t, ans, x, y):
+    # as for power: the exponent's part is nan for x <= 0
+    dx = t * y * np.float_power(x, y - 1)
+    dy = t * ans * np.log(x)
 
 
 @adjoint(np.fmax)
@@ -295,12 +522,28 @@ def fmax(g, x, y):
     dy = unbroadcast(np.where(mask, 0, g), y)
 
 
+@tangent(np.fmax)
+def fmax_tangent(t, x, y):
+    # at ties the tangent is x's; a nan operand's is not taken unless both are nan (then x's)
+    mask = (x >= y) | np.isnan(y)
+    dx = np.where(mask, t, 0)
+    dy = np.where(mask, 0, t)
+
+
 @adjoint(np.fmin)
 def fmin(g, x, y):
     # at ties all of g goes to x; a nan operand gets none unless both are nan (then x gets it)
     mask = (x <= y) | np.isnan(y)
     dx = unbroadcast(np.where(mask, g, 0), x)
     dy = unbroadcast(np.where(mask, 0, g), y)
+
+
+@tangent(np.fmin)
+def fmin_tangent(t, x, y):
+    # at ties the tangent is x's; a nan operand's is not taken unless both are nan (then x's)
+    mask = (x <= y) | np.isnan(y)
+    dx = np.where(mask, t, 0)
+    dy = np.where(mask, 0, t)
 
 
 @adjoint(np.clip)
@@ -319,12 +562,36 @@ def clip(g, x, a_min=None, a_max=None, min=None, max=None):
     dmax = unbroadcast(np.where(above, g, 0), max)
 
 
+@tangent(np.clip)
+def clip_tangent(t, ans, x, a_min=None, a_max=None, min=None, max=None):
+    # at a bound (x == a_min or x == a_max) the tangent is x's; where a_min > a_max, a_max's
+    if a_min is None and a_max is None:
+        below = clipped_below(x, min, max)
+        above = clipped_above(x, min, max)
+    else:
+        below = clipped_below(x, a_min, a_max)
+        above = clipped_above(x, a_min, a_max)
+    dx = broadcast_like(np.where(below | above, 0, t), ans)
+    da_min = broadcast_like(np.where(below, t, 0), ans)
+    da_max = broadcast_like(np.where(above, t, 0), ans)
+    dmin = broadcast_like(np.where(below, t, 0), ans)
+    dmax = broadcast_like(np.where(above, t, 0), ans)
+
+
 @adjoint(np.arctan2)
 def arctan2(g, y, x):
     # nan at the origin, where the angle jumps
     r = np.hypot(x, y)
     dy = unbroadcast(g * (x / r) / r, y)
     dx = unbroadcast(-g * (y / r) / r, x)
+
+
+@tangent(np.arctan2)
+def arctan2_tangent(t, y, x):
+    # nan at the origin, where the angle jumps
+    r = np.hypot(x, y)
+    dy = t * (x / r) / r
+    dx = -t * (y / r) / r
 
 
 @adjoint(np.hypot)
@@ -335,11 +602,26 @@ def hypot(g, ans, x, y):
     dy = unbroadcast(g * (y / r), y)
 
 
+@tangent(np.hypot)
+def hypot_tangent(t, ans, x, y):
+    # at the origin the tangent is 0 (as for abs at 0)
+    r = np.where(ans == 0, 1, ans)
+    dx = t * (x / r)
+    dy = t * (y / r)
+
+
 @adjoint(np.logaddexp)
 def logaddexp(g, ans, x, y):
     # finite for finite inputs; nan where an input is +inf (inf - inf), and where both are -inf
     dx = unbroadcast(g * np.exp(x - ans), x)
     dy = unbroadcast(g * np.exp(y - ans), y)
+
+
+@tangent(np.logaddexp)
+def logaddexp_tangent(t, ans, x, y):
+    # finite for finite inputs; nan where an input is +inf (inf - inf), and where both are -inf
+    dx = t * np.exp(x - ans)
+    dy = t * np.exp(y - ans)
 
 
 @adjoint(np.logaddexp2)
@@ -349,8 +631,22 @@ def logaddexp2(g, ans, x, y):
     dy = unbroadcast(g * np.exp2(y - ans), y)
 
 
+@tangent(np.logaddexp2)
+def logaddexp2_tangent(t, ans, x, y):
+    # finite for finite inputs; nan where an input is +inf (inf - inf), and where both are -inf
+    dx = t * np.exp2(x - ans)
+    dy = t * np.exp2(y - ans)
+
+
 @adjoint(np.where)
 def where(g, condition, x, y):
     # the branch not taken gets exactly 0, even where its value is inf or nan
     dx = unbroadcast(np.where(condition, g, 0), x)
     dy = unbroadcast(np.where(condition, 0, g), y)
+
+
+@tangent(np.where)
+def where_tangent(t, ans, condition, x, y):
+    # the branch not taken brings exactly 0, even where its tangent is inf or nan
+    dx = broadcast_like(np.where(condition, t, 0), ans)
+    dy = broadcast_like(np.where(condition, 0, t), ans)

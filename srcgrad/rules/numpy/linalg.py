@@ -1,4 +1,10 @@
-"""Linear algebra: products, decompositions, solves, norms."""
+"""Linear algebra: products, decompositions, solves, norms.
+
+Each adjoint rule is followed by its tangent rule. Products are linear in each operand: a part
+is the product with that operand's tangent in its place. The tangents of inverses, solves and
+decompositions are the perturbation formulas (`-inv @ t @ inv`, ...), reading `t` in the triangle
+NumPy reads of the matrix, as the adjoints do.
+"""
 
 # ruff: noqa: F821  (`fill` and the runtime helpers are names in generated code, not here)
 
@@ -6,7 +12,7 @@ import operator
 
 import numpy as np
 
-from .. import adjoint
+from .. import adjoint, tangent
 
 # ---------------------------------------------------------------------------------------------
 # Linear algebra.
@@ -18,10 +24,22 @@ def matmul(g, x, y):
     dy = matmul_dy(g, x, y)
 
 
+@tangent(operator.matmul, np.matmul)
+def matmul_tangent(t, x, y):
+    dx = t @ y
+    dy = x @ t
+
+
 @adjoint(np.dot)
 def dot(g, x, y):
     dx = dot_dx(g, x, y)
     dy = dot_dy(g, x, y)
+
+
+@tangent(np.dot)
+def dot_tangent(t, x, y):
+    dx = np.dot(t, y)
+    dy = np.dot(x, t)
 
 
 @adjoint(np.vdot)
@@ -30,10 +48,22 @@ def vdot(g, x, y):
     dy = g * np.reshape(x, np.shape(y))
 
 
+@tangent(np.vdot)
+def vdot_tangent(t, x, y):
+    dx = np.vdot(t, y)
+    dy = np.vdot(x, t)
+
+
 @adjoint(np.inner)
 def inner(g, x, y):
     dx = inner_dx(g, x, y)
     dy = inner_dy(g, x, y)
+
+
+@tangent(np.inner)
+def inner_tangent(t, x, y):
+    dx = np.inner(t, y)
+    dy = np.inner(x, t)
 
 
 @adjoint(np.outer)
@@ -42,10 +72,22 @@ def outer(g, x, y):
     dy = np.reshape(np.ravel(x) @ g, np.shape(y))
 
 
+@tangent(np.outer)
+def outer_tangent(t, x, y):
+    dx = np.outer(t, y)
+    dy = np.outer(x, t)
+
+
 @adjoint(np.tensordot)
 def tensordot(g, x, y, axes=2):
     dx = tensordot_dx(g, x, y, axes)
     dy = tensordot_dy(g, x, y, axes)
+
+
+@tangent(np.tensordot)
+def tensordot_tangent(t, x, y, axes=2):
+    dx = np.tensordot(t, y, axes)
+    dy = np.tensordot(x, t, axes)
 
 
 @adjoint(np.einsum)
@@ -58,10 +100,43 @@ def einsum(g, subscripts, x, y=None, z=None, u=None, *, optimize=False):
     du = einsum_adjoint(g, (subscripts, x, y, z, u), 4)
 
 
+@tangent(np.einsum)
+def einsum_tangent(t, subscripts, x, y=None, z=None, u=None, *, optimize=False):
+    # each operand's tangent in its place (in einsum(x, [0, 1], ...), `subscripts` is x)
+    if y is None:
+        dsubscripts = np.einsum(t, x)
+        dx = np.einsum(subscripts, t)
+    elif z is None and optimize is False:
+        dsubscripts = np.einsum(t, x, y)
+        dx = np.einsum(subscripts, t, y)
+        dy = np.einsum(subscripts, x, t)
+    elif z is None:
+        dsubscripts = np.einsum(t, x, y, optimize=optimize)
+        dx = np.einsum(subscripts, t, y, optimize=optimize)
+        dy = np.einsum(subscripts, x, t, optimize=optimize)
+    elif u is None:
+        dsubscripts = np.einsum(t, x, y, z, optimize=optimize)
+        dx = np.einsum(subscripts, t, y, z, optimize=optimize)
+        dy = np.einsum(subscripts, x, t, z, optimize=optimize)
+        dz = np.einsum(subscripts, x, y, t, optimize=optimize)
+    else:
+        dsubscripts = np.einsum(t, x, y, z, u, optimize=optimize)
+        dx = np.einsum(subscripts, t, y, z, u, optimize=optimize)
+        dy = np.einsum(subscripts, x, t, z, u, optimize=optimize)
+        dz = np.einsum(subscripts, x, y, t, u, optimize=optimize)
+        du = np.einsum(subscripts, x, y, z, t, optimize=optimize)
+
+
 @adjoint(np.kron)
 def kron(g, x, y):
     dx = kron_dx(g, x, y)
     dy = kron_dy(g, x, y)
+
+
+@tangent(np.kron)
+def kron_tangent(t, x, y):
+    dx = np.kron(t, y)
+    dy = np.kron(x, t)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -73,9 +148,25 @@ def diag(g, x, k=0):
     dx = diag_adjoint(g, x, k)
 
 
+@tangent(np.diag)
+def diag_tangent(t, x, k=0):
+    if k == 0:
+        dx = np.diag(t)
+    else:
+        dx = np.diag(t, k)
+
+
 @adjoint(np.diagonal)
 def diagonal(g, x, offset=0, axis1=0, axis2=1):
     dx = diagonal_adjoint(g, x, offset, axis1, axis2)
+
+
+@tangent(np.diagonal)
+def diagonal_tangent(t, x, offset=0, axis1=0, axis2=1):
+    if offset == 0 and axis1 == 0 and axis2 == 1:
+        dx = np.diagonal(t)
+    else:
+        dx = np.diagonal(t, offset, axis1, axis2)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -94,6 +185,22 @@ def norm(g, ans, x, ord=None, axis=None, keepdims=False):
         dx = norm_adjoint(g, ans, x, ord, axis, keepdims)
 
 
+@tangent(np.linalg.norm)
+def norm_tangent(t, ans, x, ord=None, axis=None, keepdims=False):
+    # as the adjoint: 0 at x = 0; tied entries (columns, rows) of an inf- or -inf-norm (matrix
+    # 1-, inf-norm) count the mean of their tangents; the matrix 2-, -2- and nuclear norms use
+    # the singular vectors svd gives
+    if ord is None and axis is None and not keepdims:
+        dx = np.sum(x * t) / np.where(ans == 0, 1, ans)
+    elif ord is None:
+        dx = np.sum(x * t, axis=axis, keepdims=keepdims) / np.where(ans == 0, 1, ans)
+    elif axis is None and not keepdims:
+        dx = np.sum(norm_adjoint(np.ones_like(ans), ans, x, ord) * t)
+    else:
+        slope = norm_adjoint(np.ones_like(ans), ans, x, ord, axis, keepdims)
+        dx = np.sum(slope * t, axis=axis, keepdims=keepdims)
+
+
 # ---------------------------------------------------------------------------------------------
 # Inverses, solves, determinants, decompositions.
 
@@ -104,6 +211,11 @@ def inv(g, ans, x):
     dx = -(invT @ g @ invT)
 
 
+@tangent(np.linalg.inv)
+def inv_tangent(t, ans, x):
+    dx = -(ans @ t @ ans)
+
+
 @adjoint(np.linalg.solve)
 def solve(g, ans, a, b):
     # b is a vector if 1-D (NumPy >= 2), else a stack of matrices; a and b broadcast
@@ -112,16 +224,35 @@ def solve(g, ans, a, b):
     db = unbroadcast(gb, b)
 
 
+@tangent(np.linalg.solve)
+def solve_tangent(t, ans, a, b):
+    # b is a vector if 1-D (NumPy >= 2), else a stack of matrices; a and b broadcast
+    da = solve_jvp_a(t, ans, a, b)
+    db = np.linalg.solve(a, t)
+
+
 @adjoint(np.linalg.det)
 def det(g, x):
     # the cofactor matrix, det(x) * inv(x).T, computed without an inverse: right at singular x too
     dx = np.expand_dims(g, (-2, -1)) * cofactor(x)
 
 
+@tangent(np.linalg.det)
+def det_tangent(t, x):
+    # with the cofactor matrix, as the adjoint: no inverse, right at singular x too
+    dx = np.sum(cofactor(x) * t, axis=(-2, -1))
+
+
 @adjoint(np.linalg.slogdet)
 def slogdet(g, ans, x):
     # g[0], the sign's, is 0 almost everywhere; at a singular x (logdet -inf) np.linalg.inv raises
     dx = np.expand_dims(g[1], (-2, -1)) * np.swapaxes(np.linalg.inv(x), -1, -2)
+
+
+@tangent(np.linalg.slogdet)
+def slogdet_tangent(t, ans, x):
+    # the sign's tangent is 0 (it is constant almost everywhere); at a singular x solve raises
+    dx = (np.zeros_like(ans[0]), np.trace(np.linalg.solve(x, t), axis1=-2, axis2=-1))
 
 
 @adjoint(np.linalg.cholesky)
@@ -131,10 +262,22 @@ def cholesky(g, ans, a, upper=False):
     da = cholesky_adjoint(g, ans, upper)
 
 
+@tangent(np.linalg.cholesky)
+def cholesky_tangent(t, ans, a, upper=False):
+    # NumPy reads only a's lower triangle (upper with upper=True): t is read the same way
+    da = cholesky_jvp(t, ans, upper)
+
+
 @adjoint(np.linalg.eigvalsh)
 def eigvalsh(g, a, UPLO="L"):
     # in the triangle NumPy reads, as for cholesky; at repeated eigenvalues, eigh's eigenvectors
     da = eigvalsh_adjoint(g, a, UPLO)
+
+
+@tangent(np.linalg.eigvalsh)
+def eigvalsh_tangent(t, a, UPLO="L"):
+    # t read in the triangle NumPy reads, as for cholesky; at repeated eigenvalues, eigh's eigenvectors
+    da = eigvalsh_jvp(t, a, UPLO)
 
 
 @adjoint(np.linalg.eigh)
@@ -144,8 +287,22 @@ def eigh(g, ans, a, UPLO="L"):
     da = eigh_adjoint(g, ans, UPLO)
 
 
+@tangent(np.linalg.eigh)
+def eigh_tangent(t, ans, a, UPLO="L"):
+    # t read in the triangle NumPy reads; eigenvalues exactly equal add no eigenvector term, as
+    # in the adjoint, nearly equal ones a large one
+    da = eigh_jvp(t, ans, UPLO)
+
+
 @adjoint(np.linalg.pinv)
 def pinv(g, ans, x, rcond=None, hermitian=False, rtol=None):
     # where the rank of x is locally constant (pinv jumps where it changes); refused at run time
     # if rcond cut singular values that are not zero
     dx = pinv_adjoint(g, ans, x, hermitian)
+
+
+@tangent(np.linalg.pinv)
+def pinv_tangent(t, ans, x, rcond=None, hermitian=False, rtol=None):
+    # where the rank of x is locally constant, as the adjoint (refused at run time if rcond cut
+    # singular values that are not zero); with hermitian=True t is read in x's lower triangle
+    dx = pinv_jvp(t, ans, x, hermitian)

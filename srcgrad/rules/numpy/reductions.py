@@ -1,10 +1,15 @@
-"""Reductions: sums, means, extrema, products, statistics, cumulative operations."""
+"""Reductions: sums, means, extrema, products, statistics, cumulative operations.
+
+Each adjoint rule is followed by its tangent rule, which reduces `t` over the same axes, weighted
+by the derivative of each element (at tied extrema, the same shares `tie_share` gives the
+gradient).
+"""
 
 # ruff: noqa: F821  (`fill` and the runtime helpers are names in generated code, not here)
 
 import numpy as np
 
-from .. import adjoint
+from .. import adjoint, tangent
 
 # ---------------------------------------------------------------------------------------------
 # Reductions.
@@ -18,6 +23,14 @@ def sum(g, x, axis=None, *, keepdims=False):
         dx = unreduce(g, x, axis, keepdims)
 
 
+@tangent(np.sum)
+def sum_tangent(t, x, axis=None, *, keepdims=False):
+    if axis is None and not keepdims:
+        dx = np.sum(t)
+    else:
+        dx = np.sum(t, axis=axis, keepdims=keepdims)
+
+
 @adjoint(np.mean)
 def mean(g, ans, x, axis=None, *, keepdims=False):
     if axis is None and not keepdims:
@@ -26,10 +39,29 @@ def mean(g, ans, x, axis=None, *, keepdims=False):
         dx = unreduce(g, x, axis, keepdims) * (np.size(ans) / np.size(x))
 
 
+@tangent(np.mean)
+def mean_tangent(t, x, axis=None, *, keepdims=False):
+    if axis is None and not keepdims:
+        dx = np.mean(t)
+    else:
+        dx = np.mean(t, axis=axis, keepdims=keepdims)
+
+
 @adjoint(np.prod)
 def prod(g, x, axis=None, *, keepdims=False):
     # zeros: a lone zero gets the product of the others, which get 0; with two or more, all get 0
     dx = prod_dx(g, x, axis, keepdims)
+
+
+@tangent(np.prod)
+def prod_tangent(t, x, axis=None, *, keepdims=False):
+    # zeros: a lone zero's tangent counts times the product of the others, the others' not at
+    # all; with two or more zeros in a product, no tangent counts
+    others = prod_dx(1.0, x, axis, True)
+    if axis is None and not keepdims:
+        dx = np.sum(t * others)
+    else:
+        dx = np.sum(t * others, axis=axis, keepdims=keepdims)
 
 
 @adjoint(np.max, np.amax)
@@ -41,6 +73,15 @@ def max(g, ans, x, axis=None, *, keepdims=False):
         dx = unreduce(g, x, axis, keepdims) * tie_share(x, ans, axis, keepdims)
 
 
+@tangent(np.max, np.amax)
+def max_tangent(t, ans, x, axis=None, *, keepdims=False):
+    # ties: the mean of the tangents of the elements equal to the maximum
+    if axis is None and not keepdims:
+        dx = np.sum(t * tie_share(x, ans))
+    else:
+        dx = np.sum(t * tie_share(x, ans, axis, keepdims), axis=axis, keepdims=keepdims)
+
+
 @adjoint(np.min, np.amin)
 def min(g, ans, x, axis=None, *, keepdims=False):
     # ties: the elements equal to the minimum share the gradient equally
@@ -48,6 +89,15 @@ def min(g, ans, x, axis=None, *, keepdims=False):
         dx = g * tie_share(x, ans)
     else:
         dx = unreduce(g, x, axis, keepdims) * tie_share(x, ans, axis, keepdims)
+
+
+@tangent(np.min, np.amin)
+def min_tangent(t, ans, x, axis=None, *, keepdims=False):
+    # ties: the mean of the tangents of the elements equal to the minimum
+    if axis is None and not keepdims:
+        dx = np.sum(t * tie_share(x, ans))
+    else:
+        dx = np.sum(t * tie_share(x, ans, axis, keepdims), axis=axis, keepdims=keepdims)
 
 
 @adjoint(np.ptp)
@@ -61,6 +111,17 @@ def ptp(g, x, axis=None, *, keepdims=False):
         dx = unreduce(g, x, axis, keepdims) * (top - bottom)
 
 
+@tangent(np.ptp)
+def ptp_tangent(t, x, axis=None, *, keepdims=False):
+    # ties: as in np.max and np.min, the mean over tied extremes (0 where all are equal)
+    top = tie_share(x, np.max(x, axis, keepdims=True), axis, True)
+    bottom = tie_share(x, np.min(x, axis, keepdims=True), axis, True)
+    if axis is None and not keepdims:
+        dx = np.sum(t * (top - bottom))
+    else:
+        dx = np.sum(t * (top - bottom), axis=axis, keepdims=keepdims)
+
+
 @adjoint(np.var)
 def var(g, ans, x, axis=None, *, ddof=0, keepdims=False):
     if axis is None and not keepdims:
@@ -68,6 +129,16 @@ def var(g, ans, x, axis=None, *, ddof=0, keepdims=False):
     else:
         n = np.size(x) / np.size(ans)
         dx = unreduce(g, x, axis, keepdims) * 2 * (x - np.mean(x, axis, keepdims=True)) / (n - ddof)
+
+
+@tangent(np.var)
+def var_tangent(t, ans, x, axis=None, *, ddof=0, keepdims=False):
+    if axis is None and not keepdims:
+        dx = np.sum(t * (x - np.mean(x))) * 2 / (np.size(x) - ddof)
+    else:
+        n = np.size(x) / np.size(ans)
+        centred = x - np.mean(x, axis, keepdims=True)
+        dx = np.sum(t * centred, axis=axis, keepdims=keepdims) * 2 / (n - ddof)
 
 
 @adjoint(np.std)
@@ -82,6 +153,18 @@ def std(g, ans, x, axis=None, *, ddof=0, keepdims=False):
         dx = unreduce(g / scale, x, axis, keepdims) * (x - np.mean(x, axis, keepdims=True))
 
 
+@tangent(np.std)
+def std_tangent(t, ans, x, axis=None, *, ddof=0, keepdims=False):
+    # at zero variance (a kink, as abs at 0) the tangent is 0; a spread within rounding of the
+    # mean counts as zero, as in the adjoint
+    flat = np.abs(np.mean(x, axis, keepdims=keepdims)) * (8 * np.finfo(np.result_type(ans, 1.0)).eps)
+    scale = np.where(ans <= flat, np.inf, (np.size(x) / np.size(ans) - ddof) * ans)
+    if axis is None and not keepdims:
+        dx = np.sum(t * (x - np.mean(x))) / scale
+    else:
+        dx = np.sum(t * (x - np.mean(x, axis, keepdims=True)), axis=axis, keepdims=keepdims) / scale
+
+
 @adjoint(np.average)
 def average(g, ans, x, axis=None, weights=None, *, keepdims=False):
     if weights is None and axis is None and not keepdims:
@@ -93,6 +176,17 @@ def average(g, ans, x, axis=None, weights=None, *, keepdims=False):
         dweights = average_dweights(g, ans, x, axis, weights, keepdims)
 
 
+@tangent(np.average)
+def average_tangent(t, ans, x, axis=None, weights=None, *, keepdims=False):
+    if weights is None and axis is None and not keepdims:
+        dx = np.mean(t)
+    elif weights is None:
+        dx = np.mean(t, axis=axis, keepdims=keepdims)
+    else:
+        dx = np.average(t, axis=axis, weights=weights, keepdims=keepdims)
+        dweights = average_weights_jvp(t, ans, x, axis, weights, keepdims)
+
+
 @adjoint(np.nansum)
 def nansum(g, x, axis=None, *, keepdims=False):
     # nan entries get zero gradient
@@ -100,6 +194,15 @@ def nansum(g, x, axis=None, *, keepdims=False):
         dx = np.where(np.isnan(x), 0, g)
     else:
         dx = np.where(np.isnan(x), 0, unreduce(g, x, axis, keepdims))
+
+
+@tangent(np.nansum)
+def nansum_tangent(t, x, axis=None, *, keepdims=False):
+    # nan entries' tangents do not count
+    if axis is None and not keepdims:
+        dx = np.sum(np.where(np.isnan(x), 0, t))
+    else:
+        dx = np.sum(np.where(np.isnan(x), 0, t), axis=axis, keepdims=keepdims)
 
 
 @adjoint(np.nanmean)
@@ -113,6 +216,17 @@ def nanmean(g, x, axis=None, *, keepdims=False):
         dx = np.where(kept, unreduce(g, x, axis, keepdims) / count, 0)
 
 
+@tangent(np.nanmean)
+def nanmean_tangent(t, x, axis=None, *, keepdims=False):
+    # nan entries' tangents do not count; the mean of the others'
+    kept = ~np.isnan(x)
+    count = np.maximum(np.sum(kept, axis, keepdims=True, dtype=x.dtype), 1)
+    if axis is None and not keepdims:
+        dx = np.sum(np.where(kept, t / count, 0))
+    else:
+        dx = np.sum(np.where(kept, t / count, 0), axis=axis, keepdims=keepdims)
+
+
 @adjoint(np.cumsum)
 def cumsum(g, x, axis=None):
     if axis is None:
@@ -121,12 +235,34 @@ def cumsum(g, x, axis=None):
         dx = np.reshape(np.flip(np.cumsum(np.flip(g, axis), axis), axis), np.shape(x))
 
 
+@tangent(np.cumsum)
+def cumsum_tangent(t, x, axis=None):
+    if axis is None:
+        dx = np.cumsum(t)
+    else:
+        dx = np.cumsum(t, axis)
+
+
 @adjoint(np.cumprod)
 def cumprod(g, ans, x, axis=None):
     # zeros: exact; the first zero of a lane gets the products without it, later elements 0
     dx = cumprod_dx(g, ans, x, axis)
 
 
+@tangent(np.cumprod)
+def cumprod_tangent(t, ans, x, axis=None):
+    # zeros: exact; after a lane's first zero only that zero's tangent counts, after two none
+    dx = cumprod_jvp(t, ans, x, axis)
+
+
 @adjoint(np.trace)
 def trace(g, x, offset=0, axis1=0, axis2=1):
     dx = trace_dx(g, x, offset, axis1, axis2)
+
+
+@tangent(np.trace)
+def trace_tangent(t, x, offset=0, axis1=0, axis2=1):
+    if offset == 0 and axis1 == 0 and axis2 == 1:
+        dx = np.trace(t)
+    else:
+        dx = np.trace(t, offset, axis1, axis2)
