@@ -91,3 +91,29 @@ def test_assignment_into_an_array_is_refused_with_a_rewrite():
     with pytest.raises(srcgrad.UnsupportedSyntaxError, match=r"assignment into part of an array") as info:
         srcgrad.source(writes_into)
     assert "np.where" in str(info.value) and "y[0] = v" in str(info.value)
+
+
+def eigenvalues_indexed(a, w):
+    return np.sum(w * np.linalg.eigh(a)[0])
+
+
+def parts_indexed(x):
+    return np.sum(np.split(x, [1, 3], axis=1)[1] ** 2) + np.sum(np.split(x, 2)[-1])
+
+
+def parts_of_unknown_count(x, n):
+    return np.sum(np.split(x, n)[0])
+
+
+def test_an_item_of_a_returned_tuple_by_index():
+    # `np.linalg.eigh(a)[0]` once reached the generated code as ungetitem on a tuple: a crash
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(3, 3))
+    check_grads(eigenvalues_indexed, a + a.T, np.array([1.0, 2.0, 3.0]), wrt=("a", "w"), mode="both")
+    check_grads(parts_indexed, rng.normal(size=(4, 5)), mode="both")
+
+
+def test_an_item_of_a_tuple_of_unknown_length_is_refused_at_its_line():
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="by a literal index") as info:
+        srcgrad.grad(parts_of_unknown_count)(np.ones((4, 2)), 2)
+    assert "test_indexing.py" in str(info.value) and "np.split(x, n)[0]" in str(info.value)

@@ -116,6 +116,24 @@ def _dump_block(stmts, indent: str) -> list[str]:
     return lines
 
 
+def _split_count(op) -> int | None:
+    """The number of parts `np.split(x, sections)` makes, when a literal says it."""
+    sections = op.args[1] if len(op.args) > 1 else op.kwargs.get("indices_or_sections")
+    if isinstance(sections, gast.Constant) and type(sections.value) is int:
+        return sections.value
+    if isinstance(sections, (gast.Tuple, gast.List)):
+        return len(sections.elts) + 1
+    return None
+
+
+TUPLE_RESULTS = {  # functions returning a tuple: how many items, from the call
+    numpy.linalg.eigh: lambda op: 2,
+    numpy.linalg.slogdet: lambda op: 2,
+    numpy.split: _split_count,
+    numpy.array_split: _split_count,
+}
+
+
 def _as_written(atom):
     """A list passed to a call stays a list (`ungetitem(g, x, [2, 0, 2])` picks rows; a tuple
     there would index several axes)."""
@@ -182,6 +200,7 @@ class _Lowering:
         self.identifiers: dict[int, set] = {}  # id(source) -> every name in its code
         self.exact: dict[int, str] = {}  # names chosen in advance for particular expressions
         self.list_names: set[str] = set()  # lists a comprehension or a loop builds, one item at a time
+        self.tuples: dict[str, int | None] = {}  # values that are tuples a function returned -> length
         self.literal_lists: set[str] = set()  # loop variables that start as a list with items
 
     def run(self) -> Program:
@@ -656,12 +675,33 @@ class _Lowering:
         if _is_struct(base):
             key = node.slice.value if isinstance(node.slice, gast.Constant) else None
             return self.struct_child(base, key, node)
+        if isinstance(base, gast.Name) and base.id in self.tuples:
+            return self.tuple_item(base, node, hint)
         index = self.index(node.slice)
         value = gast.Subscript(value=base, slice=index, ctx=gast.Load())
         op = Op("getitem", [base, _index_value(index, self.numpy_alias)], label="indexing")
         short = isinstance(base, gast.Name) and isinstance(index, (gast.Name, gast.Constant))
         label = f"{base.id}_{index.id if isinstance(index, gast.Name) else index.value}" if short else "item"
         return self.emit(value, op, hint, label if str(label).isidentifier() else "item")
+
+    def tuple_item(self, base: gast.Name, node, hint):
+        """An item of the tuple a function returned (`np.linalg.eigh(a)[0]`), like unpacking it."""
+        count = self.tuples[base.id]
+        index = node.slice
+        if isinstance(index, gast.UnaryOp) and isinstance(index.op, gast.USub):  # x[-1]
+            index = gast.Constant(value=-index.operand.value, kind=None) if is_number(index.operand) else None
+        index = index.value if isinstance(index, gast.Constant) else None
+        if count is None or type(index) is not int or not -count <= index < count:
+            raise UnsupportedSyntaxError(
+                f"srcgrad takes an item of the tuple `{to_source(node.value)}` returns by a literal "
+                "index, when the number of items is known where the function is called.",
+                self.source.location(node),
+                hint="Unpack it (`a, b, c = np.split(x, 3)`), or give the sections as a literal.",
+            )
+        index %= count
+        value = gast.Subscript(value=base, slice=const(index), ctx=gast.Load())
+        op = Op("item", [base, const(index), const(count)], label="indexing")
+        return self.emit(value, op, hint, f"{base.id}_{index}")
 
     def struct_child(self, ref, key, node):
         """`params["W1"]` on a nested parameter: the leaf's name, or a reference to the part."""
@@ -1087,6 +1127,8 @@ class _Lowering:
         if key is not None:
             self.cse[key] = target
         self.body.append(Assign(target=target, value=value, op=op, origin=self.origin))
+        if op.key in TUPLE_RESULTS:  # `np.linalg.eigh(a)[0]`: an item of its tuple, by number
+            self.tuples[target] = TUPLE_RESULTS[op.key](op)
         return name(target)
 
     def is_free(self, node: gast.expr) -> bool:
