@@ -336,3 +336,50 @@ def test_dict_parameters_are_refused_by_forward_mode_with_a_reason(make):
     refused = "params is a dict.*not supported in (forward mode|srcgrad.vjp)"
     with pytest.raises(srcgrad.ArgumentTypeError, match=refused):
         make(with_a_dict)({"a": np.ones(2)}, np.ones(2), *tail)
+
+
+def newton_sqrt(a):
+    x = a
+    for _ in range(8):
+        x = 0.5 * (x + a / x)
+    return x
+
+
+def cube_of_helper(x):
+    return softened(x) ** 3
+
+
+def softened(z):
+    return np.tanh(z) + 0.5 * z
+
+
+def with_aux(x):
+    y = np.sum(np.sin(x))
+    return y, x * 2.0
+
+
+def test_second_derivative_through_a_loop_and_through_a_helper():
+    d2 = srcgrad.grad(srcgrad.grad(newton_sqrt, with_value=False))
+    first, second = d2(2.0)
+    assert first == pytest.approx(0.5 / 2**0.5, rel=1e-12)
+    assert second == pytest.approx(-0.25 * 2**-1.5, rel=1e-10)
+    assert type(second) is float
+    d2h = srcgrad.grad(srcgrad.grad(cube_of_helper, with_value=False), with_value=False)
+    s, ds = np.tanh(0.3) + 0.15, 1 - np.tanh(0.3) ** 2 + 0.5
+    dds = -2 * np.tanh(0.3) * (1 - np.tanh(0.3) ** 2)
+    assert d2h(0.3) == pytest.approx(6 * s * ds**2 + 3 * s**2 * dds, rel=1e-12)
+
+
+def test_jvp_with_aux_returns_it_beside_the_value(rng):
+    x, v = rng.normal(size=3), rng.normal(size=3)
+    (value, aux), tangent = srcgrad.jvp(with_aux, has_aux=True)(x, v)
+    np.testing.assert_allclose(aux, 2 * x)
+    assert tangent == pytest.approx(np.sum(np.cos(x) * v), rel=1e-12)
+
+
+def test_jvp_of_a_grad_gives_the_tangent_of_value_and_gradient(rng):
+    x, v = np.array([1.2, 0.8, -0.5, 2.0]), rng.normal(size=4)
+    g = srcgrad.grad(rosenbrock)
+    (value, gradient), (dvalue, hv) = srcgrad.jvp(g)(x, v)
+    assert dvalue == pytest.approx(np.dot(gradient, v), rel=1e-12)
+    np.testing.assert_allclose(hv, srcgrad.hessian(rosenbrock)(x) @ v, rtol=1e-12)
