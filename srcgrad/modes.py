@@ -190,6 +190,12 @@ class JvpFunction(_Derived):
         # code, where `dx` is the gradient)
         prefix = "v" if self.inner is not None else "d"
         self.tangent_names = self._extra_parameters([prefix + w for w in self.wrt])
+        self._names = list(self.call_signature.parameters)
+        self._user_names = list(self.signature.parameters)
+        self._plain = all(
+            p.kind == inspect.Parameter.POSITIONAL_OR_KEYWORD and p.default is p.empty
+            for p in self.call_signature.parameters.values()
+        )
 
     def _options(self) -> tuple:
         return (*super()._options(), self.has_aux, self.gradients_only, tuple(self.tangent_names))
@@ -202,6 +208,8 @@ class JvpFunction(_Derived):
         return build_forward(source, self.wrt, self.has_aux, select=select, shapes=shapes, seeds=seeds)
 
     def __call__(self, *args, **kwargs):
+        if not kwargs and len(args) == len(self._names) and self._plain:  # all by position
+            return self._evaluate(dict(zip(self._names, args)))
         try:
             bound = self.call_signature.bind(*args, **kwargs)
         except TypeError as exc:
@@ -209,45 +217,52 @@ class JvpFunction(_Derived):
                 f"{self.fn.__name__}'s jvp takes the arguments of {self.fn.__name__} and then a "
                 f"tangent for each of {', '.join(self.wrt)} ({', '.join(self.tangent_names)}): {exc}"
             ) from None
-        return self._evaluate(bound)
-
-    def _with_tangents(self, args, kwargs, tangents):
-        """The call on `f`'s arguments and these tangents (one per wrt parameter)."""
-        named = dict(zip(self.tangent_names, tangents))
-        return self._evaluate(self.call_signature.bind(*args, **kwargs, **named))
-
-    def _evaluate(self, bound):
         bound.apply_defaults()
-        values = bound.arguments
+        return self._evaluate(bound.arguments)
+
+    def _with_tangents(self, args, kwargs, tangents, finish=True):
+        """The call on `f`'s arguments and these tangents (one per wrt parameter); without
+        `finish`, for a grad's code, the gradients are not made ready to return (hvp has no use
+        for them)."""
+        if not kwargs and len(args) + len(tangents) == len(self._names) and self._plain:
+            return self._evaluate(dict(zip(self._names, (*args, *tangents))), finish)
+        bound = self.call_signature.bind(*args, **kwargs, **dict(zip(self.tangent_names, tangents)))
+        bound.apply_defaults()
+        return self._evaluate(bound.arguments, finish)
+
+    def _evaluate(self, values: dict, finish=True):
+        """The call, `values` holding each parameter's argument (the function's and the tangents)."""
         for w, t in zip(self.wrt, self.tangent_names):
             values[t] = _tangent_like(w, values[w], values[t])
         compiled = self._compiled(self._shapes(values))
         extra = self._entry.build.generated.extra  # the generated code's names for the tangents
-        args, kwargs = _user_call(self.signature, values)
+        if self._plain:
+            args, kwargs = [values[n] for n in self._user_names], {}
+        else:
+            args, kwargs = _user_call(self.signature, values)
         kwargs.update({e: values[t] for e, t in zip(extra, self.tangent_names)})
         try:
             value, tangent = compiled(*args, **kwargs)
         except Exception as exc:
             self._explain(exc, *_user_call(self.signature, values))
         if self.inner is not None:
-            return self._gradient_result(value, tangent, values)
-        roots = {api._root(a) for a in values.values() if isinstance(a, np.ndarray)}
+            return self._gradient_result(value, tangent, values, finish)
         out = value[0] if self.has_aux else value
-        return value, _as_tangent(tangent, out, roots)
+        return value, _as_tangent(tangent, out, _inputs(values))
 
-    def _gradient_result(self, value, tangent, values):
+    def _gradient_result(self, value, tangent, values, finish=True):
         """jvp of a grad: the grad's own result, and the tangent of its gradients (Hessian-vector
         products), each like its parameter."""
         grad = self.inner
         params = [values[w] for w in grad.wrt]
-        roots = {api._root(a) for a in values.values() if isinstance(a, np.ndarray)}
+        roots = _inputs(values)
         returned, grads = value
         dvalue, dgrads = (None, tangent) if self.gradients_only else tangent
         if grad.single:
             dgrads = _as_tangent(dgrads, params[0], roots)
         else:
             dgrads = tuple(_as_tangent(t, p, roots) for t, p in zip(dgrads, params))
-        first = grad._finish(returned, grads, params, (), values)
+        first = grad._finish(returned, grads, params, (), values) if finish else None
         if not grad.with_value or self.gradients_only:
             return first, dgrads
         value = returned[0] if grad.has_aux else returned
@@ -299,6 +314,9 @@ def _refuse_structure(w: str, value, what: str = "forward mode") -> None:
 def _tangent_like(w: str, primal, tangent):
     """The tangent for parameter `w`, checked against its value: a float for a float, else an
     array of the parameter's shape."""
+    arrays = type(tangent) is np.ndarray and type(primal) is np.ndarray
+    if arrays and tangent.shape == primal.shape and tangent.dtype == primal.dtype == np.float64:
+        return tangent  # the common case
     _refuse_structure(w, primal)
     if type(primal) is float:
         if isinstance(tangent, (int, float, np.integer, np.floating)) and not isinstance(tangent, bool):
@@ -323,9 +341,18 @@ def _tangent_like(w: str, primal, tangent):
     )
 
 
+def _inputs(values: dict) -> set:
+    """The ids of the argument arrays, and of the arrays they are views of."""
+    return {id(a) if a.base is None else api._root(a) for a in values.values() if isinstance(a, np.ndarray)}
+
+
 def _as_tangent(t, like, roots: set):
     """A result's tangent as a value like the result: a float for a float, else an array of its
     shape and dtype that owns its memory (never one of the arguments)."""
+    fresh = type(t) is np.ndarray and t.base is None and id(t) not in roots
+    if fresh and type(like) is np.ndarray and t.shape == like.shape and t.dtype == like.dtype:
+        roots.add(id(t))  # the common case: a new array of the right kind
+        return t
     if isinstance(like, tuple):
         return tuple(_as_tangent(ti, li, roots) for ti, li in zip(t, like))
     if type(like) is float:
@@ -468,7 +495,7 @@ class _OfGradient:
 
     def _products(self, args, kwargs, vectors) -> list:
         """H @ v for the vectors (one per wrt parameter), as a list over the parameters."""
-        _, products = self.jvp._with_tangents(args, kwargs, vectors)
+        _, products = self.jvp._with_tangents(args, kwargs, vectors, finish=False)
         return [products] if self.single else list(products)
 
     def _params(self, args, kwargs) -> list:

@@ -153,12 +153,16 @@ def _rule_table_kept():
         import scipy.special  # noqa: F401  (a page may import it: its rules must be in the snapshot)
     rules.lookup(object())  # loads the built-in table, and the scipy.special rules with it
     adjoints, nondifferentiable = dict(rules.ADJOINTS), set(rules.NONDIFFERENTIABLE)
+    tangents = dict(rules.TANGENTS)
     try:
         yield
     finally:
-        if adjoints != rules.ADJOINTS or nondifferentiable != rules.NONDIFFERENTIABLE:
+        changed = adjoints != rules.ADJOINTS or tangents != rules.TANGENTS
+        if changed or nondifferentiable != rules.NONDIFFERENTIABLE:
             rules.ADJOINTS.clear()
             rules.ADJOINTS.update(adjoints)
+            rules.TANGENTS.clear()
+            rules.TANGENTS.update(tangents)
             rules.NONDIFFERENTIABLE.clear()
             rules.NONDIFFERENTIABLE.update(nondifferentiable)
             rules.version += 1  # gradients compiled under the user's rule are stale

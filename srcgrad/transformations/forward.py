@@ -63,8 +63,9 @@ class _Forward:
         self.lists = {s.target for s in walk(program.body) if isinstance(s, Assign) and s.op.key in _LISTS}
         # (stack, tuple length) -> the places pushed with a tangent; a stack's names -> one name
         self.positions, self.stack_of = _stack_positions(program, active)
-        self.counts = self.arity = {  # a tuple's length, as the items read off it say (a value popped
-            # off a stack that has none was pushed alone)
+        # a tuple's length, as the items read off it say (a value popped off a stack that none
+        # are read off was pushed alone)
+        self.counts = {
             s.op.args[0].id: s.op.args[2].value
             for s in walk(program.body)
             if isinstance(s, Assign) and s.op.key == "item" and isinstance(s.op.args[0], gast.Name)
@@ -187,7 +188,7 @@ class _Forward:
             items = item.elts if isinstance(item, gast.Tuple) else [item]
             positions = self.positions.get((root, len(item.elts) if isinstance(item, gast.Tuple) else 0))
         else:
-            positions = self.positions.get((root, self.arity.get(getattr(stmt, "target", None), 0)))
+            positions = self.positions.get((root, self.counts.get(getattr(stmt, "target", None), 0)))
         if tangents is None or not positions:
             return []
         if stmt.op.key == "push":
