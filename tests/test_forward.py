@@ -383,3 +383,80 @@ def test_jvp_of_a_grad_gives_the_tangent_of_value_and_gradient(rng):
     (value, gradient), (dvalue, hv) = srcgrad.jvp(g)(x, v)
     assert dvalue == pytest.approx(np.dot(gradient, v), rel=1e-12)
     np.testing.assert_allclose(hv, srcgrad.hessian(rosenbrock)(x) @ v, rtol=1e-12)
+
+
+# ---------------------------------------------------------------------------------------------
+# Found by the fuzzer's forward and second-order checks: each raised inside generated code
+
+
+def unused_parameter(x, X):
+    return np.sum(X)
+
+
+def stacked_tanh(x):
+    return np.sum(np.stack([np.tanh(t) for t in x]))
+
+
+def accumulated_in_a_branch(x, Y):
+    h = np.sum(x)
+    if Y > 0.0:
+        acc = 0.0
+        for t in range(2):
+            acc = acc + h
+        h = acc
+    return h
+
+
+def constant_from_one_branch(x, X):
+    if np.sum(x) > 0.0:
+        t = np.tanh(X)
+        h = np.vstack((t, t + x))
+    else:
+        h = np.zeros((2, 4)) + x
+    return np.sum(np.tanh(h))
+
+
+def first_assigned_in_a_loop(x):
+    h2 = x * np.ones(3)
+    for i in range(1):
+        h4 = h2
+    for i in range(2):
+        h5 = h4 @ h2
+        h4 = np.tanh(h4)
+    return h5
+
+
+def _hvp_matches_differences(f, args, v, wrt="x"):
+    g = srcgrad.grad(f, wrt=wrt, with_value=False)
+    h = 1e-6
+    i = list(inspect.signature(f).parameters).index(wrt)
+    plus, minus = list(args), list(args)
+    plus[i], minus[i] = args[i] + h * v, args[i] - h * v
+    np.testing.assert_allclose(
+        srcgrad.hvp(f, wrt=wrt)(*args, v), (g(*plus) - g(*minus)) / (2 * h), rtol=1e-5, atol=1e-7
+    )
+
+
+def test_a_gradient_with_no_tangent_gives_zeros():
+    # the tangent of (value, gradients) was np.zeros_like of a tuple
+    assert srcgrad.hvp(unused_parameter)(0.5, np.ones((2, 3)), 1.0) == 0.0
+    np.testing.assert_array_equal(srcgrad.hvp(unused_parameter)(np.ones(2), np.ones(3), np.ones(2)), 0.0)
+
+
+def test_a_list_the_gradients_code_builds_is_read_back_as_a_list():
+    # `parts + [item]` in grad's code was read back as a stack, then as a tuple
+    _hvp_matches_differences(stacked_tanh, (np.array([0.5, -0.3]),), np.array([1.0, 0.0]))
+
+
+def test_names_none_on_another_path_get_real_tangents():
+    # the lowering's `acc = None` (before the loop, in the branch that does not assign) gave the
+    # tangent None on every path
+    assert srcgrad.jvp(accumulated_in_a_branch, wrt="x")(np.array([0.5, 0.2]), 1.0, np.ones(2)) == (1.4, 4.0)
+    x, X = np.array([0.5, -0.2, 0.3, 0.9]), np.array([0.1, 0.4, -0.6, 0.7])
+    row = np.tanh(np.tanh(X) + x)
+    _, tangent = srcgrad.jvp(constant_from_one_branch, wrt="x")(x, X, np.ones(4))
+    assert tangent == pytest.approx(np.sum(1 - row**2), rel=1e-12)
+    _hvp_matches_differences(constant_from_one_branch, (x, X), np.ones(4))
+    value, tangent = srcgrad.jvp(first_assigned_in_a_loop)(0.7, 1.0)
+    _, expected = srcgrad.grad(first_assigned_in_a_loop)(0.7)
+    assert tangent == pytest.approx(expected, rel=1e-12)

@@ -35,10 +35,21 @@ SEEDS = st.integers(0, 2**32 - 1)
 @given(program=programs(), seed=SEEDS)
 def test_random_programs(program, seed):
     """srcgrad's value and gradients of 200 random programs against finite differences (and
-    autograd when installed), inputs unchanged, calls repeatable. A failure prints the minimal
-    program as source with the seed of its inputs."""
+    autograd when installed), forward mode (jvp) against the gradients, inputs unchanged, calls
+    repeatable. A failure prints the minimal program as source with the seed of its inputs."""
     note(f"inputs: Program.inputs({seed})\n{program.source()}")
     outcome = check_program(program, seed)
+    assume(outcome.status != "rejected")
+    assert outcome.ok, outcome.report()
+
+
+@fixed(40)
+@given(program=programs(), seed=SEEDS)
+def test_random_programs_second_order(program, seed):
+    """Hessian-vector products (and grad of a grad, for a float parameter) of 40 random programs
+    against differenced gradients and the Hessian's symmetry."""
+    note(f"inputs: Program.inputs({seed})\n{program.source()}")
+    outcome = check_program(program, seed, autograd=False, second_order=True)
     assume(outcome.status != "rejected")
     assert outcome.ok, outcome.report()
 
@@ -175,10 +186,86 @@ SMOOTH = Program(
 
 
 def test_checker_catches_a_wrong_gradient():
-    outcome = check_program(SMOOTH, 0, differentiate=_scaled, autograd=False)
+    outcome = check_program(SMOOTH, 0, differentiate=_scaled, autograd=False, forward=False)
     assert outcome.status == "failed" and outcome.kinds == {"gradient"}, outcome.report()
     assert "and at 3 of 3 nearby points" in outcome.problems[0]
     assert check_program(SMOOTH, 0, autograd=False).status == "passed"
+
+
+def _wrong_jvp(scale=1.0, kind=None):
+    """srcgrad's jvp with its tangent times `scale` (or converted by `kind`)."""
+
+    def make(function, wrt):
+        jvp = srcgrad.jvp(function, wrt=wrt)
+
+        def run(*args):
+            value, tangent = jvp(*args)
+            tangent = tangent * scale
+            return value, tangent if kind is None else kind(tangent)
+
+        return run
+
+    return make
+
+
+def _wrong_hvp(change):
+    """srcgrad's hvp with `change(products, vectors)` applied to its products."""
+
+    def make(function, wrt):
+        hvp = srcgrad.hvp(function, wrt=wrt)
+        return lambda *args: change(hvp(*args), args[-len(wrt) :])
+
+    return make
+
+
+def test_checker_checks_forward_mode():
+    outcome = check_program(SMOOTH, 0, autograd=False)
+    assert outcome.status == "passed" and outcome.forward_checked, outcome.report()
+    outcome = check_program(SMOOTH, 0, autograd=False, forward=_wrong_jvp(1 + 1e-5))
+    assert outcome.kinds == {"jvp"} and "and at 3 of 3 nearby points" in outcome.problems[0]
+    outcome = check_program(SMOOTH, 0, autograd=False, forward=_wrong_jvp(kind=np.atleast_1d))
+    assert outcome.kinds == {"jvp-kind"}, outcome.report()
+
+
+def test_checker_checks_second_order():
+    outcome = check_program(SMOOTH, 0, autograd=False, second_order=True)
+    assert outcome.status == "passed", outcome.report()
+    assert outcome.hvp_checked and outcome.nested_checked  # y is a float: grad of a grad too
+    scaled = _wrong_hvp(lambda hv, v: tuple(p * 1.01 for p in hv))
+    outcome = check_program(SMOOTH, 0, autograd=False, second_order=scaled)
+    assert outcome.kinds == {"hvp"}, outcome.report()
+    # H + 1e-5 e_x0 e_y^T is wrong by too little for differences to see, but not symmetric
+    skewed = _wrong_hvp(lambda hv, v: (hv[0] + 1e-5 * v[1] * np.eye(3)[0], hv[1]))
+    outcome = check_program(SMOOTH, 0, autograd=False, second_order=skewed)
+    assert outcome.kinds == {"hvp-symmetry"}, outcome.report()
+    flat = _wrong_hvp(lambda hv, v: (np.ravel(hv[0])[:2], hv[1]))
+    assert "hvp-kind" in check_program(SMOOTH, 0, autograd=False, second_order=flat).kinds
+
+
+def test_checker_dismisses_a_second_order_kink_next_to_the_inputs():
+    """|x - 0.3| ** 3 + |x - 0.3| at 0.3 + 2e-7: the gradient jumps there (by 2), so differenced
+    gradients are huge; at nearby points they agree with hvp again."""
+    code = "def f(x):\n    return np.sum(np.abs(x - 0.3) ** 3 + np.abs(x - 0.3))\n"
+    program = Program("f", (Param("x", (2,), True),), code)
+    point = [np.array([0.3 + 2e-7, -0.8])]
+    outcome = check_program(program, 0, inputs=point, autograd=False, second_order=True)
+    assert outcome.status == "passed" and outcome.hvp_checked, outcome.report()
+    assert any(n.startswith("dismissed") and "(H v)" in n for n in outcome.notes), outcome.notes
+
+
+def test_missing_tangent_rule_is_a_skip_not_a_failure():
+    def no_rule(function, wrt):
+        raise srcgrad.NoRuleError(
+            "srcgrad has no forward-mode (tangent) rule for numpy.frobnicate, and the result "
+            "depends on it through `np.frobnicate(x)`."
+        )
+
+    outcome = check_program(SMOOTH, 0, autograd=False, forward=no_rule, second_order=no_rule)
+    assert outcome.status == "passed" and not outcome.forward_checked, outcome.report()
+    assert outcome.skipped[:2] == [
+        "jvp: no tangent rule for numpy.frobnicate",
+        "hvp: no tangent rule for numpy.frobnicate",
+    ]
 
 
 def test_checker_catches_a_changed_input_and_a_shared_gradient():

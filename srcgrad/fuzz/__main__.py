@@ -6,9 +6,14 @@ and the round ends with the minimal failing program, which is recorded and print
 Rounds are short so that the campaign stops close to its time limit, and so that one bug that
 many programs hit does not take the whole campaign (each round finds at most one failure).
 
-The summary lists programs tried, how many were checked per feature, the failures (each with
-its minimal source and the seed of its inputs) and the suspicions dismissed as kinks. The exit
-status is 1 when something failed, else 0.
+Every program's check also checks forward mode (`srcgrad.jvp` against reverse mode; off with
+`--no-forward`), and every Nth program's (`--hvp-every N`, default 4; `--hvp` for all, 0 for
+none) the Hessian-vector product and, for a float parameter, grad of a grad (see check.py).
+
+The summary lists programs tried, how many were checked per feature and by forward mode and
+second order, the checks skipped for a missing tangent rule (by function), the failures (each
+with its minimal source and the seed of its inputs) and the suspicions dismissed as kinks. The
+exit status is 1 when something failed, else 0.
 """
 
 from __future__ import annotations
@@ -43,6 +48,11 @@ class Campaign:
     invalid: int = 0
     shrink_steps: int = 0
     autograd_checked: int = 0
+    forward_checked: int = 0  # programs whose jvp was compared with reverse mode
+    hvp_tried: int = 0  # programs drawn for the second-order check
+    hvp_checked: int = 0
+    nested_checked: int = 0  # programs whose grad of a grad was checked
+    skipped: Counter = field(default_factory=Counter)  # "jvp: no tangent rule for ..." -> programs
     known: Counter = field(default_factory=Counter)  # programs that hit a known bug, by bug
     features: Counter = field(default_factory=Counter)
     failures: list = field(default_factory=list)  # (round seed, outcome), minimal programs
@@ -50,9 +60,23 @@ class Campaign:
 
 
 def run_round(
-    campaign: Campaign, round_seed: int, examples: int, config: Config, use_autograd: bool, known_bugs=True
+    campaign: Campaign,
+    round_seed: int,
+    examples: int,
+    config: Config,
+    use_autograd: bool,
+    known_bugs=True,
+    forward=True,
+    hvp_every=4,
 ):
-    """One hypothesis run of up to `examples` programs; the minimal failure, if any, recorded."""
+    """One hypothesis run of up to `examples` programs; the minimal failure, if any, recorded.
+
+    The second-order check runs where a drawn number is a multiple of hvp_every, so that it is
+    part of the example: hypothesis shrinks it towards 0, keeping the check on while it shrinks.
+    (A number from a wide range, drawn before the program: hypothesis draws the ends of a small
+    range often, and a draw after a long program is often 0; either way, the share would be
+    nearer one half than one in hvp_every.)
+    """
     failing = []
 
     @settings(
@@ -65,13 +89,25 @@ def run_round(
         print_blob=False,
     )
     @seed(round_seed)
-    @given(program=programs(config), input_seed=st.integers(0, 2**32 - 1))
-    def trial(program, input_seed):
+    @given(
+        pick=st.integers(0, 2**31 - 1),
+        program=programs(config),
+        input_seed=st.integers(0, 2**32 - 1),
+    )
+    def trial(program, input_seed, pick):
         if failing:
             campaign.shrink_steps += 1
         elif time.monotonic() > campaign.deadline:
             return  # out of time: finish the round quickly (these programs are not counted)
-        outcome = check_program(program, input_seed, autograd=use_autograd, known_bugs=known_bugs)
+        second = hvp_every > 0 and pick % hvp_every == 0
+        outcome = check_program(
+            program,
+            input_seed,
+            autograd=use_autograd,
+            known_bugs=known_bugs,
+            forward=forward,
+            second_order=second,
+        )
         if not failing:
             campaign.tried += 1
             if outcome.status == "rejected":
@@ -81,6 +117,11 @@ def run_round(
             else:
                 campaign.features.update(program.features)
                 campaign.autograd_checked += outcome.autograd_checked
+                campaign.forward_checked += outcome.forward_checked
+                campaign.hvp_tried += second
+                campaign.hvp_checked += outcome.hvp_checked
+                campaign.nested_checked += outcome.nested_checked
+                campaign.skipped.update(set(outcome.skipped))
             campaign.dismissed += [n for n in outcome.notes if n.startswith("dismissed")]
         if not outcome.ok:
             failing.append(outcome)  # the last one recorded is the shrunk, minimal one
@@ -95,7 +136,7 @@ def run_round(
         campaign.failures.append((round_seed, outcome))
 
 
-def summary(campaign: Campaign, elapsed: float, use_autograd: bool) -> str:
+def summary(campaign: Campaign, elapsed: float, use_autograd: bool, forward=True, hvp_every=4) -> str:
     lines = [
         f"srcgrad fuzz: {campaign.tried} programs tried in {elapsed / 60:.1f} min "
         f"({campaign.rejected} rejected as out of range, {campaign.tried - campaign.rejected} checked; "
@@ -106,8 +147,22 @@ def summary(campaign: Campaign, elapsed: float, use_autograd: bool) -> str:
             if use_autograd
             else "not installed (or off), skipped"
         ),
-        "programs checked per feature:",
+        "forward mode (jvp against reverse mode): "
+        + (f"checked {campaign.forward_checked} programs" if forward else "off"),
+        "second order (hvp against differenced gradients): "
+        + (
+            f"checked {campaign.hvp_checked} of {campaign.hvp_tried} programs drawn for it "
+            f"({'all' if hvp_every == 1 else f'about one in {hvp_every}'}); "
+            f"grad of a grad checked on {campaign.nested_checked}"
+            if hvp_every
+            else "off"
+        ),
     ]
+    if campaign.skipped:
+        lines.append("checks skipped (programs; a missing tangent rule is not a failure):")
+        for reason, count in sorted(campaign.skipped.items(), key=lambda kv: (-kv[1], kv[0])):
+            lines.append(f"  {count:6}  {reason}")
+    lines.append("programs checked per feature:")
     for name, count in sorted(campaign.features.items(), key=lambda kv: (-kv[1], kv[0])):
         lines.append(f"  {name:20} {count}")
     lines.append(f"suspicions dismissed (kinks, jumps): {len(campaign.dismissed)}")
@@ -131,7 +186,18 @@ def main(argv=None) -> int:
         help=f"treat known srcgrad bugs as failures and generate their features ({', '.join(KNOWN_BUGS)})",
     )
     parser.add_argument("--no-autograd", action="store_true", help="do not use autograd even if installed")
+    parser.add_argument("--no-forward", action="store_true", help="do not check forward mode (jvp)")
+    parser.add_argument(
+        "--hvp-every",
+        type=int,
+        default=4,
+        metavar="N",
+        help="check the Hessian-vector product on one program in N on average (default 4; 0: never)",
+    )
+    parser.add_argument("--hvp", action="store_true", help="the same as --hvp-every 1")
     args = parser.parse_args(argv)
+    forward = not args.no_forward
+    hvp_every = 1 if args.hvp else max(args.hvp_every, 0)
 
     config = Config(exclude=frozenset()) if args.include_known_bugs else DEFAULT_CONFIG
     use_autograd = autograd_available() and not args.no_autograd
@@ -139,18 +205,33 @@ def main(argv=None) -> int:
     start = time.monotonic()
     campaign = Campaign(deadline=start + args.minutes * 60)
     oracle = "on" if use_autograd else "off"
-    print(f"srcgrad fuzz: {args.minutes:g} min from seed {first_seed}; autograd {oracle}", flush=True)
+    second = f"1 program in {hvp_every}" if hvp_every else "off"
+    print(
+        f"srcgrad fuzz: {args.minutes:g} min from seed {first_seed}; autograd {oracle}; "
+        f"forward mode {'on' if forward else 'off'}; hvp {second}",
+        flush=True,
+    )
     round_seed = first_seed
     while time.monotonic() < campaign.deadline:
-        run_round(campaign, round_seed, args.examples, config, use_autograd, not args.include_known_bugs)
+        run_round(
+            campaign,
+            round_seed,
+            args.examples,
+            config,
+            use_autograd,
+            not args.include_known_bugs,
+            forward,
+            hvp_every,
+        )
         round_seed += 1
         elapsed = time.monotonic() - start
         print(
             f"[{int(elapsed) // 60:02d}:{int(elapsed) % 60:02d}] {campaign.tried} programs tried, "
-            f"{campaign.tried - campaign.rejected} checked, {len(campaign.failures)} failures",
+            f"{campaign.tried - campaign.rejected} checked ({campaign.forward_checked} jvp, "
+            f"{campaign.hvp_checked} hvp), {len(campaign.failures)} failures",
             flush=True,
         )
-    print(summary(campaign, time.monotonic() - start, use_autograd))
+    print(summary(campaign, time.monotonic() - start, use_autograd, forward, hvp_every))
     return 1 if campaign.failures else 0
 
 

@@ -21,6 +21,26 @@ the two steps disagree or moves out of reach at the nearby points, while a wrong
 rule, a lost contribution or a wrong branch persists at every nearby point (they stay on the
 same branches). Autograd's disagreement is discounted where clean finite differences side with
 srcgrad (autograd has conventions of its own, e.g. nan for `np.std` of one element).
+
+Forward mode and second order are checked against reverse mode, which the checks above tie to
+the original function (`forward`, `second_order`):
+
+- `srcgrad.jvp` along two random unit directions v gives the original's value and the tangent
+  `<gradient, v>` (srcgrad's reverse-mode gradient) to about 1e-7 of the sizes of the terms:
+  both are exact derivatives of the same code, so only rounding separates them. The tangent must
+  be like the value (type, shape, float dtype), the call must leave the inputs and tangents
+  alone, and a second call must give identical results.
+- `srcgrad.hvp` along v against central differences of srcgrad's own gradients along v (steps
+  HVP_STEP and HVP_STEP_CHECK), and the Hessian's symmetry, `<u, H v> = <v, H u>`; for a float
+  parameter y, also `grad(grad(f, wrt=y, with_value=False), wrt=y)` against differences of the
+  gradient's y component. Each product must be shaped like its parameter.
+
+A disagreement is a suspicion and becomes a failure the same way as above (at two of three
+nearby points; for the differenced Hessian, where the two steps agree with each other): second
+derivatives are undefined at a kink or jump of the gradient, and generated programs have many.
+A missing tangent rule (`NoRuleError`, "no forward-mode (tangent) rule") is not a failure: the
+check is skipped and `Outcome.skipped` names the function. So is a dict parameter `jvp`
+refuses (the check then runs over the other parameters).
 """
 
 from __future__ import annotations
@@ -33,6 +53,7 @@ import itertools
 import linecache
 import math
 import os
+import re
 import shutil
 import signal
 import sys
@@ -56,6 +77,10 @@ NEARBY_POINTS, NEEDED = 3, 2
 VALUE_LIMIT = 1e6  # a program whose value is bigger (or not finite) is rejected, not checked
 GRADIENT_LIMIT = 1e7
 TIME_LIMIT = 20.0  # seconds for checking one program; more means something loops forever
+FORWARD_DIRECTIONS = 2  # random directions jvp is checked along
+FORWARD_RTOL = 1e-7  # of the sum of |gradient_i * v_i| and |tangent|: rounding only
+HVP_STEP, HVP_STEP_CHECK = 1e-5, 1e-4  # central differences of gradients along v
+SYMMETRY_RTOL = 1e-7
 
 
 class Timeout(Exception):
@@ -157,6 +182,10 @@ class Outcome:
     autograd_checked: bool = False
     known: set[str] = field(default_factory=set)
     stage: str = "loading"  # what the check was doing (said when it runs out of time)
+    forward_checked: bool = False  # jvp compared with reverse mode
+    hvp_checked: bool = False  # hvp compared with differenced gradients
+    nested_checked: bool = False  # grad of a grad compared with differenced gradients
+    skipped: list[str] = field(default_factory=list)  # "jvp: no tangent rule for numpy.foo", ...
 
     @property
     def ok(self) -> bool:
@@ -171,8 +200,10 @@ class Outcome:
         lines = [
             f"{self.status}: program {self.program.name!r}, wrt={self.program.wrt}, input seed {self.seed}"
         ]
+        lines.append("parameters: " + ", ".join(p.describe() for p in self.program.params))
         lines += self.problems
         lines += [f"note: {n}" for n in self.notes]
+        lines += [f"skipped: {n}" for n in self.skipped]
         lines += ["source:", self.program.source()]
         return "\n".join(lines)
 
@@ -183,25 +214,55 @@ def _srcgrad(function, wrt):
     return srcgrad.grad(function, wrt=wrt)
 
 
+def _jvp(function, wrt):
+    import srcgrad
+
+    return srcgrad.jvp(function, wrt=wrt)
+
+
+def _hvp(function, wrt):
+    import srcgrad
+
+    return srcgrad.hvp(function, wrt=wrt)
+
+
+def _nested(function, name):
+    import srcgrad
+
+    return srcgrad.grad(srcgrad.grad(function, wrt=name, with_value=False), wrt=name)
+
+
 def check_program(
-    program: Program, seed: int, *, differentiate=None, autograd=None, inputs=None, known_bugs=True
+    program: Program,
+    seed: int,
+    *,
+    differentiate=None,
+    autograd=None,
+    inputs=None,
+    known_bugs=True,
+    forward=True,
+    second_order=False,
 ) -> Outcome:
     """Check `program` at `program.inputs(seed)` (or at `inputs`); see the module docstring.
 
     `differentiate(function, wrt)` makes the gradient function (srcgrad's `grad` by default;
     the tests pass a broken one to see that the checks catch it). `autograd` is True, False or
     None (use it when installed). With `known_bugs`, a failure that only shows known bugs
-    gets the status "known".
+    gets the status "known". `forward` (check `jvp`) and `second_order` (check `hvp` and a
+    grad of a grad) are booleans, or, to check something else, `forward(function, wrt)` making
+    a jvp function and `second_order(function, wrt)` making an hvp function (wrt a tuple).
     """
     outcome = Outcome(program, seed)
     differentiate = differentiate or _srcgrad
+    forward = _jvp if forward is True else forward or None
+    second_order = _hvp if second_order is True else second_order or None
     use_autograd = autograd_available() if autograd is None else autograd
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         with loaded_module(program.source()) as module:
             try:
                 with _time_limit(TIME_LIMIT):
-                    _check(outcome, module, differentiate, use_autograd, inputs)
+                    _check(outcome, module, differentiate, use_autograd, inputs, forward, second_order)
             except Timeout as exc:
                 outcome.problems = [p for p in outcome.problems if "[hang]" not in p]
                 outcome.fail("hang", f"checking the program did not finish: {exc}; stage: {outcome.stage}")
@@ -230,6 +291,21 @@ class _Case:
                 self.leaves += [(positions[p.name], key, shape) for key, shape in p.leaves]
             else:
                 self.leaves.append((positions[p.name], None, p.shape))
+        self.offsets = []  # (start, size) of each leaf in the flat vector of all elements
+        start = 0
+        for _, _, shape in self.leaves:
+            size = 1 if shape is None else math.prod(shape)
+            self.offsets.append((start, size))
+            start += size
+        self.size = start
+        # Set when forward mode / second order are checked (see _setup_forward, _setup_second):
+        self.forward = None  # srcgrad's jvp function
+        self.forward_names = ()  # the parameters it takes tangents for
+        self.forward_directions = []  # flat unit vectors (0 outside forward_names)
+        self.second = None  # srcgrad's hvp function
+        self.second_names = ()
+        self.second_directions = []  # v, u
+        self.nested = []  # (parameter name, grad of a grad, its flat index)
 
     def labels(self) -> list[str]:
         labels = []
@@ -241,16 +317,59 @@ class _Case:
                 labels += [f"{name}[{', '.join(map(str, i))}]" for i in np.ndindex(*shape)]
         return labels
 
-    def flatten(self, gradients) -> np.ndarray:
-        """srcgrad's (or autograd's) gradients, one number per differentiated element."""
-        by_param = dict(zip(self.program.wrt, gradients))
+    def flatten(self, gradients, names=None) -> np.ndarray:
+        """srcgrad's (or autograd's) gradients, one number per differentiated element (of the
+        parameters `names`, by default all of them, in the order of the flat vector)."""
+        names = self.program.wrt if names is None else names
+        by_param = dict(zip(names, gradients))
         parts = []
         for position, key, _ in self.leaves:
+            if self.program.params[position].name not in by_param:
+                continue
             g = by_param[self.program.params[position].name]
             if key is not None:
                 g = g[key]
             parts.append(np.ravel(np.asarray(g, dtype=np.float64)))
         return np.concatenate(parts) if parts else np.zeros(0)
+
+    def mask(self, names) -> np.ndarray:
+        """True at the flat elements of the parameters `names`."""
+        mask = np.zeros(self.size, dtype=bool)
+        for (position, _, _), (start, size) in zip(self.leaves, self.offsets):
+            if self.program.params[position].name in names:
+                mask[start : start + size] = True
+        return mask
+
+    def tangents(self, flat: np.ndarray, names) -> list:
+        """The flat vector `flat` as one value per parameter of `names`, each like the parameter:
+        a float, an array of its shape, or a dict of such arrays."""
+        values = {}
+        for (position, key, shape), (start, size) in zip(self.leaves, self.offsets):
+            param = self.program.params[position]
+            piece = flat[start : start + size]
+            value = float(piece[0]) if shape is None else piece.reshape(shape).copy()
+            if key is None:
+                values[param.name] = value
+            else:
+                values.setdefault(param.name, {})[key] = value
+        return [values[name] for name in names]
+
+    def moved(self, point, flat: np.ndarray, step: float):
+        """`point` with every differentiated element moved by `step` times `flat` (a copy)."""
+        point = list(point)
+        for (position, key, shape), (start, size) in zip(self.leaves, self.offsets):
+            piece = step * flat[start : start + size]
+            container = point[position]
+            value = container[key] if key is not None else container
+            value = float(value) + float(piece[0]) if shape is None else value + piece.reshape(shape)
+            point[position] = {**container, key: value} if key is not None else value
+        return point
+
+    def differenced(self, point, flat: np.ndarray, step: float) -> np.ndarray:
+        """Central differences of srcgrad's gradients along `flat`: the Hessian times `flat`."""
+        up = self.flatten(self.gradient(*self.moved(point, flat, step))[1])
+        down = self.flatten(self.gradient(*self.moved(point, flat, -step))[1])
+        return (up - down) / (2 * step)
 
     def shifted(self, point, flat_index: int, delta: float):
         """`point` with one differentiated element moved by `delta` (a copy)."""
@@ -344,7 +463,9 @@ def _arrays(tree):
         yield tree
 
 
-def _check(outcome: Outcome, module, differentiate, use_autograd: bool, inputs) -> None:
+def _check(
+    outcome: Outcome, module, differentiate, use_autograd: bool, inputs, forward, second_order
+) -> None:
     """The original first (a program NumPy rejects is the generator's bug), then srcgrad's
     exact properties, then the numerical comparison."""
     program = outcome.program
@@ -388,6 +509,14 @@ def _check(outcome: Outcome, module, differentiate, use_autograd: bool, inputs) 
 
     autograd_gradient = _autograd_gradient(program, outcome) if use_autograd else None
     case = _Case(program, function, gradient, autograd_gradient)
+    rng = np.random.default_rng([outcome.seed, 2])
+    directions = [rng.standard_normal(case.size) for _ in range(FORWARD_DIRECTIONS)]
+    if forward is not None and case.size:
+        outcome.stage = "generating and running srcgrad's jvp"
+        _setup_forward(outcome, case, base, directions, forward)
+    if second_order is not None and case.size:
+        outcome.stage = "generating and running srcgrad's hvp"
+        _setup_second(outcome, case, base, directions, second_order)
     outcome.stage = "comparing at the inputs and nearby points"
     try:
         _compare(outcome, case, base)
@@ -433,41 +562,166 @@ def _same_inputs_tree(a, b) -> bool:
     return len(a) == len(b) and all(_same_inputs(x, y) for x, y in zip(a, b))
 
 
-def _check_kinds(outcome: Outcome, gradients, base) -> None:
-    """Each gradient like its parameter (shape, dtype, float for a float), in its own memory."""
+def _check_kinds(
+    outcome: Outcome, gradients, base, names=None, what="gradient", kind="kind", others=()
+) -> None:
+    """Each gradient (or each `what`, of the parameters `names`) like its parameter (shape,
+    dtype, float for a float), in its own memory (not that of `base` or of `others`)."""
     program = outcome.program
-    if not isinstance(gradients, tuple) or len(gradients) != len(program.wrt):
-        outcome.fail(
-            "kind", f"expected a tuple of {len(program.wrt)} gradients, got {type(gradients).__name__}"
-        )
+    names = program.wrt if names is None else names
+    if not isinstance(gradients, tuple) or len(gradients) != len(names):
+        outcome.fail(kind, f"expected a tuple of {len(names)} {what}s, got {type(gradients).__name__}")
         return
     values = dict(zip((p.name for p in program.params), base))
-    for name, g in zip(program.wrt, gradients):
+    for name, g in zip(names, gradients):
         p = values[name]
         pairs = [(name, g, p)]
         if isinstance(p, dict):
             if not isinstance(g, dict) or g.keys() != p.keys():
-                outcome.fail("kind", f"gradient for {name!r} is not a dict with keys {list(p)}")
+                outcome.fail(kind, f"{what} for {name!r} is not a dict with keys {list(p)}")
                 continue
             pairs = [(f"{name}[{k!r}]", g[k], p[k]) for k in p]
         for label, gi, pi in pairs:
             if isinstance(pi, float):
                 if type(gi) is not float:
-                    outcome.fail(
-                        "kind", f"gradient for float {label!r} is a {type(gi).__name__}, not a float"
-                    )
+                    outcome.fail(kind, f"{what} for float {label!r} is a {type(gi).__name__}, not a float")
             elif type(gi) is not np.ndarray or gi.shape != pi.shape or gi.dtype != pi.dtype:
                 got = f"{type(gi).__name__} {getattr(gi, 'dtype', '')} {np.shape(gi)}"
-                outcome.fail("kind", f"gradient for {label!r} is {got}, not float64 {pi.shape}")
-    inputs = list(_arrays(base))
+                outcome.fail(kind, f"{what} for {label!r} is {got}, not float64 {pi.shape}")
+    inputs = list(_arrays(base)) + list(_arrays(list(others)))
     grads = list(_arrays(gradients))
     for i, g in enumerate(grads):
         shared = [a for a in inputs if np.shares_memory(g, a)]
         if shared:
             view = " that is a view" if any(a.base is not None for a in shared) else ""
-            outcome.fail("memory", f"a gradient shares memory with an input array{view}")
+            outcome.fail("memory", f"a {what} shares memory with an input array{view}")
         if any(np.shares_memory(g, h) for h in grads[i + 1 :]):
-            outcome.fail("memory", "two gradients share memory")
+            outcome.fail("memory", f"two {what}s share memory")
+
+
+def _missing_rule(exc: Exception) -> str | None:
+    """The function named by a NoRuleError for a missing tangent rule (else None)."""
+    from srcgrad.errors import NoRuleError
+
+    text = str(exc)
+    if not isinstance(exc, NoRuleError) or "no forward-mode (tangent) rule" not in text:
+        return None
+    match = re.search(r"tangent\) rule for ([^\s,]+)", text)
+    return match.group(1) if match else "?"
+
+
+def _refuses_dicts(exc: Exception, program: Program, names) -> bool:
+    """jvp/hvp refused a dict parameter (their tangents are floats or arrays only)."""
+    from srcgrad.errors import ArgumentTypeError
+
+    dicts = {p.name for p in program.params if p.leaves is not None}
+    return isinstance(exc, ArgumentTypeError) and "is a dict" in str(exc) and bool(dicts & set(names))
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(v))
+    return v / norm if norm > 0 else v
+
+
+def _first_call(outcome: Outcome, case: _Case, mode: str, make, base, directions):
+    """Make srcgrad's `mode` function (jvp or hvp) with `make` and call it once along the first
+    direction: (function, parameters, unit directions, result, tangents), or None when it was
+    skipped (a missing tangent rule) or failed. A dict parameter that it refuses is left out."""
+    program = outcome.program
+    names = program.wrt
+    while True:
+        mask = case.mask(names)
+        units = [_unit(d * mask) for d in directions]
+        tangents = case.tangents(units[0], names)
+        try:
+            function = make(case.function, tuple(names))
+            result = function(*base, *tangents)
+        except Exception as exc:
+            rule = _missing_rule(exc)
+            if rule is not None:
+                outcome.skipped.append(f"{mode}: no tangent rule for {rule}")
+                return None
+            if _refuses_dicts(exc, program, names):
+                outcome.skipped.append(f"{mode}: takes no dict parameter (documented; checked without it)")
+                names = tuple(n for n in names if n not in {p.name for p in program.params if p.leaves})
+                if names:
+                    continue
+                return None
+            outcome.fail(f"{mode}-error", f"srcgrad's {mode} raised {type(exc).__name__}: {exc}")
+            return None
+        return function, names, units, result, tangents
+
+
+def _setup_forward(outcome: Outcome, case: _Case, base, directions, make) -> None:
+    """srcgrad's jvp, called once; its exact properties (the numbers: `_numeric`)."""
+    pristine = copy.deepcopy(base)
+    made = _first_call(outcome, case, "jvp", make, base, directions)
+    if made is None:
+        return
+    function, names, units, first, tangents = made
+    if not (isinstance(first, tuple) and len(first) == 2):
+        outcome.fail("jvp-kind", f"jvp returned a {type(first).__name__}, not (value, tangent)")
+        return
+    value, tangent = first
+    like = type(value) is type(tangent) and np.shape(tangent) == np.shape(value)
+    if not like or np.asarray(tangent).dtype.kind != "f":
+
+        def describe(x):
+            return f"a {type(x).__name__} (shape {np.shape(x)}, dtype {np.asarray(x).dtype})"
+
+        outcome.fail("jvp-kind", f"the tangent is {describe(tangent)}, the value {describe(value)}")
+        return
+    if not _same_inputs_tree(base, pristine):
+        outcome.fail("mutation", "srcgrad's jvp changed its input arrays")
+        base[:] = copy.deepcopy(pristine)
+    if not _same_inputs_tree(tangents, case.tangents(units[0], names)):
+        outcome.fail("mutation", "srcgrad's jvp changed its tangent arrays")
+    try:
+        second = function(*base, *case.tangents(units[0], names))
+    except Exception as exc:
+        outcome.fail("jvp-error", f"the second call of jvp raised {type(exc).__name__}: {exc}")
+        return
+    if not _identical(first, second):
+        outcome.fail("nondeterministic", "two calls of jvp with the same inputs gave different results")
+    case.forward, case.forward_names, case.forward_directions = function, names, units
+    outcome.forward_checked = True
+
+
+def _setup_second(outcome: Outcome, case: _Case, base, directions, make) -> None:
+    """srcgrad's hvp (and, for a float parameter, grad of a grad), called once; the kinds of
+    their results (the numbers: `_numeric`)."""
+    pristine = copy.deepcopy(base)
+    made = _first_call(outcome, case, "hvp", make, base, directions)
+    if made is not None:
+        function, names, units, products, tangents = made
+        problems = len(outcome.problems)
+        _check_kinds(outcome, products, base, names, "Hessian-vector product", "hvp-kind", tangents)
+        if not _same_inputs_tree(base, pristine):
+            outcome.fail("mutation", "srcgrad's hvp changed its input arrays")
+            base[:] = copy.deepcopy(pristine)
+        if len(outcome.problems) == problems:  # numbers only from products of the right kind
+            case.second, case.second_names, case.second_directions = function, names, units
+            outcome.hvp_checked = True
+    floats = [p.name for p in outcome.program.params if p.wrt and p.shape is None and p.leaves is None]
+    if not floats:
+        return
+    name = floats[0]
+    try:
+        nested = _nested(case.function, name)
+        _, result = nested(*base)
+    except Exception as exc:
+        rule = _missing_rule(exc)
+        if rule is not None:
+            outcome.skipped.append(f"grad of grad: no tangent rule for {rule}")
+        else:
+            outcome.fail("nested-error", f"srcgrad's grad of a grad raised {type(exc).__name__}: {exc}")
+        return
+    if type(result) is not float:
+        outcome.fail("nested-kind", f"grad of a grad for float {name!r} is a {type(result).__name__}")
+        return
+    index = int(np.flatnonzero(case.mask((name,)))[0])
+    case.nested.append((name, nested, index))
+    outcome.nested_checked = True
 
 
 def _autograd_gradient(program: Program, outcome: Outcome):
@@ -524,6 +778,16 @@ def _numeric(case: _Case, point, confirm: bool, notes: list[str]):
                 f"d/d{labels[i]}: srcgrad {analytic[i]!r}, finite differences {numeric[i]!r}{also}"
                 f"; {bad.size} of {len(labels)} elements differ"
             )
+    if case.forward is not None:
+        try:
+            _forward_numeric(case, point, expected, analytic, found)
+        except Exception as exc:
+            found["jvp-error"] = f"srcgrad's jvp raised {type(exc).__name__}: {exc}"
+    if case.second is not None or case.nested:
+        try:
+            _second_numeric(case, point, analytic, confirm, found)
+        except Exception as exc:
+            found["hvp-error"] = f"srcgrad's hvp or grad of a grad raised {type(exc).__name__}: {exc}"
     if case.autograd_gradient is not None:
         try:
             other = case.flatten(case.autograd_gradient(*point))
@@ -548,3 +812,82 @@ def _numeric(case: _Case, point, confirm: bool, notes: list[str]):
                     f"finite differences {numeric[i]!r}"
                 )
     return found
+
+
+def _forward_numeric(case: _Case, point, expected: float, analytic: np.ndarray, found: dict) -> None:
+    """jvp along each direction: the original's value, and `<gradient, v>` up to rounding."""
+    labels = case.labels()
+    for v in case.forward_directions:
+        value, tangent = case.forward(*point, *case.tangents(v, case.forward_names))
+        if not _close(float(value), expected, 1e-9, 1e-9):
+            found["jvp-value"] = f"jvp's value {float(value)!r}, the original function's {expected!r}"
+        tangent = float(tangent)
+        dot = float(analytic @ v)
+        terms = np.abs(analytic) * np.abs(v)
+        scale = float(np.sum(terms)) + abs(dot) + abs(tangent)
+        if not abs(tangent - dot) <= 1e-10 + FORWARD_RTOL * scale:  # also catches nan
+            biggest = np.argsort(-terms)[:3]
+            along = ", ".join(f"{labels[i]} {v[i]:.3g}" for i in biggest if v[i])
+            found["jvp"] = (
+                f"jvp's tangent {tangent!r}, <gradient, v> {dot!r} (difference {tangent - dot:.3g}); "
+                f"v along {along}{', ...' if len(labels) > 3 else ''}"
+            )
+
+
+def _second_numeric(case: _Case, point, analytic: np.ndarray, confirm: bool, found: dict) -> None:
+    """hvp along v against differenced gradients and the Hessian's symmetry; grad of a grad.
+
+    Without `confirm` every disagreement with differences of step HVP_STEP counts; with it, only
+    those where steps HVP_STEP and HVP_STEP_CHECK agree with each other and not with srcgrad."""
+    labels = case.labels()
+    atol, rtol = 1e-5 * (1 + float(np.max(np.abs(analytic), initial=0.0))), 1e-4
+
+    def compare(computed, along, indices):
+        """Flat indices where `computed` (at `indices`) and the differenced gradients along
+        `along` disagree, with the differences (one or both steps)."""
+        differenced = case.differenced(point, along, HVP_STEP)[indices]
+        if not np.all(np.isfinite(differenced)):
+            return np.zeros(0, dtype=int), differenced, None  # the gradient blows up nearby
+        bad = np.flatnonzero(~_close(computed, differenced, atol, rtol))
+        check = None
+        if bad.size and confirm:
+            check = case.differenced(point, along, HVP_STEP_CHECK)[indices][bad]
+            keep = _close(differenced[bad], check, atol, rtol) & ~_close(computed[bad], check, atol, rtol)
+            bad, check = bad[keep], check[keep]
+        return bad, differenced, check
+
+    if case.second is not None:
+        names = case.second_names
+        indices = np.flatnonzero(case.mask(names))
+        v, u = case.second_directions
+        hv = case.flatten(case.second(*point, *case.tangents(v, names)), names)
+        bad, differenced, check = compare(hv, v, indices)
+        if bad.size:
+            worst = int(np.argmax(np.abs(hv[bad] - differenced[bad])))
+            i = bad[worst]
+            also = "" if check is None else f" ({float(check[worst])!r} with step {HVP_STEP_CHECK:g})"
+            found["hvp"] = (
+                f"(H v)[{labels[indices[i]]}]: srcgrad's hvp {float(hv[i])!r}, differenced gradients "
+                f"{float(differenced[i])!r}{also}; {bad.size} of {indices.size} elements differ"
+            )
+        hu = case.flatten(case.second(*point, *case.tangents(u, names)), names)
+        a, b = float(u[indices] @ hv), float(v[indices] @ hu)
+        scale = float(np.abs(u[indices]) @ np.abs(hv) + np.abs(v[indices]) @ np.abs(hu))
+        if not abs(a - b) <= 1e-10 * (1 + scale) + SYMMETRY_RTOL * scale:
+            found["hvp-symmetry"] = f"<u, H v> {a!r} but <v, H u> {b!r} (u, v random unit vectors)"
+    for name, nested, index in case.nested:
+        gradient, second = nested(*point)
+        if not _close(float(gradient), analytic[index], 1e-9, 1e-9):
+            found["nested-value"] = (
+                f"grad of a grad's value for {name!r}: {float(gradient)!r}, srcgrad's gradient "
+                f"{float(analytic[index])!r}"
+            )
+        basis = np.zeros(case.size)
+        basis[index] = 1.0
+        bad, differenced, check = compare(np.array([float(second)]), basis, np.array([index]))
+        if bad.size:
+            also = "" if check is None else f" ({float(check[0])!r} with step {HVP_STEP_CHECK:g})"
+            found["nested"] = (
+                f"d2/d{name}2: srcgrad's grad of a grad {float(second)!r}, differenced gradients "
+                f"{float(differenced[0])!r}{also}"
+            )

@@ -25,6 +25,7 @@ from . import nondifferentiable, tangent
 nondifferentiable(
     runtime.shape_of,
     runtime.check_finite,
+    runtime.zeros_as,  # a zero tangent: its own tangent is zero
     runtime.clipped_below,  # masks
     runtime.clipped_above,
     runtime.tie_share,  # constant between the values where ties begin or end

@@ -11,6 +11,7 @@ import numpy as np
 __all__ = [
     "unbroadcast",
     "broadcast_like",
+    "zeros_as",
     "unreduce",
     "untranspose",
     "ungetitem",
@@ -150,6 +151,24 @@ def broadcast_like(tangent, like):
     if _shape(tangent) == shape:
         return tangent
     return np.broadcast_to(tangent, shape)
+
+
+def zeros_as(x):
+    """The zero tangent of `x`, whatever it holds: None for None (a variable a loop or a branch
+    has not assigned yet), zeros of each item for a list or a tuple, zeros of its shape else.
+
+    >>> zeros_as([np.ones(2), 3.0])
+    [array([0., 0.]), 0.0]
+    >>> zeros_as(None) is None
+    True
+    """
+    if x is None:
+        return None
+    if isinstance(x, (list, tuple)):
+        return type(x)(zeros_as(item) for item in x)
+    if type(x) is float:
+        return 0.0
+    return np.zeros_like(x)
 
 
 def unreduce(g, x, axis=None, keepdims=False):

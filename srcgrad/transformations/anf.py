@@ -149,13 +149,27 @@ def _is_list_literal(atom) -> bool:
     return isinstance(atom, (gast.Tuple, gast.List)) and getattr(atom, "srcgrad_list", False)
 
 
-def _new_stack(targets, value) -> bool:
+def _new_stack(targets, value, stacks: set) -> bool:
     return (
         len(targets) == 1
         and isinstance(targets[0], gast.Name)
+        and targets[0].id in stacks
         and isinstance(value, gast.List)
         and not value.elts
     )
+
+
+def _stack_names(tree) -> set:
+    """The lists generated code uses as stacks: `saved.append(...)`, `saved.pop()` (a list it
+    builds with `parts = parts + [item]` is not one)."""
+    return {
+        n.func.value.id
+        for n in walk_tree(tree)
+        if isinstance(n, gast.Call)
+        and isinstance(n.func, gast.Attribute)
+        and n.func.attr in ("append", "pop")
+        and isinstance(n.func.value, gast.Name)
+    }
 
 
 def _params(args: gast.arguments) -> list[str]:
@@ -201,6 +215,7 @@ class _Lowering:
         self.exact: dict[int, str] = {}  # names chosen in advance for particular expressions
         self.list_names: set[str] = set()  # lists a comprehension or a loop builds, one item at a time
         self.tuples: dict[str, int | None] = {}  # values that are tuples a function returned -> length
+        self.stacks = _stack_names(tree) if source.generated else set()  # generated code's loop stacks
         self.literal_lists: set[str] = set()  # loop variables that start as a list with items
 
     def run(self) -> Program:
@@ -560,7 +575,7 @@ class _Lowering:
         return env
 
     def lower_assign(self, targets: list[gast.expr], value: gast.expr) -> None:
-        if self.source.generated and _new_stack(targets, value):  # `saved = []` in generated code
+        if self.source.generated and _new_stack(targets, value, self.stacks):  # `saved = []`, generated
             stack = self.version(targets[0].id)
             op = Op("stack", [], label="[]", pure=False, node=value, source=self.source)
             self.body.append(Assign(stack, gast.List(elts=[], ctx=gast.Load()), op, self.origin))

@@ -88,8 +88,6 @@ class _Forward:
             return self.tangent.get(value.id)
         if isinstance(value, gast.Tuple):
             items = [self.result(e) for e in value.elts]
-            if all(t is None for t in items):
-                return None
             return tuple_([t if t is not None else self.tangent_of(e) for t, e in zip(items, value.elts)])
         return None
 
@@ -325,18 +323,11 @@ class _Forward:
         return call(attr(self.np, "zeros_like"), [atom])
 
     def zero(self, primal: str) -> gast.expr:
-        """The tangent of a value that has none: zeros of its shape."""
-        if primal in self.nones:  # `y = None` before a loop assigns it: no value yet
-            return const(None)
-        if primal in self.lists:  # a list a loop builds: zeros for each item
-            item = "item"
-            zeros = call(attr(self.np, "zeros_like"), [name(item)])
-            return gast.ListComp(
-                elt=zeros,
-                generators=[
-                    gast.comprehension(target=name(item, store=True), iter=name(primal), ifs=[], is_async=0)
-                ],
-            )
+        """The tangent of a value that has none: zeros of its shape; for a name that may hold
+        None (`y = None` before the loop that assigns it, the branch that does not) or a list,
+        zeros of whatever it holds when the line runs."""
+        if primal in self.nones or primal in self.lists:
+            return call(name("zeros_as"), [name(primal)])
         return call(attr(self.np, "zeros_like"), [name(primal)])
 
     def no_rule(self, stmt: Assign):
