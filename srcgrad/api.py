@@ -38,6 +38,16 @@ def grad(f=None, wrt=None, with_value=True, has_aux=False, check_finite=False):
         f, wrt = None, f
     if f is None:
         return lambda func: grad(func, wrt, with_value, has_aux, check_finite)
+    from .modes import transformed
+
+    if transformed(f):
+        raise SrcgradError(
+            f"srcgrad.grad of {f!r} is not supported: srcgrad differentiates a function, or the result "
+            "of srcgrad.grad once more (second derivatives), but not code it generated in forward mode "
+            "(third derivatives, the derivative of a jvp, hvp, hessian or jacobian).",
+            hint="Differentiate the original function, or use srcgrad.hessian / srcgrad.hvp for second "
+            "derivatives.",
+        )
     if isinstance(f, GradFunction):  # second derivatives: forward mode over f's gradient code
         from .modes import NestedGrad
 

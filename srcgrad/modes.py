@@ -173,9 +173,10 @@ class JvpFunction(_Derived):
     mode = "jvp"
 
     def __init__(self, f, wrt=None, has_aux=False, gradients_only=False):
-        if isinstance(f, _Derived):
+        if transformed(f):
             raise SrcgradError(
-                f"srcgrad.jvp of a function already transformed by {f.mode} is not supported.",
+                f"srcgrad.jvp of {f!r} is not supported: third derivatives, or the derivative of a "
+                "jvp, vjp or jacobian.",
                 hint="Apply jvp to the original function or to the result of srcgrad.grad.",
             )
         if isinstance(f, api.GradFunction) and has_aux:
@@ -270,6 +271,11 @@ class JvpFunction(_Derived):
 
     def __repr__(self):
         return f"<srcgrad.jvp of {self.fn.__qualname__} wrt {', '.join(self.wrt)}>"
+
+
+def transformed(f) -> bool:
+    """Whether `f` is a callable made by jvp, vjp, hvp, hessian, jacobian or grad of a grad."""
+    return isinstance(f, (_Derived, _OfGradient, JacobianFunction))
 
 
 def _identifiers(fn) -> set:
@@ -392,7 +398,7 @@ class VjpFunction(_Derived):
     mode = "vjp"
 
     def __init__(self, f, wrt=None):
-        if isinstance(f, (_Derived, api.GradFunction)):
+        if transformed(f) or isinstance(f, api.GradFunction):
             raise SrcgradError(
                 "srcgrad.vjp of a function transformed already is not supported.",
                 hint="Apply vjp to the original function (jvp and grad can take a grad function).",
@@ -474,7 +480,7 @@ class _OfGradient:
     """What `hvp`, `hessian` and `grad` of a `grad` share: forward mode over `f`'s gradient code."""
 
     def __init__(self, f, wrt, mode: str):
-        if isinstance(f, (_Derived, _OfGradient, api.GradFunction)):
+        if transformed(f) or isinstance(f, api.GradFunction):
             raise SrcgradError(
                 f"srcgrad.{mode} takes the original function; this one is transformed already.",
                 hint=f"Pass the function itself: srcgrad.{mode}(f, wrt=...).",
@@ -577,7 +583,7 @@ def jacobian(f=None, wrt=None):
 
 class JacobianFunction:
     def __init__(self, f, wrt=None):
-        if isinstance(f, (_Derived, _OfGradient, api.GradFunction)):
+        if transformed(f) or isinstance(f, api.GradFunction):
             raise SrcgradError(
                 "srcgrad.jacobian takes the original function; this one is transformed already.",
                 hint="Pass the function itself: srcgrad.jacobian(f, wrt=...).",

@@ -460,3 +460,18 @@ def test_names_none_on_another_path_get_real_tangents():
     value, tangent = srcgrad.jvp(first_assigned_in_a_loop)(0.7, 1.0)
     _, expected = srcgrad.grad(first_assigned_in_a_loop)(0.7)
     assert tangent == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: srcgrad.grad(srcgrad.grad(cubic, with_value=False)),
+        lambda: srcgrad.jvp(cubic),
+        lambda: srcgrad.hvp(cubic),
+        lambda: srcgrad.hessian(cubic),
+        lambda: srcgrad.jacobian(cubic),
+    ],
+)
+def test_third_derivatives_are_refused_with_a_reason(make):
+    with pytest.raises(srcgrad.SrcgradError, match="third derivatives"):
+        srcgrad.grad(make())
