@@ -378,3 +378,59 @@ def test_lists_changed_other_ways_are_refused_at_their_line(f, words):
         srcgrad.grad(f)(np.ones(2))
     assert words in str(info.value)
     assert "test_loops.py" in str(info.value)
+
+
+def scaled(x, w, h, scale=0.5):
+    return x * scale
+
+
+def accumulating(x):
+    acc = x * 0.5
+    i = 0
+    while i < 1:
+        h = x
+        acc += x
+        i = i + 1
+    return x
+
+
+def helpers_sharing_a_value(x):
+    h, h2 = scaled(x, x, x), accumulating(x)
+    return np.sum(h)
+
+
+def rebound_inside_an_unrolled_loop(x, X):
+    h2 = X if np.sum(x) > 0.0 else np.zeros((4, 1)) + np.sum(x)
+    for row in (X, h2):
+        i = 0
+        while i < 2:
+            h2 = np.tanh(h2)
+            i = i + 1
+    X, row = row, X
+    return np.sum(X * np.sum(x))
+
+
+def assigned_in_a_branch_then_two_loops(x):
+    if np.sum(x) > 0.0:
+        h = x
+    for t in range(1):
+        h = x
+    for t in range(1):
+        h = np.tanh(h)
+    return np.sum(h)
+
+
+def test_found_by_the_forward_mode_fuzzer_in_reverse_mode_too(rng):
+    # srcgrad's value (not only its gradient) was wrong in the first two: a helper's loop went on
+    # under the name of the other helper's result (`x * 0.5` shared by both), and a loop in the
+    # body of `for row in (X, h2):` went on under h2's name, which the tuple's next element reads
+    x = rng.standard_normal(2)
+    assert srcgrad.grad(helpers_sharing_a_value)(x)[0] == pytest.approx(helpers_sharing_a_value(x))
+    check_grads(helpers_sharing_a_value, x, mode="both")
+    x, X = rng.standard_normal((1, 4)), rng.standard_normal((4, 1))
+    value, _ = srcgrad.grad(rebound_inside_an_unrolled_loop)(x, X)
+    assert value == pytest.approx(rebound_inside_an_unrolled_loop(x, X))
+    check_grads(rebound_inside_an_unrolled_loop, x, X, mode="both")
+    # jvp: the second loop started from the tangent h had before the first (a line folded past a
+    # loop that rebinds its name)
+    check_grads(assigned_in_a_branch_then_two_loops, np.array([0.5, 0.2]), mode="both")

@@ -133,8 +133,11 @@ def inline_single_use(stmts: list, uses_elsewhere: list, candidates: set[str]) -
         if isinstance(stmt, (gast.If, gast.For, gast.While)):
             # values read inside a block come first, and so do values reading a name the block
             # rebinds (a loop of the backward pass restores saved values under their own names)
+            # and values the block rebinds itself (a loop's carried name, moved in a tuple)
             inside, reads = assigned_anywhere([stmt]), set(_reads(stmt))
-            due = [n for n, s in pending.items() if n in reads or inside & set(names_in(s.value))]
+            due = [
+                n for n, s in pending.items() if n in reads or n in inside or inside & set(names_in(s.value))
+            ]
             out.extend(pending.pop(n) for n in due)
             out.append(stmt)
             continue

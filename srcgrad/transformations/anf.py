@@ -210,6 +210,8 @@ class _Lowering:
         self.scalar_globals: set[str] = set()
         self.bases: dict[int, str] = {}  # names for temporaries whose use names them
         self.inlining: list = []  # the user's functions being inlined, innermost last
+        self.inline_starts: list = []  # (block, length) when each began: what came before is the caller's
+        self.pinned: list[set] = []  # names a loop may not go on under (the elements of an unrolled loop)
         self.callers: list[dict] = []  # the variables of the functions calling them
         self.identifiers: dict[int, set] = {}  # id(source) -> every name in its code
         self.exact: dict[int, str] = {}  # names chosen in advance for particular expressions
@@ -404,11 +406,18 @@ class _Lowering:
         atom = self.env.get(var)
         if not isinstance(atom, gast.Name) or atom.id in self.params:
             return None
+        if any(atom.id in pinned for pinned in self.pinned):
+            return None
         if any(atom.id in paths.values() for paths in self.leaf_paths.values()):
             return None  # a part of a nested parameter, which `params["b"]` goes on reading
         defining = next((s for s in self.body if isinstance(s, Assign) and s.target == atom.id), None)
         if defining is None:
             return None
+        if self.inline_starts:  # in a helper: only a value the helper made itself (a value shared
+            # with the caller's through common subexpressions may be bound to a caller's name later)
+            body, start = self.inline_starts[-1]
+            if body is self.body and not any(s is defining for s in self.body[start:]):
+                return None
         # the loop overwrites the name: fine unless a backward pass reads the value before the
         # loop, as the operand of a statement or as the result its own rule uses (tanh's does)
         if any(atom.id in _reads(s) for s in walk(self.body) if s is not defining):
@@ -428,16 +437,26 @@ class _Lowering:
             self.origin = stmt
             elements = stmt.iter.elts
             atoms = [self.expr(e) for e in elements]
-        for i, atom in enumerate(atoms):
-            self.origin = stmt
-            target = stmt.target
-            if literal and isinstance(target, (gast.Tuple, gast.List)) and not isinstance(atom, gast.Tuple):
-                self.unpack_atom(target, atom, rows=not isinstance(elements[i], gast.Call))
-            else:
-                self.bind_target(target, atom)
-            for s in stmt.body:
-                self.origin = s
-                self.lower_statement(s)
+        # the elements still to come hold their values: no loop in the body may go on under their
+        # names (`for row in (X, h2):` with a loop rebinding h2 in the body)
+        self.pinned.append({n for a in atoms for n in names_in(a)})
+        try:
+            for i, atom in enumerate(atoms):
+                self.origin = stmt
+                target = stmt.target
+                if (
+                    literal
+                    and isinstance(target, (gast.Tuple, gast.List))
+                    and not isinstance(atom, gast.Tuple)
+                ):
+                    self.unpack_atom(target, atom, rows=not isinstance(elements[i], gast.Call))
+                else:
+                    self.bind_target(target, atom)
+                for s in stmt.body:
+                    self.origin = s
+                    self.lower_statement(s)
+        finally:
+            self.pinned.pop()
 
     def bind_target(self, target, atom) -> None:
         """Bind a name, or a tuple of names, to an atom already lowered (a part of a parameter)."""
@@ -1059,6 +1078,7 @@ class _Lowering:
         }
         self.inlining.append(function)
         self.callers.append(saved[1])
+        self.inline_starts.append((self.body, len(self.body)))
         try:
             for stmt in rewrite_loops(callee.tree.body[:-1], self.namer):
                 self.origin = stmt
@@ -1070,6 +1090,7 @@ class _Lowering:
         finally:
             self.inlining.pop()
             self.callers.pop()
+            self.inline_starts.pop()
             self.source, self.env, self.defined, self.assigned, self.params, self.origin = saved
         return value
 
