@@ -374,7 +374,7 @@ def two_items_at_once(x):
     ],
 )
 def test_lists_changed_other_ways_are_refused_at_their_line(f, words):
-    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="") as info:
+    with pytest.raises(srcgrad.UnsupportedSyntaxError) as info:
         srcgrad.grad(f)(np.ones(2))
     assert words in str(info.value)
     assert "test_loops.py" in str(info.value)
