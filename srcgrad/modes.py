@@ -32,11 +32,7 @@ def jvp(f=None, wrt=None, has_aux=False):
     `@jvp(wrt=...)` or `jvp(f, wrt=...)`; `f` may also be the result of `grad` (forward over
     reverse: the tangent of the gradients is a Hessian-vector product).
     """
-    if isinstance(f, (str, int, tuple, list)) and wrt is None:
-        f, wrt = None, f
-    if f is None:
-        return lambda func: JvpFunction(func, wrt, has_aux)
-    return JvpFunction(f, wrt, has_aux)
+    return _made(JvpFunction, f, wrt, has_aux)
 
 
 class _Derived:
@@ -278,6 +274,15 @@ def transformed(f) -> bool:
     return isinstance(f, (_Derived, _OfGradient, JacobianFunction))
 
 
+def _made(make, f, wrt, *options):
+    """`make(f, wrt, ...)`, or the decorator that makes it: `@jvp`, `@jvp("W")`, `@jvp(wrt=...)`."""
+    if isinstance(f, (str, int, tuple, list)) and wrt is None:
+        f, wrt = None, f
+    if f is None:
+        return lambda func: make(func, wrt, *options)
+    return make(f, wrt, *options)
+
+
 def _identifiers(fn) -> set:
     """Every name the function's code uses (its parameters and variables), from its code object."""
     code = fn.__code__
@@ -385,11 +390,7 @@ def vjp(f=None, wrt=None):
     one reverse pass, like `grad`'s, seeded with the cotangent instead of 1.0; `wrt` is as for
     `grad`. Use as `@vjp`, `@vjp(wrt=...)` or `vjp(f, wrt=...)`.
     """
-    if isinstance(f, (str, int, tuple, list)) and wrt is None:
-        f, wrt = None, f
-    if f is None:
-        return lambda func: VjpFunction(func, wrt)
-    return VjpFunction(f, wrt)
+    return _made(VjpFunction, f, wrt)
 
 
 class VjpFunction(_Derived):
@@ -469,11 +470,7 @@ def hvp(f=None, wrt=None):
     It is forward mode applied to the code `grad` generates for `f` (forward over reverse): one
     call costs a small multiple of one gradient (`.source` shows the code).
     """
-    if isinstance(f, (str, int, tuple, list)) and wrt is None:
-        f, wrt = None, f
-    if f is None:
-        return lambda func: HvpFunction(func, wrt)
-    return HvpFunction(f, wrt)
+    return _made(HvpFunction, f, wrt)
 
 
 class _OfGradient:
@@ -540,11 +537,7 @@ def hessian(f=None, wrt=None):
     Hessian-vector product (forward mode over the gradient's code), so the cost is the number
     of elements of the parameters times a small multiple of one gradient.
     """
-    if isinstance(f, (str, int, tuple, list)) and wrt is None:
-        f, wrt = None, f
-    if f is None:
-        return lambda func: HessianFunction(func, wrt)
-    return HessianFunction(f, wrt)
+    return _made(HessianFunction, f, wrt)
 
 
 class HessianFunction(_OfGradient):
@@ -574,11 +567,7 @@ def jacobian(f=None, wrt=None):
     Forward mode fills it a column per parameter element, reverse mode a row per value element;
     each call picks the one with fewer passes (forward when the counts tie).
     """
-    if isinstance(f, (str, int, tuple, list)) and wrt is None:
-        f, wrt = None, f
-    if f is None:
-        return lambda func: JacobianFunction(func, wrt)
-    return JacobianFunction(f, wrt)
+    return _made(JacobianFunction, f, wrt)
 
 
 class JacobianFunction:

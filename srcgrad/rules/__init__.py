@@ -61,28 +61,21 @@ def is_nondifferentiable(key) -> bool:
 
 def adjoint(*keys):
     """Register the decorated template as the reverse-mode rule of each key."""
-
-    def register(template):
-        global version
-        version += 1
-        rule = Rule(template, keys)
-        for key in keys:
-            ADJOINTS[key] = rule
-            NONDIFFERENTIABLE.discard(key)
-        return template
-
-    return register
+    return _registrar(ADJOINTS, Rule, keys)
 
 
 def tangent(*keys):
     """Register the decorated template as the forward-mode rule of each key."""
+    return _registrar(TANGENTS, TangentRule, keys)
 
+
+def _registrar(table: dict, kind, keys):
     def register(template):
         global version
         version += 1
-        rule = TangentRule(template, keys)
+        rule = kind(template, keys)
         for key in keys:
-            TANGENTS[key] = rule
+            table[key] = rule
             NONDIFFERENTIABLE.discard(key)
         return template
 
