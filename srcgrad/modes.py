@@ -313,6 +313,17 @@ def _check_parameter(w: str, value, what: str = "forward mode") -> None:
 
 
 def _refuse_structure(w: str, value, what: str = "forward mode") -> None:
+    """Refuse what forward mode and the functions built on it do not take yet, with the reason."""
+    from . import backends
+    from .errors import UnsupportedBackendError
+
+    kind = backends.kind_of(value)
+    if kind in ("cupy", "dask"):
+        raise UnsupportedBackendError(
+            f"{what} runs on NumPy arrays and floats for now, but {w} is a {kind} array.",
+            hint="Pass NumPy arrays (e.g. .get() for CuPy, .compute() for Dask), or use "
+            "srcgrad.grad, which runs on CuPy and Dask.",
+        )
     if isinstance(value, (dict, list, tuple)):
         raise ArgumentTypeError(
             f"{what} takes floats and arrays, but {w} is a {type(value).__name__}: parameters "

@@ -475,3 +475,11 @@ def test_names_none_on_another_path_get_real_tangents():
 def test_third_derivatives_are_refused_with_a_reason(make):
     with pytest.raises(srcgrad.SrcgradError, match="third derivatives"):
         srcgrad.grad(make())
+
+
+def test_dask_arrays_are_refused_by_forward_mode_with_a_reason():
+    da = pytest.importorskip("dask.array")
+    x = da.from_array(np.ones(4), chunks=2)
+    for call in (lambda: srcgrad.jvp(rosenbrock)(x, x), lambda: srcgrad.hessian(rosenbrock)(x)):
+        with pytest.raises(srcgrad.UnsupportedBackendError, match="NumPy arrays and floats for now.*dask"):
+            call()
