@@ -99,6 +99,20 @@ class Rule:
                 mapping[p.name] = const(p.default)
         return mapping
 
+    def bind_operation(self, op, args, location, what: str = "rule") -> dict[str, gast.expr]:
+        """`bind` for an operation of the user's code: a call the rule does not take is the
+        user's error, at `location`."""
+        from ..errors import UnsupportedSyntaxError
+
+        try:
+            return self.bind(args, op.kwargs)
+        except TypeError as exc:
+            raise UnsupportedSyntaxError(
+                f"srcgrad's {what} for {op.label} does not take these arguments: {exc}.",
+                location,
+                hint="Pass only the arguments the rule lists (docs/rules.md), or register your own rule.",
+            ) from None
+
     def expand(self, mapping: dict[str, gast.expr], fresh) -> list[tuple[str, str, gast.expr]]:
         """The template's statements with `mapping` substituted and static `if`s decided.
 

@@ -13,7 +13,7 @@ import gast
 
 from .. import rules
 from ..analyses.shapes import ShapeFacts
-from ..errors import NoRuleError, UnsupportedSyntaxError
+from ..errors import NoRuleError
 from ..ir import Assign, Effect, For, If, Program, Record, walk
 from ..naming import Namer
 from ..optimizations.simplify import joined_where, simplify
@@ -233,14 +233,8 @@ class _Forward:
         rule = rules.lookup_tangent(key)
         if rule is None:
             self.no_rule(stmt)
-        try:
-            bound = rule.bind(args, stmt.op.kwargs)
-        except TypeError as exc:
-            raise UnsupportedSyntaxError(
-                f"srcgrad's tangent rule for {stmt.op.label} does not take these arguments: {exc}.",
-                (stmt.op.source or self.source).location(stmt.op.node),
-                hint="Pass only the arguments the rule lists (docs/rules.md), or register your own rule.",
-            ) from None
+        location = (stmt.op.source or self.source).location(stmt.op.node)
+        bound = rule.bind_operation(stmt.op, args, location, "tangent rule")
         tangents = {}
         for p, atom in bound.items():
             if isinstance(atom, (gast.Tuple, gast.List)):

@@ -343,14 +343,7 @@ class _Reverse:
             self.no_rule(stmt)
         if _reciprocal(stmt):  # 1 / y: its gradient -g * ans**2 needs only the result, not y
             rule, args = rules.lookup(numpy.reciprocal), args[1:]
-        try:
-            bound = rule.bind(args, stmt.op.kwargs)
-        except TypeError as exc:
-            raise UnsupportedSyntaxError(
-                f"srcgrad's rule for {stmt.op.label} does not take these arguments: {exc}.",
-                (stmt.op.source or self.source).location(stmt.op.node),
-                hint="Pass only the arguments the rule lists (docs/rules.md), or register your own rule.",
-            ) from None
+        bound = rule.bind_operation(stmt.op, args, (stmt.op.source or self.source).location(stmt.op.node))
         seed = self.adjoint[stmt.target]
         mapping = dict(bound, ans=name(stmt.target), np=self.np)
         if isinstance(seed, Items):
