@@ -4,6 +4,12 @@ The module holds the user's function, the generated gradient, the runtime helper
 calls (found by name analysis over srcgrad/runtime and copied with their source text), and the
 values the factory would have bound or the user's module would have supplied, written as
 imports or literal constants. What cannot be written down that way is refused with a clear error.
+
+`srcgrad.grad` generates code of its own for each nesting of dicts, lists and tuples its
+parameters arrive in (`W1 = params["W1"]`, one line a leaf); the code for floats and arrays
+indexes such a parameter as an array. So the module holds one generated function for each
+nesting known at export (from example arguments, or from the calls the grad object has made),
+and `_variant` picks the one for a call's parameters, or refuses a nesting it has no code for.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import ast
 import builtins
 import datetime
+import functools
 import inspect
 import io
 import math
@@ -26,6 +33,9 @@ from .errors import SrcgradError
 # where helpers may come from, in the order they are written out
 _SOURCE_MODULES = ("errors", "core", "elementwise", "reductions", "linalg", "shape", "special")
 
+# the names the module defines besides the helpers' (see _CHOICE and _Exporter._choice)
+_CHOICE_NAMES = ("_structure_of", "_variant", "_shown", "_VARIANTS", "_FUNCTION", "_WRT")
+
 # module_of without srcgrad.backends: NumPy, or CuPy for CuPy arrays (imported only then)
 _MODULE_OF = '''\
 def module_of(*values):
@@ -38,12 +48,17 @@ def module_of(*values):
     return np
 '''
 
-# what srcgrad.grad does to each gradient after the generated code returns it (api._like)
+# what srcgrad.grad does to each gradient after the generated code returns it (api._like_tree)
 _LIKE = '''\
 def _like(g, p):
-    """The gradient `g` as srcgrad.grad returns it for the parameter `p`: a Python float for a
-    float, else an array of `p`'s dtype that owns its memory (the generated code may return a
-    read-only broadcast view, or a view of an argument)."""
+    """The gradient `g` as srcgrad.grad returns it for the parameter `p`: for dicts, lists and
+    tuples, the same nesting of the leaves'; a Python float for a float, else an array of `p`'s
+    dtype that owns its memory (the generated code may return a read-only broadcast view, or a
+    view of an argument)."""
+    if isinstance(p, dict):
+        return {k: _like(g[k], p[k]) for k in p}
+    if isinstance(p, (list, tuple)):
+        return type(p)(_like(gi, pi) for gi, pi in zip(g, p))
     if type(p) is float:
         return float(g)
     if isinstance(p, np.generic):
@@ -57,25 +72,156 @@ def _like(g, p):
 '''
 
 
+# the nesting of the parameters a call brings (api.structure_of, without its checks), and the
+# choice of the generated code for it (the module's _VARIANTS, _FUNCTION and _WRT, see _Exporter)
+_CHOICE = '''\
+def _structure_of(value):
+    """The nesting of dicts, lists and tuples in `value`, as srcgrad.grad keys its generated code
+    on it; None for a float or an array."""
+    if isinstance(value, dict):
+        keys = tuple(value)
+        return ("dict", keys, tuple(_structure_of(value[k]) for k in keys))
+    if isinstance(value, (list, tuple)):
+        kind = "list" if isinstance(value, list) else "tuple"
+        return (kind, len(value), tuple(_structure_of(v) for v in value))
+    return None
+
+
+def _variant(*params):
+    """The generated code for parameters nested like these: srcgrad.grad generates code for each
+    nesting of dicts, lists and tuples, and this module has the ones known when it was exported.
+    Another nesting is refused: the code for one would compute nonsense on another."""
+    key = tuple(_structure_of(p) for p in params)
+    code = _VARIANTS.get(None if all(s is None for s in key) else key)
+    if code is not None:
+        return code
+    known = [(None,) * len(key) if k is None else k for k in _VARIANTS]
+    i = next((i for i, s in enumerate(key) if s not in [k[i] for k in known]), 0)
+    exported = " or ".join(dict.fromkeys(_shown(k[i]) for k in known))
+    raise TypeError(
+        f"{_FUNCTION}_grad has no code for {_WRT[i]} = {_shown(key[i])}: it was exported for "
+        f"{_WRT[i]} = {exported}. srcgrad generates code for each nesting of dicts, lists and "
+        f"tuples; export {_FUNCTION} again with arguments like these as its example (a "
+        f"{_FUNCTION}_example() in its module returning them, which srcgrad export calls)."
+    )
+'''
+
+
+def _shown(structure) -> str:
+    """A nesting as a message shows it, e.g. `{'W': array, 'b': [array, array]}` (the export
+    writes this function into the module too)."""
+    if structure is None:
+        return "a float or an array"
+    kind, keys, items = structure
+    parts = ["array" if v is None else _shown(v) for v in items]
+    if kind == "dict":
+        return "{" + ", ".join(f"{k!r}: {v}" for k, v in zip(keys, parts)) + "}"
+    text = ", ".join(parts)
+    return f"[{text}]" if kind == "list" else f"({text}{',' if len(parts) == 1 else ''})"
+
+
 class ExportError(SrcgradError):
     """The gradient cannot be written as a standalone module."""
 
 
-def export_source(grad_function, origin: str = "", version: str = "") -> str:
-    """The standalone module's text for a `srcgrad.grad` object (its function, wrt and options)."""
+def export_source(grad_function, origin: str = "", version: str = "", examples=None) -> str:
+    """The standalone module's text for a `srcgrad.grad` object (its function, wrt and options).
+
+    The module has the code for float and array parameters, and the code for each nesting of
+    dicts, lists and tuples the parameters come in, of the calls in `examples` (each a tuple of
+    positional arguments or a dict of them by name, what `check` reads from `<function>_example()`;
+    by default that function's, when the function's module has one) and of the calls the grad
+    object has made. A parameter the function indexes by key needs one of those."""
     from .pipeline import build
 
-    fn = grad_function.fn
-    result = build(fn, grad_function.wrt, grad_function.single, grad_function.has_aux)
-    return _Exporter(grad_function, result, origin, version).render()
+    g = grad_function
+    keys = _nestings(g, examples)
+    results = []
+    try:
+        results.append((None, build(g.fn, g.wrt, g.single, g.has_aux)))
+    except SrcgradError:
+        if not keys:
+            raise
+    keyed = _keyed_parameters(results[0][1].generated.source, g.wrt) if results else []
+    if keyed:  # the code for arrays would index that parameter as an array: no call can use it
+        results = []
+        if not keys:
+            name, key = keyed[0]
+            raise ExportError(
+                f"cannot export {g.fn.__name__!r}: it reads its parameter {name!r} by key "
+                f"({name}[{key!r}]), and srcgrad generates the gradient's code for the nesting of "
+                f"dicts, lists and tuples {name!r} comes in, which export does not know.",
+                hint=f"Give example arguments: define {g.fn.__name__}_example() in its module, returning "
+                "the arguments of one call (as for srcgrad check), or pass them to export_source(..., "
+                "examples=[args]), or call the grad object on them before export_source.",
+            )
+    for key in keys:
+        results.append((key, build(g.fn, g.wrt, g.single, g.has_aux, dict(key))))
+    return _Exporter(g, results, origin, version).render()
+
+
+def _nestings(g, examples) -> list[tuple]:
+    """The nestings of the parameters to export code for, as srcgrad.grad keys its code
+    (parameter, structure) for each of wrt: of the example calls, then of the grad object's calls."""
+    from .api import structure_of
+
+    fn = g.fn
+    if examples is None:
+        make = fn.__globals__.get(f"{fn.__name__}_example")
+        if make is None or not callable(make):
+            examples = []
+        else:
+            try:
+                examples = [make()]
+            except Exception as exc:
+                what = f"{type(exc).__name__}: {exc}"
+                raise ExportError(
+                    f"cannot export {fn.__name__!r}: {fn.__name__}_example(), which gives the "
+                    f"nesting of its parameters, raised {what}."
+                ) from exc
+    keys = []
+    for sample in examples:  # as `check` reads them: by name, positional, or the one argument
+        if isinstance(sample, dict):
+            args, kwargs = (), dict(sample)
+        else:
+            args, kwargs = (tuple(sample) if isinstance(sample, (tuple, list)) else (sample,)), {}
+        try:
+            bound = g.signature.bind(*args, **kwargs)
+        except TypeError as exc:
+            raise ExportError(
+                f"cannot export {fn.__name__!r}: its example arguments do not fit its parameters: {exc}."
+            ) from None
+        bound.apply_defaults()
+        params = [bound.arguments[w] for w in g.wrt]
+        if any(isinstance(p, (dict, list, tuple)) for p in params):
+            keys.append(tuple((w, structure_of(p, w)) for w, p in zip(g.wrt, params)))
+    # the nestings of the grad object's NumPy calls: keys that are a (parameter, structure) each
+    for key in getattr(g, "_variants", {}):
+        pairs = isinstance(key, tuple) and len(key) == len(g.wrt)
+        if pairs and all(isinstance(k, tuple) and len(k) == 2 and k[0] == w for k, w in zip(key, g.wrt)):
+            keys.append(key)
+    return list(dict.fromkeys(keys))
+
+
+def _keyed_parameters(source: str, wrt: list[str]) -> list[tuple[str, str]]:
+    """(parameter, key) for each `parameter["key"]` of the code for arrays (helpers inlined): a
+    parameter only a dict can be."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id in wrt:
+            key = node.slice.value if isinstance(node.slice, ast.Constant) else None
+            if isinstance(key, str):
+                found.append((node.value.id, key))
+    return found
 
 
 class _Exporter:
-    def __init__(self, grad_function, result, origin, version):
+    def __init__(self, grad_function, results, origin, version):
         self.g = grad_function
         self.fn = grad_function.fn
-        self.result = result
-        self.generated = result.generated
+        self.results = results  # (nesting key or None, Build): the code for each nesting
+        self.result = results[0][1]
+        self.generated = self.result.generated
         self.origin = origin or inspect.getsourcefile(self.fn) or "?"
         self.version = version
         self.imports: dict[str, str] = {}  # bound name -> import line
@@ -87,27 +233,16 @@ class _Exporter:
 
     def render(self) -> str:
         generated = self.generated
-        private = "_" + generated.function_name
-        grad_tree = ast.parse(generated.source)
-        grad_def = grad_tree.body[0]
-        grad_def.name = private
-        grad_text = self._with_renamed_def(generated.source, generated.function_name, private)
-
-        # what the factory binds: helpers, closed-over values, NumPy and what the user took from it
-        helper_aliases = {}
-        for free in generated.free:
-            if free in generated.helpers:
-                if generated.helpers[free] != free:
-                    helper_aliases[free] = generated.helpers[free]
-            elif free in self.result.source.closure:
-                self._bind_closure(free, self.result.source.closure[free])
-            elif free in generated.arrays:
-                self._bind(free, self.fn.__globals__[free], "the gradient")
-            else:  # the NumPy name srcgrad supplies when the user imported none
-                self._bind(free, np, "the gradient")
-        factory = set(generated.free)
-        for free_name in _globals_read(grad_def) - factory:
-            self._resolve(free_name, self.fn, "the gradient")
+        name = generated.function_name
+        variants = []  # (nesting key, private name, its text, its def) for each generated function
+        helper_aliases, needed = {}, set()
+        for i, (key, result) in enumerate(self.results):
+            private = f"_{name}" if i == 0 else f"_{name}_{i}"
+            source = result.generated.source
+            variants.append(
+                (key, private, self._with_renamed_def(source, name, private), ast.parse(source).body[0])
+            )
+            self._bind_factory(result, helper_aliases, needed)
         forward_text, forward_def = self._forward()
         for free_name in _globals_read(forward_def):
             if free_name not in self.result.source.closure:
@@ -115,10 +250,10 @@ class _Exporter:
             else:
                 self._bind_closure(free_name, self.result.source.closure[free_name])
 
-        needed = {generated.helpers[f] for f in generated.free if f in generated.helpers}
         helpers_text, helper_names, helper_imports = _helpers(needed)
-        clash = set(self.bound) | set(self.user_functions) | {self.fn.__name__, private}
-        clash &= helper_names | {"_like", generated.function_name}
+        privates = {private for _, private, _, _ in variants}
+        clash = set(self.bound) | set(self.user_functions) | {self.fn.__name__} | privates
+        clash &= helper_names | {"_like", name, *_CHOICE_NAMES}
         clash -= {n for n in clash if self.bound.get(n, None) is np}
         if clash:
             raise ExportError(
@@ -131,7 +266,7 @@ class _Exporter:
         import_lines = sorted(set(helper_imports) | {"import numpy as np"} | set(self.imports.values()))
         out += [line for line in import_lines if line.startswith("import ")]
         out += [line for line in import_lines if line.startswith("from ")]
-        out += ["", f"__all__ = [{self.fn.__name__!r}, {generated.function_name!r}]", ""]
+        out += ["", f"__all__ = [{self.fn.__name__!r}, {name!r}]", ""]
         if self.constants:
             out += ["# values of your module (or closure) the code reads, as they were at export time"]
             out += [f"{n} = {text}" for n, text in sorted(self.constants.items())]
@@ -142,14 +277,61 @@ class _Exporter:
         for text in self.user_functions.values():
             out += [text.rstrip("\n"), "", ""]
         out += [forward_text.rstrip("\n"), "", ""]
-        out += [self._wrapper(grad_def, private), "", ""]
+        out += [self._wrapper(variants[0][3]), "", ""]
         out += ["# the code srcgrad generated (gradients before the dtype and copy step of _like)", ""]
-        out += [grad_text.rstrip("\n"), "", ""]
-        out += ["# runtime helpers, copied from srcgrad/runtime (and srcgrad/errors.py)", ""]
-        out += [_LIKE.rstrip("\n"), "", "", helpers_text.rstrip("\n")]
+        for key, _, text, _ in variants:
+            if len(variants) > 1:
+                out.append(f"# for {self._nesting(key)}")
+            out += [text.rstrip("\n"), "", ""]
+        out += self._choice(variants)
+        out += ["# what srcgrad.grad does around the generated code (_like, _variant), then the runtime"]
+        out += ["# helpers, copied from srcgrad/runtime (and srcgrad/errors.py)", ""]
+        out += [_LIKE.rstrip("\n"), "", "", _CHOICE.rstrip("\n"), "", ""]
+        out += [inspect.getsource(_shown).rstrip("\n"), "", "", helpers_text.rstrip("\n")]
         text = "\n".join(out) + "\n"
         compile(text, "<export>", "exec")  # what we write must at least be Python
         return text
+
+    def _bind_factory(self, result, helper_aliases: dict, needed: set) -> None:
+        """Bind what the factory binds for one generated function (helpers, closed-over values,
+        NumPy and what the user took from it) and the globals it reads; note its helpers."""
+        generated = result.generated
+        for free in generated.free:
+            if free in generated.helpers:
+                needed.add(generated.helpers[free])
+                if generated.helpers[free] != free:
+                    helper_aliases[free] = generated.helpers[free]
+            elif free in result.source.closure:
+                self._bind_closure(free, result.source.closure[free])
+            elif free in generated.arrays:
+                self._bind(free, self.fn.__globals__[free], "the gradient")
+            else:  # the NumPy name srcgrad supplies when the user imported none
+                self._bind(free, np, "the gradient")
+        for free_name in _globals_read(ast.parse(generated.source).body[0]) - set(generated.free):
+            self._resolve(free_name, self.fn, "the gradient")
+
+    def _nesting(self, key) -> str:
+        """What a generated function is for, as its comment says."""
+        if key is None:
+            return "float and array parameters"
+        return ", ".join(f"{w} = {_shown(s)}" for w, s in key)
+
+    def _choice(self, variants) -> list[str]:
+        """The lines of `_FUNCTION`, `_WRT` and `_VARIANTS`, which `_variant` reads."""
+        lines = [
+            "# the generated code for each nesting of the parameters, for _variant (None: floats and arrays)"
+        ]
+        lines += [f"_FUNCTION = {self.fn.__name__!r}", f"_WRT = {tuple(self.g.wrt)!r}", "_VARIANTS = {"]
+        for key, private, _, _ in variants:
+            literal = "None" if key is None else _key_literal(tuple(s for _, s in key))
+            if literal is None:
+                raise ExportError(
+                    f"cannot export {self.fn.__name__!r}: the keys of its dict parameters cannot be "
+                    "written into a standalone module.",
+                    hint="Use strings or numbers as the keys.",
+                )
+            lines.append(f"    {literal}: {private},")
+        return [*lines, "}", "", ""]
 
     def _header(self) -> str:
         wrt = ", ".join(self.g.wrt)
@@ -160,8 +342,9 @@ class _Exporter:
             f"NumPy's dispatch).\n# Do not edit: run srcgrad export again after changing the function."
         )
 
-    def _wrapper(self, grad_def: ast.FunctionDef, private: str) -> str:
-        """The public `<name>_grad`: the generated function, then `_like` on each gradient."""
+    def _wrapper(self, grad_def: ast.FunctionDef) -> str:
+        """The public `<name>_grad`: the generated function for the parameters' nesting, then
+        `_like` on each gradient."""
         signature = ast.FunctionDef(
             name=self.generated.function_name,
             args=grad_def.args,
@@ -185,7 +368,8 @@ class _Exporter:
             f'    """{self.fn.__name__}\'s value and its gradients with respect to {", ".join(self.g.wrt)}, '
             f'as srcgrad.grad returns them."""'
         )
-        body = [doc, f"    value, grads = {private}({', '.join(call)})", f"    grads = {grads}"]
+        chosen = f"_variant({', '.join(self.g.wrt)})"
+        body = [doc, f"    value, grads = {chosen}({', '.join(call)})", f"    grads = {grads}"]
         if not self.g.with_value:
             body.append("    return (grads, value[1])" if self.g.has_aux else "    return grads")
         else:
@@ -300,6 +484,16 @@ def _literal(value) -> str | None:
     return None
 
 
+def _key_literal(key) -> str | None:
+    """`repr(key)` for a nesting key, if it reads back as a key the module's lookup finds (dict
+    keys that are strings, numbers, None and tuples of them); else None."""
+    text = repr(key)
+    try:
+        return text if ast.literal_eval(text) == key else None
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None
+
+
 def _globals_read(function: ast.FunctionDef) -> set[str]:
     """Names a function reads that it does not bind: its parameters' defaults, its body."""
     stores, loads = set(), set()
@@ -330,8 +524,10 @@ class _Definition:
         self.reads, self.relative = reads, relative
 
 
+@functools.cache  # parsing the runtime's modules is most of an export's time; their source is fixed
 def _module_definitions(module: str) -> tuple[dict[str, _Definition], dict[str, tuple[str, str]], dict]:
-    """A runtime module's definitions by name, its `from .x import y` names, and its plain imports."""
+    """A runtime module's definitions by name, its `from .x import y` names, and its plain imports
+    (read, not changed, by `_helpers`)."""
     if module == "errors":
         from . import errors as mod
     else:
