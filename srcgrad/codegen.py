@@ -8,6 +8,7 @@ closed-over values), so the generated code reads the user's module globals live.
 
 from __future__ import annotations
 
+import ast
 import math
 
 import gast
@@ -173,6 +174,48 @@ def _helper_names(program: Program, namer: Namer) -> dict[str, str]:
     return helpers
 
 
+def _default_values(program: Program, args: gast.arguments) -> dict:
+    """Replace each default of the generated function's parameters that is not a literal with a
+    name the factory binds to the user function's own default value, and return those names and
+    values. A default is evaluated where the user's `def` ran (`def f(x, y=y)` inside another
+    function reads that function's `y`), so its expression cannot be evaluated again here."""
+    func = program.source.func
+    names = [a.id for a in args.posonlyargs + args.args]
+    positional = names[len(names) - len(args.defaults) :]
+    given = list(getattr(func, "__defaults__", None) or ())
+    kw_given = getattr(func, "__kwdefaults__", None) or {}
+    if len(given) != len(positional):
+        return {}
+    taken = {n.id for n in walk_tree(program.source.tree) if isinstance(n, gast.Name)} | set(program.reserved)
+    out = {}
+
+    def bind(param: str, value) -> gast.expr:
+        base, k = "default_" + param, 1
+        candidate = base
+        while candidate in taken or candidate in out:
+            k += 1
+            candidate = f"{base}_{k}"
+        out[candidate] = value
+        return name(candidate)
+
+    for i, (param, expr) in enumerate(zip(positional, args.defaults)):
+        if not _is_literal(expr):
+            args.defaults[i] = bind(param, given[i])
+    for i, (param, expr) in enumerate(zip(args.kwonlyargs, args.kw_defaults)):
+        if expr is not None and not _is_literal(expr) and param.id in kw_given:
+            args.kw_defaults[i] = bind(param.id, kw_given[param.id])
+    program.source.closure.update(out)  # bound through the factory like closed-over values
+    return out
+
+
+def _is_literal(expr: gast.expr) -> bool:
+    try:
+        ast.literal_eval(gast.gast_to_ast(copy_tree(expr)))
+    except (ValueError, TypeError, SyntaxError, RecursionError):
+        return False
+    return True
+
+
 def _renamed(stmts, old: str, new: str) -> list:
     """`stmts` with every use and binding of the name `old` as `new`."""
     for stmt in stmts:
@@ -190,6 +233,7 @@ def _package(program: Program, body, result, comments, fname, helpers, extra=())
     for a in args.posonlyargs + args.args + args.kwonlyargs + [args.vararg, args.kwarg]:
         if a is not None:
             a.annotation = None
+    defaults = _default_values(program, args)
     if extra:  # after the positional parameters; keyword-only if the user's have defaults or *args
         params = [gast.Name(id=n, ctx=gast.Param(), annotation=None, type_comment=None) for n in extra]
         if args.defaults or args.vararg is not None or args.kwonlyargs:
@@ -212,6 +256,7 @@ def _package(program: Program, body, result, comments, fname, helpers, extra=())
     arrays = sorted(n for n in used - local if n in scope and backends.is_array_namespace(scope[n]))
     free = arrays + free
     free += sorted(n for n in program.source.closure if n in used and n not in bound)
+    free += sorted(defaults)
     factory = gast.FunctionDef(
         name=FACTORY,
         args=gast.arguments(

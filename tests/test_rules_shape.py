@@ -327,6 +327,22 @@ def moveaxis_seq_w(x, w):
     return np.sum(w * np.moveaxis(x, (0, 1), (-1, 0)))
 
 
+def linspace_s(x, y):
+    return np.sum(np.linspace(x, y, 4))
+
+
+def linspace_w(x, y, w):
+    return np.sum(w * np.linspace(x, y, 4))
+
+
+def linspace_last_s(x, y):
+    return np.sum(np.linspace(x, y, 3, endpoint=False, axis=-1))
+
+
+def linspace_last_w(x, y, w):
+    return np.sum(w * np.linspace(x, y, 3, endpoint=False, axis=-1))
+
+
 def expand_dims_s(x):
     return np.sum(np.expand_dims(x, -1))
 
@@ -822,6 +838,9 @@ SPECS = [
     row("x.flatten()", "ravel", "flatten_method", np.ravel),
     row("x.flatten(F)", "ravel", "flatten_method_f", lambda x: x.flatten("F")),
     row("ravel(x.T,order=K)", "ravel", "ravel_transposed_k", lambda x: np.ravel(x.T, order="K")),
+    row("linspace", "linspace", "linspace", lambda x, y: np.linspace(x, y, 4), XY, broadcasting(REAL, REAL)),
+    row("linspace-axis=-1", "linspace", "linspace_last",
+        lambda x, y: np.linspace(x, y, 3, endpoint=False, axis=-1), XY, broadcasting(REAL, REAL)),
     row("expand_dims-1", "expand_dims", "expand_dims", lambda x: np.expand_dims(x, -1)),
     row("expand_dims(0,2)", "expand_dims", "expand_dims_tuple", lambda x: np.expand_dims(x, (0, 2)),
         args=x_of(1)),

@@ -17,7 +17,10 @@ to, and *useful* if the result depends differentiably on it. Only values that ar
 
 from __future__ import annotations
 
+import numpy
+
 from .. import rules
+from ..errors import UnsupportedSyntaxError
 from ..ir import Assign, Effect, Program, walk
 from ..syntax import names_in
 
@@ -41,7 +44,31 @@ def active_names(program: Program, wrt: list[str]) -> set[str]:
                 if new:
                     useful |= new
                     changed = True
+    _check_made_from_varied(program, varied, useful)
     return varied & useful
+
+
+# Functions that carry no gradient because their arguments are counts or shapes; one given a
+# value that depends on a differentiated parameter makes values that depend on it too.
+_MADE_FROM_COUNTS = {numpy.arange, numpy.zeros, numpy.ones, numpy.empty, numpy.eye, numpy.identity}
+
+
+def _check_made_from_varied(program: Program, varied: set, useful: set) -> None:
+    for stmt in walk(program.body):
+        if not isinstance(stmt, Assign) or stmt.op.key not in _MADE_FROM_COUNTS:
+            continue
+        operands = {n for a in _operands(stmt) for n in names_in(a)}
+        if not operands & varied:
+            continue
+        source = stmt.op.source or program.source
+        raise UnsupportedSyntaxError(
+            f"srcgrad gives {stmt.op.label} no derivative, but here its arguments depend on the "
+            "values being differentiated, so its result does too.",
+            source.location(stmt.op.node),
+            hint="Compute its arguments from values that are not differentiated (or wrap them in "
+            "srcgrad.stop_gradient(...)); for evenly spaced values that depend on a parameter, "
+            "np.linspace(start, stop, num) is differentiated in start and stop.",
+        )
 
 
 class _Push:

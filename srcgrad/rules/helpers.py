@@ -29,6 +29,7 @@ nondifferentiable(
     runtime.clipped_below,  # masks
     runtime.clipped_above,
     runtime.tie_share,  # constant between the values where ties begin or end
+    runtime.linspace_weights,  # made from the result's shape
     runtime.norm_coefficients,  # constants chosen by the norm's order
     runtime.norm_svd_tangent_dx,  # 0 (or NoGradientError for the orders it has no rule for)
 )

@@ -32,6 +32,11 @@ class TemplateError(Exception):
     """A rule template is malformed (a bug in the rule, not in the user's function)."""
 
 
+# Arguments a rule reads for their shape or truth value only, on which the result does not
+# depend differentiably: no gradient is right for them, whatever they are computed from.
+CONSTANT_IN = {"full_like": ("a",), "where": ("condition",)}
+
+
 class Rule:
     """One reverse-mode rule, built from its template function.
 
@@ -65,6 +70,54 @@ class Rule:
     @property
     def name(self) -> str:
         return self.template.__name__
+
+    @functools.cached_property
+    def differentiates(self) -> frozenset:
+        """The parameters the template gives a gradient (or tangent part) for, in any branch:
+        an argument outside them that depends on a differentiated parameter would lose that
+        dependence, so the passes refuse it rather than give it no gradient."""
+        params = {p.name for p in self.params}
+        found, pending = set(), list(self.body())
+        while pending:
+            stmt = pending.pop()
+            if isinstance(stmt, gast.If):
+                pending += stmt.body + stmt.orelse
+            elif isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+                target = stmt.targets[0].id
+                if target.startswith("d") and target[1:] in params:
+                    found.add(target[1:])
+        return frozenset(found)
+
+    def check_differentiable(self, op, bound: dict, carries, location, what: str = "rule") -> None:
+        """Refuse an operation whose argument depends on a differentiated parameter (`carries`)
+        where the rule gives no gradient for it (an index such as `np.r_[x, y]`'s, the `num` of
+        a call): a silent zero would be a wrong gradient."""
+        from ..errors import UnsupportedSyntaxError
+        from ..syntax import to_source
+
+        if getattr(op.key, "__module__", "").startswith("srcgrad.runtime"):
+            return  # a helper of generated code: its shape-only arguments (`unbroadcast(g, x)`)
+        exempt = CONSTANT_IN.get(self.name.removesuffix("_tangent"), ())
+        for param, atom in bound.items():
+            if param in self.differentiates or param in exempt or not carries(atom):
+                continue
+            hint = (
+                "Compute it from values that are not differentiated, wrap it in "
+                "srcgrad.stop_gradient(...) if its derivative should be ignored, or register a rule "
+                "that differentiates it (docs/rules.md)."
+            )
+            if op.key == "getitem":  # `np.r_[x, y]` is an index into np.r_
+                hint = (
+                    "An index carries no gradient. To join arrays, write np.concatenate([x, y]) "
+                    "for np.r_[x, y], and np.stack([x, y], axis=-1) for np.c_[x, y] of 1-D arrays."
+                )
+            raise UnsupportedSyntaxError(
+                f"srcgrad's {what} for {op.label} gives no derivative in its argument {param!r}, "
+                f"but here that argument (`{to_source(atom)}`) depends on the values being "
+                "differentiated.",
+                location,
+                hint=hint,
+            )
 
     def body(self) -> list[gast.stmt]:
         if self._body is None:

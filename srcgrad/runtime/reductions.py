@@ -18,6 +18,7 @@ __all__ = [
     "average_weights_jvp",
     "trace_dx",
     "weights_like",
+    "linspace_weights",
     "prod_dx_jet",
     "cumprod_jet",
     "cumprod_dx_jet",
@@ -207,6 +208,18 @@ def weights_like(x, axis, weights):
     (1, 3)
     """
     return _weights_like(asarray(x), axis, weights)[0]
+
+
+def linspace_weights(like, num, endpoint, axis):
+    """The weights `w` of `np.linspace(start, stop, num)`, which is `start + w * (stop - start)`,
+    laid out along `axis` of an array shaped like the result (`like`).
+
+    >>> linspace_weights(np.zeros((3, 2)), 3, True, 0).ravel().tolist()
+    [0.0, 0.5, 1.0]
+    """
+    shape = [1] * np.ndim(like)
+    shape[axis] = num
+    return module_of(like).linspace(0.0, 1.0, num, endpoint=endpoint).reshape(shape)
 
 
 # ---------------------------------------------------------------------------------------------

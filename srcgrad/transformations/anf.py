@@ -29,7 +29,8 @@ import operator
 import gast
 import numpy
 
-from .. import fence, rules
+from .. import fence, rules, runtime
+from ..analyses.scope import global_reads, is_users_function
 from ..errors import UnsupportedSyntaxError
 from ..frontend import MISSING, SourceFunction, read_function
 from ..ir import Assign, Effect, For, If, Op, Program, Return, walk
@@ -194,7 +195,9 @@ class _Lowering:
         }
         used = {n.id for n in walk_tree(tree) if isinstance(n, gast.Name)}
         self.used = used
-        self.reserved = used | set(self.params) | {tree.name}
+        # the globals this function and its helpers read, which no name srcgrad writes may hide
+        self.global_reads = global_reads(source.func, source.globals) if source.func is not None else set()
+        self.reserved = used | set(self.params) | {tree.name} | self.global_reads | set(runtime.__all__)
         aliases = source.numpy_names()
         self.numpy_injected = not aliases
         self.namer = Namer(self.reserved)
@@ -221,6 +224,7 @@ class _Lowering:
         self.literal_lists: set[str] = set()  # loop variables that start as a list with items
 
     def run(self) -> Program:
+        self.check_hidden_globals()
         result = None
         leaves, leaf_paths = {}, {}
         for param, structure in self.structures.items():  # `W1 = params["W1"]`, one line a leaf
@@ -242,6 +246,7 @@ class _Lowering:
                 result = self.lower_return(stmt)
             else:
                 self.lower_statement(stmt)
+        self.check_leaves_followed(result)
         program = Program(
             source=self.source,
             params=self.params,
@@ -258,6 +263,53 @@ class _Lowering:
             leaf_paths=leaf_paths,
         )
         return program
+
+    def check_leaves_followed(self, result) -> None:
+        """The invariant of nested parameters: the lowered program reads a nested parameter only
+        through its leaves (`W1 = params["W1"]`), so every read reaches the gradient. A read of
+        the whole, through a way of reading it the lowering does not follow, is refused at its
+        line: unchecked, the leaves would silently get no gradient from it."""
+        if not self.structures:
+            return
+        whole = set(self.structures)
+        reads = [
+            (s, _reads(s)) for s in walk(self.body) if not (isinstance(s, Assign) and s.op.key == "leaf")
+        ]
+        if result is not None:
+            reads.append((result, set(names_in(result.value))))
+        for stmt, names in reads:
+            names = set(names)
+            if not names & whole:
+                continue
+            op = getattr(stmt, "op", None)
+            node = (op.node if op is not None else None) or stmt.origin
+            source = (op.source if op is not None else None) or getattr(stmt.origin, "srcgrad_source", None)
+            param = sorted(names & whole)[0]
+            raise UnsupportedSyntaxError(
+                f"srcgrad follows the nested parameter {param!r} through indexing, loops, .values(), "
+                ".items() and calls of your own functions, but not used whole as it is here.",
+                (source or self.source).location(node),
+                hint="Read its arrays (params['W1'], list(params.values())) and use those.",
+            )
+
+    def check_hidden_globals(self) -> None:
+        """Refuse a parameter or closed-over variable of the function whose name a helper reads as
+        a module global: the generated code, with the helper's lines inlined, would read the
+        parameter there."""
+        own = {n for n in self.used if n not in self.assigned and n not in self.params}
+        helpers = self.global_reads - own  # what only the helpers read as globals
+        closure = self.source.closure
+        for var in sorted(helpers & (set(self.params) | set(closure))):
+            if var in closure and closure[var] is self.source.globals.get(var, MISSING):
+                continue  # the same object either way
+            kind = "parameter" if var in self.params else "variable it closes over"
+            raise UnsupportedSyntaxError(
+                f"the {kind} {var!r} of {self.source.name!r} has the name of a module global that a "
+                f"function it calls reads; with that function's lines written into the gradient, "
+                f"they would read the {kind} instead.",
+                self.source.location(self.source.tree),
+                hint=f"Rename the {kind}, or pass the global {var!r} to that function as an argument.",
+            )
 
     # -- statements -------------------------------------------------------------------------
 
@@ -303,14 +355,10 @@ class _Lowering:
         entry_origin = self.origin  # the user statement the loop belongs to, restored after it
         if not is_while and isinstance(stmt.iter, (gast.Tuple, gast.List)):
             return self.unroll(stmt)
-        if not is_while and self.structures:
-            elements = self.struct_elements(stmt.iter)
-            if elements is not None:
+        if not is_while:
+            elements = self.known_elements(stmt)
+            if elements is not None:  # parts of a nested parameter, a list made in the function
                 return self.unroll(stmt, elements)
-        if not is_while and isinstance(stmt.iter, gast.Name):  # a list made in the function
-            bound = self.env.get(stmt.iter.id)
-            if isinstance(bound, (gast.Tuple, gast.List)):
-                return self.unroll(stmt, list(bound.elts))
         origin = stmt  # the user's loop, as comments and messages quote it
         iterable = None if is_while else stmt.iter
         items = []  # (target, sequence atom): `for x in xs` reads xs[i] at each iteration's start
@@ -399,6 +447,63 @@ class _Lowering:
         if is_while:
             loop.test_body, loop.test = test_body, test
         self.body.append(loop)
+
+    def known_elements(self, stmt: gast.For):
+        """The atoms a `for` loop binds, when their number is known here and the loop must be
+        written out for srcgrad to follow them: the parts of a nested parameter (`for w in ws`,
+        `enumerate(ws)`, `zip(ws, xs)`, `params.items()`, `ws[1:]`), a list made in the function,
+        or a `range` with literal bounds whose index reads such a part (`ws[i]`). None otherwise
+        (the loop stays a loop)."""
+        iterable = stmt.iter
+        func = self.source.resolve(iterable.func) if isinstance(iterable, gast.Call) else None
+        if func is range:
+            known = {k for k, v in self.env.items() if _is_struct(v) or _is_list_literal(v)}
+            target = stmt.target.id if isinstance(stmt.target, gast.Name) else None
+            if target is None or not _indexes_with(stmt.body, target, known):
+                return None
+            return self.static_elements(iterable)
+        if func is enumerate and len(iterable.args) == 1 and not iterable.keywords:
+            inner = self.known_elements(gast.For(target=None, iter=iterable.args[0], body=[], orelse=[]))
+            if inner is None:
+                return None
+            return [tuple_([const(i), atom]) for i, atom in enumerate(inner)]
+        if func is zip and iterable.args and not iterable.keywords:
+            sequences = [self.expr(a) for a in iterable.args]
+            if not any(_is_struct(a) or _is_list_literal(a) for a in sequences):
+                iterable.srcgrad_lowered = sequences  # sequence_loop reads them again
+                return None
+            columns = [self.elements_of(a, node) for a, node in zip(sequences, iterable.args)]
+            count = min(len(c) for c in columns if c is not None)
+            columns = [c if c is not None else self.rows(a, count) for c, a in zip(columns, sequences)]
+            return [tuple_([c[i] for c in columns]) for i in range(count)]
+        if isinstance(iterable, gast.Call) and func is not MISSING and func is not None:
+            return None  # range(), reversed() ...: an ordinary loop
+        atom = self.expr(iterable)
+        elements = self.elements_of(atom, iterable)
+        if elements is None:
+            iterable.srcgrad_lowered = [atom]
+        return elements
+
+    def elements_of(self, atom, node):
+        """The parts of a nested parameter or the items of a list made in the function, as atoms;
+        None for any other value. Iterating a dict gives its keys, as in Python."""
+        if _is_list_literal(atom) or isinstance(atom, gast.Tuple):
+            return list(atom.elts)
+        if not _is_struct(atom):
+            return None
+        param, path = atom.srcgrad_struct
+        structure = _subtree(self.structures[param], path)
+        if structure[0] == "dict":
+            return [const(k) for k in _children(structure)]
+        return [self.struct_atom(param, (*path, k)) for k in _children(structure)]
+
+    def rows(self, atom, count: int) -> list:
+        """`atom[0]`, ..., `atom[count - 1]`: an array zipped with the parts of a parameter."""
+        out = []
+        for i in range(count):
+            value = gast.Subscript(value=atom, slice=const(i), ctx=gast.Load())
+            out.append(self.emit(value, Op("getitem", [atom, const(i)], label="indexing"), None, "row"))
+        return out
 
     def reusable(self, var: str) -> str | None:
         """The name of `var`'s current value, if a loop may go on assigning it: a value assigned
@@ -493,15 +598,18 @@ class _Lowering:
                     raise UnsupportedSyntaxError("unpack one loop variable per zipped sequence.", where)
                 sequences, targets = [self.expr(a) for a in inner.args], list(item.elts)
             else:
-                sequences, targets = [self.expr(inner)], [item]
+                sequences, targets = self.lowered([inner]), [item]
         elif func is zip:
             if not (isinstance(target, gast.Tuple) and len(target.elts) == len(iterable.args)):
                 raise UnsupportedSyntaxError("unpack one loop variable per zipped sequence.", where)
             index = gast.Name(id=self.synthetic("i"), ctx=gast.Store(), annotation=None, type_comment=None)
-            sequences, targets = [self.expr(a) for a in iterable.args], list(target.elts)
+            sequences = getattr(iterable, "srcgrad_lowered", None) or self.lowered(iterable.args)
+            targets = list(target.elts)
         else:
             index = gast.Name(id=self.synthetic("i"), ctx=gast.Store(), annotation=None, type_comment=None)
-            sequences, targets = [self.expr(iterable)], [target]
+            sequences, targets = self.lowered([iterable]), [target]
+        for sequence in sequences:
+            self.check_readable(sequence, iterable)
         lengths = []
         for sequence in sequences:
             call_len = gast.Call(func=name("len"), args=[sequence], keywords=[])
@@ -512,6 +620,27 @@ class _Lowering:
             count = self.emit(call_min, Op(min, lengths, label="min()", pure=False), None, "n")
         loop_range = gast.Call(func=name("range"), args=[count], keywords=[])
         return index, list(zip(targets, sequences)), loop_range
+
+    def lowered(self, nodes) -> list:
+        """The atoms of `nodes`, lowered once: `known_elements` may have lowered them already."""
+        atoms = []
+        for node in nodes:
+            done = getattr(node, "srcgrad_lowered", None)
+            atoms.append(done[0] if done else self.expr(node))
+        return atoms
+
+    def check_readable(self, atom, node) -> None:
+        """Refuse reading items back from a list a loop builds one item at a time: its gradient is
+        followed into np.stack, np.concatenate and the like, not item by item."""
+        if isinstance(atom, gast.Name) and atom.id in (self.list_names | self.literal_lists):
+            raise UnsupportedSyntaxError(
+                "srcgrad follows a list that a loop builds (`parts = parts + [item]`) into a call "
+                "such as np.stack(parts) or np.concatenate(parts), but not when its items are read "
+                "back one by one.",
+                self.source.location(node),
+                hint="Stack it first (`P = np.stack(parts)`) and read the rows of P, or compute "
+                "what you need from each item inside the loop that builds the list.",
+            )
 
     def unpack_atom(self, target: gast.Tuple, whole: gast.expr, rows: bool = False) -> None:
         """`a, b = whole`: items of a tuple a call returned, or (`rows`) the rows of an array."""
@@ -542,7 +671,8 @@ class _Lowering:
 
     def version(self, var: str) -> str:
         """A name for a new value of the user's variable `var`: `var` itself first, then `var_2`..."""
-        claim = var not in self.defined and not self.inlining  # a helper's names never claim
+        # a helper's names never claim, nor a name a helper reads as a global (`inputs`, `tanh`)
+        claim = var not in self.defined and not self.inlining and var not in self.global_reads
         new = self.namer.claim(var) if claim else self.namer.fresh(var)
         self.defined.add(var)
         self.user_named.add(new)
@@ -697,26 +827,52 @@ class _Lowering:
 
     def expr_Subscript(self, node, hint):
         base = self.expr(node.value)
-        if isinstance(base, (gast.Tuple, gast.List)):  # a list or tuple made in the function
-            index = node.slice.value if isinstance(node.slice, gast.Constant) else None
-            if not isinstance(index, int) or not -len(base.elts) <= index < len(base.elts):
-                raise UnsupportedSyntaxError(
-                    "a list or tuple made in the function can be indexed with a literal, or looped over.",
-                    self.source.location(node),
-                    hint="Loop over it (`for x in xs:`), or stack it into an array first (np.stack(xs)).",
-                )
-            return base.elts[index]
-        if _is_struct(base):
-            key = node.slice.value if isinstance(node.slice, gast.Constant) else None
-            return self.struct_child(base, key, node)
+        if isinstance(base, (gast.Tuple, gast.List)) or _is_struct(base):
+            return self.part(base, node)
         if isinstance(base, gast.Name) and base.id in self.tuples:
             return self.tuple_item(base, node, hint)
+        self.check_readable(base, node)
         index = self.index(node.slice)
         value = gast.Subscript(value=base, slice=index, ctx=gast.Load())
         op = Op("getitem", [base, _index_value(index, self.numpy_alias)], label="indexing")
         short = isinstance(base, gast.Name) and isinstance(index, (gast.Name, gast.Constant))
         label = f"{base.id}_{index.id if isinstance(index, gast.Name) else index.value}" if short else "item"
         return self.emit(value, op, hint, label if str(label).isidentifier() else "item")
+
+    def part(self, base, node):
+        """`xs[k]` or `xs[a:b]` on a list or tuple made in the function or on a nested parameter,
+        with a key or bounds known here (literals, or a loop index of a loop written out)."""
+        items = self.elements_of(base, node) if not _is_struct(base) else None
+        if isinstance(node.slice, gast.Slice):
+            bounds = [
+                None if p is None else self.expr(p)
+                for p in (node.slice.lower, node.slice.upper, node.slice.step)
+            ]
+            if all(b is None or (is_number(b) and type(b.value) is int) for b in bounds):
+                keys = items if items is not None else self.elements_of(base, node)
+                if keys is not None and not (_is_struct(base) and self.is_dict(base)):
+                    picked = tuple_(keys[slice(*(None if b is None else b.value for b in bounds))])
+                    picked.srcgrad_list = True
+                    return picked
+            key = None
+        else:
+            atom = self.expr(node.slice)
+            key = atom.value if isinstance(atom, gast.Constant) else None
+        if _is_struct(base):
+            if isinstance(key, int) and not self.is_dict(base) and key < 0:
+                key += len(self.elements_of(base, node))
+            return self.struct_child(base, key, node)
+        if type(key) is not int or not -len(items) <= key < len(items):
+            raise UnsupportedSyntaxError(
+                "a list or tuple made in the function can be indexed with a literal, or looped over.",
+                self.source.location(node),
+                hint="Loop over it (`for x in xs:`), or stack it into an array first (np.stack(xs)).",
+            )
+        return items[key]
+
+    def is_dict(self, ref) -> bool:
+        param, path = ref.srcgrad_struct
+        return _subtree(self.structures[param], path)[0] == "dict"
 
     def tuple_item(self, base: gast.Name, node, hint):
         """An item of the tuple a function returned (`np.linalg.eigh(a)[0]`), like unpacking it."""
@@ -906,6 +1062,7 @@ class _Lowering:
                 self.source.location(node),
                 hint="Drop `out=` and assign the result to a new name.",
             )
+        func = self.called_function(func)
         if isinstance(func, gast.Attribute) and not self.is_free(func):
             return self.method_call(func, args, kwargs, hint, effect)
         target = self.source.resolve(func)
@@ -913,17 +1070,15 @@ class _Lowering:
             self.undefined(func)
         if self.is_users_function(target):
             return self.inline(target, args, kwargs, node, hint)
-        if target is len and len(args) == 1 and _is_struct(args[0]):
-            param, path = args[0].srcgrad_struct
-            return const(len(_children(_subtree(self.structures[param], path))))
+        known = self.elements_of(args[0], node) if len(args) == 1 and not kwargs else None
+        if target is len and known is not None:
+            return const(len(known))
+        if target in (list, tuple) and known is not None:  # list(params.values()), tuple(ws)
+            listed = tuple_(known)
+            listed.srcgrad_list = target is list
+            return listed
         args = [self.flat_sequence(a) for a in args]  # np.concatenate(xs) with xs a list parameter
-        if any(_is_struct(a) for a in [*args, *kwargs.values()]):
-            raise UnsupportedSyntaxError(
-                "a parameter of nested dicts or lists can only be indexed, looped over or passed to "
-                "your own functions here.",
-                self.source.location(node),
-                hint="Read its arrays (params['W1']) and pass those.",
-            )
+        self.check_no_struct([*args, *kwargs.values()], node, to_source(func))
         label = to_source(func)
         op = Op(target, args, kwargs, label=f"{label}()", pure=self.is_pure(target))
         value = gast.Call(func=copy_tree(func), args=args, keywords=_keywords(kwargs))
@@ -1014,10 +1169,7 @@ class _Lowering:
 
     def is_users_function(self, target) -> bool:
         """A plain function of the user's, with no rule: its body is inlined and differentiated."""
-        if not inspect.isfunction(target) or self.is_pure(target):
-            return False
-        module = getattr(target, "__module__", "") or ""
-        return module.split(".")[0] not in ("numpy", "scipy", "srcgrad")  # not srcgrad_demo.py's
+        return is_users_function(target) and not self.is_pure(target)
 
     def inline(self, function, args, kwargs, node, hint):
         """The call's value, with the callee's body lowered in place (its names kept apart)."""
@@ -1062,10 +1214,12 @@ class _Lowering:
                 env[param.name] = bound.arguments[param.name]
             elif _literal(param.default):
                 env[param.name] = const(param.default)
+            elif (default := self.global_default(callee, param)) is not None:
+                env[param.name] = default  # `nonlinearity=np.tanh`: the global it names
             else:
                 raise UnsupportedSyntaxError(
-                    f"srcgrad can inline {function.__name__!r} only with literal defaults; pass "
-                    f"{param.name!r} explicitly.",
+                    f"srcgrad can inline {function.__name__!r} with defaults that are literals or "
+                    f"module-level names; pass {param.name!r} explicitly.",
                     where,
                 )
         returned = callee.tree.body[-1].value
@@ -1094,9 +1248,51 @@ class _Lowering:
             self.source, self.env, self.defined, self.assigned, self.params, self.origin = saved
         return value
 
+    def global_default(self, callee: SourceFunction, param) -> gast.expr | None:
+        """A helper's default written as a module-level name (`np.tanh`, `W0`) that still names
+        the default's value, as an expression the inlined code can read; else None."""
+        args = callee.tree.args
+        positional = args.posonlyargs + args.args
+        pairs = list(zip(positional[len(positional) - len(args.defaults) :], args.defaults))
+        pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+        expr = next((d for a, d in pairs if a.id == param.name), None)
+        root = expr
+        while isinstance(root, gast.Attribute):
+            root = root.value
+        if not isinstance(root, gast.Name) or root.id in callee.closure:
+            return None
+        if callee.resolve(expr) is not param.default:
+            return None
+        return copy_tree(expr)
+
+    def called_function(self, func):
+        """The expression a call calls: a parameter of an inlined helper bound to a function
+        (`nonlinearity(h)` with `nonlinearity=np.tanh`) calls that function."""
+        if not (isinstance(func, gast.Name) and func.id in self.env):
+            return func
+        bound = self.env[func.id]
+        if isinstance(bound, (gast.Name, gast.Attribute)) and not _is_struct(bound):
+            value = self.source.resolve(bound)
+            if value is not MISSING and callable(value):
+                return bound
+        if func.id in self.params:
+            where = self.source.location(func)
+            raise UnsupportedSyntaxError(
+                f"{func.id!r} is a parameter of {self.source.name!r}, called as a function; srcgrad "
+                "cannot yet differentiate a function that calls a function passed to it as an "
+                "argument.",
+                where,
+                hint=f"Call the function by its own name here, or differentiate a wrapper that "
+                f"passes it: `def loss(...): return {self.source.name}(..., np.tanh)` (srcgrad "
+                "follows a function passed by name to a helper it writes out).",
+            )
+        return func
+
     def method_call(self, func, args, kwargs, hint, effect):
         base = self.expr(func.value)
         method = func.attr
+        if _is_struct(base):
+            return self.struct_method(base, method, args, kwargs, func)
         stack = self.source.generated and method in ("append", "pop") and isinstance(base, gast.Name)
         if method in CONTAINER_METHODS and not stack:
             raise UnsupportedSyntaxError(
@@ -1139,11 +1335,57 @@ class _Lowering:
         op = Op(None, [base, *args], kwargs, label=f".{method}()", pure=False)
         return self.emit(as_method, op, hint, method, effect)
 
+    def struct_method(self, ref, method, args, kwargs, func):
+        """`params.values()`, `.keys()`, `.items()`, `.get(key)` of a nested parameter: its parts,
+        as a list srcgrad follows item by item."""
+        param, path = ref.srcgrad_struct
+        structure = _subtree(self.structures[param], path)
+        keys = _children(structure)
+        parts = [self.struct_atom(param, (*path, k)) for k in keys]
+        if structure[0] == "dict" and method in ("values", "keys", "items") and not args and not kwargs:
+            chosen = {
+                "values": parts,
+                "keys": [const(k) for k in keys],
+                "items": [tuple_([const(k), p]) for k, p in zip(keys, parts)],
+            }[method]
+            listed = tuple_(chosen)
+            listed.srcgrad_list = True
+            return listed
+        if structure[0] == "dict" and method == "get" and len(args) in (1, 2) and not kwargs:
+            key = args[0].value if isinstance(args[0], gast.Constant) else None
+            if key not in keys and len(args) == 2:
+                return args[1]
+            return self.struct_child(ref, key, func)
+        raise UnsupportedSyntaxError(
+            f"srcgrad follows the parameter {param!r} through indexing, loops, .values(), .keys(), "
+            f".items() and .get(), not `.{method}()`.",
+            self.source.location(func),
+            hint="Read its arrays (params['W1'], list(params.values())) and work on those.",
+        )
+
     # -- helpers ----------------------------------------------------------------------------
+
+    def check_no_struct(self, atoms, node, what: str) -> None:
+        """Refuse a nested parameter (or a part of one that is not an array) used whole where
+        srcgrad cannot follow its leaves: its gradient would be lost, never zero in silence."""
+        for atom in atoms:
+            found = next((n for n in walk_tree(atom) if _is_struct(n)), None)
+            if found is None:
+                continue
+            param, path = found.srcgrad_struct
+            part = param + "".join(f"[{k!r}]" for k in path)
+            raise UnsupportedSyntaxError(
+                f"srcgrad follows the nested parameter {part!r} through indexing, loops, .values(), "
+                f".items() and calls of your own functions, and a list of arrays into functions "
+                f"such as np.stack, but not passed whole to `{what}`.",
+                self.source.location(node),
+                hint="Read its arrays (params['W1'], list(params.values())) and pass those.",
+            )
 
     def emit(self, value, op: Op, hint, base, effect=False) -> gast.expr:
         op.node = self.nodes[-1] if self.nodes else self.origin
         op.source = self.source
+        self.check_no_struct([value], op.node, op.label or to_source(value))
         if effect:
             self.body.append(Effect(value=value, op=op, origin=self.origin))
             return const(None)
@@ -1225,6 +1467,19 @@ def _struct_ref(param: str, path) -> gast.Name:
 
 def _is_struct(atom) -> bool:
     return hasattr(atom, "srcgrad_struct")
+
+
+def _indexes_with(body, index: str, sequences: set) -> bool:
+    """Whether a statement of `body` reads an item of one of `sequences` by an index that uses the
+    loop variable `index` (`ws[i]`, `params[keys[i]]`)."""
+    return any(
+        isinstance(n, gast.Subscript)
+        and isinstance(n.value, gast.Name)
+        and n.value.id in sequences
+        and index in {m.id for m in walk_tree(n.slice) if isinstance(m, gast.Name)}
+        for stmt in body
+        for n in walk_tree(stmt)
+    )
 
 
 def _reads(stmt) -> set:

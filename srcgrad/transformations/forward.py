@@ -235,6 +235,12 @@ class _Forward:
             self.no_rule(stmt)
         location = (stmt.op.source or self.source).location(stmt.op.node)
         bound = rule.bind_operation(stmt.op, args, location, "tangent rule")
+        carries = lambda a: (
+            any(self.carries(e) for e in a.elts)
+            if isinstance(a, (gast.Tuple, gast.List))
+            else self.carries(a)
+        )  # noqa: E731
+        rule.check_differentiable(stmt.op, bound, carries, location, "tangent rule")
         tangents = {}
         for p, atom in bound.items():
             if isinstance(atom, (gast.Tuple, gast.List)):
@@ -296,6 +302,12 @@ class _Forward:
         self.names[primal] = target
         self.facts.alias(target, primal)
         return target
+
+    def carries_any(self, atom) -> bool:
+        """Whether an argument (or an element of a sequence argument) carries a tangent."""
+        if isinstance(atom, (gast.Tuple, gast.List)):
+            return any(self.carries(e) for e in atom.elts)
+        return self.carries(atom)
 
     def carries(self, atom) -> bool:
         """Whether the atom has a tangent: a name with one, or a tuple or list (nested too) that

@@ -343,7 +343,9 @@ class _Reverse:
             self.no_rule(stmt)
         if _reciprocal(stmt):  # 1 / y: its gradient -g * ans**2 needs only the result, not y
             rule, args = rules.lookup(numpy.reciprocal), args[1:]
-        bound = rule.bind_operation(stmt.op, args, (stmt.op.source or self.source).location(stmt.op.node))
+        location = (stmt.op.source or self.source).location(stmt.op.node)
+        bound = rule.bind_operation(stmt.op, args, location)
+        rule.check_differentiable(stmt.op, bound, self.is_active, location)
         seed = self.adjoint[stmt.target]
         mapping = dict(bound, ans=name(stmt.target), np=self.np)
         if isinstance(seed, Items):
@@ -443,6 +445,11 @@ class _Reverse:
 
     def contribute_each(self, param: str, elements, e: gast.expr) -> None:
         """A sequence parameter (`np.concatenate([a, b])`): `e` is a sequence, one gradient each."""
+        if _is_fill(e):  # `np.sum([a, b])`: each element's gradient is the same scalar, spread
+            for element in elements:
+                if self.is_active(element):
+                    self.contribute(element.id, call(name("fill"), [e.args[0], element]))
+            return
         parts = self.namer.fresh("d" + param)
         self.emit(assign(parts, e))
         for i, element in enumerate(elements):

@@ -68,6 +68,21 @@ def ravel_tangent(t, x, order="C"):
         dx = ravel_jvp(t, x, order)
 
 
+@adjoint(np.linspace)
+def linspace(g, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+    # linear in start and stop: start + w * (stop - start), w from 0 to 1 along `axis`
+    w = linspace_weights(g, num, endpoint, axis)
+    dstart = unbroadcast(np.sum(g * (1 - w), axis=axis), start)
+    dstop = unbroadcast(np.sum(g * w, axis=axis), stop)
+
+
+@tangent(np.linspace)
+def linspace_tangent(t, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+    w = linspace_weights(ans, num, endpoint, axis)
+    dstart = np.expand_dims(t, axis) * (1 - w)
+    dstop = np.expand_dims(t, axis) * w
+
+
 @adjoint(np.expand_dims)
 def expand_dims(g, x, axis):
     dx = np.reshape(g, np.shape(x))
