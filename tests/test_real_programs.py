@@ -408,3 +408,21 @@ def test_values_that_depend_on_parameters_get_their_gradient(f, args):
     assert_matches(f, args, 0)
     if f is spaced:
         assert_matches(f, args, 1)
+
+
+def r_with_slice(x):
+    return np.sum(np.r_[x, 1:4] ** 2)
+
+
+def test_an_index_holding_differentiated_values_beside_slices_is_refused():
+    refused(r_with_slice, (np.ones(2),), 0, "np.concatenate([x, y])")
+
+
+def batched_product(a, b):
+    return np.sum(np.einsum("...ij,...jk->...ik", a, b) ** 2)
+
+
+def test_einsum_over_an_empty_batch_axis():
+    a, b = np.ones((0, 2, 3)), np.ones((0, 3, 4))
+    value, (da, db) = srcgrad.grad(batched_product, wrt=(0, 1))(a, b)
+    assert value == 0.0 and da.shape == a.shape and db.shape == b.shape

@@ -22,7 +22,7 @@ import gast
 
 from .. import runtime
 from ..frontend import read_source
-from ..syntax import names_in, substitute
+from ..syntax import names_in, substitute, walk
 
 SPECIAL = ("g", "ans")
 SYMBOLIC = ("np", "fill")
@@ -99,7 +99,9 @@ class Rule:
             return  # a helper of generated code: its shape-only arguments (`unbroadcast(g, x)`)
         exempt = CONSTANT_IN.get(self.name.removesuffix("_tangent"), ())
         for param, atom in bound.items():
-            if param in self.differentiates or param in exempt or not carries(atom):
+            if param in self.differentiates or param in exempt:
+                continue
+            if not any(carries(n) for n in walk(atom) if isinstance(n, gast.Name)):  # `np.s_[x, 1:3]` too
                 continue
             hint = (
                 "Compute it from values that are not differentiated, wrap it in "

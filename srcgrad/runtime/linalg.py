@@ -204,7 +204,8 @@ def einsum_adjoint(g, args, i):
     sizes = {}
     for s, op in zip(inputs, operands):
         for c, n in zip(s, np.shape(op)):
-            sizes[c] = max(sizes.get(c, 1), n)
+            # a length-1 axis broadcasts to the other operand's length, 0 included
+            sizes[c] = n if sizes.get(c, 1) == 1 else sizes[c]
     others = [(s, op) for j, (s, op) in enumerate(zip(inputs, operands)) if j != k]
     unique = "".join(dict.fromkeys(labels))
     available = set(output).union(*[set(s) for s, _ in others])
