@@ -16,6 +16,7 @@ from numpy import exp, tanh
 from scipy.special import gammaln, logsumexp
 
 import srcgrad
+import srcgrad.extend
 from srcgrad.errors import UnsupportedSyntaxError
 
 inputs = np.array([[0.5, -1.0], [1.5, 0.2], [-0.3, 0.8]])  # a module global, as in scripts
@@ -426,3 +427,23 @@ def test_einsum_over_an_empty_batch_axis():
     a, b = np.ones((0, 2, 3)), np.ones((0, 3, 4))
     value, (da, db) = srcgrad.grad(batched_product, wrt=(0, 1))(a, b)
     assert value == 0.0 and da.shape == a.shape and db.shape == b.shape
+
+
+def unreduce(x):  # the user's own function, named like one of srcgrad's runtime helpers
+    return np.floor(x)
+
+
+srcgrad.extend.nondifferentiable(unreduce)  # so the generated code calls it by its name
+
+
+def rounded_rows(x):
+    return unreduce(x) * np.sum(x, axis=1, keepdims=True)
+
+
+def loss_runtime_name(x):
+    return np.sum(rounded_rows(x) ** 2)
+
+
+def test_a_global_named_like_a_runtime_helper_keeps_its_meaning():
+    assert_matches(loss_runtime_name, (np.arange(6.0).reshape(2, 3) + 0.5,), 0)
+    assert "unreduce(x)" in srcgrad.grad(loss_runtime_name).source

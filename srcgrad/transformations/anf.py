@@ -257,7 +257,7 @@ class _Lowering:
             numpy_alias=self.numpy_alias,
             numpy_injected=self.numpy_injected,
             scalar_globals=self.scalar_globals,
-            user_identifiers=self.used,
+            user_identifiers=self.used | self.global_reads,  # the helpers' globals too
             structures=self.structures,
             leaves=leaves,
             leaf_paths=leaf_paths,
