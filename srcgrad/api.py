@@ -5,7 +5,10 @@ from __future__ import annotations
 import functools
 import inspect
 import linecache
+import re
+import threading
 
+import gast
 import numpy as np
 
 from . import backends
@@ -16,6 +19,7 @@ from .errors import (
     SrcgradError,
     UnsupportedBackendError,
     WrtError,
+    describe,
 )
 from .frontend import require_def
 
@@ -72,6 +76,12 @@ def stop_gradient(x):
     """
     return x
 
+
+class _Retrying(threading.local):
+    active = False  # in this thread, a call of the gradient made only to explain a failure
+
+
+_RETRYING = _Retrying()
 
 SPECIALIZE_LIMIT = 8  # argument shapes one function gets code of its own for; beyond, the general code
 
@@ -365,7 +375,8 @@ class GradFunction:
 
         When the function fails on these arguments too (`None` passed for an array, shapes
         that do not match), its own error, raised from its own line, is the one to show. When
-        it does not, the generated code is at fault, and the error says so.
+        it does not, the generated code is at fault, and the error says so; an argument is
+        blamed only when the gradient does run once that argument is made an array.
         """
         if isinstance(exc, (ArithmeticError, SrcgradError)):  # np.seterr(all="raise"); no gradient here
             raise exc
@@ -376,26 +387,61 @@ class GradFunction:
         if backend is not backends.NUMPY:  # the function runs there, so its gradient's code does not
             line, statement = _generated_line(exc)
             of = f" (part of the gradient of `{statement}`)" if statement else ""
+            _, users = _failure_site(exc, self._entries())
             raise UnsupportedBackendError(
                 f"srcgrad cannot compute the gradient of {self.fn.__name__!r} on {backend.label} arrays: "
-                f"the generated line `{line}`{of} failed there with {type(exc).__name__}: {exc}.",
+                f"the generated line `{_clip(line)}`{of} failed there with {exception_summary(exc)}.",
+                users[0] if len(users) == 1 else None,
                 hint="Call the function with NumPy arrays; srcgrad.source(f) prints the generated code.",
             ) from exc
-        bound = self.signature.bind(*args, **kwargs).arguments
-        loose = [k for k, v in bound.items() if k not in self.wrt and isinstance(v, (list, tuple))]
-        if loose:  # NumPy takes lists where arrays go; the backward pass's helpers do not
+        bound = self.signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        loose = [k for k, v in bound.arguments.items() if k not in self.wrt and isinstance(v, (list, tuple))]
+        blamed = self._runs_with_arrays(loose, bound) if loose and not _RETRYING.active else []
+        if blamed:  # NumPy takes lists where arrays go; the backward pass's helpers may not
+            kinds = ", ".join(f"{k} is {describe(bound.arguments[k])}" for k in blamed)
+            names = ", ".join(blamed)
             raise ArgumentTypeError(
-                f"the gradient of {self.fn.__name__!r} needs arrays, but {loose[0]} is a "
-                f"{type(bound[loose[0]]).__name__} (the generated code failed with "
-                f"{type(exc).__name__}: {exc}).",
-                hint=f"Pass {loose[0]}=np.asarray({loose[0]}).",
+                f"the gradient srcgrad generated for {self.fn.__name__!r} needs "
+                f"{'an array' if len(blamed) == 1 else 'arrays'} for {names}, but {kinds}: "
+                f"{self.fn.__name__!r} itself takes {'it' if len(blamed) == 1 else 'them'}, the "
+                f"generated code fails with {exception_summary(exc)}, and runs with "
+                f"{', '.join(f'np.asarray({k})' for k in blamed)}.",
+                hint=f"Pass {', '.join(f'{k}=np.asarray({k})' for k in blamed)}.",
             ) from exc
-        raise SrcgradError(
-            f"internal error: the gradient generated for {self.fn.__name__!r} raised "
-            f"{type(exc).__name__}: {exc}, but {self.fn.__name__!r} itself runs on these arguments.",
-            hint="Please report this with the function and the arguments' shapes and dtypes; the "
-            "traceback above shows the generated line that failed (print it with srcgrad.source).",
-        ) from exc
+        raise internal_error(self.fn, exc, self._entries(), "the gradient") from exc
+
+    def _entries(self) -> list:
+        """The cache entries of this gradient's compiled code (to find which one failed)."""
+        return [e for e in (self._entry, *self._variants.values()) if e is not None]
+
+    def _runs_with_arrays(self, loose: list[str], bound) -> list[str]:
+        """Which of the list and tuple arguments `loose` the gradient fails for: the first that,
+        made an array (`np.asarray`), lets it run, or else all of them if all made arrays do;
+        none if it fails that way too (then they are not at fault)."""
+        arrays = {}
+        for k in loose:
+            try:
+                converted = np.asarray(bound.arguments[k])
+            except Exception:  # ragged, or not numbers: np.asarray is no advice for it
+                continue
+            if converted.dtype != object:
+                arrays[k] = converted
+        tries = [[k] for k in arrays] + ([list(arrays)] if len(arrays) > 1 else [])
+        _RETRYING.active = True  # a retry that fails is not explained again (no retries of retries)
+        try:
+            for names in tries:
+                arguments = dict(bound.arguments)
+                arguments.update({k: arrays[k] for k in names})
+                retry = inspect.BoundArguments(self.signature, arguments)
+                try:
+                    GradFunction.__call__(self, *retry.args, **retry.kwargs)
+                except Exception:
+                    continue
+                return names
+        finally:
+            _RETRYING.active = False
+        return []
 
     def _non_scalar(self, value):
         result = self._build.program.result
@@ -413,13 +459,14 @@ class GradFunction:
 
 def _resolve_wrt(f, signature, wrt) -> list[str]:
     params = list(signature.parameters.values())
-    where = Location(f.__code__.co_filename, f.__code__.co_firstlineno, function=f.__name__)
     names = [p.name for p in params]
     if not params:
-        raise WrtError(f"{f.__name__!r} has no parameters to differentiate with respect to.", where)
+        raise WrtError(
+            f"{f.__name__!r} has no parameters to differentiate with respect to.", _wrt_location(f)
+        )
     items = [params[0].name] if wrt is None else (list(wrt) if isinstance(wrt, (tuple, list)) else [wrt])
     if not items:
-        raise WrtError("wrt is empty: name at least one parameter.", where)
+        raise WrtError("wrt is empty: name at least one parameter.", _wrt_location(f))
     resolved = []
     for item in items:
         if isinstance(item, int) and not isinstance(item, bool):
@@ -427,21 +474,29 @@ def _resolve_wrt(f, signature, wrt) -> list[str]:
                 raise WrtError(
                     f"wrt index {item} is out of range: {f.__name__!r} has "
                     f"{len(params)} parameters ({', '.join(names)}).",
-                    where,
+                    _wrt_location(f),
                 )
             item = names[item]
         if not isinstance(item, str) or item not in names:
             raise WrtError(
                 f"wrt={item!r} is not a parameter of {f.__name__!r}; its parameters are {', '.join(names)}.",
-                where,
+                _wrt_location(f),
             )
         kind = signature.parameters[item].kind
         if kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
-            raise WrtError(f"wrt={item!r} names a *args/**kwargs parameter; name a single parameter.", where)
+            raise WrtError(
+                f"wrt={item!r} names a *args/**kwargs parameter; name a single parameter.", _wrt_location(f)
+            )
         if item in resolved:
-            raise WrtError(f"wrt names {item!r} twice.", where)
+            raise WrtError(f"wrt names {item!r} twice.", _wrt_location(f))
         resolved.append(item)
     return resolved
+
+
+def _wrt_location(f) -> Location:
+    """The `def` line of `f`, for a WrtError (found only when one is raised)."""
+    code = f.__code__
+    return _def_location(f) or Location(code.co_filename, code.co_firstlineno, function=f.__name__)
 
 
 def structure_of(value, path: str):
@@ -495,7 +550,7 @@ def _check_differentiable(name: str, value) -> None:
             what = f"an array of dtype {value.dtype}"
     raise ArgumentTypeError(
         f"gradient with respect to {name!r} needs a floating-point value, "
-        f"but {name}={_short(value)} is {what}.",
+        f"but {_named(name, value)} is {what}.",
         hint=f"Pass a float, or a float array of NumPy, CuPy or Dask, e.g. "
         f"{name}=np.asarray({name}, dtype=float).",
     )
@@ -558,9 +613,141 @@ def _like_on(xp, g, p, roots: set):
     return g
 
 
-def _short(value) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+def _named(name: str, value) -> str:
+    """`x=3` for a value short to show, else `x (a NumPy array of shape (3,) and dtype int64)`:
+    never an array's elements."""
+    shown = describe(value)
+    if shown.startswith(("a ", "an ")):
+        return f"{name} ({shown})"
+    return f"{name}={shown}"
+
+
+def _clip(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# an array's elements in a message: `array([`, or a bracketed run of two numbers or more
+_ELEMENTS = re.compile(r"array\(|\[\s*[-+]?(?:\d|nan|inf)[^\]]*?[\s,]\s*[-+]?(?:\d|nan|inf)", re.IGNORECASE)
+
+
+def exception_summary(exc: BaseException) -> str:
+    """`Type: first line of the message`, short, and without it if it shows array elements."""
+    lines = str(exc).strip().splitlines()
+    text = lines[0].strip() if lines else ""
+    if _ELEMENTS.search(str(exc)):
+        text = "(its message, which shows array elements, is left out)"
+    elif len(lines) > 1:
+        text += " ..."
+    text = _clip(text, 200)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _def_location(fn) -> Location | None:
+    from .frontend import def_location
+
+    return def_location(fn)
+
+
+def internal_error(fn, exc: BaseException, entries: list, what: str, shown_by: str | None = None):
+    """The error for generated code that raised where the user's function `fn` runs: it names
+    `fn` with its file and the line of its `def`, and the user's line whose code failed, when
+    the failing generated line maps back to one; never the values involved."""
+    line, user = _failure_site(exc, entries)
+    name = fn.__name__
+    defined = _def_location(fn)
+    message = (
+        f"internal error: {what} srcgrad generated for {name!r} raised {exception_summary(exc)}, "
+        f"but {name!r} itself runs on these arguments."
+    )
+    failed = f"The generated line that failed, `{_clip(line)}`," if line else "The generated code that failed"
+    if len(user) == 1:
+        if defined is not None:
+            message += f"\n{name!r} is defined in {defined.filename}, line {defined.lineno}."
+        message += f"\n{failed} is part of the derivative of this line:"
+        location = user[0]
+    else:
+        if user:
+            lines = ", ".join(str(u.lineno) for u in user)
+            message += f"\n{failed} is part of the derivative of one of the lines {lines} of {name!r}."
+        else:
+            message += f"\n{failed} could not be traced to a line of {name!r}."
+        message += f" {name!r} is defined here:" if defined is not None else ""
+        location = defined
+    hint = (
+        "Please report this, with the function and the arguments' shapes and dtypes; the traceback "
+        f"above shows the generated code that failed, and {shown_by or f'srcgrad.source({name})'} "
+        "prints it."
+    )
+    return SrcgradError(message, location, hint=hint)
+
+
+def _failure_site(exc: BaseException, entries: list) -> tuple[str | None, list[Location]]:
+    """The generated line `exc` was raised from, and the user's lines it may be part of the
+    derivative of (one, when it can be told): from the `# grad of:` comment above a backward
+    line, or the name a forward line assigns; through code generated from generated code (`jvp`
+    of a `grad`) down to the user's."""
+    tb, found = exc.__traceback__, None
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.startswith("<srcgrad:") and " entry " not in filename:
+            found = tb
+        tb = tb.tb_next
+    if found is None:
+        return None, []
+    filename, lineno = found.tb_frame.f_code.co_filename, found.tb_lineno
+    lines = linecache.getlines(filename)
+    line = lines[lineno - 1].strip() if 0 < lineno <= len(lines) else None
+    try:
+        places = _user_lines(filename, lineno, entries)
+    except Exception:  # only a message is at stake: no location rather than another error
+        places = []
+    return line, places
+
+
+def _user_lines(filename: str, lineno: int, entries: list, depth: int = 0) -> list[Location]:
+    from . import ir
+
+    try:
+        from .codegen import _one_line
+    except ImportError:  # pragma: no cover - renamed: no mapping by comment
+        _one_line = None
+    build = next((e.build for e in entries if e.compiled.__code__.co_filename == filename), None)
+    lines = linecache.getlines(filename)
+    if build is None or not 0 < lineno <= len(lines) or depth > 3:
+        return []
+    program = build.program
+    statements = list(ir.walk(program.body))
+    statement = None
+    for above in reversed(lines[:lineno]):
+        text = above.strip()
+        if text.startswith("# grad of: "):
+            statement = text[len("# grad of: ") :]
+            break
+        if not text or text.startswith("def "):  # the forward part: no comment above
+            break
+    origins = []
+    if statement is not None and _one_line is not None:
+        candidates = {id(s.origin): s.origin for s in statements if isinstance(s.origin, gast.stmt)}
+        candidates.setdefault(id(program.result.origin), program.result.origin)
+        origins = [o for o in candidates.values() if _one_line(o) == statement]
+    elif statement is None:
+        match = re.match(r"\s*(\w+)\s*=[^=]", lines[lineno - 1])
+        if match:
+            target = match[1]
+            names = [target] + ([target[1:]] if target[:1] in ("d", "t") else [])  # a tangent `dz`
+            for candidate in names:
+                origins = [s.origin for s in statements if isinstance(s, ir.Assign) and s.target == candidate]
+                if origins:
+                    break
+    places = {}
+    for origin in origins:
+        where = getattr(origin, "srcgrad_source", build.source).location(origin)
+        if where.filename.startswith("<srcgrad:"):  # a line of generated code (jvp of a grad)
+            for deeper in _user_lines(where.filename, where.lineno, entries, depth + 1):
+                places[(deeper.filename, deeper.lineno)] = deeper
+        else:
+            places[(where.filename, where.lineno)] = where
+    return sorted(places.values(), key=lambda where: (where.filename, where.lineno))
 
 
 _SCALARS = (float, np.float64, np.float32)

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .api import GradFunction, grad
-from .errors import ArgumentTypeError, NoGradientError, SrcgradError
+from .errors import ArgumentTypeError, NoGradientError, SrcgradError, describe
 from .testing import MODES, GradientMismatch, check_grads
 
 __all__ = ["run_check", "parse_annotation", "CheckUsageError"]
@@ -274,9 +274,10 @@ def _problem(g, args, kwargs, mode="reverse"):
         finite = bool(np.all(np.isfinite(np.asarray(value, dtype=np.float64))))
     except (TypeError, ValueError):
         finite = True
-    if not finite:
-        shown = np.asarray(value).tolist() if isinstance(value, (np.ndarray, np.generic)) else value
-        raise _Rejected(f"{g.fn.__name__} returned {shown!r}")
+    if not finite:  # a number as itself; an array by its shape and dtype, never its elements
+        if np.ndim(value) == 0:
+            raise _Rejected(f"{g.fn.__name__} returned {float(value)!r}")
+        raise _Rejected(f"{g.fn.__name__} returned {describe(value)} with NaN or infinite elements")
     try:
         check_grads(g, *args, mode=mode, **kwargs)
     except GradientMismatch as exc:

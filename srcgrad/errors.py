@@ -89,3 +89,38 @@ class NonFiniteGradientError(SrcgradError, FloatingPointError):
 
 class UnsupportedBackendError(SrcgradError, NotImplementedError):
     """A function the code needs has no counterpart in the array library of the arguments."""
+
+
+def describe(value) -> str:
+    """`value` as a message names it, never with an array's elements: a scalar, `None` or a short
+    string as itself; an array (of any library) by its type, shape and dtype; a list, tuple or
+    dict by its length; anything else by its type."""
+    if value is None or isinstance(value, (bool, int, float, complex)):
+        return repr(value)
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 40 else f"a str of {len(value)} characters"
+    kind = type(value)
+    qualname = kind.__qualname__
+    if kind.__module__ != "builtins":
+        qualname = f"{kind.__module__}.{qualname}"
+    shape, dtype = getattr(value, "shape", None), getattr(value, "dtype", None)
+    if isinstance(shape, tuple) and dtype is not None:
+        if shape == () and kind.__module__ == "numpy" and kind.__name__ != "ndarray":  # np.int64(3)
+            try:
+                return f"{kind.__module__}.{kind.__name__}({value.item()!r})"
+            except (TypeError, ValueError):  # pragma: no cover - a scalar without .item()
+                pass
+        label = "a NumPy array" if qualname == "numpy.ndarray" else _a(qualname)
+        return f"{label} of shape {shape} and dtype {dtype}"
+    if isinstance(value, (list, tuple, dict, set, frozenset)):
+        try:
+            count = len(value)
+        except TypeError:  # pragma: no cover
+            count = None
+        items = "item" if count == 1 else "items"
+        return f"{_a(qualname)} of {count} {items}" if count is not None else _a(qualname)
+    return "an object" if kind is object else f"{_a(qualname)} object"
+
+
+def _a(noun: str) -> str:
+    return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun

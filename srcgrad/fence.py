@@ -6,10 +6,11 @@ Each unsupported construct gets a message naming it and a suggestion for a rewri
 from __future__ import annotations
 
 import gast
+import numpy
 
 from .errors import UnsupportedSyntaxError
-from .frontend import SourceFunction
-from .syntax import walk
+from .frontend import MISSING, SourceFunction
+from .syntax import to_source, walk
 
 _STATEMENTS = (
     gast.Assign,
@@ -41,7 +42,13 @@ _EXPRESSIONS = (
 )
 _CONTEXT = (gast.Load, gast.Store, gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop)
 
-_LATER = "srcgrad does not support this yet; until it does, "
+_NO_DICTS = (
+    "srcgrad does not take dict literals, and a dict made inside the differentiated function "
+    "cannot carry gradients yet (a dict passed in as an argument can: it can be read, and "
+    "differentiated with respect to). Use a separate variable for each value (`k = x * 2.0`), or "
+    "a list or tuple built in one expression (`parts = [a, b]`, read with literal indices such as "
+    "`parts[0]`). For values that carry no gradient (constants), `dict(k=2.0)` works."
+)
 _WHAT = {
     gast.Subscript: (
         "assignment into part of an array (`y[i] = ...`)",
@@ -73,10 +80,23 @@ _WHAT = {
     gast.Yield: ("`yield`", "Generators are not differentiable; return a value."),
     gast.Await: ("`await`", "Async code is not differentiable; use a plain function."),
     gast.NamedExpr: ("an assignment expression (`:=`)", "Use a separate assignment statement."),
-    gast.Dict: ("a dict literal", _LATER + "pass arrays as separate arguments."),
+    gast.Dict: ("a dict literal (`{...}`)", _NO_DICTS),
+    gast.DictComp: ("building a dict with a comprehension", _NO_DICTS),
     gast.Set: ("a set literal", "Use arrays."),
+    gast.SetComp: ("a set comprehension", "Use arrays."),
+    gast.YieldFrom: ("`yield from`", "Generators are not differentiable; return a value."),
+    gast.AnnAssign: ("an annotated assignment (`y: float = ...`)", "Drop the annotation: `y = ...`."),
+    gast.AsyncFor: ("an `async for` loop", "Async code is not differentiable; use a plain `for`."),
+    gast.AsyncWith: ("an `async with` statement", "Move it outside the differentiated function."),
+    gast.Attribute: (
+        "assignment to an attribute (`obj.name = ...`)",
+        "srcgrad does not differentiate changing an object. Use a local variable (`name = ...`), "
+        "and set attributes outside the differentiated function.",
+    ),
     gast.JoinedStr: ("an f-string", "Move string formatting outside the differentiated function."),
     gast.ClassDef: ("a class definition", "Define classes at module level."),
+    gast.Match: ("a `match` statement", "Use `if` and `elif`."),
+    gast.TryStar: ("a `try` statement", "Handle errors outside the differentiated function."),
 }
 
 
@@ -91,15 +111,63 @@ def check(source: SourceFunction, helper: bool = False) -> None:
         _reject(source, tree, "a function without `return`", "Return the scalar to differentiate.")
     for stmt in tree.body:
         _check_node(source, stmt)
-    if not isinstance(tree.body[-1], gast.Return) or len(returns) > 1:
-        extra = returns[0] if len(returns) > 1 or returns[0] is not tree.body[-1] else tree.body[-1]
-        _reject(
-            source,
-            extra,
-            "a `return` before the end of the function",
-            "Return once, as the function's last statement.",
-        )
+    _check_returns(source, returns)
     _check_in_place(source, helper)
+
+
+def _position(node: gast.AST) -> tuple[int, int]:
+    return getattr(node, "lineno", 0), getattr(node, "col_offset", 0)
+
+
+def _check_returns(source: SourceFunction, returns: list) -> None:
+    """Refuse a `return` that is not the function's last statement, pointing at the first one
+    in the source (`walk` goes breadth first: the last statement's `return` comes before a
+    `return` nested in an `if` above it), with a rewrite for where it is."""
+    body = source.tree.body
+    early = next((r for r in sorted(returns, key=_position) if r is not body[-1]), None)
+    if early is None:
+        return
+    enclosing = _enclosing(source.tree, early)
+    loop = next((n for n in reversed(enclosing) if isinstance(n, (gast.For, gast.While))), None)
+    one = "srcgrad needs one `return`, as the function's last statement."
+    if loop is not None:
+        kind = "a `for`" if isinstance(loop, gast.For) else "a `while`"
+        what = f"a `return` inside {kind} loop"
+        hint = (
+            f"{one} Assign the value to a name and `break` out of the loop instead (give the name "
+            "its value for when the loop ends without one before the loop), and end the function "
+            "with `return name`."
+        )
+    elif enclosing:
+        what = "a `return` before the end of the function (inside an `if`)"
+        hint = (
+            f"{one} Assign the value to a name instead (`result = ...`), move the statements that "
+            "follow the `if` into its `else:` branch, assigning `result` there too, and end the "
+            "function with `return result`."
+        )
+    else:
+        what = "a `return` before the end of the function"
+        hint = f"{one} Remove the statements after it: they never run."
+    _reject(source, early, what, hint)
+
+
+def _enclosing(tree: gast.AST, target: gast.AST) -> list:
+    """The compound statements (`if`, `for`, `while`) that contain `target`, outermost first."""
+    path: list = []
+
+    def visit(node) -> bool:
+        for child in gast.iter_child_nodes(node):
+            if child is target:
+                return True
+            if isinstance(child, gast.stmt):
+                path.append(child)
+                if visit(child):
+                    return True
+                path.pop()
+        return False
+
+    visit(tree)
+    return path
 
 
 # Functions and methods whose result shares memory with their first argument (or `self`).
@@ -121,9 +189,9 @@ def _check_in_place(source: SourceFunction, helper: bool) -> None:
     """
     tree = source.tree
     augmented: dict[str, list] = {}
-    for node in walk(tree):
-        if isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
-            augmented.setdefault(node.target.id, []).append(node)
+    found = [n for n in walk(tree) if isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name)]
+    for node in sorted(found, key=_position):  # the first in the source is named (`walk` is breadth first)
+        augmented.setdefault(node.target.id, []).append(node)
     if not augmented:
         return
     fix = "Write `{0} = {0} {1} ...`, which makes a new array, instead of `{0} {1}= ...`."
@@ -154,8 +222,9 @@ def _check_in_place(source: SourceFunction, helper: bool) -> None:
 
 def _aliases(source: SourceFunction, tree):
     """(statement, name, names) for each statement after which `name` may hold the array that
-    one of `names` holds (or a view of it): `c = a`, `c = a[0]`, `c = a.T`, `for c in a:`."""
-    for node in walk(tree):
+    one of `names` holds (or a view of it): `c = a`, `c = a[0]`, `c = a.T`, `for c in a:`; in
+    source order."""
+    for node in sorted(walk(tree), key=_position):
         pairs = []
         if isinstance(node, gast.Assign):
             for target in node.targets:
@@ -218,7 +287,7 @@ def _check_node(source: SourceFunction, node: gast.AST) -> None:
         for target in node.targets:
             _check_target(source, target)
     if isinstance(node, gast.AugAssign) and not isinstance(node.target, gast.Name):
-        _reject(source, node.target, *_describe(node.target))
+        _reject(source, node.target, *_describe_target(source, node.target, f"{_symbol(node)}="))
     if isinstance(node, gast.Compare) and len(node.ops) > 1:
         _reject(source, node, "a chained comparison", "Combine two comparisons with `&`.")
     if (
@@ -250,9 +319,117 @@ def _check_target(source: SourceFunction, target: gast.expr) -> None:
     if isinstance(target, (gast.Tuple, gast.List)):
         for elt in target.elts:
             if not isinstance(elt, gast.Name):
-                _reject(source, elt, *_describe(elt))
+                _reject(source, elt, *_describe_target(source, elt))
         return
-    _reject(source, target, *_describe(target))
+    _reject(source, target, *_describe_target(source, target))
+
+
+def _describe_target(source: SourceFunction, target: gast.expr, op: str = "=") -> tuple[str, str]:
+    """What an assignment target srcgrad does not take is, and the rewrite for it: for
+    `y[i] = ...`, what `y` holds there decides (an array, a list, a dict, or unknown)."""
+    if isinstance(target, (gast.Tuple, gast.List)):  # inside another: `a, (b, c) = ...`
+        return (
+            "nested unpacking (`a, (b, c) = ...`)",
+            "Unpack in two steps: `a, bc = ...`, then `b, c = bc`.",
+        )
+    if isinstance(target, gast.Starred):
+        return (
+            "star-unpacking in an assignment (`a, *rest = ...`)",
+            "Unpack into names one by one (`a, b, c = xs`), or index with literals (`xs[0]`).",
+        )
+    if not isinstance(target, gast.Subscript):
+        return _describe(target)
+    base = target
+    while isinstance(base, gast.Subscript):
+        base = base.value
+    written = f"`{to_source(target)} {op} ...`"
+    if not isinstance(base, gast.Name):  # `self.w[0] = ...`
+        return _describe(target)
+    var = base.id
+    kind = _container_kind(source, var, target)
+    if kind == "dict":
+        return (
+            f"assignment into an item of the dict `{var}` ({written})",
+            "srcgrad does not differentiate changing a dict in place, and a dict made inside the "
+            "differentiated function cannot carry gradients yet. Use a separate variable for each "
+            f"value (e.g. `k = ...` instead of {written}), or a list or tuple built in one "
+            "expression (`parts = [a, b]`, read with literal indices such as `parts[0]`). "
+            "(A dict passed in as an argument can be read, and differentiated with respect to.)",
+        )
+    if kind == "list":
+        return (
+            f"assignment into an item of the list `{var}` ({written})",
+            "srcgrad does not differentiate changing a list in place. Build the list with its "
+            f"final items in one expression (`{var} = [a, b]`), or grow it in a loop with "
+            f"`{var} = {var} + [item]`.",
+        )
+    array_hint = (
+        f"Build the array whole instead: np.where(mask, new, {var}), np.concatenate or np.stack. "
+        "(Writing into an array in place would change it for every other use.)"
+    )
+    if kind == "array":  # the words docs/faq.md shows
+        return "assignment into part of an array (`y[i] = ...`)", array_hint
+    return (  # a parameter, or a value whose kind the source does not show
+        f"assignment into part of an array, or into an item of a list or dict ({written})",
+        "srcgrad does not differentiate changing a value in place. If it is an array, build it "
+        f"whole instead: np.where(mask, new, {var}), np.concatenate or np.stack (writing into an "
+        "array in place would change it for every other use). If it is a list, build it with its "
+        f"final items in one expression (`{var} = [a, b]`); if a dict, use a separate variable "
+        "for each value.",
+    )
+
+
+_DICT_MAKERS = {"OrderedDict", "defaultdict"}  # of collections
+
+
+def _container_kind(source: SourceFunction, var: str, before: gast.AST) -> str | None:
+    """`"dict"`, `"list"` or `"array"`: what the last assignment to `var` above `before` makes, when
+    the source shows it (a literal, `dict()`, `list()`, a NumPy call); else None."""
+    values = []
+    for node in walk(source.tree):
+        if isinstance(node, gast.Assign) and _position(node) < _position(before):
+            for target in node.targets:
+                if isinstance(target, gast.Name) and target.id == var:
+                    values.append((_position(node), node.value))
+                elif isinstance(target, (gast.Tuple, gast.List)) and isinstance(
+                    node.value, (gast.Tuple, gast.List)
+                ):
+                    for t, v in zip(target.elts, node.value.elts):
+                        if isinstance(t, gast.Name) and t.id == var:
+                            values.append((_position(node), v))
+    if not values:
+        return None
+    return _kind_of_value(source, max(values, key=lambda pair: pair[0])[1])
+
+
+def _kind_of_value(source: SourceFunction, value: gast.expr) -> str | None:
+    if isinstance(value, (gast.Dict, gast.DictComp)):
+        return "dict"
+    if isinstance(value, (gast.List, gast.ListComp)):
+        return "list"
+    if isinstance(value, gast.BinOp) and isinstance(value.op, (gast.Add, gast.Mult)):
+        kinds = {_kind_of_value(source, value.left), _kind_of_value(source, value.right)}
+        if "list" in kinds:  # `[None] * n`, `parts + [x]`
+            return "list"
+        return "array" if "array" in kinds else None
+    if isinstance(value, gast.Call):
+        func = source.resolve(value.func)
+        if func is MISSING:
+            return None
+        if func is dict or (
+            getattr(func, "__name__", None) in _DICT_MAKERS and _in_module(func, "collections")
+        ):
+            return "dict"
+        if func is list:
+            return "list"
+        if isinstance(func, numpy.ufunc) or _in_module(func, "numpy"):
+            return "array"
+    return None
+
+
+def _in_module(obj, package: str) -> bool:
+    module = getattr(obj, "__module__", None) or ""
+    return module == package or module.startswith(package + ".")
 
 
 def _describe(node: gast.AST) -> tuple[str, str]:

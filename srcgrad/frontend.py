@@ -5,14 +5,16 @@ from __future__ import annotations
 import ast
 import builtins
 import contextlib
+import functools
 import inspect
+import linecache
 import textwrap
 from dataclasses import dataclass, field
 
 import gast
 import numpy
 
-from .errors import Location, SourceUnavailableError, UnsupportedSyntaxError
+from .errors import Location, SourceUnavailableError, UnsupportedSyntaxError, describe
 from .syntax import walk
 
 MISSING = object()
@@ -84,13 +86,16 @@ class SourceFunction:
         return sorted(set(bound), key=lambda k: (k not in used, used.index(k) if k in used else 0, k))
 
 
-def require_def(func) -> None:
-    """Raise unless `func` is a Python function srcgrad could transform."""
+def require_def(func, transform: str = "srcgrad.grad") -> None:
+    """Raise unless `func` is a Python function srcgrad could transform (`transform`, the API
+    called, for the rewrites the message suggests)."""
     if not inspect.isfunction(func):
+        what, where, hint = _not_a_function(func, transform)
         raise SourceUnavailableError(
-            "srcgrad differentiates Python functions defined with `def`; "
-            f"got {type(func).__name__} {func!r}.",
-            hint="Wrap the computation in a `def` function and pass that.",
+            f"srcgrad differentiates Python functions defined with `def`, from their source, but "
+            f"this is {what}.",
+            where,
+            hint=hint,
         )
     code = func.__code__
     if func.__name__ == "<lambda>":
@@ -99,6 +104,182 @@ def require_def(func) -> None:
             Location(code.co_filename, code.co_firstlineno),
             hint="Write it as a `def` function: srcgrad needs a function with its own source block.",
         )
+
+
+def def_location(func) -> Location | None:
+    """Where `func` (a Python function) is defined: its file and the line of its `def` (after
+    any decorators), with the line's text; None if it has no file."""
+    code = getattr(func, "__code__", None)
+    if code is None:
+        return None
+    try:
+        filename = inspect.getsourcefile(func) or code.co_filename
+    except TypeError:
+        filename = code.co_filename
+    lines = linecache.getlines(filename)
+    lineno = code.co_firstlineno
+    for i in range(lineno - 1, min(lineno + 30, len(lines))):  # past the decorators
+        words = lines[i].split(None, 2)
+        if words[:1] == ["def"] or words[:2] == ["async", "def"]:
+            lineno = i + 1
+            break
+    text = lines[lineno - 1].rstrip("\n") if 0 < lineno <= len(lines) else ""
+    indent = len(text) - len(text.lstrip())
+    return Location(filename, lineno, col=indent, function=func.__qualname__, text=text)
+
+
+def _not_a_function(func, transform: str) -> tuple[str, Location | None, str]:
+    """What `func` is, where the function it stands for is defined, and the rewrite that gives
+    srcgrad a `def` function; the values bound into it are never shown (they may be arrays)."""
+    if isinstance(func, functools.partial):
+        return _partial(func, transform)
+    if inspect.ismethod(func):
+        owner = func.__self__
+        if inspect.isclass(owner):
+            what = f"the class method {owner.__qualname__}.{func.__name__} (bound to its class)"
+            path = f"{owner.__qualname__}.{func.__name__}.__func__"
+            first = ("the class", owner.__qualname__)
+        else:
+            what = f"the method {func.__name__} bound to an instance of {type(owner).__qualname__}"
+            path = f"{type(owner).__qualname__}.{func.__name__}"
+            first = ("the instance", _instance_name(type(owner)))
+        return what, def_location(func.__func__), _unbound_hint(func.__func__, path, first, transform)
+    if inspect.isclass(func):
+        method = "__call__" if inspect.isfunction(vars(func).get("__call__")) else "method"
+        hint = (
+            f"Pass the `def` function that computes the value to differentiate. For a method of "
+            f"{func.__qualname__}, pass the function itself, with the instance as its first "
+            f"argument: g = {transform}({func.__qualname__}.{method}, wrt=...), then "
+            f"g({_instance_name(func)}, ...)."
+        )
+        return f"the class {func.__qualname__}", _class_location(func), hint
+    if isinstance(func, (staticmethod, classmethod)):
+        inner = func.__func__
+        what = f"a {type(func).__name__} object wrapping {inner.__qualname__}"
+        return what, def_location(inner), f"Pass the function itself: {transform}({inner.__qualname__})."
+    if isinstance(func, numpy.ufunc) or (callable(func) and _library(func) in ("numpy", "scipy")):
+        return _compiled(func, transform)
+    if inspect.isbuiltin(func) or inspect.isroutine(func):
+        name = getattr(func, "__qualname__", None) or getattr(func, "__name__", "this function")
+        what = f"{name}, a built-in or compiled function with no Python source"
+        return what, None, "Wrap the computation in a `def` function and pass that."
+    call = inspect.getattr_static(type(func), "__call__", None)
+    if inspect.isfunction(call):
+        cls = type(func)
+        what = f"an instance of {cls.__qualname__}, called through {cls.__qualname__}.__call__"
+        first = ("the instance", _instance_name(cls))
+        return what, def_location(call), _unbound_hint(call, f"{cls.__qualname__}.__call__", first, transform)
+    what = describe(func) + ("" if callable(func) else ", which is not a function")
+    hint = (
+        f"Pass the `def` function to differentiate, and call what {transform} returns with the "
+        f"arguments: {transform}(f)(x)."
+    )
+    return what, None, hint
+
+
+def _library(func) -> str:
+    return (getattr(func, "__module__", None) or "").split(".")[0]
+
+
+def _compiled(func, transform: str) -> tuple[str, None, str]:
+    """A NumPy ufunc or another compiled NumPy or SciPy function: what to write instead."""
+    name = getattr(func, "__name__", "f")
+    ufunc = isinstance(func, numpy.ufunc)
+    if getattr(numpy, name, None) is func:
+        call = f"np.{name}"
+    elif getattr(numpy.linalg, name, None) is func:
+        call = f"np.linalg.{name}"
+    else:
+        call = name
+    module = getattr(func, "__module__", None)
+    path = f"{module}.{name}" if module else name
+    what = f"{path}, {'a ufunc' if ufunc else 'a compiled library function'} with no Python source"
+    body = f"np.sum({call}(x))" if ufunc else f"{call}(x)"
+    reduce = "" if ufunc else " (reduced to one number, e.g. with np.sum, if it returns an array)"
+    hint = (
+        "srcgrad knows the derivatives of NumPy's functions where your own `def` function calls "
+        f"them. Write one that computes the scalar to differentiate{reduce}, e.g.\n"
+        f"    def f(x):\n        return {body}\n"
+        f"and pass that: {transform}(f)."
+    )
+    return what, None, hint
+
+
+def _partial(func: functools.partial, transform: str) -> tuple[str, Location | None, str]:
+    """A `functools.partial`: the function under it, the names it binds (never their values),
+    and the call with those values passed instead."""
+    inner = func.func
+    target = inner.__func__ if inspect.ismethod(inner) else inner
+    label = getattr(target, "__qualname__", None) or describe(target)
+    try:
+        params = list(inspect.signature(inner).parameters.values())
+    except (TypeError, ValueError):
+        params = []
+    by_position = [p.name for p in params[: len(func.args)]]
+    bound = by_position + [k for k in func.keywords if k not in by_position]
+    binding = f" (binding {', '.join(bound)})" if bound else ""
+    what = f"a functools.partial of {label!r}{binding}"
+    free = [p for p in params if p.name not in bound and p.default is p.empty and p.kind in _NAMED]
+    if not inspect.isfunction(inner) or not free or any(p.kind not in _NAMED for p in params):
+        hint = (
+            f"Define a `def` function of the parameter to differentiate that calls {label} with the "
+            "values the partial binds, in the module that defines it, and pass that."
+        )
+        return what, def_location(target), hint
+    w, fname = free[0].name, inner.__name__
+    args, by_keyword = [], False
+    for p in params:
+        if p.name not in bound and p.default is not p.empty:
+            continue  # left to its default, as the partial leaves it
+        by_keyword = by_keyword or p.name in func.keywords or p.kind == inspect.Parameter.KEYWORD_ONLY
+        args.append(f"{p.name}={p.name}" if by_keyword else p.name)
+    call = ", ".join(args)
+    hint = (
+        f"Differentiate {fname} itself and pass the values the partial binds at each call "
+        f"(here named after their parameters):\n"
+        f"    g = {transform}({fname}, wrt={w!r})\n"
+        f"    g({call})\n"
+        f"or define a function of {w} that calls {fname}, in the module that defines {fname} "
+        f"(srcgrad differentiates through calls to functions of the same module), and pass that:\n"
+        f"    def {fname}_{w}({w}):\n"
+        f"        return {fname}({call})\n"
+        f"    g = {transform}({fname}_{w})"
+    )
+    return what, def_location(target), hint
+
+
+_NAMED = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+
+
+def _unbound_hint(function, path: str, first: tuple[str, str], transform: str) -> str:
+    """Differentiate the function under a method, `first` (the instance or the class: how the
+    hint says it, the name it gives it) passed as its first argument."""
+    params = list(inspect.signature(function).parameters)
+    if len(params) < 2:
+        return f"{path} has no parameter but {params[0] if params else 'none'} to differentiate."
+    w, rest = params[1], ", ".join(params[1:])
+    return (
+        f"Pass the function itself, with {first[0]} as its first argument, and name the parameter "
+        f"to differentiate:\n"
+        f"    g = {transform}({path}, wrt={w!r})\n"
+        f"    g({first[1]}, {rest})"
+    )
+
+
+def _instance_name(cls) -> str:
+    name = cls.__name__.lower()
+    ok = name.isidentifier() and name != cls.__name__ and not hasattr(builtins, name)
+    return name if ok else "obj"
+
+
+def _class_location(cls) -> Location | None:
+    try:
+        lines, start = inspect.findsource(cls)
+        filename = inspect.getsourcefile(cls) or inspect.getfile(cls)
+    except (OSError, TypeError):
+        return None
+    text = lines[start].rstrip("\n")
+    return Location(filename, start + 1, col=len(text) - len(text.lstrip()), function=None, text=text)
 
 
 def read_source(func) -> tuple[list[str], int, ast.Module | None]:

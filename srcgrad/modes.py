@@ -15,7 +15,7 @@ import inspect
 import numpy as np
 
 from . import api
-from .errors import ArgumentTypeError, SrcgradError
+from .errors import ArgumentTypeError, SrcgradError, describe
 from .frontend import require_def
 
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
@@ -46,7 +46,7 @@ class _Derived:
     def __init__(self, f, wrt):
         inner = f if isinstance(f, api.GradFunction) else None
         if inner is None:
-            require_def(f)
+            require_def(f, f"srcgrad.{self.mode}")
         self.inner = inner
         self.fn = f.fn if inner is not None else f
         self.signature = inspect.signature(self.fn)
@@ -155,12 +155,12 @@ class _Derived:
             self.fn(*args, **kwargs)
         except Exception as own:
             raise own.with_traceback(own.__traceback__) from None
-        raise SrcgradError(
-            f"internal error: the {self.mode} code generated for {self.fn.__name__!r} raised "
-            f"{type(exc).__name__}: {exc}, but {self.fn.__name__!r} itself runs on these arguments.",
-            hint="Please report this with the function and the arguments' shapes and dtypes; the "
-            "traceback above shows the generated line that failed (print it with .source).",
-        ) from exc
+        entries = list(self._entries.values())
+        if self.inner is not None:  # code generated from the gradient's: its lines map through it
+            entries += self.inner._entries()
+        shown_by = ".source on the function srcgrad returned"
+        what = f"the {self.mode} code" if self.inner is None else "the forward-mode code over the gradient"
+        raise api.internal_error(self.fn, exc, entries, what, shown_by) from exc
 
 
 class JvpFunction(_Derived):
@@ -358,7 +358,7 @@ def _tangent_like(w: str, primal, tangent):
         api._check_differentiable(w, primal)
     raise ArgumentTypeError(
         f"the tangent for {w!r} must be a number like {w} (a float, or a float array of its "
-        f"shape), but it is {api._short(tangent)}.",
+        f"shape), but it is {describe(tangent)}.",
         hint=f"Pass e.g. np.ones_like({w}).",
     )
 
@@ -493,7 +493,7 @@ class _OfGradient:
                 f"srcgrad.{mode} takes the original function; this one is transformed already.",
                 hint=f"Pass the function itself: srcgrad.{mode}(f, wrt=...).",
             )
-        require_def(f)
+        require_def(f, f"srcgrad.{mode}")
         self.mode = mode
         self.grad = api.GradFunction(f, wrt, with_value=False)
         self.jvp = JvpFunction(self.grad, gradients_only=True)
@@ -588,6 +588,7 @@ class JacobianFunction:
                 "srcgrad.jacobian takes the original function; this one is transformed already.",
                 hint="Pass the function itself: srcgrad.jacobian(f, wrt=...).",
             )
+        require_def(f, "srcgrad.jacobian")
         self.forward = JvpFunction(f, wrt)
         self.reverse = VjpFunction(f, wrt)
         self.fn = f
