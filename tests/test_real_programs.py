@@ -448,3 +448,13 @@ def test_a_global_named_like_a_runtime_helper_keeps_its_meaning():
         assert "unreduce(x)" in srcgrad.grad(loss_runtime_name).source
     finally:
         srcgrad.rules.NONDIFFERENTIABLE.discard(unreduce)
+
+
+def dict_made_here(x):
+    d = dict(k=x * 2.0)
+    return np.sum(d["k"])
+
+
+def test_a_dict_made_in_the_function_from_differentiated_values_is_refused_truly():
+    message = refused(dict_made_here, (np.ones(2),), 0, "dict made in the function")
+    assert "extend.adjoint" not in message

@@ -543,6 +543,15 @@ class _Reverse:
         # (the user's own functions never get here: they are inlined, or refused while lowering)
         key, location = stmt.op.key, (stmt.op.source or self.source).location(stmt.op.node)
         what = stmt.op.label
+        if key in (dict, set, frozenset):
+            kind = "dict" if key is dict else "set"
+            raise UnsupportedSyntaxError(
+                f"srcgrad does not follow values that carry gradients into a {kind} made in the "
+                f"function (`{to_source(stmt.value)}`).",
+                location,
+                hint="Keep the values in separate variables (or a list or tuple), or pass a dict of "
+                "arrays as a parameter: srcgrad follows the arrays of those.",
+            )
         if callable(key):
             module = getattr(key, "__module__", None) or "numpy"
             what = f"{module}.{getattr(key, '__name__', what)}" if module else what
