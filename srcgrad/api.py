@@ -14,6 +14,7 @@ import numpy as np
 from . import backends
 from .errors import (
     ArgumentTypeError,
+    ComplexValueError,
     Location,
     NonScalarOutputError,
     SrcgradError,
@@ -255,6 +256,15 @@ class GradFunction:
         value = returned[0] if self.has_aux else returned
         if type(value) not in _SCALARS and np.size(value) != 1:
             self._non_scalar(value)
+        if type(value) not in _SCALARS and np.iscomplexobj(value):
+            code = self.fn.__code__
+            raise ComplexValueError(
+                f"{self.fn.__name__!r} returned a complex value, {describe(value)}; srcgrad "
+                "differentiates functions with real values.",
+                Location(code.co_filename, code.co_firstlineno, function=self.fn.__name__),
+                hint="Complex numbers are not differentiated yet (docs/subset.md): compute the value "
+                "with real arrays, e.g. a complex product as the real and imaginary parts.",
+            )
         if structures is not None:  # the arrays inside dict and list arguments are inputs too
             for p in params:
                 _add_leaf_roots(p, roots)

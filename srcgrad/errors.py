@@ -68,6 +68,10 @@ class WrtError(SrcgradError, ValueError):
     """`wrt` names a parameter the function does not have, or one that cannot carry a gradient."""
 
 
+class ComplexValueError(SrcgradError, TypeError):
+    """The function returned a complex number: srcgrad differentiates real-valued functions."""
+
+
 class ArgumentTypeError(SrcgradError, TypeError):
     """An argument to differentiate with respect to is not a floating-point value."""
 

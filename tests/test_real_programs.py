@@ -458,3 +458,15 @@ def dict_made_here(x):
 def test_a_dict_made_in_the_function_from_differentiated_values_is_refused_truly():
     message = refused(dict_made_here, (np.ones(2),), 0, "dict made in the function")
     assert "extend.adjoint" not in message
+
+
+def complex_valued(x):
+    return x * (1.0 + 0.2j)
+
+
+def test_a_complex_value_is_refused_with_a_type_error():
+    from srcgrad.errors import ComplexValueError
+
+    with pytest.raises(TypeError) as info:
+        srcgrad.grad(complex_valued)(1.0)
+    assert isinstance(info.value, ComplexValueError) and __file__ in str(info.value)
