@@ -470,3 +470,68 @@ def test_a_complex_value_is_refused_with_a_type_error():
     with pytest.raises(TypeError) as info:
         srcgrad.grad(complex_valued)(1.0)
     assert isinstance(info.value, ComplexValueError) and __file__ in str(info.value)
+
+
+def sum_of_values(params):
+    return np.sum(sum(params.values()) ** 2)
+
+
+def sum_of_list(ws):
+    return np.sum(sum(ws) * 3.0)
+
+
+def loop_over_data_dict(d, x):
+    for k in d.keys():  # noqa: SIM118  (as users write it)
+        x = np.tanh(x * d[k])
+    for v in d.values():
+        x = x + v
+    return np.sum(x)
+
+
+@pytest.mark.parametrize(
+    "f, args",
+    [
+        (sum_of_values, (PARAMS,)),
+        (sum_of_list, (WS,)),
+        (loop_over_data_dict, ({"p": np.ones(2), "q": -np.ones(2)}, np.ones(2))),
+    ],
+    ids=lambda v: getattr(v, "__name__", None) if callable(v) else None,
+)
+def test_builtin_sum_and_dict_views(f, args):
+    assert_matches(f, args, 0 if f is not loop_over_data_dict else 1)
+
+
+def parts_unpacked(x):
+    parts = []
+    for t in range(1):
+        parts = parts + [np.tanh(x)]
+    (h,) = parts
+    return np.sum(h)
+
+
+def parts_used_twice(x):
+    parts = []
+    for t in range(2):
+        parts = parts + [x * (t + 1.0)]
+    return np.sum(np.stack(parts)) + np.sum(np.concatenate(parts))
+
+
+def test_a_built_list_is_unpacked_or_used_twice_refused():
+    refused(parts_unpacked, (np.ones(2),), 0, "np.stack(parts)")
+    refused(parts_used_twice, (np.ones(2),), 0, "second")
+
+
+def constant_helper(x, scale=0.5):
+    return scale
+
+
+def loop_rebinding_to_a_constant(x):
+    h = x
+    for t in range(1):
+        h = constant_helper(x)
+    return np.sum(h)
+
+
+def test_jvp_of_a_loop_that_rebinds_a_value_to_a_constant():
+    value, tangent = srcgrad.jvp(loop_rebinding_to_a_constant, wrt="x")(np.ones(2), np.ones(2))
+    assert value == 0.5 and tangent == 0.0

@@ -247,6 +247,7 @@ class _Lowering:
             else:
                 self.lower_statement(stmt)
         self.check_leaves_followed(result)
+        self.check_lists_used_once(result)
         program = Program(
             source=self.source,
             params=self.params,
@@ -291,6 +292,28 @@ class _Lowering:
                 (source or self.source).location(node),
                 hint="Read its arrays (params['W1'], list(params.values())) and use those.",
             )
+
+    def check_lists_used_once(self, result) -> None:
+        """A list a loop builds (`parts = parts + [item]`) has its gradient built for one call
+        that takes it (np.stack, np.concatenate, ...): a second use would add gradients of two
+        different forms (a list and an array). Refused at the second use."""
+        lists = self.list_names | self.literal_lists
+        if not lists or self.source.generated:  # a gradient's own code reads its lists as it must
+            return
+        seen: dict[str, object] = {}
+        uses = [s for s in walk(self.body) if isinstance(s, (Assign, Effect))]
+        for stmt in uses:
+            if stmt.op.key in ("append", "copy", "emptylist", len):
+                continue
+            for n in sorted(set(names_in(stmt.value)) & lists):
+                if n in seen:
+                    raise UnsupportedSyntaxError(
+                        "srcgrad follows a list that a loop builds into one call that takes it; "
+                        "this is a second one.",
+                        (stmt.op.source or self.source).location(stmt.op.node or stmt.origin),
+                        hint="Stack or join it once (`P = np.stack(parts)`) and use that array.",
+                    )
+                seen[n] = stmt
 
     def check_hidden_globals(self) -> None:
         """Refuse a parameter or closed-over variable of the function whose name a helper reads as
@@ -759,6 +782,7 @@ class _Lowering:
                 for t, atom in zip(target.elts, whole.elts):
                     self.bind(t.id, atom)
                 return
+            self.check_readable(whole, value)
             self.unpack_atom(target, whole, rows=not isinstance(value, gast.Call))
             return
         for t, atom in zip(target.elts, atoms):
@@ -1073,6 +1097,16 @@ class _Lowering:
         known = self.elements_of(args[0], node) if len(args) == 1 and not kwargs else None
         if target is len and known is not None:
             return const(len(known))
+        if target is sum and known is not None and len(args) == 1:  # sum(ws), sum(d.values())
+            total = const(0)
+            for item in known:
+                add = gast.BinOp(left=total, op=gast.Add(), right=item)
+                total = (
+                    item
+                    if is_number(total) and total.value == 0
+                    else self.emit(add, Op(operator.add, [total, item], label="+"), None, "total")
+                )
+            return total
         if target in (list, tuple) and known is not None:  # list(params.values()), tuple(ws)
             listed = tuple_(known)
             listed.srcgrad_list = target is list
@@ -1320,6 +1354,13 @@ class _Lowering:
         if method in METHOD_POSITIONALS:
             kwargs = {**dict(zip(METHOD_POSITIONALS[method], args)), **kwargs}
             args = args[len(METHOD_POSITIONALS[method]) :]
+        if method in ("keys", "values", "items") and not args and not kwargs:
+            # a dict's view (a dict that is not differentiated): a list, which loops index
+            view = gast.Call(
+                func=gast.Attribute(value=base, attr=method, ctx=gast.Load()), args=[], keywords=[]
+            )
+            listed = gast.Call(func=name("list"), args=[view], keywords=[])
+            return self.emit(listed, Op(None, [base], label=f".{method}()", pure=False), hint, method, effect)
         function = getattr(numpy, METHOD_FUNCTIONS.get(method, method), None)
         bound = gast.Attribute(value=base, attr=method, ctx=gast.Load())
         as_method = gast.Call(func=bound, args=args, keywords=_keywords(kwargs))

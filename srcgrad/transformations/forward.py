@@ -154,7 +154,10 @@ class _Forward:
         values = [v for _, v in stmt.carried]
         for n, v in carried:
             targets.append(name(fixed[n], store=True))
-            t = self.tangent.get(v.id) if isinstance(v, gast.Name) else None
+            if not isinstance(v, gast.Name):  # a constant (`h = const(x)` returning a literal)
+                values.append(const(0.0))
+                continue
+            t = self.tangent.get(v.id)
             values.append(t if t is not None else self.zero(v.id))
         if len(targets) == 1:
             body.append(gast.Assign(targets=targets, value=values[0], type_comment=None))

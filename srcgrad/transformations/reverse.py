@@ -9,6 +9,7 @@ grouped under a comment naming the user statement they differentiate.
 
 from __future__ import annotations
 
+import builtins
 import operator
 from collections import Counter
 
@@ -543,6 +544,13 @@ class _Reverse:
         # (the user's own functions never get here: they are inlined, or refused while lowering)
         key, location = stmt.op.key, (stmt.op.source or self.source).location(stmt.op.node)
         what = stmt.op.label
+        if key is builtins.sum:
+            raise UnsupportedSyntaxError(
+                f"srcgrad writes out `sum()` of a list whose items it knows here (a list or tuple "
+                f"written in the function, the parts of a nested parameter), not `{to_source(stmt.value)}`.",
+                location,
+                hint="Add up in a loop (`total = total + x`), or use np.sum(np.stack(xs), axis=0).",
+            )
         if key in (dict, set, frozenset):
             kind = "dict" if key is dict else "set"
             raise UnsupportedSyntaxError(
