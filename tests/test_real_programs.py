@@ -535,3 +535,38 @@ def loop_rebinding_to_a_constant(x):
 def test_jvp_of_a_loop_that_rebinds_a_value_to_a_constant():
     value, tangent = srcgrad.jvp(loop_rebinding_to_a_constant, wrt="x")(np.ones(2), np.ones(2))
     assert value == 0.5 and tangent == 0.0
+
+
+def zip_counts(ws, vs, x):
+    for a, b in zip(ws, vs):
+        x = np.tanh(x)
+    return np.sum(x)
+
+
+def zip_last(ws, rows):
+    for a, row in zip(ws, rows):
+        h = row
+    return np.sum(a) + np.sum(h)
+
+
+def zip_read(ws, vs, x):
+    for i, (a, b) in enumerate(zip(ws, vs)):
+        x = np.tanh(x * a + b * i)
+    return np.sum(x)
+
+
+@pytest.mark.parametrize("f", [zip_counts, zip_last, zip_read])
+@pytest.mark.parametrize("others", [1, 2, 3, 4])
+def test_zip_of_a_parameters_parts_with_a_sequence_of_any_length_stops_at_the_shorter(f, others):
+    ws = [np.array([0.3, -0.2]), np.array([0.5, 0.1]), np.array([-0.4, 0.2])]
+    seq = np.arange(2.0 * others).reshape(others, 2) * 0.1
+    args = (ws, seq) if f is zip_last else (ws, list(seq), np.array([0.7, -0.1]))
+    assert_matches(f, args, 0)
+
+
+def nested_sequence(params):
+    return np.sum(np.concatenate((list(params.values()),)))
+
+
+def test_a_list_of_lists_of_differentiated_arrays_is_refused():
+    refused(nested_sequence, ({"a": np.ones(2), "b": np.ones(2)},), 0, "not a list of lists")

@@ -120,6 +120,17 @@ class Rule:
                 location,
                 hint=hint,
             )
+        for atom in bound.values():  # each item of a sequence argument gets one gradient
+            if isinstance(atom, (gast.Tuple, gast.List)) and any(
+                isinstance(e, (gast.Tuple, gast.List))
+                and any(carries(n) for n in walk(e) if isinstance(n, gast.Name))
+                for e in atom.elts
+            ):
+                raise UnsupportedSyntaxError(
+                    f"srcgrad passes a list or tuple of arrays to {op.label}, not a list of lists.",
+                    location,
+                    hint="Stack the inner lists into arrays first: np.stack(inner).",
+                )
 
     def body(self) -> list[gast.stmt]:
         if self._body is None:

@@ -489,7 +489,12 @@ class _Lowering:
             inner = self.known_elements(gast.For(target=None, iter=iterable.args[0], body=[], orelse=[]))
             if inner is None:
                 return None
-            return [tuple_([const(i), atom]) for i, atom in enumerate(inner)]
+            return [
+                _Guarded(i, atom.length, lambda i=i, atom=atom: tuple_([const(i), atom.build()]))
+                if isinstance(atom, _Guarded)
+                else tuple_([const(i), atom])
+                for i, atom in enumerate(inner)
+            ]
         if func is zip and iterable.args and not iterable.keywords:
             sequences = [self.expr(a) for a in iterable.args]
             if not any(_is_struct(a) or _is_list_literal(a) for a in sequences):
@@ -497,8 +502,22 @@ class _Lowering:
                 return None
             columns = [self.elements_of(a, node) for a, node in zip(sequences, iterable.args)]
             count = min(len(c) for c in columns if c is not None)
-            columns = [c if c is not None else self.rows(a, count) for c, a in zip(columns, sequences)]
-            return [tuple_([c[i] for c in columns]) for i in range(count)]
+            unknown = [a for c, a in zip(columns, sequences) if c is None]
+            if not unknown:
+                return [tuple_([c[i] for c in columns]) for i in range(count)]
+            # zipped with a sequence whose length is known only when the code runs (an array's
+            # rows, a list that is not differentiated): zip stops at the shorter, so each
+            # iteration written out runs only if that sequence has its item
+            lengths = [self.emit(call_len(a), Op(len, [a], label="len()"), None, "n") for a in unknown]
+            if len(lengths) > 1:
+                lengths = [
+                    self.emit(call_min(lengths), Op(min, lengths, label="min()", pure=False), None, "n")
+                ]
+
+            def build(i):
+                return tuple_([c[i] if c is not None else self.row(a, i) for c, a in zip(columns, sequences)])
+
+            return [_Guarded(i, lengths[0], lambda i=i: build(i)) for i in range(count)]
         if isinstance(iterable, gast.Call) and func is not MISSING and func is not None:
             return None  # range(), reversed() ...: an ordinary loop
         atom = self.expr(iterable)
@@ -520,13 +539,32 @@ class _Lowering:
             return [const(k) for k in _children(structure)]
         return [self.struct_atom(param, (*path, k)) for k in _children(structure)]
 
-    def rows(self, atom, count: int) -> list:
-        """`atom[0]`, ..., `atom[count - 1]`: an array zipped with the parts of a parameter."""
-        out = []
-        for i in range(count):
-            value = gast.Subscript(value=atom, slice=const(i), ctx=gast.Load())
-            out.append(self.emit(value, Op("getitem", [atom, const(i)], label="indexing"), None, "row"))
-        return out
+    def row(self, atom, i: int):
+        """`atom[i]`: an item of a sequence zipped with the parts of a parameter."""
+        value = gast.Subscript(value=atom, slice=const(i), ctx=gast.Load())
+        return self.emit(value, Op("getitem", [atom, const(i)], label="indexing"), None, "row")
+
+    def guarded_iteration(self, stmt: gast.For, element: _Guarded) -> None:
+        """One iteration of a zip loop written out, under `if i < n:` (n the length of the
+        sequence known only at run time): an `if` whose other branch changes nothing."""
+        self.origin = stmt
+        compare = gast.Compare(left=const(element.index), ops=[gast.Lt()], comparators=[element.length])
+        test = self.emit(
+            compare, Op("compare", [const(element.index), element.length], label="<"), None, "more"
+        )
+        branches = []
+        before_env, before_cse, outer = dict(self.env), dict(self.cse), self.body
+        for taken in (True, False):
+            self.env, self.cse, self.body = dict(before_env), dict(before_cse), []
+            if taken:
+                self.bind_target(stmt.target, element.build())
+                for s in stmt.body:
+                    self.origin = s
+                    self.lower_statement(s)
+            branches.append((self.env, self.body))
+        self.cse, self.body, self.origin = before_cse, outer, stmt
+        self.env = self.join(branches, stmt)
+        self.body.append(If(test=test, body=branches[0][1], orelse=branches[1][1], origin=stmt))
 
     def reusable(self, var: str) -> str | None:
         """The name of `var`'s current value, if a loop may go on assigning it: a value assigned
@@ -567,11 +605,14 @@ class _Lowering:
             atoms = [self.expr(e) for e in elements]
         # the elements still to come hold their values: no loop in the body may go on under their
         # names (`for row in (X, h2):` with a loop rebinding h2 in the body)
-        self.pinned.append({n for a in atoms for n in names_in(a)})
+        self.pinned.append({n for a in atoms if not isinstance(a, _Guarded) for n in names_in(a)})
         try:
             for i, atom in enumerate(atoms):
                 self.origin = stmt
                 target = stmt.target
+                if isinstance(atom, _Guarded):
+                    self.guarded_iteration(stmt, atom)
+                    continue
                 if (
                     literal
                     and isinstance(target, (gast.Tuple, gast.List))
@@ -1470,6 +1511,24 @@ class _Lowering:
             self.source.location(node),
             hint="Define or import it at module level before calling the gradient.",
         )
+
+
+class _Guarded:
+    """An element of a loop written out that exists only if a sequence known at run time has
+    item `index` (`index < length`); `build()` lowers it, inside that test."""
+
+    def __init__(self, index: int, length: gast.expr, build):
+        self.index = index
+        self.length = length
+        self.build = build
+
+
+def call_len(atom) -> gast.Call:
+    return gast.Call(func=name("len"), args=[atom], keywords=[])
+
+
+def call_min(atoms) -> gast.Call:
+    return gast.Call(func=name("min"), args=list(atoms), keywords=[])
 
 
 def _paths(structure, prefix=()):
