@@ -570,3 +570,17 @@ def nested_sequence(params):
 
 def test_a_list_of_lists_of_differentiated_arrays_is_refused():
     refused(nested_sequence, ({"a": np.ones(2), "b": np.ones(2)},), 0, "not a list of lists")
+
+
+def built_list_zipped(ws, x):
+    parts = []
+    for t in range(2):
+        parts = parts + [x * (t + 1.0)]
+    total = 0.0
+    for p, w in zip(parts, ws):
+        total = total + np.sum(p * w)
+    return total
+
+
+def test_a_built_list_zipped_with_a_parameter_is_refused():
+    refused(built_list_zipped, (WS, np.ones(2)), 0, "np.stack(parts)")

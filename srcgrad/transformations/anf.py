@@ -503,6 +503,8 @@ class _Lowering:
             columns = [self.elements_of(a, node) for a, node in zip(sequences, iterable.args)]
             count = min(len(c) for c in columns if c is not None)
             unknown = [a for c, a in zip(columns, sequences) if c is None]
+            for a in unknown:
+                self.check_readable(a, iterable)
             if not unknown:
                 return [tuple_([c[i] for c in columns]) for i in range(count)]
             # zipped with a sequence whose length is known only when the code runs (an array's
