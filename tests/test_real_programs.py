@@ -584,3 +584,20 @@ def built_list_zipped(ws, x):
 
 def test_a_built_list_zipped_with_a_parameter_is_refused():
     refused(built_list_zipped, (WS, np.ones(2)), 0, "np.stack(parts)")
+
+
+data_rows = np.cos(np.arange(1.0, 4.0))  # a module-level array: its shape is not known to srcgrad
+
+
+def accumulates_a_global(s):
+    h = s + data_rows
+    t = 0.0
+    for i in range(1):
+        t = t + h
+    return np.mean(t)
+
+
+def test_shape_specialised_code_never_assumes_the_shape_of_a_global():
+    assert_matches(accumulates_a_global, (0.3,), 0)
+    g = srcgrad.grad(accumulates_a_global)
+    assert np.isclose(g(0.3)[1], 1.0) and np.isclose(g(0.3)[1], 1.0)  # general, then specialised code

@@ -68,19 +68,43 @@ def infer(program: Program, arguments: dict) -> dict:
     for stmt in walk(program.body):
         if isinstance(stmt, For) and stmt.target is not None:
             env[stmt.target] = INT
-    changed = True
-    while changed:
-        changed = False
-        for stmt in assigns:
-            value = _evaluate(stmt, env)
-            if value is _NOT_YET:
-                continue
-            old = env.get(stmt.target, _NOT_YET)
-            new = value if old is _NOT_YET else _join(old, value)
-            if new is not old and not _same(new, old):
-                env[stmt.target] = new
-                changed = True
+    # a name no statement assigns is a global (a module-level array): its shape is not known
+    defined = set(env) | {s.target for s in assigns}
+    for stmt in assigns:
+        for a in [*stmt.op.args, *stmt.op.kwargs.values()]:
+            for n in _names(a):
+                if n not in defined:
+                    env[n] = UNKNOWN
+    while True:
+        changed = True
+        while changed:
+            changed = False
+            for stmt in assigns:
+                value = _evaluate(stmt, env)
+                if value is _NOT_YET:
+                    continue
+                old = env.get(stmt.target, _NOT_YET)
+                new = value if old is _NOT_YET else _join(old, value)
+                if new is not old and not _same(new, old):
+                    env[stmt.target] = new
+                    changed = True
+        # an assignment whose inputs never settled (a cycle of values no other assignment starts)
+        # leaves its name unknown: a name is never known from some of its assignments only
+        stuck = [
+            s.target for s in assigns if _evaluate(s, env) is _NOT_YET and env.get(s.target) is not UNKNOWN
+        ]
+        if not stuck:
+            break
+        env.update(dict.fromkeys(stuck, UNKNOWN))
     return {n: v for n, v in env.items() if v is not UNKNOWN}
+
+
+def _names(e) -> list[str]:
+    if isinstance(e, gast.Name):
+        return [e.id]
+    if isinstance(e, (gast.Tuple, gast.List)):
+        return [n for x in e.elts for n in _names(x)]
+    return []
 
 
 def _same(a, b) -> bool:
