@@ -10,10 +10,15 @@ Every program's check also checks forward mode (`srcgrad.jvp` against reverse mo
 `--no-forward`), and every Nth program's (`--hvp-every N`, default 4; `--hvp` for all, 0 for
 none) the Hessian-vector product and, for a float parameter, grad of a grad (see check.py).
 
-The summary lists programs tried, how many were checked per feature and by forward mode and
-second order, the checks skipped for a missing tangent rule (by function), the failures (each
-with its minimal source and the seed of its inputs) and the suspicions dismissed as kinks. The
-exit status is 1 when something failed, else 0.
+Each program ends in a class (see check.py): pass, refused (srcgrad declined it with a proper
+user-facing error), WRONG or INTERNAL (the failures). The summary lists programs tried and
+checked per minute, the programs per class, per class for each of the features in
+`generate.NEW_FEATURES` (containers, module globals, bare-name imports, closures, built lists),
+how many were checked per feature and by forward mode and second order, the refusals and the
+checks skipped for a missing tangent rule (by message), the failures (each with its minimal
+source and the seed of its inputs) and the suspicions dismissed as kinks. `--exclude a,b`
+leaves generator features out (e.g. one whose bug a campaign has found already). The exit
+status is 1 when something failed, else 0.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
 from .check import autograd_available, check_program
-from .generate import DEFAULT_CONFIG, Config, programs
+from .generate import DEFAULT_CONFIG, NEW_FEATURES, Config, programs
 from .known import FEATURES as KNOWN_BUGS
 
 
@@ -56,6 +61,9 @@ class Campaign:
     known: Counter = field(default_factory=Counter)  # programs that hit a known bug, by bug
     features: Counter = field(default_factory=Counter)
     failures: list = field(default_factory=list)  # (round seed, outcome), minimal programs
+    verdicts: Counter = field(default_factory=Counter)  # programs per class (Outcome.verdict)
+    by_feature: Counter = field(default_factory=Counter)  # (feature, class) -> programs
+    refusals: Counter = field(default_factory=Counter)  # a refusal's first line -> programs
     dismissed: list = field(default_factory=list)  # notes about suspicions that did not hold
 
 
@@ -110,6 +118,10 @@ def run_round(
         )
         if not failing:
             campaign.tried += 1
+            campaign.verdicts[outcome.verdict] += 1
+            campaign.by_feature.update((name, outcome.verdict) for name in program.features)
+            if outcome.refusal:
+                campaign.refusals[outcome.refusal] += 1
             if outcome.status == "rejected":
                 campaign.rejected += 1
             elif outcome.status == "known":
@@ -137,10 +149,18 @@ def run_round(
 
 
 def summary(campaign: Campaign, elapsed: float, use_autograd: bool, forward=True, hvp_every=4) -> str:
+    checked = campaign.tried - campaign.rejected
+    verdicts = campaign.verdicts
     lines = [
         f"srcgrad fuzz: {campaign.tried} programs tried in {elapsed / 60:.1f} min "
-        f"({campaign.rejected} rejected as out of range, {campaign.tried - campaign.rejected} checked; "
+        f"({campaign.rejected} rejected as out of range, {checked} checked; "
         f"{campaign.shrink_steps} more runs while shrinking)",
+        f"programs checked per minute: {checked / max(elapsed / 60, 1e-9):.0f} (the time includes shrinking)",
+        "programs per class (as drawn, before any shrinking): "
+        + ", ".join(f"{name} {verdicts[name]}" for name in ("pass", "refused", "wrong", "internal"))
+        + " ("
+        + ", ".join(f"{name} {verdicts[name]}" for name in ("rejected", "invalid", "known"))
+        + ")",
         "autograd oracle: "
         + (
             f"checked {campaign.autograd_checked} programs"
@@ -162,6 +182,14 @@ def summary(campaign: Campaign, elapsed: float, use_autograd: bool, forward=True
         lines.append("checks skipped (programs; a missing tangent rule is not a failure):")
         for reason, count in sorted(campaign.skipped.items(), key=lambda kv: (-kv[1], kv[0])):
             lines.append(f"  {count:6}  {reason}")
+    lines.append("new features, programs per class as drawn (pass / refused / wrong / internal):")
+    for name in NEW_FEATURES:
+        counts = [campaign.by_feature[name, verdict] for verdict in ("pass", "refused", "wrong", "internal")]
+        lines.append(f"  {name:24} {' / '.join(f'{c:4}' for c in counts)}")
+    if campaign.refusals:
+        lines.append("refusals (programs; srcgrad declined with a proper error, not a failure):")
+        for message, count in campaign.refusals.most_common(12):
+            lines.append(f"  {count:6}  {message[:150]}")
     lines.append("programs checked per feature:")
     for name, count in sorted(campaign.features.items(), key=lambda kv: (-kv[1], kv[0])):
         lines.append(f"  {name:20} {count}")
@@ -170,7 +198,10 @@ def summary(campaign: Campaign, elapsed: float, use_autograd: bool, forward=True
         lines.append(f"known bug {name!r} hit by {count} programs (not counted as failures)")
     lines.append(f"failures: {len(campaign.failures)}")
     for i, (round_seed, outcome) in enumerate(campaign.failures, 1):
-        lines.append(f"--- failure {i} (round seed {round_seed}, kinds {sorted(outcome.kinds)}) ---")
+        kinds = sorted(outcome.kinds)
+        lines.append(
+            f"--- failure {i}: {outcome.verdict.upper()} (round seed {round_seed}, kinds {kinds}) ---"
+        )
         lines.append(outcome.report())
     return "\n".join(lines)
 
@@ -184,6 +215,12 @@ def main(argv=None) -> int:
         "--include-known-bugs",
         action="store_true",
         help=f"treat known srcgrad bugs as failures and generate their features ({', '.join(KNOWN_BUGS)})",
+    )
+    parser.add_argument(
+        "--exclude",
+        default="",
+        metavar="A,B",
+        help="generator features (or statement kinds, operations) to leave out, comma-separated",
     )
     parser.add_argument("--no-autograd", action="store_true", help="do not use autograd even if installed")
     parser.add_argument("--no-forward", action="store_true", help="do not check forward mode (jvp)")
@@ -200,6 +237,8 @@ def main(argv=None) -> int:
     hvp_every = 1 if args.hvp else max(args.hvp_every, 0)
 
     config = Config(exclude=frozenset()) if args.include_known_bugs else DEFAULT_CONFIG
+    extra = frozenset(name.strip() for name in args.exclude.split(",") if name.strip())
+    config = Config(exclude=config.exclude | extra)
     use_autograd = autograd_available() and not args.no_autograd
     first_seed = args.seed if args.seed is not None else int(time.time()) % 1_000_000
     start = time.monotonic()
@@ -228,7 +267,8 @@ def main(argv=None) -> int:
         print(
             f"[{int(elapsed) // 60:02d}:{int(elapsed) % 60:02d}] {campaign.tried} programs tried, "
             f"{campaign.tried - campaign.rejected} checked ({campaign.forward_checked} jvp, "
-            f"{campaign.hvp_checked} hvp), {len(campaign.failures)} failures",
+            f"{campaign.hvp_checked} hvp), {campaign.verdicts['refused']} refused, "
+            f"{len(campaign.failures)} failures",
             flush=True,
         )
     print(summary(campaign, time.monotonic() - start, use_autograd, forward, hvp_every))

@@ -39,8 +39,25 @@ A disagreement is a suspicion and becomes a failure the same way as above (at tw
 nearby points; for the differenced Hessian, where the two steps agree with each other): second
 derivatives are undefined at a kink or jump of the gradient, and generated programs have many.
 A missing tangent rule (`NoRuleError`, "no forward-mode (tangent) rule") is not a failure: the
-check is skipped and `Outcome.skipped` names the function. So is a dict parameter `jvp`
-refuses (the check then runs over the other parameters).
+check is skipped and `Outcome.skipped` names the function. So is a container parameter (dict,
+list, tuple) `jvp` refuses (the check then runs over the other parameters), and any other proper
+refusal of jvp or hvp (see below).
+
+Each program ends in one of four classes (`Outcome.verdict`):
+
+- "pass": every check held;
+- "refused": srcgrad declined the program with one of its user-facing errors
+  (`UnsupportedSyntaxError`, `NoRuleError`, ...) whose message names the program's file and a
+  line of it, is at most REFUSAL_LIMIT characters long and shows no array. That is srcgrad
+  working as documented, not a failure;
+- "wrong": a number or a property of the result is wrong: a gradient differs from finite
+  differences or autograd, a value, jvp or hvp is off, an input array was changed, a gradient
+  has the wrong kind or shares memory, two calls differ;
+- "internal": anything else srcgrad raised: an exception from inside the generated code, an
+  'internal error', a user-facing error without the user's file and line (or too long, or with
+  an array's repr in it), a check that never finished.
+
+(And, outside the four: "rejected", "invalid" and "known", see `Outcome`.)
 """
 
 from __future__ import annotations
@@ -49,6 +66,7 @@ import contextlib
 import copy
 import hashlib
 import importlib.util
+import inspect
 import itertools
 import linecache
 import math
@@ -67,7 +85,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .known import known_failure
-from .program import Program
+from .program import Program, leaf_at, with_leaf
 
 __all__ = ["Outcome", "check_program", "loaded_module", "autograd_available"]
 
@@ -81,6 +99,14 @@ FORWARD_DIRECTIONS = 2  # random directions jvp is checked along
 FORWARD_RTOL = 1e-7  # of the sum of |gradient_i * v_i| and |tangent|: rounding only
 HVP_STEP, HVP_STEP_CHECK = 1e-5, 1e-4  # central differences of gradients along v
 SYMMETRY_RTOL = 1e-7
+REFUSAL_LIMIT = 2000  # characters: a longer refusal is no message a user can read
+
+# Outcome kinds (see Outcome.fail) that mean a wrong result; every other kind is an internal error.
+WRONG_KINDS = frozenset(
+    {"value", "gradient", "autograd", "mutation", "memory", "kind", "nondeterministic"}
+    | {"jvp", "jvp-value", "jvp-kind", "hvp", "hvp-symmetry", "hvp-kind", "nested", "nested-value"}
+    | {"nested-kind"}
+)
 
 
 class Timeout(Exception):
@@ -166,11 +192,12 @@ def autograd_available() -> bool:
 class Outcome:
     """What checking one program found.
 
-    `status` is "passed", "failed" (srcgrad is wrong: `problems` says how), "known" (failed,
-    but only the way a known, still open srcgrad bug fails: `known` names it, see
-    `srcgrad.fuzz.known`), "rejected" (the program's value is not in a sane range, so it was
-    not checked) or "invalid" (the program does not run as plain NumPy: a bug of the
-    generator, not of srcgrad).
+    `status` is "passed", "refused" (srcgrad declined the program properly: `refusal` is the
+    error's first line), "failed" (srcgrad is wrong or broke: `problems` says how, `verdict`
+    whether "wrong" or "internal"), "known" (failed, but only the way a known, still open
+    srcgrad bug fails: `known` names it, see `srcgrad.fuzz.known`), "rejected" (the program's
+    value is not in a sane range, so it was not checked) or "invalid" (the program does not run
+    as plain NumPy: a bug of the generator, not of srcgrad).
     """
 
     program: Program
@@ -186,10 +213,19 @@ class Outcome:
     hvp_checked: bool = False  # hvp compared with differenced gradients
     nested_checked: bool = False  # grad of a grad compared with differenced gradients
     skipped: list[str] = field(default_factory=list)  # "jvp: no tangent rule for numpy.foo", ...
+    refusal: str = ""  # with status "refused": the error's type and first line
 
     @property
     def ok(self) -> bool:
-        return self.status in ("passed", "rejected", "known")
+        return self.status in ("passed", "refused", "rejected", "known")
+
+    @property
+    def verdict(self) -> str:
+        """The class of the program: "pass", "refused", "wrong" or "internal" (see the module
+        docstring); "rejected", "invalid" or "known" for one not checked or failing a known way."""
+        if self.status == "failed":
+            return "wrong" if self.kinds & WRONG_KINDS else "internal"
+        return {"passed": "pass"}.get(self.status, self.status)
 
     def fail(self, kind: str, message: str) -> None:
         self.status = "failed"
@@ -197,9 +233,10 @@ class Outcome:
         self.problems.append(f"[{kind}] {message}")
 
     def report(self) -> str:
-        lines = [
-            f"{self.status}: program {self.program.name!r}, wrt={self.program.wrt}, input seed {self.seed}"
-        ]
+        status = f"{self.status} ({self.verdict.upper()})" if self.status == "failed" else self.status
+        lines = [f"{status}: program {self.program.name!r}, wrt={self.program.wrt}, input seed {self.seed}"]
+        if self.refusal:
+            lines.append(f"refusal: {self.refusal}")
         lines.append("parameters: " + ", ".join(p.describe() for p in self.program.params))
         lines += self.problems
         lines += [f"note: {n}" for n in self.notes]
@@ -282,15 +319,15 @@ class _Case:
         self.function = function
         self.gradient = gradient
         self.autograd_gradient = autograd_gradient
-        self.leaves = []  # (parameter position, dict key or None, shape or None for a float)
+        self.leaves = []  # (parameter position, path in a container (or ()), shape or None for a float)
         positions = {p.name: i for i, p in enumerate(program.params)}
         for p in program.params:
             if not p.wrt:
                 continue
             if p.leaves is not None:
-                self.leaves += [(positions[p.name], key, shape) for key, shape in p.leaves]
+                self.leaves += [(positions[p.name], path, shape) for path, shape in p.leaves]
             else:
-                self.leaves.append((positions[p.name], None, p.shape))
+                self.leaves.append((positions[p.name], (), p.shape))
         self.offsets = []  # (start, size) of each leaf in the flat vector of all elements
         start = 0
         for _, _, shape in self.leaves:
@@ -306,11 +343,26 @@ class _Case:
         self.second_names = ()
         self.second_directions = []  # v, u
         self.nested = []  # (parameter name, grad of a grad, its flat index)
+        self.path = ""  # the program's file (refusals must name it)
+        # Parameters after the program's, with defaults (`def loss(x, y=alpha)` in a factory):
+        # then jvp takes its tangents by name only (docs/higher-order.md), and hvp its vectors
+        # after all the parameters, so the defaults are passed.
+        extra = list(inspect.signature(function).parameters.values())[len(program.params) :]
+        self.defaults = [p.default for p in extra]
+
+    def call(self, function, point, tangents):
+        """A jvp or hvp `function` at `point` along `tangents` (by name where they must be)."""
+        if not self.defaults:
+            return function(*point, *tangents)
+        names = getattr(function, "tangent_names", None)
+        if names is None:
+            return function(*point, *self.defaults, *tangents)
+        return function(*point, **dict(zip(names, tangents)))
 
     def labels(self) -> list[str]:
         labels = []
-        for position, key, shape in self.leaves:
-            name = self.program.params[position].name + ("" if key is None else f"[{key!r}]")
+        for position, path, shape in self.leaves:
+            name = self.program.params[position].name + "".join(f"[{key!r}]" for key in path)
             if not shape:
                 labels.append(name)
             else:
@@ -323,12 +375,10 @@ class _Case:
         names = self.program.wrt if names is None else names
         by_param = dict(zip(names, gradients))
         parts = []
-        for position, key, _ in self.leaves:
+        for position, path, _ in self.leaves:
             if self.program.params[position].name not in by_param:
                 continue
-            g = by_param[self.program.params[position].name]
-            if key is not None:
-                g = g[key]
+            g = leaf_at(by_param[self.program.params[position].name], path)
             parts.append(np.ravel(np.asarray(g, dtype=np.float64)))
         return np.concatenate(parts) if parts else np.zeros(0)
 
@@ -342,27 +392,29 @@ class _Case:
 
     def tangents(self, flat: np.ndarray, names) -> list:
         """The flat vector `flat` as one value per parameter of `names`, each like the parameter:
-        a float, an array of its shape, or a dict of such arrays."""
-        values = {}
-        for (position, key, shape), (start, size) in zip(self.leaves, self.offsets):
+        a float, an array of its shape, or a container of such arrays."""
+        values, leaves = {}, {}
+        for (position, _, shape), (start, size) in zip(self.leaves, self.offsets):
             param = self.program.params[position]
             piece = flat[start : start + size]
             value = float(piece[0]) if shape is None else piece.reshape(shape).copy()
-            if key is None:
+            if param.leaves is None:
                 values[param.name] = value
             else:
-                values.setdefault(param.name, {})[key] = value
+                leaves.setdefault(param.name, []).append(value)
+        for param in self.program.params:
+            if param.name in leaves:
+                values[param.name] = param.build(leaves[param.name])
         return [values[name] for name in names]
 
     def moved(self, point, flat: np.ndarray, step: float):
         """`point` with every differentiated element moved by `step` times `flat` (a copy)."""
         point = list(point)
-        for (position, key, shape), (start, size) in zip(self.leaves, self.offsets):
+        for (position, path, shape), (start, size) in zip(self.leaves, self.offsets):
             piece = step * flat[start : start + size]
-            container = point[position]
-            value = container[key] if key is not None else container
+            value = leaf_at(point[position], path)
             value = float(value) + float(piece[0]) if shape is None else value + piece.reshape(shape)
-            point[position] = {**container, key: value} if key is not None else value
+            point[position] = with_leaf(point[position], path, value)
         return point
 
     def differenced(self, point, flat: np.ndarray, step: float) -> np.ndarray:
@@ -373,23 +425,19 @@ class _Case:
 
     def shifted(self, point, flat_index: int, delta: float):
         """`point` with one differentiated element moved by `delta` (a copy)."""
-        for position, key, shape in self.leaves:
+        for position, path, shape in self.leaves:
             size = 1 if shape is None else math.prod(shape)
             if flat_index >= size:
                 flat_index -= size
                 continue
             point = list(point)
-            container = point[position]
-            value = container[key] if key is not None else container
+            value = leaf_at(point[position], path)
             if shape is None:
                 value = float(value) + delta
             else:
                 value = value.copy()
                 value.reshape(-1)[flat_index] += delta
-            if key is not None:
-                point[position] = {**container, key: value}
-            else:
-                point[position] = value
+            point[position] = with_leaf(point[position], path, value)
             return point
         raise IndexError(flat_index)
 
@@ -415,6 +463,8 @@ def _perturb(point, rng):
     def move(value):
         if isinstance(value, dict):
             return {k: move(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return type(value)(move(v) for v in value)
         if isinstance(value, float):
             return value + PERTURBATION * float(rng.standard_normal())
         return value + PERTURBATION * rng.standard_normal(value.shape)
@@ -425,6 +475,8 @@ def _perturb(point, rng):
 def _same_inputs(a, b) -> bool:
     if isinstance(a, dict):
         return isinstance(b, dict) and a.keys() == b.keys() and all(_same_inputs(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(_same_inputs(x, y) for x, y in zip(a, b))
     if isinstance(a, np.ndarray):
         return (
             isinstance(b, np.ndarray)
@@ -493,7 +545,12 @@ def _check(
         gradient = differentiate(function, program.wrt)
         first = gradient(*base)
     except Exception as exc:
-        outcome.fail("error", f"srcgrad raised {type(exc).__name__}: {exc}")
+        flaw = _improper_refusal(exc, module.__file__)
+        if flaw is None:
+            outcome.status = "refused"
+            outcome.refusal = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+            return
+        outcome.fail("error", f"srcgrad raised {type(exc).__name__} ({flaw}): {_clip(str(exc))}")
         return
     _check_kinds(outcome, first[1], base)  # against the arrays that were passed in
     if not _same_inputs_tree(base, pristine):
@@ -509,6 +566,7 @@ def _check(
 
     autograd_gradient = _autograd_gradient(program, outcome) if use_autograd else None
     case = _Case(program, function, gradient, autograd_gradient)
+    case.path = module.__file__
     rng = np.random.default_rng([outcome.seed, 2])
     directions = [rng.standard_normal(case.size) for _ in range(FORWARD_DIRECTIONS)]
     if forward is not None and case.size:
@@ -574,13 +632,11 @@ def _check_kinds(
         return
     values = dict(zip((p.name for p in program.params), base))
     for name, g in zip(names, gradients):
-        p = values[name]
-        pairs = [(name, g, p)]
-        if isinstance(p, dict):
-            if not isinstance(g, dict) or g.keys() != p.keys():
-                outcome.fail(kind, f"{what} for {name!r} is not a dict with keys {list(p)}")
-                continue
-            pairs = [(f"{name}[{k!r}]", g[k], p[k]) for k in p]
+        pairs = []
+        problem = _leaf_pairs(name, g, values[name], pairs)
+        if problem:
+            outcome.fail(kind, f"{what} for {problem}")
+            continue
         for label, gi, pi in pairs:
             if isinstance(pi, float):
                 if type(gi) is not float:
@@ -599,6 +655,55 @@ def _check_kinds(
             outcome.fail("memory", f"two {what}s share memory")
 
 
+def _leaf_pairs(label: str, g, p, pairs: list) -> str | None:
+    """(label, gradient, parameter) for each leaf of the parameter `p` added to `pairs`; or what
+    is wrong with the containers of `g` (not those of `p`: a dict for a dict, with the same keys;
+    a list for a list, a tuple for a tuple, of the same length)."""
+    if isinstance(p, dict):
+        if not isinstance(g, dict) or g.keys() != p.keys():
+            return f"{label!r} is not a dict with keys {list(p)}"
+    elif isinstance(p, (list, tuple)):
+        if type(g) is not type(p) or len(g) != len(p):
+            return f"{label!r} is a {type(g).__name__}, not a {type(p).__name__} of {len(p)} items"
+    else:
+        pairs.append((label, g, p))
+        return None
+    for key in p if isinstance(p, dict) else range(len(p)):
+        problem = _leaf_pairs(f"{label}[{key!r}]", g[key], p[key], pairs)
+        if problem:
+            return problem
+    return None
+
+
+def _improper_refusal(exc: Exception, path: str) -> str | None:
+    """None if `exc` is a proper refusal of the program in the file `path` (see the module
+    docstring); else what makes it an internal error."""
+    from srcgrad.errors import SrcgradError
+
+    text = str(exc)
+    if not isinstance(exc, SrcgradError):
+        generated = [f.filename for f in traceback.extract_tb(exc.__traceback__)]
+        inside = any(name.startswith("<srcgrad") for name in generated)
+        inside = " raised inside srcgrad's generated code" if inside else ""
+        return f"not one of srcgrad's user-facing errors{inside}"
+    if type(exc) is SrcgradError or "internal error" in text:
+        return "an internal error"
+    lines = {int(n) for name, n in re.findall(r'File "([^"]+)", line (\d+)', text) if name == path}
+    with open(path, encoding="utf-8") as fh:
+        length = len(fh.read().splitlines())
+    if not any(1 <= n <= length for n in lines):
+        return "a refusal that names no line of the program's file"
+    if len(text) > REFUSAL_LIMIT:
+        return f"a refusal of {len(text)} characters"
+    if re.search(r"array\(|\[\[?\s*-?\d+\.\d*(e[-+]?\d+)?\s+-?\d", text):
+        return "a refusal that shows an array"
+    return None
+
+
+def _clip(text: str, limit: int = REFUSAL_LIMIT) -> str:
+    return text if len(text) <= limit else text[:limit] + f" ... ({len(text) - limit} more characters)"
+
+
 def _missing_rule(exc: Exception) -> str | None:
     """The function named by a NoRuleError for a missing tangent rule (else None)."""
     from srcgrad.errors import NoRuleError
@@ -610,12 +715,13 @@ def _missing_rule(exc: Exception) -> str | None:
     return match.group(1) if match else "?"
 
 
-def _refuses_dicts(exc: Exception, program: Program, names) -> bool:
-    """jvp/hvp refused a dict parameter (their tangents are floats or arrays only)."""
+def _refuses_containers(exc: Exception, program: Program, names) -> bool:
+    """jvp/hvp refused a container parameter (their tangents are floats or arrays only)."""
     from srcgrad.errors import ArgumentTypeError
 
-    dicts = {p.name for p in program.params if p.leaves is not None}
-    return isinstance(exc, ArgumentTypeError) and "is a dict" in str(exc) and bool(dicts & set(names))
+    containers = {p.name for p in program.params if p.leaves is not None}
+    said = re.search(r"is a (dict|list|tuple)\b", str(exc))
+    return isinstance(exc, ArgumentTypeError) and bool(said) and bool(containers & set(names))
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -635,19 +741,26 @@ def _first_call(outcome: Outcome, case: _Case, mode: str, make, base, directions
         tangents = case.tangents(units[0], names)
         try:
             function = make(case.function, tuple(names))
-            result = function(*base, *tangents)
+            result = case.call(function, base, tangents)
         except Exception as exc:
             rule = _missing_rule(exc)
             if rule is not None:
                 outcome.skipped.append(f"{mode}: no tangent rule for {rule}")
                 return None
-            if _refuses_dicts(exc, program, names):
-                outcome.skipped.append(f"{mode}: takes no dict parameter (documented; checked without it)")
+            if _refuses_containers(exc, program, names):
+                outcome.skipped.append(
+                    f"{mode}: takes no container parameter (documented; checked without them)"
+                )
                 names = tuple(n for n in names if n not in {p.name for p in program.params if p.leaves})
                 if names:
                     continue
                 return None
-            outcome.fail(f"{mode}-error", f"srcgrad's {mode} raised {type(exc).__name__}: {exc}")
+            flaw = _improper_refusal(exc, case.path)
+            if flaw is None:
+                outcome.skipped.append(f"{mode}: refused: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+                return None
+            message = f"srcgrad's {mode} raised {type(exc).__name__} ({flaw}): {_clip(str(exc))}"
+            outcome.fail(f"{mode}-error", message)
             return None
         return function, names, units, result, tangents
 
@@ -677,7 +790,7 @@ def _setup_forward(outcome: Outcome, case: _Case, base, directions, make) -> Non
     if not _same_inputs_tree(tangents, case.tangents(units[0], names)):
         outcome.fail("mutation", "srcgrad's jvp changed its tangent arrays")
     try:
-        second = function(*base, *case.tangents(units[0], names))
+        second = case.call(function, base, case.tangents(units[0], names))
     except Exception as exc:
         outcome.fail("jvp-error", f"the second call of jvp raised {type(exc).__name__}: {exc}")
         return
@@ -711,10 +824,14 @@ def _setup_second(outcome: Outcome, case: _Case, base, directions, make) -> None
         _, result = nested(*base)
     except Exception as exc:
         rule = _missing_rule(exc)
+        flaw = _improper_refusal(exc, case.path) if rule is None else None
         if rule is not None:
             outcome.skipped.append(f"grad of grad: no tangent rule for {rule}")
+        elif flaw is None:
+            outcome.skipped.append(f"grad of grad: refused: {type(exc).__name__}: {str(exc).splitlines()[0]}")
         else:
-            outcome.fail("nested-error", f"srcgrad's grad of a grad raised {type(exc).__name__}: {exc}")
+            message = f"srcgrad's grad of a grad raised {type(exc).__name__} ({flaw}): {_clip(str(exc))}"
+            outcome.fail("nested-error", message)
         return
     if type(result) is not float:
         outcome.fail("nested-kind", f"grad of a grad for float {name!r} is a {type(result).__name__}")
@@ -818,7 +935,7 @@ def _forward_numeric(case: _Case, point, expected: float, analytic: np.ndarray, 
     """jvp along each direction: the original's value, and `<gradient, v>` up to rounding."""
     labels = case.labels()
     for v in case.forward_directions:
-        value, tangent = case.forward(*point, *case.tangents(v, case.forward_names))
+        value, tangent = case.call(case.forward, point, case.tangents(v, case.forward_names))
         if not _close(float(value), expected, 1e-9, 1e-9):
             found["jvp-value"] = f"jvp's value {float(value)!r}, the original function's {expected!r}"
         tangent = float(tangent)
@@ -860,7 +977,7 @@ def _second_numeric(case: _Case, point, analytic: np.ndarray, confirm: bool, fou
         names = case.second_names
         indices = np.flatnonzero(case.mask(names))
         v, u = case.second_directions
-        hv = case.flatten(case.second(*point, *case.tangents(v, names)), names)
+        hv = case.flatten(case.call(case.second, point, case.tangents(v, names)), names)
         bad, differenced, check = compare(hv, v, indices)
         if bad.size:
             worst = int(np.argmax(np.abs(hv[bad] - differenced[bad])))
@@ -870,7 +987,7 @@ def _second_numeric(case: _Case, point, analytic: np.ndarray, confirm: bool, fou
                 f"(H v)[{labels[indices[i]]}]: srcgrad's hvp {float(hv[i])!r}, differenced gradients "
                 f"{float(differenced[i])!r}{also}; {bad.size} of {indices.size} elements differ"
             )
-        hu = case.flatten(case.second(*point, *case.tangents(u, names)), names)
+        hu = case.flatten(case.call(case.second, point, case.tangents(u, names)), names)
         a, b = float(u[indices] @ hv), float(v[indices] @ hu)
         scale = float(np.abs(u[indices]) @ np.abs(hv) + np.abs(v[indices]) @ np.abs(hu))
         if not abs(a - b) <= 1e-10 * (1 + scale) + SYMMETRY_RTOL * scale:

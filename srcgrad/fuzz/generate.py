@@ -26,6 +26,27 @@ choice's first option is the simplest), smaller dimensions. Input values are not
 What each program uses is in `program.features` (names such as "for_range", "helper",
 "matmul", "reduction_axis"); `Config.exclude` removes operations or statement kinds by those
 names or by their own names (the `_stmt_*` and table entries below).
+
+Real programs (autograd's examples) use more than one function of arrays, and `NEW_FEATURES`
+names what the generator draws for that, each a feature of its own:
+
+- containers: parameters that are lists, tuples and dicts of arrays (a list of `(W, b)`
+  tuples), read through literal keys and indices, loops (`for w in ws`, `enumerate`, `zip`,
+  `range(len(ws))`, slices, `.values()`, `.items()`, keys), `list(d.values())[0]`, library calls
+  (`np.stack(ws)`, `sum(ws)`, `np.concatenate((ws, vs))`), comprehensions, unpacking, and passed
+  whole to a helper or inside a tuple. A `_Container` in the scope stands for one; its items all
+  have one shape where loops may carry values through them (`x = np.tanh(x * w)`);
+- lists the function builds (`parts = parts + [item]` in a loop), containers from then on;
+- the module around the functions: data arrays and numbers at module level that functions read
+  (and that helpers' parameters or locals shadow), functions imported by bare name
+  (`from numpy import tanh`, `from scipy.special import logsumexp`: `Program.imports`), and the
+  main function as a closure made by a factory (reading its names, defaults from it), with
+  helpers that are closures too.
+
+Programs that need a container's items to be alike keep them so; bounds are as above (module
+data is in [-1, 1]). `Config.focus` makes named features at every chance (with what they need,
+`FOCUS`), so that a test finds programs with one feature in a few draws; then no variable is left
+unread (a statement that does not count cannot show a bug).
 """
 
 from __future__ import annotations
@@ -41,7 +62,7 @@ from hypothesis import strategies as st
 from . import known
 from .program import HIGH, Param, Program
 
-__all__ = ["Config", "DEFAULT_CONFIG", "KNOWN_BUGS", "programs"]
+__all__ = ["Config", "DEFAULT_CONFIG", "IMPLIES", "KNOWN_BUGS", "MAY_BE_REFUSED", "NEW_FEATURES", "programs"]
 
 # Python operator precedence, to parenthesize only where needed (the programs read like code
 # people write, and srcgrad's parser sees the same shapes of trees it sees in real code).
@@ -59,18 +80,155 @@ MAX_HELPER_DEPTH = 2  # helpers calling helpers
 # Features srcgrad gets wrong today, left out by default (see srcgrad.fuzz.known).
 KNOWN_BUGS = known.FEATURES
 
+# Features of real programs the fuzzer generates since srcgrad gave silently wrong gradients and
+# crashed on them (autograd's examples): the campaign summary counts them per class.
+NEW_FEATURES = (
+    # parameters that are containers, and the ways a function reads them
+    "list_param",
+    "tuple_param",
+    "nested_param",  # a list of (W, b) tuples
+    "dict_uniform",  # a dict of arrays of one shape (its values can be looped over, stacked)
+    "container_index",  # ws[0], layers[1][0], params["W"]
+    "container_negative_index",  # ws[-1]
+    "container_for",
+    "container_enumerate",
+    "container_zip",
+    "container_zip_unequal",  # zip(ws, vs) with vs shorter
+    "container_range_len",  # for i in range(len(ws)): ... ws[i]
+    "container_slice",  # ws[1:]
+    "container_unpack",  # W, b = wb
+    "dict_values",
+    "dict_items",
+    "dict_keys",
+    "list_of_values",  # list(d.values())[0]
+    "container_library",  # np.stack(ws), np.concatenate(list(d.values()))
+    "container_sum",  # sum(ws), sum(d.values()): the builtin over a list
+    "container_comprehension",  # np.stack([f(w) for w in ws]), sum(f(w) for w in ws)
+    "container_to_helper",
+    "container_in_tuple",  # helper((ws,), x)
+    "container_in_tuple_library",  # np.concatenate((ws, vs)), np.stack((ws,))
+    # the module around the functions
+    "module_data",  # a data array (or number) at module level that functions read
+    "shadow_global",  # a helper's parameter or local has a module global's name
+    "shadow_local",  # a helper's local has the name of the caller's parameter or local
+    "bare_import",  # from numpy import tanh, exp
+    "scipy_import",  # from scipy.special import logsumexp, expit, gammaln
+    "bare_import_return",  # a helper returns a call of a function imported by bare name
+    "bare_import_helper",  # a helper's other statements call one
+    "closure_main",  # the main function made by a factory: `loss = make_loss(0.5)`
+    "closure_default",  # def loss(x, y=alpha): a default from the factory
+    "closure_default_shadow",  # def loss(x, alpha=alpha)
+    "closure_helper",  # a helper in the factory that reads the factory's names
+    # lists the function builds
+    "list_build",  # parts = parts + [item] in a loop
+    "list_build_stack",  # then np.stack(parts), sum(parts)
+    "list_build_iter",  # then for p in parts, or a comprehension over it
+    "list_build_index",  # then parts[0]
+    "list_build_unpack",  # then h, = parts
+    "list_build_concatenate",  # then np.concatenate(parts)
+    "dict_values_list",  # list(d.values()) (stacked, indexed, ...), sum(d.values())
+    "dict_in_tuple_library",  # np.concatenate((list(d.values()),))
+    "dict_iter_direct",  # for k in d: ... d[k]
+    "dict_iter",  # for v in d.values(), for k, v in d.items(), for k in d, [... for v in d.values()]
+)
+
+# What a feature of NEW_FEATURES needs made (with `Config.focus`): other features, statement
+# kinds ("assign", "helper_call", "container_loop", ...) and expression kinds ("container",
+# "imported", ...), each taken at every chance.
+_LOOPS = {"list_param", "container_loop"}
+_DICT_LOOPS = {"dict_uniform", "container_loop"}
+_READS = {"list_param", "container", "assign"}
+FOCUS: dict[str, set[str]] = {
+    "list_param": {"container_param"},
+    "tuple_param": {"container_param"},
+    "nested_param": {"container_param"},
+    "dict_uniform": {"container_param"},
+    "container_index": _READS,
+    "container_negative_index": _READS | {"container_index"},
+    "container_for": _LOOPS,
+    "container_enumerate": _LOOPS,
+    "container_zip": _LOOPS,
+    "container_zip_unequal": _LOOPS | {"container_zip"},
+    "container_range_len": _LOOPS,
+    "container_slice": _LOOPS,
+    "container_unpack": {"tuple_param", "container_unpack"},
+    "dict_values": _DICT_LOOPS,
+    "dict_items": _DICT_LOOPS,
+    "dict_keys": _DICT_LOOPS,
+    "dict_iter": _DICT_LOOPS,
+    "dict_iter_direct": _DICT_LOOPS | {"dict_keys", "dict_iter"},
+    "dict_in_tuple_library": {"dict_uniform", "container", "assign", "container_in_tuple_library"},
+    "list_of_values": {"dict_uniform", "container", "assign"},
+    "dict_values_list": {"dict_uniform", "container", "assign"},
+    "container_library": _READS,
+    "container_sum": _READS,
+    "container_comprehension": _READS,
+    "container_in_tuple_library": _READS,
+    "container_to_helper": {"list_param", "container_helper", "assign"},
+    "container_in_tuple": {"list_param", "container_helper", "assign"},
+    "shadow_global": {"module_data", "helper_call"},
+    "shadow_local": {"helper_call"},
+    "bare_import": {"imported", "assign"},
+    "scipy_import": {"imported", "assign"},
+    "bare_import_return": {"bare_import", "helper_expr"},
+    "bare_import_helper": {"bare_import", "helper_call", "imported", "ifexp_stmt"},
+    "closure_default": {"closure_main"},
+    "closure_default_shadow": {"closure_main", "closure_default"},
+    "closure_helper": {"closure_main", "helper_call"},
+    "list_build_stack": {"list_build"},
+    "list_build_iter": {"list_build"},
+    "list_build_index": {"list_build"},
+    "list_build_unpack": {"list_build", "container_unpack"},
+    "list_build_concatenate": {"list_build"},
+}
+
+
+# Features that come only with another: a dict's values are read as a list or iterated, a default
+# of the factory's name is a default from the factory.
+IMPLIES: dict[str, tuple[str, ...]] = {
+    "dict_values": ("dict_values_list", "dict_iter"),  # one of them
+    "dict_items": ("dict_iter",),
+    "dict_keys": ("dict_iter",),
+    "list_of_values": ("dict_values_list",),
+    "closure_default_shadow": ("closure_default",),
+    "dict_iter_direct": ("dict_iter",),
+    "dict_in_tuple_library": ("container_in_tuple_library",),
+}
+
+
+def _focus(names) -> frozenset[str]:
+    """`names` with everything they need (FOCUS, transitively)."""
+    todo, done = list(names), set()
+    while todo:
+        name = todo.pop()
+        if name not in done:
+            done.add(name)
+            todo += FOCUS.get(name, ())
+    return frozenset(done)
+
+
+# Features srcgrad documents as not supported (docs/subset.md, "Not yet"): a program with one may
+# be refused with a proper error; the tests accept that for these programs only.
+MAY_BE_REFUSED = frozenset(
+    {"container_sum", "container_in_tuple_library", "dict_in_tuple_library", "closure_helper"}
+    | {"list_build_iter", "list_build_index", "list_build_unpack", "list_build_concatenate"}
+)
+
 
 @dataclass(frozen=True)
 class Config:
     """What the generator may produce.
 
     `exclude` names features, statement kinds or operations to leave out (see the module
-    docstring); by default the known srcgrad bugs.
+    docstring); by default the known srcgrad bugs. `focus` names features of NEW_FEATURES to
+    make at every chance (with what they need, `FOCUS`): a test that wants programs with one
+    feature then finds them in a few draws.
     """
 
     exclude: frozenset[str] = frozenset(KNOWN_BUGS)
     max_statements: int = 6
     max_params: int = 4
+    focus: frozenset[str] = frozenset()
 
     def allows(self, *names: str) -> bool:
         return not any(name in self.exclude for name in names)
@@ -152,6 +310,7 @@ class _Loop:
     names_at_exit: set[str] | None = None  # body names when the first break/continue came
     literal_tuple: tuple[str, ...] = ()  # `for w in (a, b):`, the names in the tuple
     iterables: tuple[str, ...] = ()  # `for row in x:`, `zip(x, y)`: the names iterated over
+    exits: bool = True  # break/continue may leave it (not while it builds a list)
 
 
 @dataclass
@@ -173,6 +332,9 @@ class _Scope:
     assigned: set[str] = field(default_factory=set)  # names assigned in this block
     in_tuple_loop: bool = False  # inside a loop over a literal tuple
     hidden: frozenset[str] = frozenset()  # names in use that no statement may touch (loop levels)
+    containers: dict[str, _Container] = field(default_factory=dict)  # dicts, lists, tuples in reach
+    in_factory: bool = False  # inside the factory around the main function (closures may read it)
+    shadow: frozenset[str] = frozenset()  # names of the caller's this helper may reuse for locals
 
     def emit(self, line: str) -> None:
         self.out.append("    " * self.indent + line)
@@ -193,6 +355,9 @@ class _Scope:
             maybe_unbound=self.maybe_unbound,
             in_tuple_loop=self.in_tuple_loop or (loop is not None and bool(loop.literal_tuple)),
             hidden=self.hidden,
+            containers=dict(self.containers),
+            in_factory=self.in_factory,
+            shadow=self.shadow,
         )
 
     def cap(self, name: str) -> float:
@@ -212,6 +377,55 @@ class _Helper:
     in_loop: bool  # defined for a call in a loop: follows the rules of loop bodies
     returns: list[tuple[tuple[int, ...], float]]  # shape and bound of each returned value
     lines: list[str]
+    container: bool = False  # takes a container (whole, or in a tuple): made for one call
+    closure: bool = False  # defined in the factory around the main function, reading its names
+
+
+@dataclass(frozen=True)
+class _Container:
+    """A dict, list or tuple of arrays in reach: a parameter (of the main function or of a
+    helper) or a list the function built (`parts = parts + [item]`). `items` holds, for each
+    key, the shape of the array there, or a tuple of shapes where the item is a tuple of arrays
+    (`layers[i]` is `(W, b)`)."""
+
+    name: str
+    kind: str  # "dict", "list" or "tuple"
+    keys: tuple  # strings for a dict, 0..n-1 for a list or a tuple
+    items: tuple  # per key: a shape, or a tuple of shapes
+    bound: float
+    built: bool = False  # a list the function built in a loop
+
+    @property
+    def uniform(self) -> bool:
+        """Every item alike, so a loop over the items may carry values through it."""
+        return len(set(self.items)) == 1
+
+    @property
+    def pairs(self) -> bool:
+        return _is_pair(self.items[0])
+
+    def read(self, key) -> str:
+        return f'{self.name}["{key}"]' if self.kind == "dict" else f"{self.name}[{key}]"
+
+    def values(self) -> str:
+        """The items as an iterable argument: `ws`, `list(d.values())`."""
+        return f"list({self.name}.values())" if self.kind == "dict" else self.name
+
+
+def _is_pair(item) -> bool:
+    return bool(item) and isinstance(item[0], tuple)
+
+
+@dataclass
+class _Factory:
+    """`def make(alpha): offset = ...; def loss(x, y=alpha): ...; return loss`, then
+    `loss = make(0.5)`: the main function as a closure."""
+
+    name: str
+    args: list[tuple[str, str]]  # parameter, the literal it is called with
+    lines: list[str]  # its body before the main function (locals the closure reads)
+    vars: dict[str, Var]  # what the closure may read: parameters and locals
+    defaults: list[str] = field(default_factory=list)  # "y=alpha" in the main signature
 
 
 # -- shapes -------------------------------------------------------------------------------------
@@ -284,6 +498,22 @@ _ACC_NAMES = ["acc", "total", "state", "carry", "running"]
 _HELPER_NAMES = ["layer", "step_fn", "score", "mix", "squash", "cell", "blend"]
 _HELPER_PARAMS = ["x", "w", "h", "a", "b", "z", "v"]
 _RESERVED = {"np", "sum", "abs", "range", "len", "enumerate", "zip", "max", "min", "float", "SCALE"}
+_RESERVED |= {"list", "dict", "tuple"}
+_LIST_NAMES = ["ws", "layers", "vs", "blocks"]
+_DICT_NAMES = ["coeffs", "weights", "theta_d"]
+_TUPLE_NAMES = ["pair", "wb", "consts"]
+_CONTAINER_PARAMS = ["ws", "items", "ps", "group"]  # a helper's container parameter
+_ITEM_NAMES = ["w", "v", "p", "item", "layer_w"]  # loop targets over a container
+_PAIR_NAMES = [("W", "b"), ("A", "c"), ("W_l", "b_l")]
+_KEY_NAMES = ["k", "key", "name"]
+_LIST_BUILT = ["parts", "outs", "items", "hs", "terms"]
+_GLOBAL_NAMES = ["inputs", "targets", "centers", "grid", "offsets"]  # module-level data
+_FACTORY_NAMES = ["make_loss", "make_model", "build", "factory"]
+_FACTORY_PARAMS = ["alpha", "beta", "gain", "shift"]
+_FACTORY_LOCALS = ["basis", "table", "w0"]
+_DEFAULT_NAMES = ["y", "k", "eps", "off"]
+# Functions imported by bare name: module -> names (see _x_imported)
+_IMPORTABLE = {"numpy": ("tanh", "exp"), "scipy.special": ("logsumexp", "expit", "gammaln")}
 _CONSTANTS = [0.5, 2.0, 1.5, 0.25, -1.0, 0.1, 3.0]
 
 
@@ -296,6 +526,19 @@ class _Builder:
         self.module_names: set[str] = set()
         self.comprehension_names: set[str] = set()
         self.uses_constant = False
+        self.imports: dict[str, list[str]] = {}  # module -> names imported from it
+        self.imported: list[str] = []  # those names
+        self.used_imports: set[str] = set()
+        self.globals: dict[str, Var] = {}  # module-level data the functions read
+        self.global_lines: list[str] = []
+        self.factory: _Factory | None = None
+        self.must_read: set[str] = set()  # globals a helper shadows: the main function reads them
+        self.param_names: set[str] = set()  # the main function's
+        self.main_locals: set[str] = set()
+        self.helper_locals: set[str] = set()
+        self.leaf_features: dict[str, str] = {}  # a leaf's text -> the feature it shows (if read)
+        self.focus = _focus(config.focus)
+        self.in_return = False  # drawing a helper's returned values
 
     # -- drawing ---------------------------------------------------------------------------
 
@@ -316,10 +559,20 @@ class _Builder:
     def mark(self, *features: str) -> None:
         self.features.update(features)
 
+    def wants(self, *names: str) -> bool:
+        """Whether `Config.focus` asks for one of these (then a coin for them comes up True)."""
+        return bool(self.focus.intersection(names))
+
+    def prefer(self, options, names=lambda option: (option,)):
+        """The options `Config.focus` asks for (by `names(option)`), or all if none."""
+        options = list(options)
+        return [o for o in options if self.wants(*names(o))] or options
+
     # -- names -----------------------------------------------------------------------------
 
     def _taken(self, scope: _Scope) -> set[str]:
-        taken = set(scope.vars) | set(scope.ints) | scope.hidden | self.module_names | _RESERVED
+        taken = set(scope.vars) | set(scope.ints) | scope.hidden | (self.module_names - scope.shadow)
+        taken |= _RESERVED | set(scope.containers)
         if scope.in_loop and not self.config.allows("maybe_unbound_in_loop"):
             taken |= scope.maybe_unbound
         if not self.config.allows("comprehension_name_reuse"):
@@ -328,6 +581,9 @@ class _Builder:
 
     def fresh(self, scope: _Scope, pool=None) -> str:
         taken = self._taken(scope)
+        if pool is None and scope.shadow - taken and self.integer(0, 2) == 2:
+            pool = sorted(scope.shadow - taken)  # a name the caller (or another helper) uses
+            self.mark("shadow_local")
         if pool is None:
             pool = list(_NAMES)
             if self.config.allows("tricky_name"):
@@ -336,7 +592,7 @@ class _Builder:
         name, n = base, 2
         while name in taken:
             name, n = f"{base}{n}", n + 1
-        if base in _TRICKY_NAMES or base.startswith("d"):
+        if base in _TRICKY_NAMES or base.startswith("d") and base[1:] in self.wrt_names:
             self.mark("tricky_name")
         return name
 
@@ -348,14 +604,43 @@ class _Builder:
         self.block(scope, 1, self.config.max_statements)
         result = self._return(scope)
         scope.emit(f"return {result}")
-        signature = ", ".join(p.name for p in params)
+        signature = ", ".join([p.name for p in params] + (self.factory.defaults if self.factory else []))
         main = [f"def {self.main_name}({signature}):", *scope.out]
-        blocks = ["\n".join(h.lines) for h in self.helpers] + ["\n".join(main)]
-        code = "\n\n\n".join(blocks) + "\n"
+        if self.factory is not None:
+            main = self._factory_source(main)
+        helpers = ["\n".join(h.lines) for h in self.helpers if not h.closure]
+        code = "\n\n\n".join([*helpers, "\n".join(main)]) + "\n"
+        header = (["SCALE = 0.7"] if self.uses_constant else []) + self.global_lines
         if self.uses_constant:
-            code = "SCALE = 0.7\n\n\n" + code
             self.mark("module_constant")
-        return Program(self.main_name, tuple(params), code, frozenset(self.features))
+        if header:
+            code = "\n".join(header) + "\n\n\n" + code
+        for text, feature in self.leaf_features.items():
+            if text in code:
+                self.mark(feature)
+        imports = []
+        for module, names in self.imports.items():
+            used = tuple(n for n in names if n in self.used_imports)
+            if used:
+                imports.append((module, used))
+        return Program(self.main_name, tuple(params), code, frozenset(self.features), tuple(imports))
+
+    def _factory_source(self, main: list[str]) -> list[str]:
+        """The main function's lines (indented one level already) inside its factory."""
+        f = self.factory
+        lines = [f"def {f.name}({', '.join(a for a, _ in f.args)}):"]
+        lines += ["    " + line for line in f.lines]
+        for helper in self.helpers:
+            if helper.closure:
+                lines += ["    " + line for line in helper.lines] + [""]
+        lines += ["    " + line for line in main]
+        lines += [
+            f"    return {self.main_name}",
+            "",
+            "",
+            f"{self.main_name} = {f.name}({', '.join(v for _, v in f.args)})",
+        ]
+        return lines
 
     def _parameters(self):
         dims = {"m": self.integer(1, PARAM_SIDE), "n": self.integer(1, PARAM_SIDE), "k": self.integer(1, 3)}
@@ -363,19 +648,28 @@ class _Builder:
         templates.append(("m", "n", "k"))
         count = self.integer(1, self.config.max_params)
         self.main_name = self.choose(["f", "loss", "model", "objective"])
+        self.module_names.add(self.main_name)
         params, used = [], set()
         scope = _Scope(out=[], indent=1, vars={})
+        self._module_level(dims, scope)
         if self.config.allows("dict_param") and self.integer(0, 5) == 5:
-            leaves = ((("W"), (dims["m"], dims["n"])), ("b", (dims["n"],)))
-            params.append(Param("params", None, True, leaves))
+            m, n = dims["m"], dims["n"]
+            leaves = ((("W",), (m, n)), (("b",), (n,)))
+            params.append(Param("params", None, True, leaves, ("dict",)))
             used.add("params")
-            for key, shape in leaves:
+            for (key,), shape in leaves:
                 text = f'params["{key}"]'
                 scope.vars[text] = Var(text, shape, HIGH, assignable=False, dict_leaf=True)
+            scope.containers["params"] = _Container("params", "dict", ("W", "b"), ((m, n), (n,)), HIGH)
             self.mark("dict_param")
+        if self.config.allows("container_param") and (
+            self.wants("container_param") or self.integer(0, 2) == 2
+        ):
+            for _ in range(self.integer(1, 2)):
+                self._container_param(dims, params, used, scope)
         for i in range(count):
             template = self.choose(templates)
-            wrt = not params if i == 0 else self.flip()
+            wrt = (not params or bool(self.focus)) if i == 0 else self.flip()
             if template is None and not self.config.allows("float_param"):
                 template = ()
             pool = [n for n in (_WRT_NAMES if wrt else _DATA_NAMES) if n not in used]
@@ -392,6 +686,9 @@ class _Builder:
                 self.mark("data_param")
         self.wrt_names = [p.name for p in params if p.wrt]
         self.module_names.update(used)
+        self.param_names = set(used)
+        if self.factory is not None:
+            self._closure_defaults(scope)
         return params, scope
 
     def _return(self, scope: _Scope) -> str:
@@ -400,11 +697,30 @@ class _Builder:
             terms.append(self._scalar_term(self._leaf_of(scope.vars[scope.last])))
         for _ in range(self.integer(0 if terms else 1, 2)):
             terms.append(self._scalar_term(self.expr(scope, 1)))
+        for name in sorted(self.must_read):  # a global some helper's local shadows: read it here
+            if name in scope.vars and not re.search(rf"\b{name}\b", "\n".join(scope.out + terms)):
+                terms.append(self._scalar_term(self._x_binary(scope, 1, self._leaf_of(scope.vars[name]))))
         text = terms[0]
         for term in terms[1:]:
             op = self.choose(["+", "-", "+ 0.5 *"])
             text = f"{text} {op} {term}"
+        for name in self._unread(scope, [text]):  # with a focus: no dead code (a bug may be in it)
+            text = f"{text} + np.mean({name})"
         return text
+
+    def _unread(self, scope: _Scope, texts) -> list[str]:
+        """With `Config.focus`, the variables this function assigned and nothing read after; else
+        none. (The program's value then depends on every statement.)"""
+        if not self.focus:
+            return []
+        unread = []
+        for name in sorted(scope.assigned):
+            if name not in scope.vars or "[" in name:
+                continue
+            after = [line for line in scope.out if not re.match(rf"\s*{re.escape(name)}\b[^=]*=[^=]", line)]
+            if not re.search(rf"\b{re.escape(name)}\b", "\n".join(after + list(texts))):
+                unread.append(name)
+        return unread
 
     def _scalar_term(self, e: Expr) -> str:
         form = self.choose(["sum", "mean", "bare", "square"])
@@ -441,6 +757,12 @@ class _Builder:
 
     def _statement(self, scope: _Scope) -> None:
         kinds = self.allowed(self.STATEMENTS)
+        if any(c.uniform for c in scope.containers.values()):
+            kinds += self.allowed(["container_loop"]) * 3  # its many forms: a chance for each
+        if any(c.kind != "dict" for c in scope.containers.values()):
+            kinds += self.allowed(["container_unpack"])
+        kinds += self.allowed(["list_build"])
+        kinds = self.prefer(kinds)
         for _ in range(3):
             kind = self.choose(kinds)
             if getattr(self, f"_stmt_{kind}")(scope):
@@ -495,6 +817,7 @@ class _Builder:
         scope.vars[name] = var
         scope.assigned.add(name)
         scope.last = name
+        (self.helper_locals if scope.helper_depth else self.main_locals).add(name)
 
     REPEATING = ("np.zeros", "np.ones", "np.full", "broadcast_to", "np.tile", "np.repeat", "np.take", "[[")
     REPEATING += (
@@ -740,7 +1063,9 @@ class _Builder:
             accs.append(self._stmt_declare_accumulator(scope))
         return loop, accs
 
-    def _loop_body(self, scope: _Scope, loop: _Loop, accs, targets: dict, ints: dict, header: str):
+    def _loop_body(
+        self, scope: _Scope, loop: _Loop, accs, targets: dict, ints: dict, header: str, first=None
+    ):
         scope.emit(header)
         body = scope.child(loop=loop)
         for var in body.vars.values():
@@ -764,7 +1089,10 @@ class _Builder:
         loop.body = body
         if scope.loop is not None:
             self.mark("nested_loop")
-        self.block(body, 1, 3)
+        if first is not None and first(body):  # the body's first statement
+            self.block(body, 0, 2)
+        else:
+            self.block(body, 1, 3)
         for acc in accs:  # every declared accumulator gets its update
             if loop.budgets[acc.name] >= 1.0:
                 saved = loop.budgets
@@ -912,7 +1240,7 @@ class _Builder:
 
     def _loop_exit(self, scope, word):
         loop = scope.loop
-        if loop is None or loop.body is not scope:
+        if loop is None or loop.body is not scope or not loop.exits:
             return False
         if word == "continue" and loop.kind != "for":
             return False  # a counter after it would be skipped: an endless loop
@@ -934,6 +1262,591 @@ class _Builder:
 
     def _stmt_continue_if(self, scope):
         return self._loop_exit(scope, "continue")
+
+    # -- the module around the main function ---------------------------------------------------
+
+    def _module_level(self, dims, scope: _Scope) -> None:
+        """What the module holds besides functions: bare-name imports, data arrays the
+        functions read as globals, and the factory whose closure the main function may be."""
+        for module, names in _IMPORTABLE.items():
+            feature = "bare_import" if module == "numpy" else "scipy_import"
+            if self.config.allows(feature) and (self.wants(feature) or self.integer(0, 3) == 3):
+                chosen = [n for n in names if self.flip()] or [names[0]]
+                self.imports[module] = chosen
+                self.imported += chosen
+        self.module_names.update(self.imported)
+        if self.config.allows("module_data") and (self.wants("module_data") or self.integer(0, 3) == 3):
+            for _ in range(self.integer(1, 2)):
+                name = self.fresh(scope, _GLOBAL_NAMES)
+                shape = self.choose([(dims["n"],), (dims["m"], dims["n"]), (), (dims["m"],)])
+                if shape == ():
+                    value = self.choose([0.3, -0.6, 1.2])
+                    self.global_lines.append(f"{name} = {value!r}")
+                    bound = abs(value)
+                else:
+                    self.global_lines.append(f"{name} = {self._data_text(shape, '')}")
+                    bound = 1.0
+                self.module_names.add(name)
+                self.globals[name] = Var(name, shape, bound, assignable=False)
+                scope.vars[name] = replace(self.globals[name])
+            self.mark("module_data")
+        if self.config.allows("closure_main") and (self.wants("closure_main") or self.integer(0, 4) == 4):
+            self._factory(dims, scope)
+
+    def _data_text(self, shape, factor: str) -> str:
+        """Fixed data in [-1, 1] of `shape`, away from ties: `np.cos(np.arange(1.0, 7.0))`."""
+        size = math.prod(shape)
+        text = f"np.cos({factor}np.arange(1.0, {size + 1}.0))"
+        return text if len(shape) == 1 else f"{text}.reshape({', '.join(map(str, shape))})"
+
+    def _factory(self, dims, scope: _Scope) -> None:
+        name = self.fresh(scope, _FACTORY_NAMES)
+        self.module_names.add(name)
+        factory = _Factory(name, [], [], {})
+        for _ in range(self.integer(1, 2)):
+            param = self.fresh(scope, _FACTORY_PARAMS)
+            value = self.choose([0.5, -1.0, 1.5, 0.25, 2.0])
+            factory.args.append((param, repr(value)))
+            factory.vars[param] = Var(param, (), abs(value), assignable=False)
+            self.module_names.add(param)
+        if self.flip():  # a local of the factory that the closure reads
+            local = self.fresh(scope, _FACTORY_LOCALS)
+            shape = self.choose([(dims["n"],), (dims["m"], dims["n"])])
+            factory.lines.append(f"{local} = {self._data_text(shape, factory.args[0][0] + ' * ')}")
+            factory.vars[local] = Var(local, shape, 1.0, assignable=False)
+            self.module_names.add(local)
+        for var in factory.vars.values():
+            scope.vars[var.name] = replace(var)
+        scope.in_factory = True
+        self.factory = factory
+        self.mark("closure_main")
+
+    def _closure_defaults(self, scope: _Scope) -> None:
+        """`def loss(x, y=alpha)`: parameters with defaults from the factory (not passed)."""
+        if not self.config.allows("closure_default") or not (self.wants("closure_default") or self.flip()):
+            return
+        source = self.choose(sorted(self.factory.vars))
+        same = self.config.allows("closure_default_shadow")
+        same = same and (self.wants("closure_default_shadow") or self.flip())
+        name = source if same else self.fresh(scope, _DEFAULT_NAMES)
+        self.factory.defaults.append(f"{name}={source}")
+        scope.vars[name] = replace(self.factory.vars[source], name=name)
+        self.module_names.add(name)
+        self.param_names.add(name)
+        self.mark("closure_default", *(["closure_default_shadow"] if same else []))
+
+    # -- containers --------------------------------------------------------------------------
+
+    def _container_param(self, dims, params: list, used: set, scope: _Scope) -> None:
+        """A list, tuple or dict parameter (a list of (W, b) tuples for "nested_param")."""
+        kinds = self.allowed(["list_param", "tuple_param", "nested_param", "dict_uniform"])
+        if not kinds:
+            return
+        kind = self.choose(self.prefer(kinds))
+        n = self.integer(2, 3)
+        shape = self.choose([(dims["n"],), (dims["m"], dims["n"]), (dims["k"],), ()])
+        if kind == "list_param":
+            pool, ckind, keys, items = _LIST_NAMES, "list", tuple(range(n)), (shape,) * n
+        elif kind == "tuple_param":
+            pool, ckind, keys = _TUPLE_NAMES, "tuple", tuple(range(n))
+            items = (shape,) * n
+            if self.flip():  # (W, b)
+                items, keys = ((dims["m"], dims["n"]), (dims["n"],)), (0, 1)
+        elif kind == "nested_param":
+            d = dims["n"]
+            pool, ckind, keys, items = _LIST_NAMES, "list", tuple(range(n)), (((d, d), (d,)),) * n
+        else:
+            pool, ckind = _DICT_NAMES, "dict"
+            keys = self.choose([("a", "b", "c"), ("w1", "w2", "w3")])[:n]
+            items = (shape,) * n
+        name = self.choose([p for p in pool if p not in used])
+        used.add(name)
+        wrt = not params or self.wants("container_param") or self.flip()
+        if _is_pair(items[0]):
+            leaves = tuple(((key, j), s) for key, item in zip(keys, items) for j, s in enumerate(item))
+            kinds_ = (ckind, "tuple")
+        else:
+            leaves = tuple(((key,), s) for key, s in zip(keys, items))
+            kinds_ = (ckind,)
+        params.append(Param(name, None, wrt, leaves, kinds_))
+        container = _Container(name, ckind, keys, items, HIGH)
+        scope.containers[name] = container
+        self.mark(kind, *([] if kind != "dict_uniform" else ["dict_param"]))
+        if not wrt:
+            self.mark("data_param")
+        if self.config.allows("container_index") and self.flip():  # a leaf in reach everywhere
+            key = self.choose(keys)
+            item = items[keys.index(key)]
+            text = container.read(key)
+            if _is_pair(item):
+                j = self.integer(0, len(item) - 1)
+                text, item = f"{text}[{j}]", item[j]
+            scope.vars[text] = Var(text, item, HIGH, assignable=False, dict_leaf=True)
+            self.leaf_features[text] = "container_index"
+
+    CONTAINER_FORMS = {  # form of _x_container -> the feature it shows
+        "index": "container_index",
+        "stack": "container_library",
+        "concatenate": "container_library",
+        "sum": "container_sum",
+        "slice": "container_slice",
+        "list_values": "list_of_values",
+        "comprehension": "container_comprehension",
+        "in_tuple": "container_in_tuple_library",
+    }
+
+    def _x_container(self, scope, depth, only: _Container | None = None, forms=None):
+        """An expression reading a container: an item (`ws[1]`, `layers[0][1]`), the items
+        through a library call (`np.stack(ws)`, `np.concatenate(list(d.values()))`,
+        `sum(ws)`), a slice of them (`ws[1:]`), `list(d.values())[0]`, a comprehension."""
+        pool = list(scope.containers.values()) if only is None else [only]
+        if not pool:
+            return None
+        c = self.choose(pool)
+        n = len(c.keys)
+        if forms is None:
+            forms = ["index"]
+            if c.uniform and not c.pairs:
+                forms += ["stack", "concatenate", "sum", "comprehension", "in_tuple"]
+                forms += ["slice"] if c.kind != "dict" and n >= 2 else []
+            if c.kind == "dict":
+                forms += ["list_values"]
+        forms = [f for f in forms if self.config.allows(f, self.CONTAINER_FORMS[f], *self._uses(c, f))]
+        forms = [f for f in forms if self._seldom_refused(c, f)]
+        if not forms:
+            return None
+        form = self.choose(self.prefer(forms, lambda f: (self.CONTAINER_FORMS[f], *self._uses(c, f))))
+        self.mark(self.CONTAINER_FORMS[form], *self._uses(c, form))
+        if form == "index":
+            i = self.integer(0, n - 1)
+            key = c.keys[i]
+            negative = self.config.allows("container_negative_index")
+            if c.kind != "dict" and negative and (self.wants("container_negative_index") or self.flip()):
+                key = i - n  # ws[-1]
+                self.mark("container_negative_index")
+            text, item = c.read(key), c.items[i]
+            if _is_pair(item):
+                j = self.integer(0, len(item) - 1)
+                text, item = f"{text}[{j}]", item[j]
+            return Expr(text, item, c.bound, ATOM, "?")
+        s = c.items[0]
+        values = c.values()
+        if c.kind == "dict":
+            self.mark("dict_values")
+        if form == "in_tuple":  # np.concatenate((ws, vs)): lists as parts of a tuple argument
+            same = [o for o in scope.containers.values() if o.uniform and not o.pairs and o.items[0] == s]
+            other = self.choose(same) if self.flip() else None
+            m = 0 if other is None else len(other.keys)
+            parts = _tuple_text([values] + ([] if other is None else [other.values()]))
+            if other is not None and other.built:
+                self.mark("list_build_stack")
+            if m == n and self.flip() and _shape_ok((2, n) + s):
+                return Expr(f"np.stack({parts})", (2, n) + s, max(c.bound, other.bound))
+            if _shape_ok((n + m,) + s):
+                bound = c.bound if other is None else max(c.bound, other.bound)
+                return Expr(f"np.concatenate({parts})", (n + m,) + s, bound)
+            form = "stack"
+        if form == "list_values":
+            i = self.integer(0, n - 1)
+            return Expr(f"list({c.name}.values())[{i}]", c.items[i], c.bound, ATOM, "?")
+        if form == "slice":
+            a = self.choose(["1:", ":-1", "::-1"])
+            values = f"{c.name}[{a}]"
+            n = n if a == "::-1" else n - 1
+            form = self.choose(["stack"] + self.allowed(["container_sum"]))
+        if form == "comprehension":
+            inner = scope.child(indent=scope.indent)
+            inner.in_loop = True
+            w = self.fresh(inner, _ITEM_NAMES)
+            self.comprehension_names.add(w)
+            inner.vars[w] = Var(w, s, c.bound, dict_leaf=True)
+            e = self.apply_elementwise(inner, self._leaf_of(inner.vars[w]))
+            if c.kind == "dict":
+                values = f"{c.name}.values()"
+            if self.flip() and _shape_ok((n,) + e.shape):
+                return Expr(f"np.stack([{e.text} for {w} in {values}])", (n,) + e.shape, e.bound)
+            return Expr(f"sum({e.text} for {w} in {values})", e.shape, n * e.bound)
+        if form in ("sum", "container_sum") or not _shape_ok((n,) + s):
+            if not self.config.allows("container_sum"):
+                return self._x_container(scope, depth, only=c, forms=["index"])
+            if c.kind == "dict" and values.startswith("list(") and self.flip():
+                values = f"{c.name}.values()"
+            self.mark("container_sum")
+            return Expr(f"sum({values})", s, n * c.bound)
+        if form == "concatenate" and s:
+            axis = self.choose([0, -1]) if len(s) > 1 else 0
+            shape = list(s)
+            shape[axis] *= n
+            if _shape_ok(tuple(shape)):
+                axis_arg = f", axis={axis}" if axis else ""
+                return Expr(f"np.concatenate({values}{axis_arg})", tuple(shape), c.bound)
+        return Expr(f"np.stack({values})", (n,) + s, c.bound)
+
+    @staticmethod
+    def _uses(c: _Container, form: str) -> tuple[str, ...]:
+        """The features a read of `c` in this form shows besides the form's own: for a list the
+        function built, its items read one by one (an index, unpacking), iterated (a loop, a
+        comprehension), concatenated, or stacked (or summed) at once; for a dict, its values
+        taken as a list (`list(d.values())`, `sum(d.values())`) or iterated (`for v in
+        d.values()`, `d.items()`, keys, a comprehension)."""
+        if c.kind == "dict":
+            if form in ("values", "items", "keys", "comprehension"):
+                return ("dict_iter",)
+            if form == "in_tuple":
+                return ("dict_values_list", "dict_in_tuple_library")
+            return ("dict_values_list",) if form not in ("index", "keys", "loop") else ()
+        if not c.built:
+            return ()
+        if form in ("index", "unpack"):
+            return ("list_build_index",) if form == "index" else ("list_build_unpack",)
+        if form in ("comprehension", "loop", "for", "enumerate", "range_len", "slice", "zip"):
+            return ("list_build_iter",)
+        return ("list_build_concatenate",) if form == "concatenate" else ("list_build_stack",)
+
+    def _seldom_refused(self, c: _Container, form: str) -> bool:
+        """Whether to read `c` in this form: a read srcgrad documents it refuses (MAY_BE_REFUSED:
+        the items of a list the function built read back) only one time in five, or when
+        `Config.focus` asks for it (else most programs with built lists would be refused)."""
+        refused = [name for name in self._uses(c, form) if name in MAY_BE_REFUSED]
+        return not refused or self.wants(*refused) or self.integer(0, 4) == 4
+
+    CONTAINER_LOOPS = {  # form of _stmt_container_loop -> the feature it shows
+        "for": "container_for",
+        "enumerate": "container_enumerate",
+        "zip": "container_zip",
+        "range_len": "container_range_len",
+        "slice": "container_slice",
+        "values": "dict_values",
+        "items": "dict_items",
+        "keys": "dict_keys",
+    }
+
+    def _item_targets(self, scope: _Scope, c: _Container, item, taken: dict):
+        """Loop targets for one item of `c`: its text in the header and the variables."""
+        reserved = replace(scope, vars={**scope.vars, **taken})
+        if _is_pair(item):
+            first, second = self.choose(_PAIR_NAMES)
+            a = self.fresh(reserved, [first])
+            b = self.fresh(replace(reserved, vars={**reserved.vars, a: None}), [second])
+            targets = {
+                a: Var(a, item[0], c.bound, dict_leaf=True),
+                b: Var(b, item[1], c.bound, dict_leaf=True),
+            }
+            return f"{a}, {b}", targets
+        w = self.fresh(reserved, _ITEM_NAMES)
+        return w, {w: Var(w, item, c.bound, dict_leaf=True)}
+
+    def _stmt_container_loop(self, scope, only: _Container | None = None):
+        """A for loop over a container's items: `for w in ws`, `enumerate`, `zip`, `range(len(ws))`
+        reading `ws[i]`, a slice, a dict's `.values()`, `.items()`, keys."""
+        if not self.loop_ok(scope):
+            return False
+        pool = [c for c in scope.containers.values() if c.uniform] if only is None else [only]
+        pool = [
+            c for c in pool if c.uniform and (c.kind == "dict" or self.config.allows(*self._uses(c, "loop")))
+        ]
+        pool = [c for c in pool if self._seldom_refused(c, "loop")]
+        if not pool:
+            return False
+        c = self.choose(
+            self.prefer(pool, lambda c: ("dict_uniform",) if c.kind == "dict" else ("list_param",))
+        )
+        n, item = len(c.keys), c.items[0]
+        if c.kind == "dict":
+            forms = ["values", "items", "keys"]
+        else:
+            forms = ["for", "enumerate", "range_len"] + (["slice"] if n >= 2 else [])
+            forms += ["zip"] if not c.pairs else []
+        forms = [f for f in forms if self.config.allows(self.CONTAINER_LOOPS[f], *self._uses(c, f))]
+        if not forms:
+            return False
+        form = self.choose(self.prefer(forms, lambda f: (self.CONTAINER_LOOPS[f], *self._uses(c, f))))
+        index = self.fresh(scope, _INT_NAMES)
+        reserved = {index: None}
+        ints, trips, key = {}, n, None
+        if form in ("for", "enumerate", "values", "slice"):
+            text, targets = self._item_targets(scope, c, item, reserved)
+            inside = c.name if c.kind != "dict" else f"{c.name}.values()"
+            if form == "slice":
+                a = self.choose(["1:", ":-1", "::-1"])
+                inside, trips = f"{c.name}[{a}]", n if a == "::-1" else n - 1
+            if form == "enumerate":
+                text, inside = f"{index}, {_paren_targets(text)}", f"enumerate({inside})"
+                ints = {index: IntVar(index, 0, n)}
+            header = f"for {text} in {inside}:"
+        elif form == "items":
+            key = self.fresh(replace(scope, vars={**scope.vars, **reserved}), _KEY_NAMES)
+            text, targets = self._item_targets(scope, c, item, {**reserved, key: None})
+            header = f"for {key}, {text} in {c.name}.items():"
+        elif form == "keys":
+            key = self.fresh(replace(scope, vars={**scope.vars, **reserved}), _KEY_NAMES)
+            targets = {
+                f"{c.name}[{key}]": Var(f"{c.name}[{key}]", item, c.bound, assignable=False, dict_leaf=True)
+            }
+            direct = self.config.allows("dict_iter_direct") and (
+                self.wants("dict_iter_direct") or self.flip()
+            )
+            header = f"for {key} in {c.name}{'' if direct else '.keys()'}:"
+            if direct:
+                self.mark("dict_iter_direct")
+        elif form == "range_len":
+            ints = {index: IntVar(index, 0, n)}
+            read = f"{c.name}[{index}]"
+            parts = [(f"{read}[{j}]", s) for j, s in enumerate(item)] if _is_pair(item) else [(read, item)]
+            targets = {t: Var(t, s, c.bound, assignable=False, dict_leaf=True) for t, s in parts}
+            header = f"for {index} in range(len({c.name})):"
+        else:  # zip with another container, the same one shifted, or an array's rows
+            text, targets = self._item_targets(scope, c, item, reserved)
+            others = [o for o in scope.containers.values() if o.uniform and not o.pairs and o.name != c.name]
+            arrays = [
+                v for v in scope.vars.values() if v.shape and not v.accumulator and v.shape[0] <= PARAM_SIDE
+            ]
+            if not self.config.allows("container_zip_unequal"):  # a known bug: only equal lengths
+                others = [o for o in others if len(o.keys) == n]
+                arrays = [x for x in arrays if x.shape[0] == n]
+            elif self.wants("container_zip_unequal"):
+                others = [o for o in others if len(o.keys) < n] or others
+                arrays = [x for x in arrays if x.shape[0] < n] or arrays
+            kinds = (
+                self.allowed(["container_slice"])
+                + (["container"] if others else [])
+                + (["rows"] if arrays else [])
+            )
+            if not kinds:
+                return False
+            kind = self.choose(self.prefer(kinds, lambda k: ("list_param",) if k == "container" else (k,)))
+            if kind == "container":
+                o = self.choose(others)
+                other, more = self._item_targets(scope, o, o.items[0], {**reserved, **targets})
+                partner, trips = o.values(), min(n, len(o.keys))
+            elif kind == "rows":
+                x = self.choose(arrays)
+                other, _ = self._item_targets(scope, c, (), {**reserved, **targets})
+                more = {other: Var(other, x.shape[1:], x.bound, dict_leaf=x.dict_leaf or not x.assignable)}
+                partner, trips = x.name, min(n, x.shape[0])
+            else:  # zip(ws, ws[1:])
+                other, more = self._item_targets(scope, c, item, {**reserved, **targets})
+                partner, trips = f"{c.name}[1:]", n - 1
+                self.mark("container_slice")
+            targets = {**targets, **more}
+            header = f"for {text}, {other} in zip({c.name}, {partner}):"
+            if trips < 1:
+                return False
+            if kind != "container_slice" and trips != n:
+                self.mark("container_zip_unequal")
+        self.mark(self.CONTAINER_LOOPS[form], *self._uses(c, form))
+        if form == "enumerate":
+            self.mark("for_enumerate")
+        loop, accs = self._enter_loop(scope, "for", trips)
+        hidden = scope.hidden
+        if key is not None:  # `d[k]` reads it: the body must not rebind it
+            scope.hidden = hidden | {key}
+        carry = self.wants(self.CONTAINER_LOOPS[form]) or self.flip()
+        first = (lambda body: self._carry_through(body, targets)) if carry else None
+        body = self._loop_body(scope, loop, accs, targets, ints, header, first)
+        scope.hidden = hidden
+        assignable = {name: var.assignable for name, var in scope.vars.items()}
+        self._leave_loop(scope, loop, body)
+        for name, var in scope.vars.items():
+            var.assignable = assignable.get(name, var.assignable)
+        keep = self.config.allows("target_after_loop")
+        scope.vars = {k: v for k, v in scope.vars.items() if k not in targets or (keep and "[" not in k)}
+        scope.last = scope.last if scope.last in scope.vars else None
+        return True
+
+    def _carry_through(self, body: _Scope, targets: dict) -> bool:
+        """`x = np.tanh(x * w)`, `h = np.tanh(h @ W + b)`: a variable from outside the loop
+        carried through the items (a network's layers), so that each item counts."""
+        items = [body.vars[name] for name in targets if name in body.vars]
+        outer = [
+            v for v in body.vars.values() if v.name in body.loop.caps and v.assignable and not v.accumulator
+        ]
+        if len(items) == 2 and len(items[0].shape) == 2 and items[0].shape[0] == items[0].shape[1]:
+            W, b = items
+            fits = [
+                v for v in outer if v.shape and v.shape[-1] == W.shape[0] and _fits_into(b.shape, v.shape)
+            ]
+            if not fits:
+                return False
+            v = self.choose(fits)
+            e = Expr(f"np.tanh({_paren(self._leaf_of(v), MUL)} @ {W.name} + {b.name})", v.shape, 1.0)
+        else:
+            t = items[0]
+            fits = [v for v in outer if _fits_into(t.shape, v.shape)]
+            if not fits:
+                return False
+            v = self.choose(fits)
+            op = self.choose(["*", "+"])
+            e = Expr(
+                f"np.tanh({_paren(self._leaf_of(v), MUL)} {op} {_paren(self._leaf_of(t), MUL + 1)})",
+                v.shape,
+                1.0,
+            )
+        e = self.prepare(body, v.name, e)
+        if e is None:
+            return False
+        body.emit(f"{v.name} = {e.text}")
+        self.record(body, v.name, e)
+        return True
+
+    def _stmt_container_unpack(self, scope, only: _Container | None = None):
+        """`W, b = wb`: a tuple's (or a list's) items as variables."""
+        pool = [c for c in scope.containers.values() if c.kind != "dict" and len(c.keys) <= 3]
+        pool = pool if only is None else [c for c in pool if c is only]
+        pool = [c for c in pool if self.config.allows(*self._uses(c, "unpack"))]
+        if not pool or not self.config.allows("container_unpack"):
+            return False
+        c = self.choose(pool)
+        names, reserved = [], {}
+        for item in c.items:
+            if _is_pair(item):
+                return False
+            name = self.fresh(replace(scope, vars={**scope.vars, **reserved}))
+            reserved[name] = None
+            names.append(name)
+        scope.emit(f"{', '.join(names)}{',' if len(names) == 1 else ''} = {c.name}")
+        for name, item in zip(names, c.items):
+            self.record(scope, name, Expr(name, item, c.bound, ATOM, "?"))
+        self.mark("container_unpack", *self._uses(c, "unpack"))
+        return True
+
+    def _stmt_list_build(self, scope):
+        """`parts = []`, a loop doing `parts = parts + [item]`, then the list used: stacked,
+        summed, iterated or passed on (it is a container from then on)."""
+        if not self.loop_ok(scope):
+            return False
+        name = self.fresh(scope, _LIST_BUILT)
+        arrays = [
+            v for v in scope.vars.values() if v.shape and not v.accumulator and v.shape[0] <= PARAM_SIDE
+        ]
+        uniform = [c for c in scope.containers.values() if c.uniform and not c.pairs]
+        uniform = [
+            c for c in uniform if self.config.allows(*self._uses(c, "values" if c.kind == "dict" else "loop"))
+        ]
+        kind = self.choose(["range"] + (["rows"] if arrays else []) + (["container"] if uniform else []))
+        index = self.fresh(replace(scope, hidden=scope.hidden | {name}), _INT_NAMES)
+        ints, targets = {}, {}
+        if kind == "range":
+            n = self.integer(1, 4)
+            ints = {index: IntVar(index, 0, n)}
+            header = f"for {index} in range({n}):"
+        elif kind == "rows":
+            x = self.choose(arrays)
+            n = x.shape[0]
+            row = self.fresh(replace(scope, hidden=scope.hidden | {name}), _ROW_NAMES)
+            targets = {row: Var(row, x.shape[1:], x.bound, dict_leaf=x.dict_leaf or not x.assignable)}
+            header = f"for {row} in {x.name}:"
+            self.mark("for_rows")
+        else:
+            c = self.choose(uniform)
+            n = len(c.keys)
+            text, targets = self._item_targets(
+                replace(scope, hidden=scope.hidden | {name}), c, c.items[0], {}
+            )
+            header = f"for {text} in {c.name if c.kind != 'dict' else c.name + '.values()'}:"
+            self.mark("container_for" if c.kind != "dict" else "dict_values")
+            self.mark(*self._uses(c, "values" if c.kind == "dict" else "loop"))
+        scope.emit(f"{name} = []")
+        scope.hidden = scope.hidden | {name}
+        loop, accs = self._enter_loop(scope, "for", n)
+        loop.exits = False  # every iteration adds its item
+        body = self._loop_body(scope, loop, accs, targets, ints, header)
+        item = self.expr(body, 2)
+        if body.is_accumulator(item.alias):
+            item = _call("np.copy", item.text, shape=item.shape, bound=item.bound)
+        if item.bound > SQUASH_ABOVE * 4:
+            item = self.squash(item)
+        body.emit(f"{name} = {name} + [{item.text}]")
+        self._leave_loop(scope, loop, body)
+        scope.vars = {k: v for k, v in scope.vars.items() if k not in targets}
+        scope.last = scope.last if scope.last in scope.vars else None
+        scope.hidden = scope.hidden - {name}
+        built = _Container(name, "list", tuple(range(n)), (item.shape,) * n, item.bound, built=True)
+        scope.containers[name] = built
+        self.mark("list_build")
+        if self.wants("list_build_unpack") and self._stmt_container_unpack(scope, only=built):
+            return True
+        if self.flip() and self._stmt_container_loop(scope, only=built):
+            return True
+        uses = [["stack", "sum", "concatenate", "index"]]
+        if self.wants("list_build_concatenate"):  # its bug shows when the list is stacked too
+            uses = [["stack"], ["concatenate"]]
+        made = []
+        for forms in uses:
+            e = self._x_container(scope, 1, only=built, forms=forms)
+            if e is None:
+                return True
+            target = self.fresh(scope)
+            e = self.prepare(scope, target, e)
+            scope.emit(f"{target} = {e.text}")
+            self.record(scope, target, e)
+            made.append(e)
+        if len(made) == 2:  # both count
+            target = self.fresh(scope)
+            bound = sum(math.prod(e.shape) * e.bound for e in made)
+            scope.emit(f"{target} = {' + '.join(f'np.sum({e.text})' for e in made)}")
+            self.record(scope, target, Expr(target, (), bound))
+        return True
+
+    def _x_container_helper(self, scope, depth):
+        """`helper(ws, x)` or `helper((ws,), x)`: a helper given a whole container."""
+        if scope.helper_depth >= MAX_HELPER_DEPTH or not scope.containers or scope.in_tuple_loop:
+            return None
+        forms = self.allowed(["container_to_helper", "container_in_tuple"])
+        if not forms:
+            return None
+        packed = self.choose(self.prefer(forms)) == "container_in_tuple"
+        c = self.choose(list(scope.containers.values()))
+        candidates = [v for v in scope.vars.values() if not v.accumulator]
+        if not candidates:
+            return None
+        args = [self.choose(candidates) for _ in range(self.integer(1, 2))]
+        helper = self._define_helper(scope, args, 1, container=c, packed=packed)
+        lead = f"({c.name},)" if packed else c.name
+        text = f"{helper.name}({', '.join([lead] + [a.name for a in args])})"
+        self.mark("helper", *(["helper_nested"] if scope.helper_depth > 0 else []))
+        shape, bound = helper.returns[0]
+        return Expr(text, shape, bound, ATOM, "?")
+
+    # -- functions imported by bare name -------------------------------------------------------
+
+    def _x_imported(self, scope, depth, x=None):
+        """`tanh(x)`, `exp(x)`, `expit(x)`, `gammaln(2.0 + x ** 2)`, `logsumexp(x, axis=0)`:
+        functions the module imported by bare name."""
+        if not self.imported:
+            return None
+        if scope.helper_depth > 0:  # see known bugs "bare_import_return", "bare_import_helper"
+            feature = "bare_import_return" if self.in_return else "bare_import_helper"
+            if not self.config.allows(feature):
+                return None
+            self.mark(feature)
+        scipy = _IMPORTABLE["scipy.special"]
+        fn = self.choose(
+            self.prefer(self.imported, lambda n: ("scipy_import" if n in scipy else "bare_import",))
+        )
+        x = x or self.operand(scope, depth)
+        self.used_imports.add(fn)
+        self.mark("bare_import" if fn in _IMPORTABLE["numpy"] else "scipy_import")
+        if fn == "tanh":
+            return _call(fn, x.text, shape=x.shape, bound=min(x.bound, 1.0))
+        if fn == "expit":
+            return _call(fn, x.text, shape=x.shape, bound=1.0)
+        if fn == "exp":
+            x = self.small(x, 2.5)
+            return _call(fn, x.text, shape=x.shape, bound=math.exp(x.bound))
+        if fn == "gammaln":
+            x = self.small(x)
+            return _call(
+                fn, f"2.0 + {_paren(x, POW + 1)} ** 2", shape=x.shape, bound=math.lgamma(2 + x.bound**2)
+            )
+        n, shape, args = math.prod(x.shape), (), []
+        if len(x.shape) >= 1 and self.flip():
+            axis = self.integer(0, len(x.shape) - 1)
+            n, shape = x.shape[axis], tuple(d for i, d in enumerate(x.shape) if i != axis)
+            args = [f"axis={axis}"]
+            self.mark("reduction_axis")
+        self.mark("reduction")
+        return _call(fn, x.text, *args, shape=shape, bound=x.bound + math.log(n))
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -968,6 +1881,8 @@ class _Builder:
         for helper in self.helpers:
             if len(helper.returns) != want or (scope.in_loop and not helper.in_loop) or scope.in_tuple_loop:
                 continue  # a helper made for straight-line code may hold what loops may not
+            if helper.container or (helper.closure and not scope.in_factory):
+                continue  # made for one call; or not reachable from here
             args = []
             for _, shape, bound in helper.params:
                 fits = [v for v in candidates if v.shape == shape and v.bound <= bound]
@@ -998,12 +1913,29 @@ class _Builder:
         text = f"{helper.name}({', '.join(parts)})"
         return text, [Expr(text, shape, bound, ATOM, "?") for shape, bound in helper.returns]
 
-    def _define_helper(self, scope: _Scope, args: list[Var], want: int) -> _Helper:
+    def _define_helper(
+        self, scope: _Scope, args: list[Var], want: int, container: _Container | None = None, packed=False
+    ) -> _Helper:
+        """A new helper for these arguments (and `container`, passed whole or, `packed`, as the
+        only item of a tuple). It may be a closure in the main function's factory, shadow a
+        module global with a parameter or a local, reuse names the caller uses, and return a
+        call of a function imported by bare name."""
         name = self.fresh(_Scope(out=[], indent=0, vars={}), _HELPER_NAMES)
         self.module_names.add(name)
+        in_return, self.in_return = self.in_return, False  # (this helper may be in a caller's return)
         names = []
         for _ in args:
             names.append(self.choose([p for p in _HELPER_PARAMS if p not in names]))
+        closure = self.factory is not None and scope.in_factory and self.config.allows("closure_helper")
+        closure = closure and (self.wants("closure_helper") or self.integer(0, 2) == 2)
+        shadowed = None
+        shadow = self.config.allows("shadow_global") and (
+            self.wants("shadow_global") or self.integer(0, 2) == 2
+        )
+        if self.globals and shadow:
+            shadowed = self.choose(sorted(self.globals))
+            if names and self.flip():  # `def predict(w, inputs): inputs = np.tanh(inputs)`
+                names[self.integer(0, len(names) - 1)] = shadowed
         params = [(p, a.shape, max(a.bound, 2.0)) for p, a in zip(names, args)]
         keyword = ("scale", 0.5) if self.flip() else None
         inner = _Scope(
@@ -1014,21 +1946,90 @@ class _Builder:
             depth=scope.depth + 1,
             helper_depth=scope.helper_depth + 1,
             in_loop=scope.in_loop,
+            in_factory=closure,
         )
+        for var in self.globals.values():
+            inner.vars[var.name] = replace(var)
+        if closure:
+            for var in self.factory.vars.values():
+                inner.vars[var.name] = replace(var)
         for p, shape, bound in params:  # a call may bind one to a dict's leaf
             inner.vars[p] = Var(p, shape, bound, dict_leaf=True)
         if keyword is not None:  # stays a float: the results may scale by it at the end
             inner.vars[keyword[0]] = Var(keyword[0], (), 2.0, assignable=False)
+        if self.config.allows("shadow_local") and (self.wants("shadow_local") or self.flip()):
+            protected = self.module_names - self.param_names
+            inner.shadow = frozenset(self.param_names | self.main_locals | self.helper_locals) - protected
+            inner.shadow -= set(inner.vars)
+        lead, prologue = [], 0
+        if container is not None:
+            taken = set(inner.vars) | self.module_names - self.param_names | _RESERVED
+            pool = [container.name] if container.name not in taken and self.flip() else []
+            cname = self.choose(pool or [n for n in _CONTAINER_PARAMS if n not in taken])
+            if packed:  # `odeint(rhs, y0, t, (params,))`: the helper takes the tuple apart
+                outer = self.choose(["args", "packed", "extra"])
+                lead = [outer]
+                inner.emit(
+                    self.choose([f"{cname}, = {outer}", f"({cname},) = {outer}", f"{cname} = {outer}[0]"])
+                )
+                prologue = 1
+                self.mark("container_in_tuple")
+            else:
+                lead = [cname]
+                self.mark("container_to_helper")
+            inner.containers[cname] = replace(container, name=cname)
+        if shadowed is not None:
+            if shadowed in names:
+                e = self.apply_elementwise(inner, self._leaf_of(inner.vars[shadowed]))
+            else:  # a local of the global's name: the global is out of reach in this helper
+                del inner.vars[shadowed]
+                e = self.expr(inner, 1)
+            e = self.prepare(inner, shadowed, e)
+            inner.emit(f"{shadowed} = {e.text}")
+            self.record(inner, shadowed, e)
+            self.must_read.add(shadowed)
+            self.mark("shadow_global")
+        if container is not None and self.flip():
+            self._stmt_container_loop(inner, only=inner.containers[cname])
         self.block(inner, 0, 2)
+        self.in_return = True
         results = [self.expr(inner, 2) for _ in range(want)]
+        if container is not None:
+            body = "\n".join(inner.out[prologue:] + [e.text for e in results])
+            if not re.search(rf"\b{cname}\b", body):  # read it after all
+                e, c = results[0], self._x_container(inner, 1, only=inner.containers[cname])
+                if c is not None:
+                    c = self.fit(inner, c, e.shape)
+                    results[0] = Expr(
+                        f"{_paren(e, ADD)} + {_paren(c, ADD + 1)}", e.shape, e.bound + c.bound, ADD
+                    )
         if keyword is not None and not any(keyword[0] in e.text for e in results):
             e = results[0]
             results[0] = Expr(f"{_paren(e, MUL)} * {keyword[0]}", e.shape, e.bound * 2.0, MUL)
+        if closure:  # reads the factory's parameter: a closure
+            p = self.choose([a for a, _ in self.factory.args])
+            e, b = results[0], self.factory.vars[p].bound
+            results[0] = Expr(f"{_paren(e, MUL)} * {p}", e.shape, e.bound * b, MUL)
+            self.mark("closure_helper")
+        for local in self._unread(inner, [e.text for e in results]):
+            e = results[0]
+            results[0] = Expr(
+                f"{_paren(e, ADD)} + np.mean({local})", e.shape, e.bound + inner.vars[local].bound, ADD
+            )
+        wrap = self.imported and self.config.allows("bare_import_return")
+        if wrap and (self.wants("bare_import_return") or self.integer(0, 2) == 2):
+            results[0] = self._x_imported(inner, 1, results[0]) or results[0]  # `return logsumexp(...)`
+        self.in_return = in_return
         returned = ", ".join(_paren(e, IFEXP + 1) for e in results)
+        if any(re.search(rf"(?<![.\w]){name}\(", returned) for name in self.imported):
+            self.mark("bare_import_return")
         inner.emit(f"return {returned}")
-        signature = ", ".join(names) + (f", {keyword[0]}={keyword[1]}" if keyword else "")
+        signature = ", ".join(lead + names) + (f", {keyword[0]}={keyword[1]}" if keyword else "")
+        if signature.startswith(", "):
+            signature = signature[2:]
         lines = [f"def {name}({signature}):", *inner.out]
-        helper = _Helper(name, params, keyword, scope.in_loop, [(e.shape, e.bound) for e in results], lines)
+        returns = [(e.shape, e.bound) for e in results]
+        helper = _Helper(name, params, keyword, scope.in_loop, returns, lines, container is not None, closure)
         self.helpers.append(helper)
         return helper
 
@@ -1085,6 +2086,11 @@ class _Builder:
 
     def _expr(self, scope: _Scope, depth: int) -> Expr:
         kinds = self.allowed(self.EXPRESSIONS if depth > 0 else ["leaf", "unary"])
+        if self.imported:
+            kinds += self.allowed(["imported"])
+        if scope.containers:
+            kinds += self.allowed(["container"] + (["container_helper"] if depth > 0 else []))
+        kinds = self.prefer(kinds)
         for _ in range(4):
             kind = self.choose(kinds)
             e = getattr(self, f"_x_{kind}")(scope, depth)
@@ -1095,6 +2101,8 @@ class _Builder:
     def apply(self, scope: _Scope, x: Expr, depth: int) -> Expr:
         """An operation with `x` as its first operand."""
         kinds = self.allowed(["unary", "binary", "reduction", "matmul", "index", "shape_op", "join", "where"])
+        if self.imported:
+            kinds += self.allowed(["imported"])
         for _ in range(4):
             e = getattr(self, f"_x_{self.choose(kinds)}")(scope, depth, x)
             if e is not None:
@@ -1810,6 +2818,11 @@ class _Builder:
         if call is None:
             return None
         return call[1][0]
+
+
+def _paren_targets(text: str) -> str:
+    """`W, b` as `(W, b)` where it is one target of several (`for i, (W, b) in ...`)."""
+    return f"({text})" if "," in text else text
 
 
 def _factorizations(size: int):
