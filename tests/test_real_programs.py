@@ -601,3 +601,16 @@ def test_shape_specialised_code_never_assumes_the_shape_of_a_global():
     assert_matches(accumulates_a_global, (0.3,), 0)
     g = srcgrad.grad(accumulates_a_global)
     assert np.isclose(g(0.3)[1], 1.0) and np.isclose(g(0.3)[1], 1.0)  # general, then specialised code
+
+
+def loop_over_dict_keys(d, x):
+    for k in d:
+        x = np.tanh(x * d[k])
+    return np.sum(x)
+
+
+def test_a_loop_over_a_dict_that_is_not_differentiated_reads_its_keys():
+    d, x = {"p": np.array([0.5, 1.0]), "q": np.array([-0.3, 0.2])}, np.array([0.7, -0.1])
+    assert_matches(loop_over_dict_keys, (d, x), 1)
+    value, tangent = srcgrad.jvp(loop_over_dict_keys, wrt="x")(d, x, np.ones(2))
+    assert np.isclose(value, loop_over_dict_keys(d, x))

@@ -674,6 +674,12 @@ class _Lowering:
         else:
             index = gast.Name(id=self.synthetic("i"), ctx=gast.Store(), annotation=None, type_comment=None)
             sequences, targets = self.lowered([iterable]), [target]
+            keyed = isinstance(iterable, gast.Name) and isinstance(target, gast.Name)
+            if keyed and _indexes_with(stmt.body, target.id, {iterable.id}):
+                # `for k in d: ... d[k]`: d is a dict (not differentiated), and k its keys
+                listed = gast.Call(func=name("list"), args=[sequences[0]], keywords=[])
+                op = Op(list, [sequences[0]], label="list()", pure=False)
+                sequences = [self.emit(listed, op, None, "keys")]
         for sequence in sequences:
             self.check_readable(sequence, iterable)
         lengths = []
