@@ -48,7 +48,7 @@ def build(
     # gast tree, file and line, free names resolved on demand; a SourceFunction read already
     source = func if isinstance(func, SourceFunction) else read_function(func)
     fence.check(source)  # reject unsupported constructs with the user's line
-    program = lower(source, has_aux, structures)  # A-normal form: one operation per statement
+    program = lower(source, has_aux, structures, wrt)  # A-normal form: one operation per statement
     leaves = [leaf for p in wrt for leaf in program.leaves.get(p, [p])]  # of nested parameters
     active = active_names(program, leaves)  # varied and useful: only these get adjoints
     namer = Namer(program.reserved)
@@ -82,7 +82,7 @@ def build_forward(
     `shapes`, specialised to those argument shapes."""
     source = func if isinstance(func, SourceFunction) else read_function(func)
     fence.check(source)
-    program = lower(source, has_aux)
+    program = lower(source, has_aux, wrt=wrt)
     active = active_names(program, wrt)  # tangents only for values the parameters reach, that matter
     namer = Namer(program.reserved)
     wanted = seeds or ["d" + p for p in wrt]

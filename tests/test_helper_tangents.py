@@ -45,6 +45,7 @@ from srcgrad.runtime import (
     einsum_adjoint_jet,
     inner_dx,
     inner_dy,
+    items_of,
     kron_dx,
     kron_dy,
     logsumexp_da,
@@ -236,6 +237,10 @@ def f_trace_dx(g, x):
 
 def f_weights_like(x, w):
     return weights_like(x, (2, 0), w * w)
+
+
+def f_items_of(x):
+    return items_of(x * x)
 
 
 def f_inner_dx(g, x, y):
@@ -650,6 +655,7 @@ CASES = [
     ),
     ("trace_dx", f_trace_dx, lambda r: (_normal(r, 4), _normal(r, 2, 3, 4)), ("g",)),
     ("weights_like", f_weights_like, lambda r: (_normal(r, 2, 3, 4), _normal(r, 4, 2)), ("w",)),
+    ("items_of", f_items_of, lambda r: (_normal(r, 3, 2),), ("x",)),
     (
         "inner_dx",
         f_inner_dx,

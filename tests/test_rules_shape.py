@@ -16,6 +16,7 @@ from rulespec import *  # noqa: F403  (domains and argument builders, used by th
 from rulespec import _array, _axes, define_tests, rows
 
 import srcgrad
+from srcgrad.runtime import items_of
 
 row = rows(globals())
 
@@ -325,6 +326,14 @@ def moveaxis_seq_s(x):
 
 def moveaxis_seq_w(x, w):
     return np.sum(w * np.moveaxis(x, (0, 1), (-1, 0)))
+
+
+def items_of_s(x):
+    return np.sum(items_of(x))
+
+
+def items_of_w(x, w):
+    return np.sum(w * items_of(x))
 
 
 def linspace_s(x, y):
@@ -838,6 +847,7 @@ SPECS = [
     row("x.flatten()", "ravel", "flatten_method", np.ravel),
     row("x.flatten(F)", "ravel", "flatten_method_f", lambda x: x.flatten("F")),
     row("ravel(x.T,order=K)", "ravel", "ravel_transposed_k", lambda x: np.ravel(x.T, order="K")),
+    row("items_of", "items_of", "items_of", lambda x: x),  # `for x in seq` (docs/how-it-works.md)
     row("linspace", "linspace", "linspace", lambda x, y: np.linspace(x, y, 4), XY, broadcasting(REAL, REAL)),
     row("linspace-axis=-1", "linspace", "linspace_last",
         lambda x, y: np.linspace(x, y, 3, endpoint=False, axis=-1), XY, broadcasting(REAL, REAL)),

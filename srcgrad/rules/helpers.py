@@ -20,7 +20,7 @@ template, where `ans` is the helper's own result; the calls generated code makes
 # ruff: noqa: F821  (the runtime helpers are names in generated code, not here)
 
 from .. import runtime
-from . import nondifferentiable, tangent
+from . import adjoint, nondifferentiable, tangent
 
 nondifferentiable(
     runtime.shape_of,
@@ -36,6 +36,17 @@ nondifferentiable(
 
 # ---------------------------------------------------------------------------------------------
 # core: linear in the gradient, or in the gradient and the other operand of a product.
+
+
+@adjoint(runtime.items_of)
+def items_of(g, seq):
+    # the sequence itself, unless it is a dict (whose keys carry no gradient)
+    dseq = g
+
+
+@tangent(runtime.items_of)
+def items_of_tangent(t, seq):
+    dseq = t
 
 
 @tangent(runtime.unbroadcast)

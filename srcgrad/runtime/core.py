@@ -15,6 +15,7 @@ __all__ = [
     "unreduce",
     "untranspose",
     "ungetitem",
+    "items_of",
     "shape_of",
     "matmul_dx",
     "matmul_dy",
@@ -269,6 +270,17 @@ def dot_dy(g, x, y):
     if yd == 1:
         return np.tensordot(x, g, axes=(lead, lead))
     return np.moveaxis(np.tensordot(x, g, axes=(lead, lead)), 0, -2)
+
+
+def items_of(seq):
+    """What `for x in seq` goes over, by position: a dict's keys as a list, any other sequence (an
+    array's rows, a list's items) itself. Written where srcgrad cannot tell from the code whether
+    `seq` is a dict.
+
+    >>> items_of({"a": 1, "b": 2}), items_of([3, 4])
+    (['a', 'b'], [3, 4])
+    """
+    return list(seq) if isinstance(seq, dict) else seq
 
 
 def ungetitem(g, x, index):

@@ -77,8 +77,11 @@ CONTAINER_METHODS |= {"setdefault", "popitem", "add", "discard"}
 BASE_NAMES = {"sum": "summed", "mean": "avg", "abs": "absval", "max": "largest", "min": "smallest"}
 
 
-def lower(source: SourceFunction, has_aux: bool = False, structures=None) -> Program:
-    return _Lowering(source, has_aux, structures or {}).run()
+def lower(source: SourceFunction, has_aux: bool = False, structures=None, wrt=()) -> Program:
+    """`wrt`: the parameters differentiated, which are arrays, floats or nested parameters."""
+    lowering = _Lowering(source, has_aux, structures or {})
+    lowering.wrt = set(wrt or ())
+    return lowering.run()
 
 
 def dump(program: Program) -> str:
@@ -222,6 +225,9 @@ class _Lowering:
         self.tuples: dict[str, int | None] = {}  # values that are tuples a function returned -> length
         self.stacks = _stack_names(tree) if source.generated else set()  # generated code's loop stacks
         self.literal_lists: set[str] = set()  # loop variables that start as a list with items
+        self.wrt: set[str] = set()  # the parameters differentiated (see `lower`)
+        # the differentiated function itself, while its helpers are inlined
+        self.top = _Top(source, list(self.params), set(self.assigned))
 
     def run(self) -> Program:
         self.check_hidden_globals()
@@ -593,9 +599,11 @@ class _Lowering:
         rule = rules.lookup(defining.op.key) if defining.op.key is not None else None
         if rule is not None and rule.uses_ans:
             return None
-        others = [v for k, v in self.env.items() if k != var and isinstance(v, gast.Name)]
-        others += [v for env in self.callers for v in env.values() if isinstance(v, gast.Name)]
-        return None if any(v.id == atom.id for v in others) else atom.id
+        # another variable holding the value, also as an item of a list or tuple made in the
+        # function (`parts = parts + [h]` written out: the list holds `h` itself)
+        others = {n for k, v in self.env.items() if k != var for n in names_in(v)}
+        others |= {n for env in self.callers for v in env.values() for n in names_in(v)}
+        return None if atom.id in others else atom.id
 
     def unroll(self, stmt: gast.For, atoms=None) -> None:
         """A loop over a literal tuple or list (`for W, b in ((W1, b1), (W2, b2)):`), or over the
@@ -674,12 +682,10 @@ class _Lowering:
         else:
             index = gast.Name(id=self.synthetic("i"), ctx=gast.Store(), annotation=None, type_comment=None)
             sequences, targets = self.lowered([iterable]), [target]
-            keyed = isinstance(iterable, gast.Name) and isinstance(target, gast.Name)
-            if keyed and _indexes_with(stmt.body, target.id, {iterable.id}):
-                # `for k in d: ... d[k]`: d is a dict (not differentiated), and k its keys
-                listed = gast.Call(func=name("list"), args=[sequences[0]], keywords=[])
-                op = Op(list, [sequences[0]], label="list()", pure=False)
-                sequences = [self.emit(listed, op, None, "keys")]
+            if self.maybe_dict(iterable, sequences[0]):  # `for k in d:` over a dict gives its keys
+                listed = gast.Call(func=name("items_of"), args=[sequences[0]], keywords=[])
+                op = Op(runtime.items_of, [sequences[0]], label="for ... in", pure=False)
+                sequences = [self.emit(listed, op, None, f"{iterable.id}_items")]
         for sequence in sequences:
             self.check_readable(sequence, iterable)
         lengths = []
@@ -692,6 +698,44 @@ class _Lowering:
             count = self.emit(call_min, Op(min, lengths, label="min()", pure=False), None, "n")
         loop_range = gast.Call(func=name("range"), args=[count], keywords=[])
         return index, list(zip(targets, sequences)), loop_range
+
+    def maybe_dict(self, node, atom) -> bool:
+        """Whether a loop's sequence may be a dict: a parameter of the differentiated function
+        (not one of those differentiated, which are arrays or followed by their parts) or a
+        global, that the function does not use as an array (arithmetic, `.shape`, a NumPy
+        call). Looping over `items_of(seq)` is right for any sequence; this only keeps the line
+        out of the code where the sequence is plainly an array."""
+        if not isinstance(atom, gast.Name) or _is_struct(atom) or atom.id in self.wrt:
+            return False
+        top = self.top
+        if atom.id in top.params:
+            if atom.id in top.assigned:
+                return False
+            tree, identifier = top.source.tree, atom.id
+        elif isinstance(node, gast.Name) and node.id == atom.id and node.id not in self.env:
+            if atom.id in self.assigned:
+                return False
+            tree, identifier = self.source.tree, atom.id  # a global
+        else:
+            return False
+        source = top.source if tree is top.source.tree else self.source
+        parents = {}
+        for n in walk_tree(tree):
+            for child in gast.iter_child_nodes(n):
+                parents[id(child)] = n
+        for n in walk_tree(tree):
+            if not (isinstance(n, gast.Name) and n.id == identifier and isinstance(n.ctx, gast.Load)):
+                continue
+            parent = parents.get(id(n))
+            if isinstance(parent, (gast.BinOp, gast.UnaryOp, gast.Compare, gast.AugAssign)):
+                return False  # arithmetic: an array
+            if isinstance(parent, gast.Attribute) and parent.attr not in ("keys", "values", "items", "get"):
+                return False  # `.shape`, `.T`, `.sum()`: an array
+            if isinstance(parent, gast.Call) and n in parent.args:
+                called = source.resolve(parent.func)
+                if called is not MISSING and not is_users_function(called) and called not in _SEQUENCE_CALLS:
+                    return False  # given to NumPy: an array
+        return True
 
     def lowered(self, nodes) -> list:
         """The atoms of `nodes`, lowered once: `known_elements` may have lowered them already."""
@@ -771,6 +815,15 @@ class _Lowering:
             if a is None or b is None or key_of(a) == key_of(b):
                 env[var] = a if a is not None else b
                 continue
+            if any(isinstance(v, (gast.Tuple, gast.List)) or _is_struct(v) for v in (a, b)):
+                shown = var if not var.startswith(" ") else "the value"
+                raise UnsupportedSyntaxError(  # items known here in one branch, others in the other
+                    f"srcgrad follows a list or tuple made in the function item by item, so the "
+                    f"branches of this `if` may not leave {shown!r} holding different ones.",
+                    (getattr(origin, "srcgrad_source", None) or self.source).location(origin),
+                    hint="Build the list after the `if` from values each branch sets "
+                    "(`h = ...` in both, then `parts = parts + [h]`), or stack it in each branch.",
+                )
             local = [_local_def(then_body, a), _local_def(else_body, b)]
             if any(local) and (a if local[0] else b).id in claimed:  # `x = f(x); h = x`: x_2 is h's
                 local = [False, False]
@@ -1519,6 +1572,14 @@ class _Lowering:
             self.source.location(node),
             hint="Define or import it at module level before calling the gradient.",
         )
+
+
+_SEQUENCE_CALLS = (len, list, tuple, enumerate, zip, sorted, reversed, iter)
+
+
+class _Top:
+    def __init__(self, source, params, assigned):
+        self.source, self.params, self.assigned = source, params, assigned
 
 
 class _Guarded:
