@@ -614,3 +614,32 @@ def test_a_loop_over_a_dict_that_is_not_differentiated_reads_its_keys():
     assert_matches(loop_over_dict_keys, (d, x), 1)
     value, tangent = srcgrad.jvp(loop_over_dict_keys, wrt="x")(d, x, np.ones(2))
     assert np.isclose(value, loop_over_dict_keys(d, x))
+
+
+def list_over_loops(ws, X):
+    parts = []
+    for w in ws:
+        X = np.tanh(X)
+        i = 0
+        while i < 2:
+            h = X + w
+            i = i + 1
+        parts = parts + [h]
+    return np.sum(np.stack(parts) ** 2)
+
+
+def test_a_value_held_in_a_list_is_not_overwritten_by_a_later_loop():
+    assert_matches(list_over_loops, (WS, np.array([0.7, -0.2])), (0, 1))
+
+
+def list_per_branch(x, c):
+    parts = [x]
+    if c > 0:
+        parts = parts + [np.sin(x)]
+    else:
+        parts = parts + [np.cos(x)]
+    return np.sum(np.stack(parts))
+
+
+def test_a_list_the_branches_build_differently_is_refused():
+    refused(list_per_branch, (np.ones(2), 1.0), 0, "branches of this `if`")
