@@ -643,3 +643,20 @@ def list_per_branch(x, c):
 
 def test_a_list_the_branches_build_differently_is_refused():
     refused(list_per_branch, (np.ones(2), 1.0), 0, "branches of this `if`")
+
+
+def make_stacked_abs(alpha):
+    def stacked_abs(x):
+        i = 0
+        while i < 1:
+            h = np.stack([np.sign(t) * t for t in x]) if np.sum(alpha) > 0.0 else np.zeros((2, 1)) + alpha
+            i = i + 1
+        return np.sum(h)
+
+    return stacked_abs
+
+
+def test_hvp_through_a_loop_stack_saved_by_an_outer_loop():
+    f = make_stacked_abs(0.5)
+    x = np.array([[0.3], [-0.7]])
+    np.testing.assert_array_equal(srcgrad.hvp(f, wrt="x")(x, np.ones((2, 1))), np.zeros((2, 1)))

@@ -60,7 +60,20 @@ class _Forward:
         for p, t in seeds.items():
             self.tangent[p] = name(t)
             self.facts.alias(t, p)
-        self.lists = {s.target for s in walk(program.body) if isinstance(s, Assign) and s.op.key in _LISTS}
+        # lists: built by a loop (`parts + [item]`), or a loop stack of generated code (which a
+        # stack of an outer loop may save: its zero tangent is zeros of each item, `zeros_as`)
+        assigns = [s for s in walk(program.body) if isinstance(s, Assign)]
+        self.lists = {s.target for s in assigns if s.op.key in (*_LISTS, "stack")}
+        copies = [
+            (s.target, s.op.args[0].id)
+            for s in assigns
+            if s.op.key == "copy" and isinstance(s.op.args[0], gast.Name)
+        ]
+        grown = True
+        while grown:  # the names a loop or a join goes on holding one under
+            new = {target for target, source in copies if source in self.lists} - self.lists
+            self.lists |= new
+            grown = bool(new)
         # (stack, tuple length) -> the places pushed with a tangent; a stack's names -> one name
         self.positions, self.stack_of = _stack_positions(program, active)
         # a tuple's length, as the items read off it say (a value popped off a stack that none
