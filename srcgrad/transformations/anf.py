@@ -365,17 +365,27 @@ class _Lowering:
 
     def lower_if(self, stmt: gast.If) -> None:
         test = self.expr(stmt.test)
-        branches = []
+        self.lower_branches(
+            test, (lambda: self.lower_block(stmt.body), lambda: self.lower_block(stmt.orelse)), stmt
+        )
+
+    def lower_branches(self, test, branches, origin) -> None:
+        """An `if` on the atom `test`: each of the two `branches` lowers its block in a copy of
+        the environment, which are joined after it."""
+        lowered = []
         before_env, before_cse, outer = dict(self.env), dict(self.cse), self.body
-        for block in (stmt.body, stmt.orelse):
+        for lower in branches:
             self.env, self.cse, self.body = dict(before_env), dict(before_cse), []
-            for s in block:
-                self.origin = s
-                self.lower_statement(s)
-            branches.append((self.env, self.body))
-        self.cse, self.body, self.origin = before_cse, outer, stmt
-        self.env = self.join(branches, stmt)
-        self.body.append(If(test=test, body=branches[0][1], orelse=branches[1][1], origin=stmt))
+            lower()
+            lowered.append((self.env, self.body))
+        self.cse, self.body, self.origin = before_cse, outer, origin
+        self.env = self.join(lowered, origin)
+        self.body.append(If(test=test, body=lowered[0][1], orelse=lowered[1][1], origin=origin))
+
+    def lower_block(self, stmts) -> None:
+        for s in stmts:
+            self.origin = s
+            self.lower_statement(s)
 
     def lower_for(self, stmt) -> None:
         """A `for` loop over range(...), or a `while` loop (whose test is computed at the start
@@ -560,19 +570,12 @@ class _Lowering:
         test = self.emit(
             compare, Op("compare", [const(element.index), element.length], label="<"), None, "more"
         )
-        branches = []
-        before_env, before_cse, outer = dict(self.env), dict(self.cse), self.body
-        for taken in (True, False):
-            self.env, self.cse, self.body = dict(before_env), dict(before_cse), []
-            if taken:
-                self.bind_target(stmt.target, element.build())
-                for s in stmt.body:
-                    self.origin = s
-                    self.lower_statement(s)
-            branches.append((self.env, self.body))
-        self.cse, self.body, self.origin = before_cse, outer, stmt
-        self.env = self.join(branches, stmt)
-        self.body.append(If(test=test, body=branches[0][1], orelse=branches[1][1], origin=stmt))
+
+        def taken():
+            self.bind_target(stmt.target, element.build())
+            self.lower_block(stmt.body)
+
+        self.lower_branches(test, (taken, lambda: None), stmt)
 
     def reusable(self, var: str) -> str | None:
         """The name of `var`'s current value, if a loop may go on assigning it: a value assigned
