@@ -192,6 +192,8 @@ def _compiled(func, transform: str) -> tuple[str, None, str]:
     else:
         call = name
     module = getattr(func, "__module__", None)
+    if call.startswith("np."):  # a ufunc has no __module__ before NumPy 2.2
+        module = "numpy" if call.count(".") == 1 else "numpy.linalg"
     path = f"{module}.{name}" if module else name
     what = f"{path}, {'a ufunc' if ufunc else 'a compiled library function'} with no Python source"
     body = f"np.sum({call}(x))" if ufunc else f"{call}(x)"
