@@ -2,7 +2,6 @@
 works (the advised rewrite is run here), and never an array's elements."""
 
 import functools
-import inspect
 import linecache
 import re
 
@@ -13,17 +12,11 @@ import srcgrad
 from srcgrad import ArgumentTypeError, SourceUnavailableError, SrcgradError, UnsupportedSyntaxError, extend
 from srcgrad.api import exception_summary
 
+from test_errors import _line_of
+
 HERE = __file__
 BIG = np.linspace(-1.0, 1.0, 6000)  # a repr of this runs to thousands of characters
 LIMIT = 1500
-
-
-def _line_of(func, text):
-    lines, start = inspect.getsourcelines(func)
-    for i, line in enumerate(lines):
-        if text in line:
-            return start + i
-    raise AssertionError(text)
 
 
 def _points_at(message, func, text):
