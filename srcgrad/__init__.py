@@ -2,7 +2,7 @@
 generated Python source."""
 
 from . import extend
-from .api import grad, source, stop_gradient
+from .api import grad, source
 from .cache import cache_info, clear_cache
 from .errors import (
     ArgumentTypeError,
@@ -17,6 +17,7 @@ from .errors import (
     UnsupportedSyntaxError,
     WrtError,
 )
+from .markers import stop_gradient
 from .modes import hessian, hvp, jacobian, jvp, vjp
 
 __version__ = "0.1.0"

@@ -23,6 +23,7 @@ from .errors import (
     describe,
 )
 from .frontend import require_def
+from .markers import stop_gradient  # noqa: F401  (srcgrad.api.stop_gradient, as before)
 
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
@@ -67,15 +68,6 @@ def source(f, wrt=None) -> str:
     if isinstance(f, GradFunction):
         return f.source
     return GradFunction(f, wrt, True).source
-
-
-def stop_gradient(x):
-    """`x` itself, as a value that carries no gradient: what depends on it through here is constant.
-
-    >>> stop_gradient(3.0)
-    3.0
-    """
-    return x
 
 
 class _Retrying(threading.local):

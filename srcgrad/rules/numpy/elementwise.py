@@ -12,7 +12,7 @@ import operator
 
 import numpy as np
 
-from ...api import stop_gradient
+from ...markers import stop_gradient
 from .. import adjoint, nondifferentiable, tangent
 
 # ---------------------------------------------------------------------------------------------
