@@ -414,7 +414,7 @@ def generated_code(gradient, hvp, args, vectors) -> dict:
     have gone."""
     try:
         grad_code = gradient._fast.variant.compiled
-        entry = hvp.jvp._entry
+        entry = hvp.jvp._shown
         hvp_code = entry.compiled
         named = dict(zip(entry.build.generated.extra, vectors))
         hvp_code(*args, **named)

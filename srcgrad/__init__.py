@@ -2,7 +2,7 @@
 generated Python source."""
 
 from . import extend
-from .api import grad, source
+from .api import grad, hessian, hvp, jacobian, jvp, source, vjp
 from .cache import cache_info, clear_cache
 from .errors import (
     ArgumentTypeError,
@@ -18,7 +18,6 @@ from .errors import (
     WrtError,
 )
 from .markers import stop_gradient
-from .modes import hessian, hvp, jacobian, jvp, vjp
 
 __version__ = "0.1.0"
 

@@ -28,8 +28,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .api import GradFunction, grad
+from .api import grad
 from .errors import ArgumentTypeError, NoGradientError, SrcgradError, describe
+from .functions.gradient import GradFunction
+from .loading import UsageError
+from .loading import load_module as load_file
 from .testing import MODES, GradientMismatch, check_grads
 
 __all__ = ["run_check", "parse_annotation", "CheckUsageError"]
@@ -63,11 +66,8 @@ def parse_target(target: str) -> tuple[str, str]:
 
 def load_module(path: str):
     """The file imported as a module, as `srcgrad show` and `export` import it."""
-    from .cli import UsageError
-    from .cli import load_module as load
-
     try:
-        return load(path)
+        return load_file(path)
     except UsageError as exc:
         raise CheckUsageError(str(exc).rstrip(".")) from exc
 
@@ -398,7 +398,7 @@ def _run(target, wrt, examples, seed, out, err, mode="reverse") -> int:
     if not nested.intersection(g.wrt):
         _ = g.source  # generate now: code srcgrad cannot differentiate is a user error, not a draw
         if mode != "reverse":  # and a function without a forward-mode (tangent) rule
-            from .modes import jvp
+            from .api import jvp
 
             _ = jvp(fn, wrt=tuple(g.wrt)).source
     seed = seed if seed is not None else int.from_bytes(os.urandom(4), "little")

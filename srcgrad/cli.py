@@ -11,8 +11,6 @@ carry) on stderr with exit code 2; `--debug` adds the Python traceback.
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import inspect
 import io
 import keyword
 import os
@@ -20,6 +18,8 @@ import pathlib
 import sys
 import tokenize
 import traceback
+
+from .loading import UsageError, derived, load_gradient, split_target
 
 STAGES = {  # --stage name -> (key in Build.stages, header)
     "anf": ("anf", "A-normal form: one operation per statement"),
@@ -31,10 +31,6 @@ STAGES = {  # --stage name -> (key in Build.stages, header)
 
 SHOW_MODES = ("reverse", "forward", "hvp")
 CHECK_MODES = ("reverse", "forward", "both")
-
-
-class UsageError(Exception):
-    """A problem with the command line or the target file: reported as one line, exit code 2."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -143,7 +139,7 @@ def _export(args) -> int:
     from .export import export_source
 
     g = load_gradient(args.target, args.wrt)
-    path, _ = _split_target(args.target)
+    path, _ = split_target(args.target)
     text = export_source(g, origin=path, version=__version__)
     try:
         pathlib.Path(args.output).write_text(text)
@@ -160,99 +156,6 @@ def _check(args) -> int:
 
     wrt = args.wrt.split(",") if args.wrt else None
     return run_check(args.target, wrt, args.examples, args.seed, args.debug, mode=args.mode)
-
-
-# -- loading the user's function -------------------------------------------------------------
-
-
-def _split_target(target: str) -> tuple[str, str]:
-    path, colon, qualname = target.rpartition(":")
-    if not colon or not path or not qualname:
-        raise UsageError(f"expected path/to/file.py:function, got {target!r}.")
-    return path, qualname
-
-
-def load_function(target: str):
-    """The object `path/to/file.py:name` names, the file imported as a module (its directory on
-    sys.path, so that its own imports of sibling modules work)."""
-    path, qualname = _split_target(target)
-    value = load_module(path)
-    for part in qualname.split("."):
-        if not hasattr(value, part):
-            raise UsageError(f"{path} has no function {qualname!r}.")
-        value = getattr(value, part)
-    return value
-
-
-def load_module(path: str):
-    """The file at `path` imported as a module (shared by show, export and check)."""
-    file = pathlib.Path(path)
-    if not file.is_file():
-        raise UsageError(f"no such file: {path}.")
-    try:
-        file.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror or exc}.") from None
-    name = file.stem if file.stem.isidentifier() and file.stem not in sys.modules else "__srcgrad_target__"
-    spec = importlib.util.spec_from_file_location(name, file)
-    module = importlib.util.module_from_spec(spec)
-    folder = str(file.resolve().parent)
-    sys.path.insert(0, folder)
-    sys.modules[name] = module  # dataclasses and pickling look the module up by name
-    try:
-        spec.loader.exec_module(module)
-    except Exception as exc:
-        from .errors import SrcgradError
-
-        if isinstance(exc, SrcgradError):
-            raise
-        raise UsageError(f"importing {path} failed: {_where(exc, file)}{type(exc).__name__}: {exc}") from exc
-    finally:
-        sys.path.remove(folder)
-    return module
-
-
-def _where(exc: Exception, file: pathlib.Path) -> str:
-    """`line N: ` of the deepest frame of the user's file in the traceback, or nothing."""
-    if isinstance(exc, SyntaxError) and exc.lineno:
-        return f"line {exc.lineno}: "
-    line = None
-    for frame, lineno in traceback.walk_tb(exc.__traceback__):
-        if pathlib.Path(frame.f_code.co_filename).resolve() == file.resolve():
-            line = lineno
-    return f"line {line}: " if line else ""
-
-
-def load_gradient(target: str, wrt: str | None):
-    """`srcgrad.grad` of the function `target` names; a function decorated with `srcgrad.grad`
-    keeps its own wrt unless `wrt` (comma-separated) is given."""
-    from .api import GradFunction, grad
-
-    value = load_function(target)
-    names = None
-    if wrt:
-        names = [int(w) if w.strip().lstrip("-").isdigit() else w.strip() for w in wrt.split(",")]
-    if isinstance(value, GradFunction):
-        if names is None:
-            return value
-        value = value.fn
-    if not inspect.isfunction(value):
-        _, qualname = _split_target(target)
-        raise UsageError(f"{qualname} is a {type(value).__name__}, not a function.")
-    if names is None:
-        return grad(value)
-    return grad(value, wrt=names[0] if len(names) == 1 else tuple(names))
-
-
-def derived(g, mode: str):
-    """`srcgrad.jvp` ("forward") or `srcgrad.hvp` ("hvp") of the function and parameters of the
-    grad function `g` (as `load_gradient` made it)."""
-    from .modes import hvp, jvp
-
-    wrt = g.wrt[0] if g.single else tuple(g.wrt)
-    if mode == "forward":
-        return jvp(g.fn, wrt=wrt, has_aux=g.has_aux)
-    return hvp(g.fn, wrt=wrt)
 
 
 # -- syntax highlighting ----------------------------------------------------------------------

@@ -31,7 +31,16 @@ from . import backends, runtime
 from .errors import SrcgradError
 
 # where helpers may come from, in the order they are written out
-_SOURCE_MODULES = ("errors", "core", "elementwise", "reductions", "linalg", "shape", "special")
+_SOURCE_MODULES = (
+    "errors",
+    "core",
+    "elementwise",
+    "reductions",
+    "linalg",
+    "decompositions",
+    "shape",
+    "special",
+)
 
 # the names the module defines besides the helpers' (see _CHOICE and _Exporter._choice)
 _CHOICE_NAMES = ("_structure_of", "_variant", "_shown", "_VARIANTS", "_FUNCTION", "_WRT")
@@ -48,7 +57,8 @@ def module_of(*values):
     return np
 '''
 
-# what srcgrad.grad does to each gradient after the generated code returns it (api._like_tree)
+# what srcgrad.grad does to each gradient after the generated code returns it
+# (functions.arguments.gradient_tree_like)
 _LIKE = '''\
 def _like(g, p):
     """The gradient `g` as srcgrad.grad returns it for the parameter `p`: for dicts, lists and
@@ -72,7 +82,7 @@ def _like(g, p):
 '''
 
 
-# the nesting of the parameters a call brings (api.structure_of, without its checks), and the
+# the nesting of the parameters a call brings (functions.arguments.structure_of, without its checks), and the
 # choice of the generated code for it (the module's _VARIANTS, _FUNCTION and _WRT, see _Exporter)
 _CHOICE = '''\
 def _structure_of(value):
@@ -163,7 +173,7 @@ def export_source(grad_function, origin: str = "", version: str = "", examples=N
 def _nestings(g, examples) -> list[tuple]:
     """The nestings of the parameters to export code for, as srcgrad.grad keys its code
     (parameter, structure) for each of wrt: of the example calls, then of the grad object's calls."""
-    from .api import structure_of
+    from .functions.arguments import structure_of
 
     fn = g.fn
     if examples is None:
@@ -196,10 +206,9 @@ def _nestings(g, examples) -> list[tuple]:
         if any(isinstance(p, (dict, list, tuple)) for p in params):
             keys.append(tuple((w, structure_of(p, w)) for w, p in zip(g.wrt, params)))
     # the nestings of the grad object's NumPy calls: keys that are a (parameter, structure) each
-    for key in getattr(g, "_variants", {}):
-        pairs = isinstance(key, tuple) and len(key) == len(g.wrt)
-        if pairs and all(isinstance(k, tuple) and len(k) == 2 and k[0] == w for k, w in zip(key, g.wrt)):
-            keys.append(key)
+    for structures, backend, _ in getattr(g, "_variants", {}):
+        if structures is not None and backend == "numpy":
+            keys.append(structures)
     return list(dict.fromkeys(keys))
 
 

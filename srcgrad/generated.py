@@ -18,13 +18,8 @@ def read_generated(grad, shapes=None) -> SourceFunction:
     shape, or with `shapes` (its key of argument shapes), specialised to them."""
     from .compile import bindings
 
-    shown = grad._build  # what `.source` shows stays as it was
-    try:
-        compiled = grad._compile(shapes=shapes)
-        build = grad._build
-    finally:
-        if shown is not None:
-            grad._build = shown
+    entry = grad.variant(shapes=shapes, show=False)  # what `.source` shows stays as it was
+    compiled, build = entry.compiled, entry.build
     generated = build.generated
     # helpers and closed-over values; NumPy and what the user imported of it stay their globals
     bound = bindings(generated, grad.fn.__globals__, build.source.closure)

@@ -460,7 +460,9 @@ def check_jvp(spec, form, args, data):
         value, tangent = _jvp(open_form, spec.wrt)(*op_args, *v)
         assert np.shape(tangent) == np.shape(value), f"tangent {np.shape(tangent)}, value {np.shape(value)}"
         observed = np.sum(w * tangent)
-    leaves = lambda tree: [leaf for _, leaf in srcgrad.api.leaves(tree)]  # nested parameters too
+    leaves = lambda tree: [
+        leaf for _, leaf in srcgrad.functions.arguments.leaves(tree)
+    ]  # nested parameters too
     terms = [np.multiply(g, d) for g, d in zip(leaves(grads), leaves(v))]
     expected = float(sum(np.sum(term) for term in terms))
     scale = float(sum(np.sum(np.abs(term)) for term in terms))

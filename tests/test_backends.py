@@ -297,8 +297,8 @@ def _on_recorder(backend, g, args):
     params = [args[list(g.signature.parameters).index(w)] for w in g.wrt]
     structures = None
     if any(isinstance(p, (dict, list, tuple)) for p in params):
-        structures = tuple((w, srcgrad.api.structure_of(p, w)) for w, p in zip(g.wrt, params))
-    compiled = g._compile(structures, backend)
+        structures = tuple((w, srcgrad.functions.arguments.structure_of(p, w)) for w, p in zip(g.wrt, params))
+    compiled = g.variant(structures, backend).compiled
     _, grads = compiled(*args)
     _, want = g(*args)
     for a, b in zip(leaves(grads), leaves(want)):
@@ -336,7 +336,8 @@ def _recorded() -> dict:
     the backend) and by the runtime helpers (their `np`)."""
     seen: dict = {}
     backend = _recording_backend(seen)
-    modules = (runtime.core, runtime.elementwise, runtime.linalg, runtime.reductions, runtime.shape)
+    modules = (runtime.core, runtime.elementwise, runtime.linalg, runtime.decompositions)
+    modules += (runtime.reductions, runtime.shape)
     srcgrad.clear_cache()  # code compiled for another recorder would record into its dict
     for module in modules:
         module.np = _Recorder(np, "numpy", seen)

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 import srcgrad
-from srcgrad.cli import highlight, load_gradient, main
+from srcgrad.cli import highlight, main
+from srcgrad.loading import load_gradient
 
 ROOT = pathlib.Path(__file__).parent.parent
 XOR = str(ROOT / "examples" / "xor.py")

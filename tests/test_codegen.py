@@ -138,7 +138,7 @@ def test_traceback_shows_the_generated_line():
     W1, B1, W2, B2, X, Y = xor_inputs()
     g(W1, B1, W2, B2, X, Y)
     with pytest.raises(ValueError) as info:  # the compiled code itself, as a debugger steps into it
-        g._compile()(W1, B1, W2, B2, X[:, :1], Y)  # X has the wrong shape for W1
+        g.variant().compiled(W1, B1, W2, B2, X[:, :1], Y)  # X has the wrong shape for W1
     frames = traceback.extract_tb(info.value.__traceback__)
     generated = [f for f in frames if f.filename.startswith("<srcgrad")]
     assert generated and generated[-1].name == "xor_loss_grad"

@@ -193,7 +193,7 @@ def _run(block: Block, namespace: dict, printed: str) -> tuple[Outcome, str]:
         problem = _contains(shown, block.code)
         return Outcome("failed" if problem else "compared", problem or ""), printed
     generated = _GENERATED.match(block.code)
-    if generated and isinstance(namespace.get(generated[1]), srcgrad.api.GradFunction):
+    if generated and isinstance(namespace.get(generated[1]), srcgrad.functions.gradient.GradFunction):
         problem = _contains(namespace[generated[1]].source, block.code)
         return Outcome("failed" if problem else "compared", problem or ""), printed
     if marker:

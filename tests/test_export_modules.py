@@ -14,8 +14,9 @@ from test_corpus import CASES as CORPUS_CASES
 from test_corpus import Case
 
 import srcgrad
-from srcgrad.cli import load_function, main
+from srcgrad.cli import main
 from srcgrad.export import ExportError, export_source
+from srcgrad.loading import load_function
 
 ROOT = pathlib.Path(__file__).parent.parent
 CORPUS = str(ROOT / "tests" / "corpus.py")

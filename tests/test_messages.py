@@ -10,7 +10,7 @@ import pytest
 
 import srcgrad
 from srcgrad import ArgumentTypeError, SourceUnavailableError, SrcgradError, UnsupportedSyntaxError, extend
-from srcgrad.api import exception_summary
+from srcgrad.functions.failures import exception_summary
 
 from test_errors import _line_of
 

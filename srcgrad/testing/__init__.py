@@ -29,8 +29,9 @@ import weakref
 
 import numpy as np
 
-from ..api import GradFunction, grad
-from ..api import leaves as _leaves
+from ..api import grad
+from ..functions.arguments import leaves as _leaves
+from ..functions.gradient import GradFunction
 
 __all__ = ["check_grads", "assert_grads_close", "GradientMismatch"]
 
@@ -304,7 +305,7 @@ class _Forward:
     checking the value and the tangent's shape against `f`'s own value on the first call."""
 
     def __init__(self, g, args, kwargs, arguments, expected):
-        from ..modes import JvpFunction
+        from ..functions.products import JvpFunction
 
         self.jvp = _JVPS.get(g)
         if self.jvp is None:

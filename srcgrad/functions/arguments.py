@@ -1,0 +1,322 @@
+"""The arguments of a call and the values returned: which parameters are differentiated, whether
+an argument can be, the nesting of dict and list parameters, and each gradient or tangent made a
+value like its parameter that owns its memory (never an argument, nor a view of one)."""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from .. import backends
+from ..errors import ArgumentTypeError, Location, SrcgradError, UnsupportedBackendError, WrtError, describe
+from ..frontend import def_location
+
+POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+SCALARS = (float, np.float64, np.float32)
+
+
+def resolve_wrt(f, signature, wrt) -> list[str]:
+    params = list(signature.parameters.values())
+    names = [p.name for p in params]
+    if not params:
+        raise WrtError(
+            f"{f.__name__!r} has no parameters to differentiate with respect to.", _wrt_location(f)
+        )
+    items = [params[0].name] if wrt is None else (list(wrt) if isinstance(wrt, (tuple, list)) else [wrt])
+    if not items:
+        raise WrtError("wrt is empty: name at least one parameter.", _wrt_location(f))
+    resolved = []
+    for item in items:
+        if isinstance(item, int) and not isinstance(item, bool):
+            if not -len(params) <= item < len(params):
+                raise WrtError(
+                    f"wrt index {item} is out of range: {f.__name__!r} has "
+                    f"{len(params)} parameters ({', '.join(names)}).",
+                    _wrt_location(f),
+                )
+            item = names[item]
+        if not isinstance(item, str) or item not in names:
+            raise WrtError(
+                f"wrt={item!r} is not a parameter of {f.__name__!r}; its parameters are {', '.join(names)}.",
+                _wrt_location(f),
+            )
+        kind = signature.parameters[item].kind
+        if kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+            raise WrtError(
+                f"wrt={item!r} names a *args/**kwargs parameter; name a single parameter.", _wrt_location(f)
+            )
+        if item in resolved:
+            raise WrtError(f"wrt names {item!r} twice.", _wrt_location(f))
+        resolved.append(item)
+    return resolved
+
+
+def _wrt_location(f) -> Location:
+    """The `def` line of `f`, for a WrtError (found only when one is raised)."""
+    code = f.__code__
+    return def_location(f) or Location(code.co_filename, code.co_firstlineno, function=f.__name__)
+
+
+def structure_of(value, path: str):
+    """The nesting of dicts, lists and tuples in `value`, as a hashable description; each leaf
+    must be a floating-point value (`path` names it in the error otherwise)."""
+    if isinstance(value, dict):
+        keys = tuple(value)
+        return ("dict", keys, tuple(structure_of(value[k], f"{path}[{k!r}]") for k in keys))
+    if isinstance(value, (list, tuple)):
+        kind = "list" if isinstance(value, list) else "tuple"
+        return (kind, len(value), tuple(structure_of(v, f"{path}[{i}]") for i, v in enumerate(value)))
+    if not ((type(value) is np.ndarray and value.dtype.kind == "f") or type(value) is float):
+        check_differentiable(path, value)
+    return None
+
+
+def leaves(value, path=()):
+    """(path, leaf) for each value in nested dicts, lists and tuples; a path is the keys and
+    indices that lead to the leaf."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from leaves(v, (*path, k))
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            yield from leaves(v, (*path, i))
+    else:
+        yield path, value
+
+
+def check_differentiable(name: str, value) -> None:
+    if type(value) is float:
+        return
+    if backends.kind_of(value) in ("cupy", "dask") and value.dtype.kind == "f":
+        return
+    if isinstance(value, (np.ndarray, np.generic)) and np.issubdtype(value.dtype, np.floating):
+        return
+    if isinstance(value, (bool, np.bool_)) or (
+        isinstance(value, (np.ndarray, np.generic)) and value.dtype == bool
+    ):
+        what = "a boolean"
+    elif isinstance(value, (int, np.integer)) or (
+        isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.integer)
+    ):
+        what = "an integer"
+    elif value is None:
+        what = "None"
+    else:
+        if backends.foreign(value):  # a torch tensor, a JAX array: name the supported libraries
+            backends.choose([(name, value)])
+        what = f"a {type(value).__name__}"
+        if isinstance(value, np.ndarray) or backends.kind_of(value) is not None:
+            what = f"an array of dtype {value.dtype}"
+    raise ArgumentTypeError(
+        f"gradient with respect to {name!r} needs a floating-point value, "
+        f"but {_named(name, value)} is {what}.",
+        hint=f"Pass a float, or a float array of NumPy, CuPy or Dask, e.g. "
+        f"{name}=np.asarray({name}, dtype=float).",
+    )
+
+
+def _named(name: str, value) -> str:
+    """`x=3` for a value short to show, else `x (a NumPy array of shape (3,) and dtype int64)`:
+    never an array's elements."""
+    shown = describe(value)
+    if shown.startswith(("a ", "an ")):
+        return f"{name} ({shown})"
+    return f"{name}={shown}"
+
+
+def root(a):
+    while isinstance(a, np.ndarray) and a.base is not None:
+        a = a.base
+    return id(a)
+
+
+def gradient_like(g, p, roots: set):
+    """The gradient `g` as the same kind of value as the parameter `p`, owning its memory.
+
+    `roots` holds the ids of the argument arrays and of the gradients returned so far; a
+    gradient that is, or is a view of, one of them is copied.
+    """
+    if type(p) is float:
+        return float(g)
+    if isinstance(p, np.generic):
+        return p.dtype.type(g)
+    fresh = type(g) is np.ndarray and g.base is None and id(g) not in roots
+    if fresh and g.dtype == p.dtype and g.shape == p.shape:  # the common case
+        roots.add(id(g))
+        return g
+    g = np.asarray(g)
+    if g.shape != p.shape:
+        raise SrcgradError(
+            f"internal error: a gradient of shape {g.shape} was computed for a parameter of shape {p.shape}.",
+            hint="Please report this with the function that caused it.",
+        )
+    return owned(g, p.dtype, roots)
+
+
+def owned(a, dtype, roots: set):
+    """The array `a` with `dtype`, sharing memory with no argument and no result returned so far
+    (`roots`, which it joins)."""
+    if a.dtype != dtype:
+        a = a.astype(dtype)
+    elif not a.flags.writeable or root(a) in roots:
+        a = a.copy()
+    roots.add(root(a))
+    return a
+
+
+def gradient_tree_like(g, p, roots: set):
+    if isinstance(p, dict):
+        return {k: gradient_tree_like(g[k], p[k], roots) for k in p}
+    if isinstance(p, (list, tuple)):
+        return type(p)(gradient_tree_like(gi, pi, roots) for gi, pi in zip(g, p))
+    return gradient_like(g, p, roots)
+
+
+def add_leaf_roots(value, roots: set) -> None:
+    roots.update(root(leaf) for _, leaf in leaves(value) if isinstance(leaf, np.ndarray))
+
+
+def gradient_like_on(xp, g, p, roots: set):
+    """`gradient_like` on CuPy or Dask: an array of the backend with the parameter's dtype and shape
+    (a Dask gradient stays lazy), never one of the arguments themselves."""
+    if type(p) is float and backends.kind_of(g) is None:
+        return float(g)
+    dtype = getattr(p, "dtype", None) or np.dtype(float)
+    if backends.kind_of(g) is None or backends.kind_of(g) == "numpy":
+        g = xp.asarray(g)
+    if tuple(g.shape) != tuple(np.shape(p)):
+        raise SrcgradError(
+            f"internal error: a gradient of shape {g.shape} was computed for a parameter of "
+            f"shape {np.shape(p)}.",
+            hint="Please report this with the function that caused it.",
+        )
+    if g.dtype != dtype:
+        g = g.astype(dtype)
+    elif id(g) in roots and backends.kind_of(g) == "cupy":  # Dask arrays are never changed in place
+        g = g.copy()
+    roots.add(id(g))
+    return g
+
+
+def identifiers(fn) -> set:
+    """Every name the function's code uses (its parameters and variables), from its code object."""
+    code = fn.__code__
+    return {*code.co_varnames, *code.co_names, *code.co_freevars, *code.co_cellvars, fn.__name__}
+
+
+def user_call(signature, values):
+    args, kwargs = [], {}
+    for p in signature.parameters.values():
+        if p.name not in values:
+            continue
+        if p.kind in POSITIONAL:
+            args.append(values[p.name])
+        elif p.kind == inspect.Parameter.VAR_POSITIONAL:
+            args.extend(values[p.name])
+        elif p.kind == inspect.Parameter.VAR_KEYWORD:
+            kwargs.update(values[p.name])
+        else:
+            kwargs[p.name] = values[p.name]
+    return args, kwargs
+
+
+def check_parameter(w: str, value, what: str = "forward mode") -> None:
+    """A float or a float array, or an error naming the parameter."""
+    if not ((type(value) is np.ndarray and value.dtype.kind == "f") or type(value) is float):
+        refuse_structure(w, value, what)
+        check_differentiable(w, value)
+
+
+def refuse_structure(w: str, value, what: str = "forward mode") -> None:
+    """Refuse what forward mode and the functions built on it do not take yet, with the reason."""
+    kind = backends.kind_of(value)
+    if kind in ("cupy", "dask"):
+        raise UnsupportedBackendError(
+            f"{what} runs on NumPy arrays and floats for now, but {w} is a {kind} array.",
+            hint="Pass NumPy arrays (e.g. .get() for CuPy, .compute() for Dask), or use "
+            "srcgrad.grad, which runs on CuPy and Dask.",
+        )
+    if isinstance(value, (dict, list, tuple)):
+        raise ArgumentTypeError(
+            f"{what} takes floats and arrays, but {w} is a {type(value).__name__}: parameters "
+            f"that are dicts, lists or tuples of arrays are not supported in {what} yet.",
+            hint=f"Pass the arrays of {w} as parameters of their own, or use srcgrad.grad (reverse "
+            "mode takes them).",
+        )
+
+
+def tangent_like(w: str, primal, tangent):
+    """The tangent for parameter `w`, checked against its value: a float for a float, else an
+    array of the parameter's shape."""
+    arrays = type(tangent) is np.ndarray and type(primal) is np.ndarray
+    if arrays and tangent.shape == primal.shape and tangent.dtype == primal.dtype == np.float64:
+        return tangent  # the common case
+    refuse_structure(w, primal)
+    if type(primal) is float:
+        if isinstance(tangent, (int, float, np.integer, np.floating)) and not isinstance(tangent, bool):
+            return float(tangent)
+        if isinstance(tangent, np.ndarray) and tangent.shape == ():
+            return float(tangent)
+    elif isinstance(primal, (np.ndarray, np.generic)) and primal.dtype.kind == "f":
+        t = np.asarray(tangent)
+        if t.shape == np.shape(primal) and t.dtype.kind in "fiu" and t.dtype != bool:
+            return t if t.dtype == primal.dtype else t.astype(primal.dtype)
+        if t.shape != np.shape(primal):
+            raise ArgumentTypeError(
+                f"the tangent for {w!r} has shape {t.shape}, but {w} has shape {np.shape(primal)}.",
+                hint=f"Pass a tangent of {w}'s shape (a direction in {w}'s space).",
+            )
+    else:
+        check_differentiable(w, primal)
+    raise ArgumentTypeError(
+        f"the tangent for {w!r} must be a number like {w} (a float, or a float array of its "
+        f"shape), but it is {describe(tangent)}.",
+        hint=f"Pass e.g. np.ones_like({w}).",
+    )
+
+
+def input_roots(values: dict) -> set:
+    """The ids of the argument arrays, and of the arrays they are views of."""
+    return {id(a) if a.base is None else root(a) for a in values.values() if isinstance(a, np.ndarray)}
+
+
+def as_tangent(t, like, roots: set):
+    """A result's tangent as a value like the result: a float for a float, else an array of its
+    shape and dtype that owns its memory (never one of the arguments)."""
+    fresh = type(t) is np.ndarray and t.base is None and id(t) not in roots
+    if fresh and type(like) is np.ndarray and t.shape == like.shape and t.dtype == like.dtype:
+        roots.add(id(t))  # the common case: a new array of the right kind
+        return t
+    if isinstance(like, tuple):
+        return tuple(as_tangent(ti, li, roots) for ti, li in zip(t, like))
+    if type(like) is float:
+        return float(t)
+    if isinstance(like, np.generic):
+        return like.dtype.type(t)
+    if not isinstance(like, np.ndarray):
+        return t
+    t = np.asarray(t)
+    if t.shape != like.shape:
+        t = np.broadcast_to(t, like.shape)
+    return owned(t, like.dtype, roots)
+
+
+def zero_vector(p):
+    return 0.0 if type(p) is float else np.zeros_like(p)
+
+
+def basis_vector(p, index):
+    """The unit vector of `p`'s shape with 1 at `index`."""
+    if type(p) is float:
+        return 1.0
+    e = np.zeros_like(p)
+    e[index] = 1
+    return e
+
+
+def as_value(block, like):
+    """A result block as the kind of value its parameter is: a float for a float parameter."""
+    if type(like) is float and np.ndim(block) == 0:
+        return float(block)
+    return block

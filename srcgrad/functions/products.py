@@ -1,0 +1,244 @@
+"""`jvp` and `vjp`: the Jacobian-vector product by forward mode (a tangent per differentiated
+parameter, passed after the function's own arguments) and the vector-Jacobian product by reverse
+mode (the cotangent of the value, passed likewise). `jvp` also takes a `GradFunction`: forward
+mode over the gradient's code, whose tangents are Hessian-vector products."""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from ..errors import ArgumentTypeError, SrcgradError
+from ..frontend import require_def
+from .arguments import (
+    POSITIONAL,
+    as_tangent,
+    check_parameter,
+    gradient_like,
+    identifiers,
+    input_roots,
+    root,
+    tangent_like,
+    user_call,
+)
+from .compiled import Compiled, Transformed, transformed
+from .gradient import GradFunction
+
+
+class _Product(Compiled, Transformed):
+    """What jvp and vjp share: parameters after the function's own (the tangents, the
+    cotangent), and the function's own error for an exception from the generated code."""
+
+    def __init__(self, f, wrt):
+        inner = f if isinstance(f, GradFunction) else None
+        if inner is None:
+            require_def(f, f"srcgrad.{self.mode}")
+        super().__init__(f.fn if inner is not None else f, wrt, inner)
+
+    def _extra_parameters(self, wanted: list[str]) -> list[str]:
+        """The names of the parameters after the function's own (tangents, a cotangent): as
+        `wanted`, or numbered, apart from every name the function uses; sets `call_signature`,
+        where they are keyword-only if the function has defaults or *args."""
+        used = identifiers(self.fn)
+        names = []
+        for base in wanted:
+            candidate, k = base, 1
+            while candidate in used or "d" + candidate in used or candidate in names:
+                k += 1
+                candidate = f"{base}_{k}"
+            names.append(candidate)
+        params = list(self.signature.parameters.values())
+        keyword = any(p.default is not p.empty or p.kind not in POSITIONAL for p in params)
+        kind = inspect.Parameter.KEYWORD_ONLY if keyword else inspect.Parameter.POSITIONAL_OR_KEYWORD
+        before = [p for p in params if p.kind != inspect.Parameter.VAR_KEYWORD]
+        after = [p for p in params if p.kind == inspect.Parameter.VAR_KEYWORD]
+        extra = [inspect.Parameter(n, kind) for n in names]
+        self.call_signature = self.signature.replace(parameters=[*before, *extra, *after])
+        return names
+
+    def _bind(self, args, kwargs, then: str):
+        """The call's arguments bound to the parameters, or a TypeError that says what follows
+        the function's own arguments (`then`)."""
+        try:
+            return self.call_signature.bind(*args, **kwargs)
+        except TypeError as exc:
+            name = self.fn.__name__
+            message = f"{name}'s {self.mode} takes the arguments of {name} and then {then}: {exc}"
+            raise TypeError(message) from None
+
+    def _compiled(self, values: dict):
+        """The compiled code for a call with these arguments (the function's and the extra)."""
+        named = [(p, values[p]) for p in self.signature.parameters if p in values]
+        return self.variant(shapes=self.shape_key(named)).compiled
+
+    def _explain(self, exc: Exception, args, kwargs):
+        """An exception from the generated code: the function's own error when it fails on these
+        arguments too, else an internal error (as `grad` does)."""
+        self._fail_as_the_function(exc, args, kwargs)
+        shown_by = ".source on the function srcgrad returned"
+        what = f"the {self.mode} code" if self.inner is None else "the forward-mode code over the gradient"
+        raise self._internal_error(exc, what, shown_by) from exc
+
+
+class JvpFunction(_Product):
+    """The callable `jvp` returns: `f`'s arguments, then a tangent per `wrt` parameter."""
+
+    mode = "jvp"
+
+    def __init__(self, f, wrt=None, has_aux=False, gradients_only=False):
+        if transformed(f):
+            raise SrcgradError(
+                f"srcgrad.jvp of {f!r} is not supported: third derivatives, or the derivative of a "
+                "jvp, vjp or jacobian.",
+                hint="Apply jvp to the original function or to the result of srcgrad.grad.",
+            )
+        if isinstance(f, GradFunction) and has_aux:
+            raise SrcgradError("srcgrad.jvp of a grad function takes no has_aux.")
+        super().__init__(f, wrt if wrt is not None or not isinstance(f, GradFunction) else f.wrt)
+        if isinstance(f, GradFunction) and wrt is None and not f.single:
+            self.single = False
+        self.has_aux = has_aux if self.inner is None else False
+        # of a grad: the tangents of the gradients alone, not of the value too (hvp, hessian)
+        self.gradients_only = gradients_only and self.inner is not None
+        # the tangent parameters: `dx` after the function's own (`vx`, the direction, for a grad's
+        # code, where `dx` is the gradient)
+        prefix = "v" if self.inner is not None else "d"
+        self.tangent_names = self._extra_parameters([prefix + w for w in self.wrt])
+        self._names = list(self.call_signature.parameters)
+        self._user_names = list(self.signature.parameters)
+        self._plain = all(
+            p.kind == inspect.Parameter.POSITIONAL_OR_KEYWORD and p.default is p.empty
+            for p in self.call_signature.parameters.values()
+        )
+
+    def _options(self) -> tuple:
+        return (*super()._options(), self.has_aux, self.gradients_only, tuple(self.tangent_names))
+
+    def _build(self, source, structures, shapes):
+        from ..pipeline import build_forward
+
+        select = 1 if self.gradients_only else None
+        seeds = self.tangent_names
+        return build_forward(source, self.wrt, self.has_aux, select=select, shapes=shapes, seeds=seeds)
+
+    def __call__(self, *args, **kwargs):
+        if not kwargs and len(args) == len(self._names) and self._plain:  # all by position
+            return self._evaluate(dict(zip(self._names, args)))
+        then = f"a tangent for each of {', '.join(self.wrt)} ({', '.join(self.tangent_names)})"
+        bound = self._bind(args, kwargs, then)
+        bound.apply_defaults()
+        return self._evaluate(bound.arguments)
+
+    def _with_tangents(self, args, kwargs, tangents, finish=True):
+        """The call on `f`'s arguments and these tangents (one per wrt parameter); without
+        `finish`, for a grad's code, the gradients are not made ready to return (hvp has no use
+        for them)."""
+        if not kwargs and len(args) + len(tangents) == len(self._names) and self._plain:
+            return self._evaluate(dict(zip(self._names, (*args, *tangents))), finish)
+        bound = self.call_signature.bind(*args, **kwargs, **dict(zip(self.tangent_names, tangents)))
+        bound.apply_defaults()
+        return self._evaluate(bound.arguments, finish)
+
+    def _evaluate(self, values: dict, finish=True):
+        """The call, `values` holding each parameter's argument (the function's and the tangents)."""
+        for w, t in zip(self.wrt, self.tangent_names):
+            values[t] = tangent_like(w, values[w], values[t])
+        compiled = self._compiled(values)
+        extra = self._shown.build.generated.extra  # the generated code's names for the tangents
+        if self._plain:
+            args, kwargs = [values[n] for n in self._user_names], {}
+        else:
+            args, kwargs = user_call(self.signature, values)
+        kwargs.update({e: values[t] for e, t in zip(extra, self.tangent_names)})
+        try:
+            value, tangent = compiled(*args, **kwargs)
+        except Exception as exc:
+            self._explain(exc, *user_call(self.signature, values))
+        if self.inner is not None:
+            return self._gradient_result(value, tangent, values, finish)
+        out = value[0] if self.has_aux else value
+        return value, as_tangent(tangent, out, input_roots(values))
+
+    def _gradient_result(self, value, tangent, values, finish=True):
+        """jvp of a grad: the grad's own result, and the tangent of its gradients (Hessian-vector
+        products), each like its parameter."""
+        grad = self.inner
+        params = [values[w] for w in grad.wrt]
+        roots = input_roots(values)
+        returned, grads = value
+        dvalue, dgrads = (None, tangent) if self.gradients_only else tangent
+        if grad.single:
+            dgrads = as_tangent(dgrads, params[0], roots)
+        else:
+            dgrads = tuple(as_tangent(t, p, roots) for t, p in zip(dgrads, params))
+        first = grad._finish(returned, grads, params, (), values) if finish else None
+        if not grad.with_value or self.gradients_only:
+            return first, dgrads
+        value = returned[0] if grad.has_aux else returned
+        return first, (as_tangent(dvalue, value, roots), dgrads)
+
+    def __repr__(self):
+        return f"<srcgrad.jvp of {self.fn.__qualname__} wrt {', '.join(self.wrt)}>"
+
+
+class VjpFunction(_Product):
+    """The callable `vjp` returns: `f`'s arguments, then the cotangent of its value."""
+
+    mode = "vjp"
+
+    def __init__(self, f, wrt=None):
+        if transformed(f) or isinstance(f, GradFunction):
+            raise SrcgradError(
+                "srcgrad.vjp of a function transformed already is not supported.",
+                hint="Apply vjp to the original function (jvp and grad can take a grad function).",
+            )
+        super().__init__(f, wrt)
+        (self.cotangent_name,) = self._extra_parameters(["d" + self.fn.__name__])
+
+    def _build(self, source, structures, shapes):
+        from ..pipeline import build
+
+        return build(source, self.wrt, self.single, shapes=shapes, cotangent=True)
+
+    def __call__(self, *args, **kwargs):
+        return self._evaluate(self._bind(args, kwargs, f"the cotangent of its value ({self.cotangent_name})"))
+
+    def _with_cotangent(self, args, kwargs, cotangent):
+        return self._evaluate(self.call_signature.bind(*args, **kwargs, **{self.cotangent_name: cotangent}))
+
+    def _evaluate(self, bound):
+        bound.apply_defaults()
+        values = bound.arguments
+        seed = self.cotangent_name
+        cotangent = values[seed]
+        params = [values[w] for w in self.wrt]
+        for w, p in zip(self.wrt, params):
+            check_parameter(w, p, "srcgrad.vjp")
+        compiled = self._compiled(values)
+        args, kwargs = user_call(self.signature, values)
+        kwargs[self._shown.build.generated.extra[0]] = cotangent
+        try:
+            value, grads = compiled(*args, **kwargs)
+        except Exception as exc:
+            args, kwargs = user_call(self.signature, values)
+            try:
+                value = self.fn(*args, **kwargs)
+            except Exception:
+                value = None
+            if value is None or np.shape(cotangent) == np.shape(value):
+                self._explain(exc, args, kwargs)
+            grads = None
+        if np.shape(cotangent) != np.shape(value):
+            raise ArgumentTypeError(
+                f"the cotangent {seed} has shape {np.shape(cotangent)}, but {self.fn.__name__!r} "
+                f"returned a value of shape {np.shape(value)}.",
+                hint="Pass a cotangent of the value's shape (a direction in the output's space).",
+            )
+        roots = {root(a) for a in values.values() if isinstance(a, np.ndarray)}
+        if self.single:
+            return value, gradient_like(grads, params[0], roots)
+        return value, tuple(gradient_like(g, p, roots) for g, p in zip(grads, params))
+
+    def __repr__(self):
+        return f"<srcgrad.vjp of {self.fn.__qualname__} wrt {', '.join(self.wrt)}>"
