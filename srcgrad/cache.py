@@ -27,8 +27,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from . import rules
 from .frontend import MISSING, SourceFunction
+from .rules import registry
 
 _IS, _NUMBER = 0, 1
 NUMBER_GUARD = _NUMBER  # the kind of guard on a global read as a number
@@ -47,7 +47,7 @@ class Entry:
 
     def valid(self) -> bool:
         """Whether the rule table and every global the generated code baked in are unchanged."""
-        if self.rules_version != rules.version:
+        if self.rules_version != registry.version:
             return False
         g = self.globals
         for name, kind, expected in self.guards:
@@ -112,7 +112,7 @@ def lookup(source: SourceFunction, options: tuple, make: Callable[[SourceFunctio
             return entry
         compiled, build = make(source)
         guards = _guards(build.source)
-        entry = Entry(compiled, build, source.globals, closure_values(source), guards, rules.version)
+        entry = Entry(compiled, build, source.globals, closure_values(source), guards, registry.version)
         with _lock:
             _entries.pop(key, None)  # re-inserted last: the dict's order is the age order
             _entries[key] = entry

@@ -37,8 +37,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import rules
 from .cache import NUMBER_GUARD
+from .rules import registry
 
 # Types an argument not differentiated may have at the fast entry; the code reads them as the
 # general path does, so only their type is tested.
@@ -131,7 +131,7 @@ def write(grad, variant, values: dict, helpers: dict) -> Entry | None:
             tests.append(f"{n} is None")
         else:
             tests.append(f"type({n}) is {bind(type(v), 'type')}")
-    tests.append(f"{bind(rules, 'rules')}.version == {variant.rules_version}")
+    tests.append(f"{bind(registry, 'rules')}.version == {variant.rules_version}")
     user_globals = bind(variant.globals, "globals")
     missing = bind(object(), "missing")
     for gname, kind, expected in variant.guards:

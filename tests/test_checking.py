@@ -349,7 +349,7 @@ def rules_kept():
     rules.TANGENTS.update(tangents)
     rules.NONDIFFERENTIABLE.clear()
     rules.NONDIFFERENTIABLE.update(nondifferentiable)
-    rules.version += 1  # code generated under the test's rules is stale
+    rules.registry.version += 1  # code generated under the test's rules is stale
 
 
 @pytest.fixture

@@ -165,7 +165,7 @@ def _rule_table_kept():
             rules.TANGENTS.update(tangents)
             rules.NONDIFFERENTIABLE.clear()
             rules.NONDIFFERENTIABLE.update(nondifferentiable)
-            rules.version += 1  # gradients compiled under the user's rule are stale
+            rules.registry.version += 1  # gradients compiled under the user's rule are stale
 
 
 def _exec(code: str, path: str, line: int, namespace: dict) -> str:

@@ -264,7 +264,7 @@ def test_a_tangent_rule_registered_by_the_user(rng):
         rules.ADJOINTS.clear(), rules.ADJOINTS.update(saved[0])
         rules.TANGENTS.clear(), rules.TANGENTS.update(saved[1])
         rules.NONDIFFERENTIABLE.clear(), rules.NONDIFFERENTIABLE.update(saved[2])
-        rules.version += 1
+        rules.registry.version += 1
         globals().pop("softplus", None)
 
 

@@ -560,7 +560,7 @@ def broken_rules():
     yield
     srcgrad.rules.ADJOINTS.pop(broken, None)
     srcgrad.rules.TANGENTS.pop(broken, None)
-    srcgrad.rules.version += 1
+    srcgrad.rules.registry.version += 1
 
 
 def _internal(message, func, text):

@@ -1,19 +1,33 @@
-"""The rule registry: reverse-mode and forward-mode templates, and non-differentiable functions.
+"""The rule table: reverse-mode and forward-mode templates, and non-differentiable functions.
 
-A key is whatever selects an operation: a NumPy function or ufunc (`numpy.exp`), an `operator`
-function for Python syntax (`operator.add` for `+`), a builtin (`abs`), or a string for an
-attribute (`"T"` for `x.T`). The built-in table lives in `rules/numpy/`; users add their own
-rules through `srcgrad.extend`, in the same template form.
+The tables and the decorators that fill them are in `registry`, which the rule modules import;
+`registry.version` counts the changes to them (code generated under an older table is stale).
+The built-in table lives in `rules/numpy/` and `rules/helpers.py`, loaded at the first lookup;
+users add their own rules through `srcgrad.extend`, in the same template form.
 """
 
 from __future__ import annotations
 
+import sys
+
+from . import registry
+from .registry import ADJOINTS, NONDIFFERENTIABLE, TANGENTS, adjoint, nondifferentiable, tangent
 from .template import Rule, TangentRule
 
-ADJOINTS: dict[object, Rule] = {}
-TANGENTS: dict[object, TangentRule] = {}
-NONDIFFERENTIABLE: set[object] = set()
-version = 0  # counts changes to the table: code generated under an older table is stale
+__all__ = [
+    "registry",
+    "ADJOINTS",
+    "TANGENTS",
+    "NONDIFFERENTIABLE",
+    "Rule",
+    "TangentRule",
+    "adjoint",
+    "tangent",
+    "nondifferentiable",
+    "lookup",
+    "lookup_tangent",
+    "is_nondifferentiable",
+]
 
 
 def lookup(key) -> Rule | None:
@@ -29,8 +43,6 @@ def lookup(key) -> Rule | None:
 
 def _scipy_waiting() -> bool:
     """Register the scipy.special rules if the program imported SciPy after the table loaded."""
-    import sys
-
     from .numpy import special
 
     if special.registered or "scipy.special" not in sys.modules:
@@ -57,39 +69,6 @@ def is_nondifferentiable(key) -> bool:
         return key in NONDIFFERENTIABLE
     except TypeError:
         return False
-
-
-def adjoint(*keys):
-    """Register the decorated template as the reverse-mode rule of each key."""
-    return _registrar(ADJOINTS, Rule, keys)
-
-
-def tangent(*keys):
-    """Register the decorated template as the forward-mode rule of each key."""
-    return _registrar(TANGENTS, TangentRule, keys)
-
-
-def _registrar(table: dict, kind, keys):
-    def register(template):
-        global version
-        version += 1
-        rule = kind(template, keys)
-        for key in keys:
-            table[key] = rule
-            NONDIFFERENTIABLE.discard(key)
-        return template
-
-    return register
-
-
-def nondifferentiable(*keys) -> None:
-    """Declare that each key's result carries no gradient (comparisons, shapes, sign...)."""
-    global version
-    version += 1
-    for key in keys:
-        NONDIFFERENTIABLE.add(key)
-        ADJOINTS.pop(key, None)
-        TANGENTS.pop(key, None)
 
 
 _loaded = False

@@ -20,7 +20,7 @@ template, where `ans` is the helper's own result; the calls generated code makes
 # ruff: noqa: F821  (the runtime helpers are names in generated code, not here)
 
 from .. import runtime
-from . import adjoint, nondifferentiable, tangent
+from .registry import adjoint, nondifferentiable, tangent
 
 nondifferentiable(
     runtime.shape_of,

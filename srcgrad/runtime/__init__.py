@@ -1,17 +1,18 @@
 """Helpers that generated gradient code calls where one NumPy expression would not do.
 
 Each takes the incoming gradient `g` and the values it needs, and works for any shapes NumPy
-accepts. One module per section of the rule table; `__all__` is every helper's name, which is
-what rule templates may call.
+accepts. One module per section of the rule table (linalg's in two: decompositions.py holds
+the decompositions'); `__all__` is every helper's name, which is what rule templates may call.
 """
 
-from . import core, elementwise, linalg, reductions, shape, special
+from . import core, decompositions, elementwise, linalg, reductions, shape, special
 from .core import *  # noqa: F403
+from .decompositions import *  # noqa: F403
 from .elementwise import *  # noqa: F403
 from .linalg import *  # noqa: F403
 from .reductions import *  # noqa: F403
 from .shape import *  # noqa: F403
 from .special import *  # noqa: F403
 
-__all__ = [*core.__all__, *elementwise.__all__, *reductions.__all__, *linalg.__all__, *shape.__all__]
-__all__ += special.__all__
+__all__ = [*core.__all__, *elementwise.__all__, *reductions.__all__, *linalg.__all__, *decompositions.__all__]
+__all__ += [*shape.__all__, *special.__all__]

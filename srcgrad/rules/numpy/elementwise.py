@@ -13,7 +13,7 @@ import operator
 import numpy as np
 
 from ...markers import stop_gradient
-from .. import adjoint, nondifferentiable, tangent
+from ..registry import adjoint, nondifferentiable, tangent
 
 # ---------------------------------------------------------------------------------------------
 # Non-differentiable: their results carry no gradient.

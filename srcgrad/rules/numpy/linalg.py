@@ -12,7 +12,7 @@ import operator
 
 import numpy as np
 
-from .. import adjoint, tangent
+from ..registry import adjoint, tangent
 
 # ---------------------------------------------------------------------------------------------
 # Linear algebra.

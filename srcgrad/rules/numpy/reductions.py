@@ -9,7 +9,7 @@ gradient).
 
 import numpy as np
 
-from .. import adjoint, tangent
+from ..registry import adjoint, tangent
 
 # ---------------------------------------------------------------------------------------------
 # Reductions.

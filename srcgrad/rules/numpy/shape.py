@@ -8,7 +8,7 @@ These operations are linear: each tangent rule, after its adjoint, applies the o
 
 import numpy as np
 
-from .. import adjoint, nondifferentiable, tangent
+from ..registry import adjoint, nondifferentiable, tangent
 
 # ---------------------------------------------------------------------------------------------
 # Shape.

@@ -12,7 +12,7 @@ import sys
 
 import numpy as np
 
-from .. import adjoint, tangent
+from ..registry import adjoint, tangent
 
 registered = False
 
