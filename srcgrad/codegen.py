@@ -14,15 +14,9 @@ import math
 import gast
 
 from . import backends, runtime
-from .ir import Assign, Effect, For, If, Program, Record, walk
+from .ir import Assign, Effect, For, If, Program, Record, assigned_names, walk
 from .naming import Namer
-from .optimizations.cleanup import (
-    assigned_anywhere,
-    eliminate_dead_code,
-    inline_single_use,
-    merge_accumulations,
-    rematerialize,
-)
+from .optimizations.cleanup import eliminate_dead_code, inline_single_use, merge_accumulations, rematerialize
 from .syntax import assign, attr, call, const, copy_tree, name, names_in, ret, to_source, tuple_, unparse
 from .syntax import walk as walk_tree
 from .transformations.reverse import Adjoint, Comment
@@ -81,7 +75,7 @@ def generate(
     temporaries = {s.target for s in walk(program.body) if isinstance(s, Assign)} - set(program.user_names)
     # adjoints of temporaries and rule-local values read once fold into their reader
     adjoint_of = {v: k for k, v in adjoint.names.items()}
-    foldable = {n for n in _assigned(backward) if adjoint_of.get(n, n) not in program.user_names}
+    foldable = {n for n in assigned_names(backward) if adjoint_of.get(n, n) not in program.user_names}
     foldable -= set(program.params)
     backward = merge_accumulations(inline_single_use(backward, [result], foldable))
     backward = eliminate_dead_code(backward, live=set(names_in(result)))  # what folding left unused
@@ -92,7 +86,8 @@ def generate(
     forward = eliminate_dead_code(forward, live=live, keep=impure)
     # a temporary keeps its line while its adjoint is in the code, so `dX` always has an `X`;
     # except a large array, which a name would keep alive to the end of the backward pass
-    named = {p for p, d in adjoint.names.items() if d in live or d in assigned_anywhere(backward)} - large
+    present = live | assigned_names(backward)
+    named = {p for p, d in adjoint.names.items() if d in present} - large
     forward = inline_single_use(forward, [*backward, result], temporaries - named - impure)
     backward = _with_comments_between(backward)
     if check_finite:
@@ -151,7 +146,7 @@ def generate_forward(
     body = eliminate_dead_code(body, live=set(names_in(result)), keep=impure)
     temporaries = {s.target for s in walk(program.body) if isinstance(s, Assign)} - set(program.user_names)
     tangent_of = {t: p for p, t in tangents.names.items()}
-    foldable = {n for n in assigned_anywhere(body) if tangent_of.get(n, n) not in program.user_names}
+    foldable = {n for n in assigned_names(body) if tangent_of.get(n, n) not in program.user_names}
     foldable = (foldable | temporaries) - set(program.params) - impure - set(seeds.values())
     body = inline_single_use(body, [result], foldable)
     helpers = _helper_names(program, namer)
@@ -320,10 +315,6 @@ def _rename_calls(stmts, renames: dict) -> None:
                 func = getattr(node, "func", None)
                 if isinstance(node, gast.Call) and isinstance(func, gast.Name) and func.id in renames:
                     func.id = renames[func.id]
-
-
-def _assigned(stmts) -> set[str]:
-    return {s.targets[0].id for s in stmts if isinstance(s, gast.Assign)}
 
 
 def _tag_blocks(statements: list) -> None:

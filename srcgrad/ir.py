@@ -13,6 +13,7 @@ import reprlib
 import gast
 
 from .frontend import SourceFunction
+from .syntax import walk as walk_tree
 
 
 class Record:
@@ -37,6 +38,33 @@ class Record:
         return tuple(getattr(self, f) for f in fields) == tuple(getattr(other, f) for f in fields)
 
 
+class Kind:
+    """An operation of the IR's own, which no rule selects: the passes give each its meaning."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+    def __reduce__(self) -> str:
+        return self.name  # a copy or a pickle is the same object, the module's
+
+
+LEAF = Kind("LEAF")  # `W1 = params["W1"]`: a leaf of a nested parameter, read once at the top
+ITEM = Kind("ITEM")  # `a = t[i]`: an item of the tuple a call returned (args: t, i, its length)
+EMPTY_LIST = Kind("EMPTY_LIST")  # `parts = []`: a list a loop or a comprehension adds to
+APPEND = Kind("APPEND")  # `parts_2 = parts + [item]` (args: parts, item)
+# `h_3 = h_2`: the one name of a value that the branches of an `if`, or a loop's iterations, leave
+# under different names (args: that value); carries its gradient through unchanged
+JOIN = Kind("JOIN")
+STACK = Kind("STACK")  # `saved = []`: a loop stack, in code srcgrad generated (a gradient's)
+PUSH = Kind("PUSH")  # `saved.append(item)`, an Effect (args: saved, item)
+POP = Kind("POP")  # `item = saved.pop()`, or an Effect (args: saved)
+
+
 class Op(Record):
     """What an assignment computes: a rule key, its atom arguments, and words for messages."""
 
@@ -44,7 +72,7 @@ class Op(Record):
 
     def __init__(
         self,
-        key: object,  # the callable or attribute name that selects a rule; None if unknown
+        key: object,  # the callable or attribute name that selects a rule, a Kind; None if unknown
         args: list[gast.expr] | None = None,
         kwargs: dict[str, gast.expr] | None = None,
         label: str = "",  # how the user wrote the operation, for messages
@@ -132,7 +160,25 @@ def walk(stmts):
             yield from walk(stmt.test_body)
             yield from walk(stmt.body)
             for loop_name, value in stmt.carried:
-                yield Assign(loop_name, value, Op("copy", [value], label="copy", pure=False), stmt.origin)
+                yield Assign(loop_name, value, Op(JOIN, [value], label="copy", pure=False), stmt.origin)
+
+
+def assigned_names(stmts, nested: bool = True) -> set[str]:
+    """The names `stmts` bind. A lowered statement binds its target, a loop its counter and
+    carried names too; with `nested`, what their blocks bind inside counts, and without, only
+    what is bound at the level of `stmts` (not the values an `if` assigns). A gast statement
+    (the adjoint code) binds every name stored to in it, inside its blocks too."""
+    out = set()
+    for s in walk(stmts) if nested else stmts:
+        if isinstance(s, Assign):
+            out.add(s.target)
+        elif isinstance(s, For):
+            out |= {s.target, *(loop_name for loop_name, _ in s.carried)}
+        elif isinstance(s, gast.AST):
+            names = (n for n in walk_tree(s) if isinstance(n, gast.Name))
+            out.update(n.id for n in names if isinstance(n.ctx, gast.Store))
+    out.discard(None)
+    return out
 
 
 class Return(Record):

@@ -21,14 +21,14 @@ import numpy
 
 from .. import rules
 from ..errors import UnsupportedSyntaxError
-from ..ir import Assign, Effect, Program, walk
+from ..ir import PUSH, Assign, Effect, Program, walk
 from ..syntax import names_in
 
 
 def active_names(program: Program, wrt: list[str]) -> set[str]:
     assigns = [s for s in walk(program.body) if isinstance(s, Assign) and _carries_gradient(s)]
     # in code srcgrad generated, `saved.append(item)` flows the item into the stack `saved`
-    assigns += [_Push(s) for s in walk(program.body) if isinstance(s, Effect) and s.op.key == "push"]
+    assigns += [_Push(s) for s in walk(program.body) if isinstance(s, Effect) and s.op.key is PUSH]
     varied = set(wrt)
     useful = set(names_in(program.result.value))
     changed = True

@@ -5,7 +5,7 @@ the shape of almost every value in the function: `X @ W1 + B1` is 4×20 for a 4�
 2×20 `W1`. Knowing them, the generator writes `dZ.sum(axis=0)` where it would otherwise call
 `unbroadcast(dZ, B1)` (which finds out at run time), `X.T @ dZ` for `matmul_dy(dZ, X, W1)`,
 and nothing at all where a gradient already has its value's shape. The code is then generated
-once per distinct argument shapes (see `api.GradFunction`).
+once per distinct argument shapes (see `functions/compiled.py`).
 
 The analysis runs over the lowered program, ignoring order: every name gets one value, the
 join of what all its assignments give (a loop's carried value, a join of branches), found by
@@ -36,7 +36,7 @@ import operator
 import gast
 import numpy
 
-from ..ir import Assign, For, Program, walk
+from ..ir import JOIN, Assign, For, Program, walk
 from .shapes import FULL_REDUCTIONS, broadcast_shapes, elementwise
 
 
@@ -125,7 +125,7 @@ def _is_int(v) -> bool:
 # One operation.
 
 _REDUCTIONS = FULL_REDUCTIONS | {numpy.std, numpy.var}  # all reduce over `axis`, or all axes
-_LIKE = {numpy.zeros_like, numpy.ones_like, numpy.empty_like, numpy.full_like, numpy.copy, "copy"}
+_LIKE = {numpy.zeros_like, numpy.ones_like, numpy.empty_like, numpy.full_like, numpy.copy, JOIN}
 _CREATE = {numpy.zeros, numpy.ones, numpy.empty, numpy.full}
 _INT_OPS = {
     operator.add: operator.add,
@@ -158,7 +158,7 @@ def _evaluate(stmt: Assign, env: dict):
         except ArithmeticError:
             return UNKNOWN
     if key in _LIKE and args and not (set(op.kwargs) - {"dtype"}):
-        return args[0] if is_shape(args[0]) or key == "copy" else UNKNOWN
+        return args[0] if is_shape(args[0]) or key is JOIN else UNKNOWN
     if (elementwise(key) or key in _ELEMENTWISE_MORE) and not op.kwargs:
         return _broadcast([_as_array(a) for a in args])
     if key in (operator.matmul, numpy.matmul) and len(args) == 2 and not op.kwargs:

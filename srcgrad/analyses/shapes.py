@@ -25,7 +25,7 @@ from collections import Counter
 import gast
 import numpy
 
-from ..ir import Assign, Program, walk
+from ..ir import JOIN, Assign, Program, walk
 from ..syntax import is_number
 
 SCALAR = "<scalar>"
@@ -83,7 +83,7 @@ class ShapeFacts:
         # if every assignment copies a scalar. Around a loop that is circular (`total` is a copy
         # of `total_2 = total + s`), so assume it of all such names, then drop the ones the
         # assumption does not bear out, until what is left supports itself.
-        candidates = {t for t, ds in defs.items() if len(ds) > 1 and all(d.op.key == "copy" for d in ds)}
+        candidates = {t for t, ds in defs.items() if len(ds) > 1 and all(d.op.key is JOIN for d in ds)}
         while True:
             self._learn_all(program, assigns, counts, candidates)
             unsupported = {

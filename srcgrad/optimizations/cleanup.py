@@ -22,7 +22,8 @@ from collections import Counter
 
 import gast
 
-from ..syntax import copy_tree, names_in, substitute, to_source, walk
+from ..ir import assigned_names
+from ..syntax import copy_tree, names_in, substitute, to_source
 from .simplify import joined_where, simplify
 
 MERGED_LINE_LIMIT = 80  # a merged accumulation longer than this stays two lines
@@ -40,17 +41,6 @@ def _reads(stmt) -> list[str]:
     if isinstance(stmt, (gast.If, gast.For, gast.While)):
         return list(names_in(stmt))
     return []
-
-
-def assigned_anywhere(stmts) -> set[str]:
-    """Names assigned by `stmts`, inside nested blocks too."""
-    return {
-        n.id
-        for s in stmts
-        if isinstance(s, gast.AST)
-        for n in walk(s)
-        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
-    }
 
 
 def eliminate_dead_code(stmts: list, live: set[str], keep: set[str] = frozenset()) -> list:
@@ -88,7 +78,7 @@ def rematerialize(forward: list, backward: list, candidates: set[str], alive: se
     Only top-level forward statements qualify, and only when every read is in a top-level
     backward statement (not in a loop, where it would be recomputed at every iteration).
     """
-    assigned = Counter(n for s in [*forward, *backward] for n in assigned_anywhere([s]))
+    assigned = Counter(n for s in [*forward, *backward] for n in assigned_names([s]))
     definitions = {}
     for stmt in forward:
         target = _target(stmt)
@@ -134,7 +124,7 @@ def inline_single_use(stmts: list, uses_elsewhere: list, candidates: set[str]) -
             # values read inside a block come first, and so do values reading a name the block
             # rebinds (a loop of the backward pass restores saved values under their own names)
             # and values the block rebinds itself (a loop's carried name, moved in a tuple)
-            inside, reads = assigned_anywhere([stmt]), set(_reads(stmt))
+            inside, reads = assigned_names([stmt]), set(_reads(stmt))
             due = [
                 n for n, s in pending.items() if n in reads or n in inside or inside & set(names_in(s.value))
             ]

@@ -151,7 +151,9 @@ def display(key) -> str:
         module = _scipy_home(key, name) or module  # scipy.special's functions are ufuncs too
     elif isinstance(key, numpy.ufunc):
         module = "numpy"
-    if module == "numpy" or module.startswith("numpy._"):
+    if module.startswith("srcgrad."):  # srcgrad's own (stop_gradient): by its public name
+        public = "srcgrad"
+    elif module == "numpy" or module.startswith("numpy._"):
         public = "np"
     elif module.startswith("numpy."):
         public = "np." + module.split(".")[1]

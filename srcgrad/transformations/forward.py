@@ -14,11 +14,27 @@ import gast
 from .. import rules
 from ..analyses.shapes import ShapeFacts
 from ..errors import NoRuleError
-from ..ir import Assign, Effect, For, If, Program, Record, walk
+from ..ir import (
+    APPEND,
+    EMPTY_LIST,
+    ITEM,
+    JOIN,
+    LEAF,
+    POP,
+    PUSH,
+    STACK,
+    Assign,
+    Effect,
+    For,
+    If,
+    Program,
+    Record,
+    assigned_names,
+    walk,
+)
 from ..naming import Namer
 from ..optimizations.simplify import joined_where, simplify
 from ..syntax import assign, attr, call, const, name, to_source, tuple_
-from .reverse import assigned_names
 
 
 class Tangents(Record):
@@ -63,11 +79,11 @@ class _Forward:
         # lists: built by a loop (`parts + [item]`), or a loop stack of generated code (which a
         # stack of an outer loop may save: its zero tangent is zeros of each item, `zeros_as`)
         assigns = [s for s in walk(program.body) if isinstance(s, Assign)]
-        self.lists = {s.target for s in assigns if s.op.key in (*_LISTS, "stack")}
+        self.lists = {s.target for s in assigns if s.op.key in (EMPTY_LIST, APPEND, STACK)}
         copies = [
             (s.target, s.op.args[0].id)
             for s in assigns
-            if s.op.key == "copy" and isinstance(s.op.args[0], gast.Name)
+            if s.op.key is JOIN and isinstance(s.op.args[0], gast.Name)
         ]
         grown = True
         while grown:  # the names a loop or a join goes on holding one under
@@ -81,7 +97,7 @@ class _Forward:
         self.counts = {
             s.op.args[0].id: s.op.args[2].value
             for s in walk(program.body)
-            if isinstance(s, Assign) and s.op.key == "item" and isinstance(s.op.args[0], gast.Name)
+            if isinstance(s, Assign) and s.op.key is ITEM and isinstance(s.op.args[0], gast.Name)
         }
         self.popped: dict[str, list] = {}  # a value popped off a stack -> the positions it has tangents for
         self.nones = {
@@ -113,12 +129,12 @@ class _Forward:
                 out.append(self.visit_if(stmt))
             elif isinstance(stmt, Effect):
                 out.append(gast.Expr(value=stmt.value))
-                if stmt.op.key in ("push", "pop"):
+                if stmt.op.key in (PUSH, POP):
                     out += self.visit_stack(stmt)
             else:
                 out.append(assign(stmt.target, stmt.value))
                 # a stack's pushes and pops pair up: each pops its tangents, needed or not
-                if stmt.target in self.active or stmt.op.key in ("stack", "pop"):
+                if stmt.target in self.active or stmt.op.key in (STACK, POP):
                     out += self.visit(stmt)
         return out
 
@@ -197,7 +213,7 @@ class _Forward:
         stack = stmt.op.args[0]
         tangents = self.tangent.get(stack.id)
         root = self.stack_of.get(stack.id, stack.id)
-        if stmt.op.key == "push":
+        if stmt.op.key is PUSH:
             item = stmt.op.args[1]
             items = item.elts if isinstance(item, gast.Tuple) else [item]
             positions = self.positions.get((root, len(item.elts) if isinstance(item, gast.Tuple) else 0))
@@ -205,7 +221,7 @@ class _Forward:
             positions = self.positions.get((root, self.counts.get(getattr(stmt, "target", None), 0)))
         if tangents is None or not positions:
             return []
-        if stmt.op.key == "push":
+        if stmt.op.key is PUSH:
             parts = [self.tangent_of(items[k]) for k in positions]
             pushed = parts[0] if len(parts) == 1 and not isinstance(item, gast.Tuple) else tuple_(parts)
             return [gast.Expr(value=call(attr(tangents, "append"), [pushed]))]
@@ -219,28 +235,28 @@ class _Forward:
 
     def visit(self, stmt: Assign) -> list:
         key, args = stmt.op.key, stmt.op.args
-        if key == "stack":
+        if key is STACK:
             root = self.stack_of.get(stmt.target, stmt.target)
             if not any(p for (r, _), p in self.positions.items() if r == root):
                 return []
             return self.define(stmt.target, gast.List(elts=[], ctx=gast.Load()))
-        if key == "pop":
+        if key is POP:
             return self.visit_stack(stmt)
-        if key in ("item", "getitem") and isinstance(args[0], gast.Name) and args[0].id in self.popped:
+        if key in (ITEM, "getitem") and isinstance(args[0], gast.Name) and args[0].id in self.popped:
             return self.visit_popped_item(stmt)
-        if key == "leaf" or rules.is_nondifferentiable(key):
+        if key in (LEAF, EMPTY_LIST) or rules.is_nondifferentiable(key):
             return []
-        if key == "copy":  # a join: the same tangent
+        if key is JOIN:  # a join: the same tangent
             if isinstance(args[0], gast.Name) and args[0].id in self.tangent:
                 self.tangent[stmt.target] = self.tangent[args[0].id]
             return []
-        if key == "item":  # `a = t[i]` from unpacking
+        if key is ITEM:  # `a = t[i]` from unpacking
             whole, index, _ = args
             t = self.tangent.get(whole.id)
             if t is None:
                 return []
             return self.define(stmt.target, gast.Subscript(value=t, slice=index, ctx=gast.Load()))
-        if key == "append":  # parts_2 = parts + [item]
+        if key is APPEND:  # parts_2 = parts + [item]
             old, item = args
             told = self.tangent_of(old)
             titem = self.tangent_of(item)
@@ -369,9 +385,6 @@ class _Forward:
         )
 
 
-_LISTS = ("emptylist", "append")
-
-
 def _stack_positions(program: Program, active: set[str]):
     """For each loop stack of generated code and each length of tuple pushed on it (0 for an item
     pushed alone), the places that hold a value with a tangent. A stack's pushes and pops pair
@@ -386,9 +399,9 @@ def _stack_positions(program: Program, active: set[str]):
 
     pushes = []
     for stmt in walk(program.body):
-        if isinstance(stmt, Effect) and stmt.op.key == "push":
+        if isinstance(stmt, Effect) and stmt.op.key is PUSH:
             pushes.append(stmt)
-        elif isinstance(stmt, Assign) and stmt.op.key == "copy" and isinstance(stmt.op.args[0], gast.Name):
+        elif isinstance(stmt, Assign) and stmt.op.key is JOIN and isinstance(stmt.op.args[0], gast.Name):
             a, b = find(stmt.target), find(stmt.op.args[0].id)
             if a != b:
                 root[a] = b

@@ -19,7 +19,7 @@ import numpy
 from .. import rules
 from ..analyses.shapes import SCALAR, ShapeFacts, elementwise
 from ..errors import NoRuleError, UnsupportedSyntaxError
-from ..ir import Assign, For, If, Program, Record, walk
+from ..ir import APPEND, EMPTY_LIST, ITEM, JOIN, LEAF, Assign, For, If, Program, Record, assigned_names, walk
 from ..naming import Namer
 from ..optimizations.simplify import simplify
 from ..syntax import assign, attr, call, const, copy_tree, is_number, name, names_in, substitute, to_source
@@ -126,10 +126,10 @@ class _Reverse:
             elif isinstance(stmt, If):
                 self.visit_if(stmt)
             elif isinstance(stmt, Assign) and stmt.target in self.active and stmt.target in self.adjoint:
-                if stmt.op.key == "leaf":  # `W1 = params["W1"]`: its gradient is a result
+                if stmt.op.key is LEAF:  # `W1 = params["W1"]`: its gradient is a result
                     continue
-                if rules.is_nondifferentiable(stmt.op.key):  # e.g. `h = np.zeros(n)` before a loop
-                    self.adjoint.pop(stmt.target)
+                if stmt.op.key is EMPTY_LIST or rules.is_nondifferentiable(stmt.op.key):
+                    self.adjoint.pop(stmt.target)  # `parts = []`, `h = np.zeros(n)` before a loop
                     continue
                 self.pending_comment = Comment(stmt.origin) if not self._same_block(stmt) else None
                 self.visit(stmt)
@@ -246,7 +246,7 @@ class _Reverse:
         """The names a block (re)assigns each loop iteration, nested `if`s aside: its values, and
         the stacks of the loops directly in it, made anew each time."""
         stacks = {self.saves[id(s)][0] for s in block if isinstance(s, For) and id(s) in self.saves}
-        return top_level_names(block) | stacks
+        return assigned_names(block, nested=False) | stacks
 
     def restore(self, key, body, written, joined=None) -> gast.stmt:
         """The pop that gives `body` back the values it reads among those `written` in a loop
@@ -317,9 +317,9 @@ class _Reverse:
     # -- one statement ----------------------------------------------------------------------
 
     def visit(self, stmt: Assign) -> None:
-        if stmt.op.key == "item":
+        if stmt.op.key is ITEM:
             return self.visit_item(stmt)
-        if stmt.op.key == "append":  # parts_2 = parts + [item]: the last gradient is the item's
+        if stmt.op.key is APPEND:  # parts_2 = parts + [item]: the last gradient is the item's
             g = self.as_array(stmt.target, self.adjoint[stmt.target])
             old, item = stmt.op.args
             if self.is_active(item):
@@ -328,7 +328,7 @@ class _Reverse:
                 rest = gast.Slice(lower=None, upper=const(-1), step=None)
                 self.contribute(old.id, gast.Subscript(value=g, slice=rest, ctx=gast.Load()))
             return
-        if stmt.op.key == "copy":  # a join of branches: the gradient passes through
+        if stmt.op.key is JOIN:  # a join of branches or loop iterations: the gradient passes through
             source = stmt.op.args[0]
             if self.is_active(source):
                 adj = self.adjoint[stmt.target]
@@ -690,25 +690,6 @@ def _joined_in_ifs(block) -> dict:
     """For each `if` of a block, by its id: the values both its branches assign (the values it
     joins, defined after it on every path)."""
     return {id(s): assigned_names(s.body) & assigned_names(s.orelse) for s in block if isinstance(s, If)}
-
-
-def top_level_names(stmts) -> set:
-    """Names a block assigns outside its nested `if`s (and the stacks of its loops)."""
-    out = set()
-    for s in stmts:
-        if isinstance(s, Assign):
-            out.add(s.target)
-        elif isinstance(s, For):
-            out |= {s.target, *(n for n, _ in s.carried)} - {None}
-    return out
-
-
-def assigned_names(stmts) -> set:
-    out = set()
-    for s in walk(stmts):
-        if isinstance(s, (Assign, For)) and s.target is not None:
-            out.add(s.target)
-    return out
 
 
 def _state_names(state) -> set:

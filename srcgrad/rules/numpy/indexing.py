@@ -5,9 +5,7 @@ Indexing is linear: the tangent of `x[index]` is `t[index]`.
 
 # ruff: noqa: F821  (the runtime helpers are names in generated code, not here)
 
-from ..registry import adjoint, nondifferentiable, tangent
-
-nondifferentiable("emptylist")  # the `[]` a comprehension starts from
+from ..registry import adjoint, tangent
 
 
 @adjoint("getitem")

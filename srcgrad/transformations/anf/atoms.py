@@ -1,0 +1,60 @@
+"""What the lowering asks of its atoms (names and constants, and the lists and tuples it keeps
+item by item): whether one is a list made in the function or a reference to a part of a nested
+parameter, and which names a lowered statement reads; with the few calls the lowering writes."""
+
+from __future__ import annotations
+
+import gast
+
+from ...ir import Assign, Effect, For, If
+from ...syntax import name, names_in
+
+
+def is_list_literal(atom) -> bool:
+    """A list written in the function (`[]`, `[a, b]`), as the lowering holds it."""
+    return isinstance(atom, (gast.Tuple, gast.List)) and getattr(atom, "srcgrad_list", False)
+
+
+def as_written(atom):
+    """A list passed to a call stays a list (`ungetitem(g, x, [2, 0, 2])` picks rows; a tuple
+    there would index several axes)."""
+    if isinstance(atom, gast.Tuple) and getattr(atom, "srcgrad_list", False):
+        listed = gast.List(elts=atom.elts, ctx=gast.Load())
+        listed.srcgrad_list = True
+        return listed
+    return atom
+
+
+def struct_ref(param: str, path) -> gast.Name:
+    """The parameter's name, marked as standing for its part at `path` (see structures.py)."""
+    ref = name(param)
+    ref.srcgrad_struct = (param, tuple(path))
+    return ref
+
+
+def is_struct(atom) -> bool:
+    return hasattr(atom, "srcgrad_struct")
+
+
+def reads(stmt) -> set:
+    """The names a lowered statement reads (a loop: its range, test and carried values)."""
+    if isinstance(stmt, (Assign, Effect)):
+        return names_in(stmt.value)
+    if isinstance(stmt, If):
+        return names_in(stmt.test)
+    if isinstance(stmt, For):
+        parts = [stmt.iter, stmt.test, *(v for _, v in stmt.carried)]
+        return {n for p in parts if p is not None for n in names_in(p)}
+    return set()
+
+
+def keywords(kwargs):
+    return [gast.keyword(arg=k, value=v) for k, v in kwargs.items()]
+
+
+def call_len(atom) -> gast.Call:
+    return gast.Call(func=name("len"), args=[atom], keywords=[])
+
+
+def call_min(atoms) -> gast.Call:
+    return gast.Call(func=name("min"), args=list(atoms), keywords=[])

@@ -1,0 +1,138 @@
+"""Lowering a call: a function with a rule (or none to differentiate) is one operation; a
+function of the user's is inlined (inlining.py); `len`, `sum`, `list` and `tuple` of a list or
+nested parameter known here are computed here; a method of an array is its NumPy function
+(`x.sum(axis=0)` is `np.sum(x, axis=0)`) or keeps its method form; a method that changes its
+object in place is refused. A mixin of `Lowering`: it writes the block through `emit`."""
+
+from __future__ import annotations
+
+import operator
+
+import gast
+import numpy
+
+from ...errors import UnsupportedSyntaxError
+from ...frontend import MISSING
+from ...ir import POP, PUSH, Op
+from ...syntax import const, copy_tree, is_number, name, to_source, tuple_
+from .atoms import as_written, is_struct, keywords
+from .checks import check_no_struct
+
+# Array methods with a NumPy function of another name; the others use the function of their own
+# name (`x.sum(axis=0)` is `np.sum(x, axis=0)`) when the rule table knows it.
+METHOD_FUNCTIONS = {"flatten": "ravel", "conj": "conjugate"}
+VARARG_METHODS = {"reshape", "transpose"}  # x.reshape(2, 3) is x.reshape((2, 3))
+# Methods whose positional parameters are named differently from the function's.
+METHOD_POSITIONALS = {"clip": ("min", "max")}  # x.clip(0, 1) is np.clip(x, min=0, max=1)
+# Methods that change the array they are called on: never allowed in differentiated code.
+IN_PLACE_METHODS = {"sort", "fill", "resize", "put", "partition", "itemset", "setfield", "setflags"}
+# Methods that change a list, dict or set in place (no NumPy array has them).
+CONTAINER_METHODS = {"append", "extend", "insert", "pop", "remove", "clear", "reverse", "update"}
+CONTAINER_METHODS |= {"setdefault", "popitem", "add", "discard"}
+# Temporaries named after these functions would shadow a builtin.
+BASE_NAMES = {"sum": "summed", "mean": "avg", "abs": "absval", "max": "largest", "min": "smallest"}
+
+
+class Calls:
+    def expr_Call(self, node, hint, effect=False):
+        func = node.func
+        if node.args and isinstance(node.args[0], (gast.ListComp, gast.GeneratorExp)):
+            return self.comprehension_call(node, hint)
+        args = [as_written(self.expr(a)) for a in node.args]
+        kwargs = {kw.arg: as_written(self.expr(kw.value)) for kw in node.keywords}
+        if "out" in kwargs:
+            raise UnsupportedSyntaxError(
+                "`out=` writes into an existing array, which srcgrad does not differentiate.",
+                self.source.location(node),
+                hint="Drop `out=` and assign the result to a new name.",
+            )
+        func = self.called_function(func)
+        if isinstance(func, gast.Attribute) and not self.is_free(func):
+            return self.method_call(func, args, kwargs, hint, effect)
+        target = self.source.resolve(func)
+        if target is MISSING:
+            self.undefined(func)
+        if self.is_users_function(target):
+            return self.inline(target, args, kwargs, node, hint)
+        known = self.elements_of(args[0], node) if len(args) == 1 and not kwargs else None
+        if target is len and known is not None:
+            return const(len(known))
+        if target is sum and known is not None and len(args) == 1:  # sum(ws), sum(d.values())
+            total = const(0)
+            for item in known:
+                add = gast.BinOp(left=total, op=gast.Add(), right=item)
+                total = (
+                    item
+                    if is_number(total) and total.value == 0
+                    else self.emit(add, Op(operator.add, [total, item], label="+"), None, "total")
+                )
+            return total
+        if target in (list, tuple) and known is not None:  # list(params.values()), tuple(ws)
+            listed = tuple_(known)
+            listed.srcgrad_list = target is list
+            return listed
+        args = [self.nested.flat_sequence(a) for a in args]  # np.concatenate(xs) with xs a list parameter
+        check_no_struct([*args, *kwargs.values()], self.source, node, to_source(func))
+        return self.call(func, target, args, kwargs, hint, effect)
+
+    def call(self, func, target, args, kwargs, hint, effect=False):
+        """`func(*args, **kwargs)`, calling `target`, as one operation: its value named after it."""
+        label = to_source(func)
+        op = Op(target, args, kwargs, label=f"{label}()", pure=self.is_pure(target))
+        value = gast.Call(func=copy_tree(func), args=args, keywords=keywords(kwargs))
+        base = label.rsplit(".", 1)[-1]
+        return self.emit(value, op, hint, BASE_NAMES.get(base, base), effect)
+
+    def method_call(self, func, args, kwargs, hint, effect):
+        base = self.expr(func.value)
+        method = func.attr
+        if is_struct(base):
+            return self.nested.method(base, method, args, kwargs, self.source, func)
+        stack = self.source.generated and method in ("append", "pop") and isinstance(base, gast.Name)
+        if method in CONTAINER_METHODS and not stack:
+            raise UnsupportedSyntaxError(
+                f"`.{method}()` changes a list (or dict, or set) in place, which srcgrad does not "
+                "differentiate.",
+                self.source.location(func),
+                hint="Build a new list instead: a comprehension (`[f(x) for x in xs]`), or "
+                "`parts = parts + [item]` in a loop.",
+            )
+        if method in IN_PLACE_METHODS:
+            raise UnsupportedSyntaxError(
+                f"`.{method}()` changes its array in place, which srcgrad does not differentiate.",
+                self.source.location(func),
+                hint=f"Use the function form, which returns a new array (e.g. np.{method}(x)).",
+            )
+        if stack:
+            # the loop stack of code srcgrad generated: values pushed going forward, popped back
+            stack_call = gast.Call(
+                func=gast.Attribute(value=base, attr=method, ctx=gast.Load()), args=args, keywords=[]
+            )
+            op = Op(PUSH if method == "append" else POP, [base, *args], label=f".{method}()", pure=False)
+            return self.emit(stack_call, op, hint, "popped" if method == "pop" else method, effect)
+        if method in VARARG_METHODS and len(args) > 1:
+            args = [tuple_(args)]
+        if method in METHOD_POSITIONALS:
+            kwargs = {**dict(zip(METHOD_POSITIONALS[method], args)), **kwargs}
+            args = args[len(METHOD_POSITIONALS[method]) :]
+        if method in ("keys", "values", "items") and not args and not kwargs:
+            # a dict's view (a dict that is not differentiated): a list, which loops index
+            view = gast.Call(
+                func=gast.Attribute(value=base, attr=method, ctx=gast.Load()), args=[], keywords=[]
+            )
+            listed = gast.Call(func=name("list"), args=[view], keywords=[])
+            return self.emit(listed, Op(None, [base], label=f".{method}()", pure=False), hint, method, effect)
+        function = getattr(numpy, METHOD_FUNCTIONS.get(method, method), None)
+        bound = gast.Attribute(value=base, attr=method, ctx=gast.Load())
+        as_method = gast.Call(func=bound, args=args, keywords=keywords(kwargs))
+        if function is not None and self.is_pure(function):  # x.max(axis=0) is np.max(x, axis=0)
+            printed = gast.Attribute(value=name(self.numpy_alias), attr=function.__name__, ctx=gast.Load())
+            value = gast.Call(func=printed, args=[base, *args], keywords=keywords(kwargs))
+            op = Op(function, [base, *args], kwargs, label=f".{method}()")
+            return self.emit(value, op, hint, BASE_NAMES.get(method, method), effect)
+        key = "." + method  # a rule for the method itself, e.g. ".astype"
+        if self.is_pure(key):
+            op = Op(key, [base, *args], kwargs, label=f".{method}()")
+            return self.emit(as_method, op, hint, method, effect)
+        op = Op(None, [base, *args], kwargs, label=f".{method}()", pure=False)
+        return self.emit(as_method, op, hint, method, effect)

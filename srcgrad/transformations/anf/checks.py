@@ -1,0 +1,116 @@
+"""The refusals that guard what the lowering follows: a nested parameter read whole, a list a
+loop builds used twice or read item by item, a module global a helper reads hidden by a
+parameter. Plain functions over the lowered statements and the few facts they need; each raises
+UnsupportedSyntaxError at the user's line, never lets a gradient go missing in silence."""
+
+from __future__ import annotations
+
+import gast
+
+from ...errors import UnsupportedSyntaxError
+from ...frontend import MISSING
+from ...ir import APPEND, EMPTY_LIST, JOIN, LEAF, Assign, Effect, walk
+from ...syntax import names_in
+from ...syntax import walk as walk_tree
+from .atoms import is_struct, reads
+
+
+def check_hidden_globals(source, params, used, assigned, global_reads) -> None:
+    """Refuse a parameter or closed-over variable of the function whose name a helper reads as
+    a module global: the generated code, with the helper's lines inlined, would read the
+    parameter there."""
+    own = {n for n in used if n not in assigned and n not in params}
+    helpers = global_reads - own  # what only the helpers read as globals
+    closure = source.closure
+    for var in sorted(helpers & (set(params) | set(closure))):
+        if var in closure and closure[var] is source.globals.get(var, MISSING):
+            continue  # the same object either way
+        kind = "parameter" if var in params else "variable it closes over"
+        raise UnsupportedSyntaxError(
+            f"the {kind} {var!r} of {source.name!r} has the name of a module global that a "
+            f"function it calls reads; with that function's lines written into the gradient, "
+            f"they would read the {kind} instead.",
+            source.location(source.tree),
+            hint=f"Rename the {kind}, or pass the global {var!r} to that function as an argument.",
+        )
+
+
+def check_leaves_followed(body, result, structures, source) -> None:
+    """The invariant of nested parameters: the lowered program reads a nested parameter only
+    through its leaves (`W1 = params["W1"]`), so every read reaches the gradient. A read of
+    the whole, through a way of reading it the lowering does not follow, is refused at its
+    line: unchecked, the leaves would silently get no gradient from it."""
+    if not structures:
+        return
+    whole = set(structures)
+    statements = [(s, reads(s)) for s in walk(body) if not (isinstance(s, Assign) and s.op.key is LEAF)]
+    if result is not None:
+        statements.append((result, set(names_in(result.value))))
+    for stmt, names in statements:
+        names = set(names)
+        if not names & whole:
+            continue
+        op = getattr(stmt, "op", None)
+        node = (op.node if op is not None else None) or stmt.origin
+        where = (op.source if op is not None else None) or getattr(stmt.origin, "srcgrad_source", None)
+        param = sorted(names & whole)[0]
+        raise UnsupportedSyntaxError(
+            f"srcgrad follows the nested parameter {param!r} through indexing, loops, .values(), "
+            ".items() and calls of your own functions, but not used whole as it is here.",
+            (where or source).location(node),
+            hint="Read its arrays (params['W1'], list(params.values())) and use those.",
+        )
+
+
+def check_lists_used_once(body, lists: set, source) -> None:
+    """A list a loop builds (`parts = parts + [item]`) has its gradient built for one call
+    that takes it (np.stack, np.concatenate, ...): a second use would add gradients of two
+    different forms (a list and an array). Refused at the second use."""
+    if not lists or source.generated:  # a gradient's own code reads its lists as it must
+        return
+    seen: dict[str, object] = {}
+    uses = [s for s in walk(body) if isinstance(s, (Assign, Effect))]
+    for stmt in uses:
+        if stmt.op.key in (APPEND, JOIN, EMPTY_LIST, len):
+            continue
+        for n in sorted(set(names_in(stmt.value)) & lists):
+            if n in seen:
+                raise UnsupportedSyntaxError(
+                    "srcgrad follows a list that a loop builds into one call that takes it; "
+                    "this is a second one.",
+                    (stmt.op.source or source).location(stmt.op.node or stmt.origin),
+                    hint="Stack or join it once (`P = np.stack(parts)`) and use that array.",
+                )
+            seen[n] = stmt
+
+
+def check_readable(atom, lists: set, source, node) -> None:
+    """Refuse reading items back from a list a loop builds one item at a time: its gradient is
+    followed into np.stack, np.concatenate and the like, not item by item."""
+    if isinstance(atom, gast.Name) and atom.id in lists:
+        raise UnsupportedSyntaxError(
+            "srcgrad follows a list that a loop builds (`parts = parts + [item]`) into a call "
+            "such as np.stack(parts) or np.concatenate(parts), but not when its items are read "
+            "back one by one.",
+            source.location(node),
+            hint="Stack it first (`P = np.stack(parts)`) and read the rows of P, or compute "
+            "what you need from each item inside the loop that builds the list.",
+        )
+
+
+def check_no_struct(atoms, source, node, what: str) -> None:
+    """Refuse a nested parameter (or a part of one that is not an array) used whole where
+    srcgrad cannot follow its leaves: its gradient would be lost, never zero in silence."""
+    for atom in atoms:
+        found = next((n for n in walk_tree(atom) if is_struct(n)), None)
+        if found is None:
+            continue
+        param, path = found.srcgrad_struct
+        part = param + "".join(f"[{k!r}]" for k in path)
+        raise UnsupportedSyntaxError(
+            f"srcgrad follows the nested parameter {part!r} through indexing, loops, .values(), "
+            f".items() and calls of your own functions, and a list of arrays into functions "
+            f"such as np.stack, but not passed whole to `{what}`.",
+            source.location(node),
+            hint="Read its arrays (params['W1'], list(params.values())) and pass those.",
+        )

@@ -1,0 +1,303 @@
+"""The lowering's state and its statements: the environment (user variable -> atom holding its
+value), the block being written, the names in play; assignments, unpacking, `return`. The class
+puts together the rooms the package docstring lists."""
+
+from __future__ import annotations
+
+import copy
+
+import gast
+
+from ... import rules, runtime
+from ...analyses.scope import global_reads
+from ...errors import UnsupportedSyntaxError
+from ...frontend import SourceFunction
+from ...ir import ITEM, STACK, Assign, Effect, Op, Program, Return
+from ...naming import Namer
+from ...syntax import const, name, to_source
+from ...syntax import walk as walk_tree
+from ..desugar import rewrite_loops
+from .atoms import is_list_literal, is_struct, struct_ref
+from .branches import Branches
+from .calls import Calls
+from .checks import check_hidden_globals, check_leaves_followed, check_lists_used_once, check_readable
+from .emitting import Emitting
+from .expressions import Expressions
+from .inlining import Inlining
+from .loops import Loops
+from .structures import NestedParameters
+from .unrolling import Unrolling
+
+
+class Lowering(Expressions, Calls, Branches, Loops, Unrolling, Inlining, Emitting):
+    def __init__(self, source: SourceFunction, has_aux: bool = False, structures=None, wrt=()):
+        self.source = source
+        self.has_aux = has_aux
+        self.nested = NestedParameters({p: s for p, s in (structures or {}).items() if s is not None})
+        tree = source.tree
+        self.params = _params(tree.args)
+        self.assigned = {
+            n.id for n in walk_tree(tree) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
+        }
+        used = {n.id for n in walk_tree(tree) if isinstance(n, gast.Name)}
+        self.used = used
+        # the globals this function and its helpers read, which no name srcgrad writes may hide
+        self.global_reads = global_reads(source.func, source.globals) if source.func is not None else set()
+        self.reserved = used | set(self.params) | {tree.name} | self.global_reads | set(runtime.__all__)
+        aliases = source.numpy_names()
+        self.numpy_injected = not aliases
+        self.namer = Namer(self.reserved)
+        self.numpy_alias = aliases[0] if aliases else self.namer.fresh("np")
+        self.reserved.add(self.numpy_alias)
+        self.env: dict[str, gast.expr] = {p: name(p) for p in self.params}
+        self.defined: set[str] = set(self.params)
+        self.user_named: set[str] = set()
+        self.cse: dict[str, str] = {}  # an operation's key -> the name of its value, to reuse it
+        self.body: list[Assign | Effect] = []
+        self.origin: gast.stmt | None = None
+        self.nodes: list[gast.expr] = []
+        self.scalar_globals: set[str] = set()
+        self.bases: dict[int, str] = {}  # names for temporaries whose use names them
+        self.inlining: list = []  # the user's functions being inlined, innermost last
+        self.inline_starts: list = []  # (block, length) when each began: what came before is the caller's
+        self.pinned: list[set] = []  # names a loop may not go on under (the elements of an unrolled loop)
+        self.callers: list[dict] = []  # the variables of the functions calling them
+        self.identifiers: dict[int, set] = {}  # id(source) -> every name in its code
+        self.exact: dict[int, str] = {}  # names chosen in advance for particular expressions
+        self.list_names: set[str] = set()  # lists a comprehension or a loop builds, one item at a time
+        self.tuples: dict[str, int | None] = {}  # values that are tuples a function returned -> length
+        self.stacks = _stack_names(tree) if source.generated else set()  # generated code's loop stacks
+        self.literal_lists: set[str] = set()  # loop variables that start as a list with items
+        self.wrt: set[str] = set(wrt or ())  # the parameters differentiated
+        # the differentiated function itself, while its helpers are inlined
+        self.top = _Top(source, list(self.params), set(self.assigned))
+
+    def run(self) -> Program:
+        check_hidden_globals(self.source, self.params, self.used, self.assigned, self.global_reads)
+        result = None
+        self.origin = self.source.tree
+        self.body += self.nested.read_leaves(self.namer, self.origin)  # `W1 = params["W1"]`
+        for param in self.nested.structures:
+            self.env[param] = struct_ref(param, ())
+        for stmt in rewrite_loops(self.source.tree.body, self.namer):
+            self.origin = stmt
+            if isinstance(stmt, gast.Return):
+                result = self.lower_return(stmt)
+            else:
+                self.lower_statement(stmt)
+        check_leaves_followed(self.body, result, self.nested.structures, self.source)
+        check_lists_used_once(self.body, self.list_names | self.literal_lists, self.source)
+        return Program(
+            source=self.source,
+            params=self.params,
+            body=self.body,
+            result=result,
+            user_names={t: t for t in self.user_named},
+            reserved=set(self.namer.taken),
+            numpy_alias=self.numpy_alias,
+            numpy_injected=self.numpy_injected,
+            scalar_globals=self.scalar_globals,
+            user_identifiers=self.used | self.global_reads,  # the helpers' globals too
+            structures=self.nested.structures,
+            leaves=self.nested.leaves(),
+            leaf_paths=self.nested.leaf_paths,
+        )
+
+    def lists(self) -> set[str]:
+        """The lists a loop builds or goes on adding to, which srcgrad follows into one call."""
+        return self.list_names | self.literal_lists
+
+    # -- statements -------------------------------------------------------------------------
+
+    def lower_statement(self, stmt: gast.stmt) -> None:
+        stmt.srcgrad_source = self.source  # whose lines it is on (a helper's, once inlined)
+        if isinstance(stmt, gast.Assign):
+            self.lower_assign(stmt.targets, stmt.value)
+        elif isinstance(stmt, gast.AugAssign):
+            value = gast.BinOp(left=copy.copy(stmt.target), op=stmt.op, right=stmt.value)
+            gast.copy_location(value, stmt)
+            load = gast.Name(id=stmt.target.id, ctx=gast.Load(), annotation=None, type_comment=None)
+            value.left = gast.copy_location(load, stmt.target)
+            self.lower_assign([stmt.target], value)
+        elif isinstance(stmt, gast.Expr):
+            if isinstance(stmt.value, gast.Call):
+                self.expr(stmt.value, effect=True)
+            elif not isinstance(stmt.value, gast.Constant):
+                self.expr(stmt.value)
+        elif isinstance(stmt, gast.If):
+            self.lower_if(stmt)
+        elif isinstance(stmt, (gast.For, gast.While)):
+            self.lower_for(stmt)
+        # `pass` lowers to nothing
+
+    def lower_block(self, stmts) -> None:
+        for s in stmts:
+            self.origin = s
+            self.lower_statement(s)
+
+    def lower_assign(self, targets: list[gast.expr], value: gast.expr) -> None:
+        if self.source.generated and _new_stack(targets, value, self.stacks):  # `saved = []`, generated
+            stack = self.version(targets[0].id)
+            op = Op(STACK, [], label="[]", pure=False, node=value, source=self.source)
+            self.body.append(Assign(stack, gast.List(elts=[], ctx=gast.Load()), op, self.origin))
+            self.env[targets[0].id] = name(stack)
+            return
+        for target in targets:
+            if isinstance(target, (gast.Tuple, gast.List)):
+                self.lower_unpack(target, value)
+                return
+        atom = self.expr(value, hint=targets[0].id)
+        for target in targets:
+            self.bind(target.id, atom)
+
+    def lower_unpack(self, target: gast.Tuple, value: gast.expr) -> None:
+        count = len(target.elts)
+        if isinstance(value, (gast.Tuple, gast.List)):
+            if len(value.elts) != count:
+                raise UnsupportedSyntaxError(
+                    f"{len(value.elts)} values cannot be unpacked into {count} names.",
+                    self.source.location(value),
+                )
+            atoms = [self.expr(v, hint=t.id) for t, v in zip(target.elts, value.elts)]
+        else:  # `sign, logdet = np.linalg.slogdet(A)`: name the tuple, then each item
+            whole = self.expr(value, hint=None, base="_".join(t.id for t in target.elts))
+            if is_struct(whole):  # `W, b = layers[0]`
+                self.bind_target(target, whole)
+                return
+            if isinstance(whole, (gast.Tuple, gast.List)):  # a helper that returned `a, b`
+                if len(whole.elts) != count:
+                    message = f"{len(whole.elts)} values cannot be unpacked into {count} names."
+                    raise UnsupportedSyntaxError(message, self.source.location(value))
+                for t, atom in zip(target.elts, whole.elts):
+                    self.bind(t.id, atom)
+                return
+            check_readable(whole, self.lists(), self.source, value)
+            self.unpack_atom(target, whole, rows=not isinstance(value, gast.Call))
+            return
+        for t, atom in zip(target.elts, atoms):
+            self.bind(t.id, atom)
+
+    def unpack_atom(self, target: gast.Tuple, whole: gast.expr, rows: bool = False) -> None:
+        """`a, b = whole`: items of a tuple a call returned, or (`rows`) the rows of an array."""
+        count = len(target.elts)
+        for i, t in enumerate(target.elts):
+            item = gast.Subscript(value=whole, slice=const(i), ctx=gast.Load())
+            if rows:
+                op = Op("getitem", [whole, const(i)], label="unpacking")
+            else:
+                op = Op(ITEM, [whole, const(i), const(count)], label="unpacking")
+            if isinstance(t, gast.Tuple):
+                self.unpack_atom(t, self.emit(item, op, None, "item"), rows)
+            else:
+                self.bind(t.id, self.emit(item, op, t.id, "item"))
+
+    def lower_return(self, stmt: gast.Return) -> Return:
+        fname = self.source.name
+        hint = fname if fname not in self.assigned and fname not in self.params else "value"
+        value = stmt.value
+        if not self.has_aux:
+            return Return(
+                value=self.expr(value, hint=hint) if value is not None else const(None), origin=stmt
+            )
+        if not (isinstance(value, gast.Tuple) and len(value.elts) == 2):
+            raise UnsupportedSyntaxError(
+                f"with has_aux=True, {fname!r} must return a pair: the value to differentiate and "
+                "the auxiliary data.",
+                self.source.location(stmt),
+                hint="Write `return loss, aux`.",
+            )
+        atom = self.expr(value.elts[0], hint=hint)
+        aux = self.expr(value.elts[1], hint="aux")
+        return Return(value=atom, origin=stmt, aux=aux)
+
+    def bind(self, user_var: str, atom: gast.expr) -> None:
+        self.env[user_var] = atom
+
+    def bind_target(self, target, atom) -> None:
+        """Bind a name, or a tuple of names, to an atom already lowered (a part of a parameter)."""
+        if isinstance(target, gast.Name):
+            self.bind(target.id, atom)
+            return
+        if is_struct(atom):
+            parts = self.nested.parts(atom)
+        elif isinstance(atom, (gast.Tuple, gast.List)):
+            parts = atom.elts
+        else:
+            raise UnsupportedSyntaxError("cannot unpack this value here.", self.source.location(target))
+        if len(parts) != len(target.elts):
+            message = f"{len(parts)} values cannot be unpacked into {len(target.elts)} names."
+            raise UnsupportedSyntaxError(message, self.source.location(target))
+        for t, part in zip(target.elts, parts):
+            self.bind_target(t, part)
+
+    def elements_of(self, atom, node):
+        """The parts of a nested parameter or the items of a list made in the function, as atoms;
+        None for any other value. Iterating a dict gives its keys, as in Python."""
+        if is_list_literal(atom) or isinstance(atom, gast.Tuple):
+            return list(atom.elts)
+        if not is_struct(atom):
+            return None
+        if self.nested.is_dict(atom):
+            return [const(k) for k in self.nested.keys(atom)]
+        return self.nested.parts(atom)
+
+    # -- what names mean --------------------------------------------------------------------
+
+    def is_free(self, node: gast.expr) -> bool:
+        """Whether a dotted expression starts from a global (`np.linalg`) rather than a local."""
+        while isinstance(node, gast.Attribute):
+            node = node.value
+        return (
+            isinstance(node, gast.Name)
+            and node.id not in self.env
+            and node.id not in self.assigned
+            and node.id not in self.params
+        )
+
+    def is_pure(self, target) -> bool:
+        return rules.lookup(target) is not None or rules.is_nondifferentiable(target)
+
+    def undefined(self, node):
+        raise UnsupportedSyntaxError(
+            f"name {to_source(node)!r} is not defined.",
+            self.source.location(node),
+            hint="Define or import it at module level before calling the gradient.",
+        )
+
+
+class _Top:
+    def __init__(self, source, params, assigned):
+        self.source, self.params, self.assigned = source, params, assigned
+
+
+def _params(args: gast.arguments) -> list[str]:
+    names = [a.id for a in args.posonlyargs + args.args]
+    if args.vararg:
+        names.append(args.vararg.id)
+    names += [a.id for a in args.kwonlyargs]
+    if args.kwarg:
+        names.append(args.kwarg.id)
+    return names
+
+
+def _new_stack(targets, value, stacks: set) -> bool:
+    return (
+        len(targets) == 1
+        and isinstance(targets[0], gast.Name)
+        and targets[0].id in stacks
+        and isinstance(value, gast.List)
+        and not value.elts
+    )
+
+
+def _stack_names(tree) -> set:
+    """The lists generated code uses as stacks: `saved.append(...)`, `saved.pop()` (a list it
+    builds with `parts = parts + [item]` is not one)."""
+    return {
+        n.func.value.id
+        for n in walk_tree(tree)
+        if isinstance(n, gast.Call)
+        and isinstance(n.func, gast.Attribute)
+        and n.func.attr in ("append", "pop")
+        and isinstance(n.func.value, gast.Name)
+    }
