@@ -8,9 +8,9 @@ many programs hit does not take the whole campaign (each round finds at most one
 
 Every program's check also checks forward mode (`srcgrad.jvp` against reverse mode; off with
 `--no-forward`), and every Nth program's (`--hvp-every N`, default 4; `--hvp` for all, 0 for
-none) the Hessian-vector product and, for a float parameter, grad of a grad (see check.py).
+none) the Hessian-vector product and, for a float parameter, grad of a grad (see `check`).
 
-Each program ends in a class (see check.py): pass, refused (srcgrad declined it with a proper
+Each program ends in a class (see `check`): pass, refused (srcgrad declined it with a proper
 user-facing error), WRONG or INTERNAL (the failures). The summary lists programs tried and
 checked per minute, the programs per class, per class for each of the features in
 `generate.NEW_FEATURES` (containers, module globals, bare-name imports, closures, built lists),
