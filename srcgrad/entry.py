@@ -1,7 +1,8 @@
 """The fast way in: a generated entry point for the argument types and shapes a function gets.
 
 `GradFunction.__call__` checks every argument, chooses the backend and the code specialised to
-the arguments' shapes, and checks every gradient it hands back. For a 4×20 network that costs
+the arguments' shapes, and checks every gradient it hands back (and `JvpFunction` likewise for
+its tangents). For a 4×20 network that costs
 more than the gradient's own arithmetic (which runs in about 20 µs), and for a function of
 Python floats it costs five times the arithmetic. So once a function has been called twice
 with arguments of the same types, shapes and dtypes, srcgrad writes one more function for
@@ -87,12 +88,14 @@ def eligible_types(values: dict, wrt: list[str]) -> bool:
     return True
 
 
-def write(grad, variant, values: dict, helpers: dict) -> Entry | None:
+def write(owner, variant, values: dict, helpers: dict) -> Entry | None:
     """The entry for calls like this one (`values`: parameter -> this call's argument), inlining
-    `variant`'s specialised gradient, or None when this gradient cannot have one.
+    `variant`'s specialised code, or None when this code cannot have one.
 
-    `helpers` holds what the entry calls besides the gradient's own names: `slow(*args)` (the
-    general path), `finish(value, grads, *args)` and `failed(exc, *args)`.
+    `owner` is the `functions.compiled.Compiled` the entry is for; its `_entry_outputs` says when
+    the code's results go back unchecked, and what goes back (a gradient and a jvp differ).
+    `helpers` holds what the entry calls besides the code's own names: `slow(*args)` (the
+    general path), `finish(value, outputs, *args)` and `failed(exc, *args)`.
     """
     from .compile import bindings
 
@@ -103,15 +106,14 @@ def write(grad, variant, values: dict, helpers: dict) -> Entry | None:
         tree = ast.parse(generated.source).body[0]
     except SyntaxError:
         return None
-    value, grads = _returned(tree)
+    value, outputs = _returned(tree)
     if value is None or tree.args.vararg or tree.args.kwarg:
         return None
     params = [a.arg for a in tree.args.posonlyargs + tree.args.args]
     keyword_only = [a.arg for a in tree.args.kwonlyargs]
+    if any(n not in values for n in params + keyword_only):
+        return None  # the code names a parameter otherwise than the call does
     fresh = _fresh_names(tree, generated.free)
-    array_grads = [g for g, w in zip(grads, grad.wrt) if type(values[w]) is np.ndarray]
-    if any(g not in fresh for g in array_grads) or len(set(array_grads)) != len(array_grads):
-        return None  # a gradient that may be an argument, a view, or another gradient
 
     names: dict = {}  # entry parameter -> the object it is bound to
 
@@ -141,19 +143,14 @@ def write(grad, variant, values: dict, helpers: dict) -> Entry | None:
         else:
             tests.append(f"{read} is {bind(expected, 'guard')}")
 
-    scalars = bind((float, np.float64, np.float32), "scalars")
-    checks = [f"type({value}) in {scalars}"]
-    for g, w in zip(grads, grad.wrt):
-        if type(values[w]) is np.ndarray:
-            checks.append(f"type({g}) is {ndarray} and {g}.dtype is {w}.dtype and {g}.shape == {w}.shape")
-        else:
-            checks.append(f"type({g}) is {bind(float, 'float')}")
+    made = owner._entry_outputs(value, outputs, values, fresh, bind, ndarray)
+    if made is None:
+        return None
+    checks, result, handed = made
     call_args = ", ".join(params + [f"{k}={k}" for k in keyword_only])
-    grads_tuple = grads[0] if grad.single else "(" + ", ".join(grads) + (",)" if len(grads) == 1 else ")")
-    result = f"{value}, {grads_tuple}" if grad.with_value else grads_tuple
     slow, finish, failed = (bind(helpers[k], k) for k in ("slow", "finish", "failed"))
     exc = _P.format("exc")
-    name = grad.fn.__name__
+    name = owner.fn.__name__
     out = [
         header.replace(f"def {generated.function_name}(", f"def {name}(", 1),
         "    if (",
@@ -169,7 +166,7 @@ def write(grad, variant, values: dict, helpers: dict) -> Entry | None:
         f"            {checks[-1]}",
         "        ):",
         f"            return {result}",
-        f"        return {finish}({value}, {grads_tuple}, {call_args})",
+        f"        return {finish}({handed}, {call_args})",
         f"    return {slow}({call_args})",
     ]
     assert returned.startswith("return ")
@@ -190,7 +187,7 @@ def write(grad, variant, values: dict, helpers: dict) -> Entry | None:
     namespace: dict = {}
     exec(compile(text + "\n", filename, "exec"), variant.globals, namespace)
     function = namespace[factory](**own, **names)
-    function.__qualname__ = grad.fn.__qualname__
+    function.__qualname__ = owner.fn.__qualname__
     return Entry(function, variant)
 
 
@@ -199,8 +196,8 @@ def _is_number(value) -> bool:
 
 
 def _returned(fn: ast.FunctionDef):
-    """(value name, [gradient names]) of the gradient's final `return value, grads`, or
-    (None, None) when they are not plain names."""
+    """(value name, [output names]) of the code's final `return value, outputs` (the gradients,
+    or a tangent), or (None, None) when they are not plain names."""
     last = fn.body[-1]
     if not (isinstance(last, ast.Return) and isinstance(last.value, ast.Tuple) and len(last.value.elts) == 2):
         return None, None

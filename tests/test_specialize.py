@@ -16,6 +16,7 @@ from srcgrad.errors import NonFiniteGradientError, NonScalarOutputError
 from srcgrad.frontend import read_function
 from srcgrad.functions.compiled import SPECIALIZE_LIMIT
 from srcgrad.functions.gradient import GradFunction
+from srcgrad.functions.products import JvpFunction
 from srcgrad.testing import check_grads
 from srcgrad.transformations.anf import lower
 
@@ -335,6 +336,88 @@ def test_with_value_false_has_the_same_form_through_the_entry():
     for dx, dy in results:
         np.testing.assert_array_equal(dx, y)
         np.testing.assert_array_equal(dy, x)
+
+
+# The fast entry of jvp: the same machinery (functions/compiled.py), its own outputs.
+
+
+def _jvp_fast(j):
+    return type(j).__call__ is not JvpFunction.__call__
+
+
+def scaled_tanh(x, y, scale=2.0):
+    return np.tanh(x * y) * scale
+
+
+def product(x, y):
+    return x * y
+
+
+def itself(x, y):
+    return x
+
+
+def test_jvp_installs_an_entry_on_the_second_call_and_gives_what_the_general_path_gives():
+    j = srcgrad.jvp(scaled_tanh, wrt=("x", "y"))
+    x, y, dx, dy = np.linspace(-1, 1, 4), np.full(4, 0.5), np.ones(4), np.arange(4.0)
+    slow = j(x, y, dx=dx, dy=dy)  # keywords: `scale` has a default, so the tangents follow it
+    assert not _jvp_fast(j)
+    j(x, y, dx=dx, dy=dy)
+    assert _jvp_fast(j)
+    for k in range(3):  # new values of the same shapes go through the entry
+        value, tangent = j(x + k, y, dx=dx, dy=dy * k)
+        expected = 2 * (1 - np.tanh((x + k) * y) ** 2) * (dx * y + (x + k) * dy * k)
+        np.testing.assert_allclose(value, scaled_tanh(x + k, y))
+        np.testing.assert_allclose(tangent, expected)
+    again = j(x, y, 2.0, dy=dy, dx=dx)  # any order of keywords, the default passed
+    np.testing.assert_array_equal(again[1], slow[1])
+    assert again[1] is not slow[1]
+
+
+def test_jvp_on_floats_through_the_entry_returns_floats():
+    j = srcgrad.jvp(product, wrt=("x", "y"))
+    results = [j(3.0, 2.0, 1.0, 0.5) for _ in range(3)]
+    assert _jvp_fast(j)
+    assert results == [(6.0, 3.5)] * 3 and all(type(t) is float for _, t in results)
+    assert j(3.0, 2.0, 1, 0) == (6.0, 2.0)  # an int tangent takes the general path: a float back
+
+
+def test_jvp_never_returns_a_tangent_passed_in():
+    j = srcgrad.jvp(itself, wrt="x")
+    x, y, dx = np.ones(3), np.zeros(3), np.arange(3.0)
+    for _ in range(3):
+        _, tangent = j(x, y, dx)
+        assert tangent is not dx and not np.shares_memory(tangent, dx)
+        np.testing.assert_array_equal(tangent, dx)
+
+
+def test_jvp_other_shapes_and_dtypes_take_the_general_path():
+    j = srcgrad.jvp(scaled_tanh, wrt="x")
+    x, y = np.ones(3), np.full(3, 0.5)
+    j(x, y, dx=np.ones(3)), j(x, y, dx=np.ones(3))
+    assert _jvp_fast(j)
+    value, tangent = j(np.ones(5), 0.5, dx=np.ones(5))
+    assert tangent.shape == (5,)
+    value, tangent = j(x.astype(np.float32), np.float32(0.5), dx=np.ones(3, np.float32))
+    assert tangent.dtype == np.float32
+    with pytest.raises(srcgrad.ArgumentTypeError, match="shape"):
+        j(x, y, dx=np.ones(4))  # a tangent of another shape: refused, as before the entry
+
+
+def test_an_error_inside_the_jvp_entry_is_the_functions_own():
+    j = srcgrad.jvp(inverse)
+    A = np.eye(2) + 0.1
+    j(A, np.ones((2, 2))), j(A, np.ones((2, 2)))
+    assert _jvp_fast(j)
+    with pytest.raises(np.linalg.LinAlgError, match="Singular"):
+        j(np.ones((2, 2)), np.ones((2, 2)))
+
+
+def test_jvp_of_a_grad_and_with_aux_keep_the_general_path():
+    hv = srcgrad.jvp(srcgrad.grad(log_of, with_value=False))
+    for _ in range(3):
+        np.testing.assert_allclose(hv(np.ones(3) * 2, np.ones(3))[1], -np.ones(3) / 4)
+    assert not _jvp_fast(hv)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -69,9 +69,10 @@ class Compiled:
         """Run the pipeline on `source`: a `pipeline.Build`."""
         raise NotImplementedError
 
-    def _write_entry(self, variant, values: dict):
-        """A generated entry point for calls like this one (`entry.Entry`), or None."""
-        return None
+    def _entry_possible(self, variant) -> bool:
+        """Whether this variant's code may have a generated entry point (`entry.py`); a subclass
+        that says yes gives `_entry_outputs`, `_finish_entry` and `_failed_entry`."""
+        return False
 
     # -- variants --------------------------------------------------------------------------
 
@@ -147,11 +148,21 @@ class Compiled:
     # -- calling ----------------------------------------------------------------------------
 
     def _install(self, variant, values: dict) -> None:
-        """Make a generated entry for calls like this one this object's `__call__`, if the
-        subclass writes one for it."""
+        """Make a generated entry for calls like this one (`values`: parameter -> argument) this
+        object's `__call__`, if the call's argument types and the code allow one."""
+        from .. import entry
+
         if id(variant) in self._no_fast:
             return
-        made = self._write_entry(variant, values)
+        made = None
+        if self._entry_possible(variant) and entry.eligible_types(values, self.wrt):
+            general = type(self).__bases__[0].__call__  # the class's own, not the object's entry
+            helpers = {
+                "slow": functools.partial(general, self),
+                "finish": self._finish_entry,
+                "failed": self._failed_entry,
+            }
+            made = entry.write(self, variant, values, helpers)
         if made is None:
             self._no_fast.add(id(variant))
             return

@@ -5,7 +5,6 @@ from the generated code explained by the user's own function and lines."""
 
 from __future__ import annotations
 
-import functools
 import inspect
 import threading
 
@@ -186,19 +185,26 @@ class GradFunction(Compiled):
             named = bound.arguments.items()
         return self.shape_key(named)
 
-    def _write_entry(self, variant, values: dict):
-        """A generated entry for calls like this one (entry.py), if the call's argument types and
-        the gradient's code allow one."""
-        from .. import entry
+    def _entry_possible(self, variant) -> bool:
+        return not self.has_aux
 
-        if self.has_aux or not entry.eligible_types(values, self.wrt):
+    def _entry_outputs(self, value, grads, values, fresh, bind, ndarray):
+        """For the entry (entry.py): the checks under which the gradients go back as the code
+        computed them, what goes back, and what `finish` gets otherwise; None when a gradient
+        may be an argument, a view of one, or another gradient."""
+        arrays = [g for g, w in zip(grads, self.wrt) if type(values[w]) is np.ndarray]
+        if any(g not in fresh for g in arrays) or len(set(arrays)) != len(arrays):
             return None
-        helpers = {
-            "slow": functools.partial(GradFunction.__call__, self),
-            "finish": self._finish_entry,
-            "failed": self._failed_entry,
-        }
-        return entry.write(self, variant, values, helpers)
+        scalars = bind((float, np.float64, np.float32), "scalars")
+        checks = [f"type({value}) in {scalars}"]
+        for g, w in zip(grads, self.wrt):
+            if type(values[w]) is np.ndarray:
+                checks.append(f"type({g}) is {ndarray} and {g}.dtype is {w}.dtype and {g}.shape == {w}.shape")
+            else:
+                checks.append(f"type({g}) is {bind(float, 'float')}")
+        together = grads[0] if self.single else "(" + ", ".join(grads) + (",)" if len(grads) == 1 else ")")
+        result = f"{value}, {together}" if self.with_value else together
+        return checks, result, f"{value}, {together}"
 
     def _finish_entry(self, returned, grads, *args, **kwargs):
         bound = self.signature.bind(*args, **kwargs)

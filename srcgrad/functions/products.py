@@ -67,10 +67,14 @@ class _Product(Compiled, Transformed):
             message = f"{name}'s {self.mode} takes the arguments of {name} and then {then}: {exc}"
             raise TypeError(message) from None
 
-    def _compiled(self, values: dict):
-        """The compiled code for a call with these arguments (the function's and the extra)."""
+    def _variant_for(self, values: dict):
+        """The cache entry of the code for a call with these arguments (the function's and the
+        extra), and whether it is code specialised to their shapes that an earlier call used."""
         named = [(p, values[p]) for p in self.signature.parameters if p in values]
-        return self.variant(shapes=self.shape_key(named)).compiled
+        shapes = self.shape_key(named)
+        known = self._variants.get((None, "numpy", shapes))
+        reused = shapes is not None and known is not None and known.valid()
+        return self.variant(shapes=shapes), reused
 
     def _explain(self, exc: Exception, args, kwargs):
         """An exception from the generated code: the function's own error when it fails on these
@@ -144,8 +148,9 @@ class JvpFunction(_Product):
         """The call, `values` holding each parameter's argument (the function's and the tangents)."""
         for w, t in zip(self.wrt, self.tangent_names):
             values[t] = tangent_like(w, values[w], values[t])
-        compiled = self._compiled(values)
-        extra = self._shown.build.generated.extra  # the generated code's names for the tangents
+        variant, reused = self._variant_for(values)
+        compiled = variant.compiled
+        extra = variant.build.generated.extra  # the generated code's names for the tangents
         if self._plain:
             args, kwargs = [values[n] for n in self._user_names], {}
         else:
@@ -157,8 +162,42 @@ class JvpFunction(_Product):
             self._explain(exc, *user_call(self.signature, values))
         if self.inner is not None:
             return self._gradient_result(value, tangent, values, finish)
+        if reused and (self._fast is None or not self._fast.variant.valid()):
+            self._install(variant, values)
         out = value[0] if self.has_aux else value
         return value, as_tangent(tangent, out, input_roots(values))
+
+    def _entry_possible(self, variant) -> bool:
+        """For a function's own jvp (not a grad's), when the code names the tangents as the
+        call does."""
+        return (
+            self.inner is None
+            and not self.has_aux
+            and list(variant.build.generated.extra) == self.tangent_names
+        )
+
+    def _entry_outputs(self, value, outputs, values, fresh, bind, ndarray):
+        """For the entry: the tangent goes back as the code computed it when it is a new array of
+        the value's shape and dtype, or a number of the value's type (as `as_tangent` would
+        leave it); None when it may be a tangent passed in, or a view of one."""
+        if len(outputs) != 1 or outputs[0] not in fresh:
+            return None
+        tangent = outputs[0]
+        scalars = bind((float, np.float64, np.float32), "scalars")
+        arrays = f"type({value}) is {ndarray} and type({tangent}) is {ndarray}"
+        alike = f"{tangent}.shape == {value}.shape and {tangent}.dtype is {value}.dtype"
+        numbers = f"type({value}) in {scalars} and type({tangent}) is type({value})"
+        return [f"({arrays} and {alike} or {numbers})"], f"{value}, {tangent}", f"{value}, {tangent}"
+
+    def _finish_entry(self, value, tangent, *args, **kwargs):
+        bound = self.call_signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        return value, as_tangent(tangent, value, input_roots(bound.arguments))
+
+    def _failed_entry(self, exc, *args, **kwargs):
+        bound = self.call_signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        self._explain(exc, *user_call(self.signature, bound.arguments))
 
     def _gradient_result(self, value, tangent, values, finish=True):
         """jvp of a grad: the grad's own result, and the tangent of its gradients (Hessian-vector
@@ -215,11 +254,11 @@ class VjpFunction(_Product):
         params = [values[w] for w in self.wrt]
         for w, p in zip(self.wrt, params):
             check_parameter(w, p, "srcgrad.vjp")
-        compiled = self._compiled(values)
+        variant, _ = self._variant_for(values)
         args, kwargs = user_call(self.signature, values)
-        kwargs[self._shown.build.generated.extra[0]] = cotangent
+        kwargs[variant.build.generated.extra[0]] = cotangent
         try:
-            value, grads = compiled(*args, **kwargs)
+            value, grads = variant.compiled(*args, **kwargs)
         except Exception as exc:
             args, kwargs = user_call(self.signature, values)
             try:
