@@ -367,7 +367,7 @@ def _render(stmts, comments: dict) -> list:
     for stmt in stmts:
         if isinstance(stmt, Comment):
             marker = _MARK.format(len(comments))
-            comments[marker] = "# grad of: " + _one_line(stmt.origin)
+            comments[marker] = "# grad of: " + quoted(stmt.origin)
             out.append(gast.Expr(value=name(marker)))
         elif isinstance(stmt, (gast.If, gast.For, gast.While)):
             stmt.body = _render(stmt.body, comments)
@@ -450,7 +450,8 @@ def _forward_statement(stmt):
     return gast.Expr(value=stmt.value)
 
 
-def _one_line(stmt: gast.stmt) -> str:
+def quoted(stmt: gast.stmt) -> str:
+    """A user's statement as a `# grad of:` comment quotes it: on one line, a block by its head."""
     if isinstance(stmt, gast.If):
         return f"if {to_source(stmt.test)}:"
     if isinstance(stmt, gast.For):

@@ -9,6 +9,7 @@ import re
 
 import gast
 
+from .. import ir
 from ..errors import Location, SrcgradError
 from ..frontend import def_location
 
@@ -112,12 +113,8 @@ def failure_site(exc: BaseException, entries: list) -> tuple[str | None, list[Lo
 
 
 def _user_lines(filename: str, lineno: int, entries: list, depth: int = 0) -> list[Location]:
-    from .. import ir
+    from ..codegen import quoted  # the code generator: loaded only once something failed
 
-    try:
-        from ..codegen import _one_line
-    except ImportError:  # pragma: no cover - renamed: no mapping by comment
-        _one_line = None
     build = next((e.build for e in entries if e.compiled.__code__.co_filename == filename), None)
     lines = linecache.getlines(filename)
     if build is None or not 0 < lineno <= len(lines) or depth > 3:
@@ -133,10 +130,10 @@ def _user_lines(filename: str, lineno: int, entries: list, depth: int = 0) -> li
         if not text or text.startswith("def "):  # the forward part: no comment above
             break
     origins = []
-    if statement is not None and _one_line is not None:
+    if statement is not None:
         candidates = {id(s.origin): s.origin for s in statements if isinstance(s.origin, gast.stmt)}
         candidates.setdefault(id(program.result.origin), program.result.origin)
-        origins = [o for o in candidates.values() if _one_line(o) == statement]
+        origins = [o for o in candidates.values() if quoted(o) == statement]
     elif statement is None:
         match = re.match(r"\s*(\w+)\s*=[^=]", lines[lineno - 1])
         if match:
