@@ -13,9 +13,10 @@ more (over seeds 0 to 7, its test accuracy in epochs 21 to 30 fell to 95.3%, mom
 plain SGD at 0.1 needs about 15 epochs.
 
 Run: python examples/digits_mlp.py [--epochs K] [--quick] [--plot PATH]
-(--quick: 2 epochs and the plot in a temporary directory, for CI.) Prints one line per epoch and
-the final test accuracy, draws a progress bar on stderr when it is a terminal, and saves the
-training loss per epoch to PATH (default digits_loss.png) if matplotlib is installed.
+(--quick: 2 epochs and the plot in a new temporary directory, for CI.) Prints one line per epoch
+and the final test accuracy, draws a progress bar on stderr when it is a terminal, and saves the
+training loss per epoch to PATH (default digits_loss.png in the system's temporary folder, never
+the current one) if matplotlib is installed, printing where.
 Needs scikit-learn; matplotlib is optional.
 """
 
@@ -115,15 +116,21 @@ def save_plot(losses, path):
     return True
 
 
+def default_plot(quick=False) -> pathlib.Path:
+    """digits_loss.png in the system's temporary folder, or in a new directory there with `quick`
+    (runs in CI do not share a file): not the current folder, which may be anyone's."""
+    folder = tempfile.mkdtemp(prefix="digits_mlp_") if quick else tempfile.gettempdir()
+    return pathlib.Path(folder) / PLOT
+
+
 def main(quick=False, epochs=None, plot=None, seed=0, show_progress=None):
     """Train; return the test accuracy, the loss per epoch, the parameters, the last gradients, the plot.
 
-    `plot`: where to save the loss plot; by default digits_loss.png here, or in a new temporary
-    directory with `quick`; False for no plot.
+    `plot`: where to save the loss plot; by default `default_plot(quick)`; False for no plot.
     """
     epochs = epochs or (QUICK_EPOCHS if quick else EPOCHS)
     if plot is None:
-        plot = pathlib.Path(tempfile.mkdtemp(prefix="digits_mlp_")) / PLOT if quick else PLOT
+        plot = default_plot(quick)
     if show_progress is None:  # a bar redrawn with \r is noise in a log file
         show_progress = sys.stderr.isatty()
     start = time.perf_counter()
@@ -168,7 +175,11 @@ def _arguments(argv=None):
     parser.add_argument(
         "--quick", action="store_true", help=f"{QUICK_EPOCHS} epochs, plot in a temporary directory, for CI"
     )
-    parser.add_argument("--plot", type=pathlib.Path, help=f"where to save the loss plot (default {PLOT})")
+    parser.add_argument(
+        "--plot",
+        type=pathlib.Path,
+        help=f"where to save the loss plot (default {PLOT} in {tempfile.gettempdir()})",
+    )
     return parser.parse_args(argv)
 
 

@@ -2,7 +2,7 @@
 generated Python source."""
 
 from . import extend
-from .api import grad, hessian, hvp, jacobian, jvp, source, vjp
+from .api import grad, hessian, hvp, jacobian, jvp, source, value_and_grad, vjp
 from .cache import cache_info, clear_cache
 from .errors import (
     ArgumentTypeError,
@@ -21,8 +21,20 @@ from .markers import stop_gradient
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name):
+    # `srcgrad.testing` loads at first use, so `import srcgrad` stays cheap (the gradient
+    # checker is not needed to compute gradients; its hypothesis strategies are a separate module)
+    if name == "testing":
+        import srcgrad.testing as testing  # not `from . import`, which would ask this hook again
+
+        return testing
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "grad",
+    "value_and_grad",
     "jvp",
     "vjp",
     "hvp",

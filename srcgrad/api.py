@@ -1,6 +1,6 @@
-"""The user's API: `grad`, `jvp`, `vjp`, `hvp`, `hessian`, `jacobian`, each a decorator or a
-function that makes a callable computing derivatives with generated source code (the callables
-are in `functions/`), and `source`, the generated code of a function."""
+"""The user's API: `grad`, `value_and_grad`, `jvp`, `vjp`, `hvp`, `hessian`, `jacobian`, each a
+decorator or a function that makes a callable computing derivatives with generated source code
+(the callables are in `functions/`), and `source`, the generated code of a function."""
 
 from __future__ import annotations
 
@@ -40,6 +40,15 @@ def grad(f=None, wrt=None, with_value=True, has_aux=False, check_finite=False):
             raise SrcgradError("srcgrad.grad of a grad function takes no has_aux or check_finite.")
         return NestedGrad(f, wrt, with_value)
     return GradFunction(f, wrt, with_value, has_aux, check_finite)
+
+
+def value_and_grad(f=None, wrt=None, has_aux=False, check_finite=False):
+    """`grad(f, wrt, with_value=True, ...)` under the name JAX and autograd give it: `f` made to
+    return `(value, gradients)`, or `((value, aux), gradients)` with `has_aux=True`. `wrt` takes
+    parameter names or indices (JAX's `argnums`, autograd's `argnum`). Use as `@value_and_grad`,
+    `@value_and_grad(wrt=...)` or `value_and_grad(f, wrt=...)`.
+    """
+    return grad(f, wrt, True, has_aux, check_finite)
 
 
 def source(f, wrt=None) -> str:

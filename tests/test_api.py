@@ -211,3 +211,51 @@ def test_stop_gradient_makes_a_value_constant():
     value, dx = srcgrad.grad(detached)(x)
     assert value == 3.0 * 3.0
     np.testing.assert_array_equal(dx, [3.0, 3.0])  # not 3 + sum(x)
+
+
+def test_value_and_grad_returns_what_grad_returns(xy):
+    x, y = xy
+    value, (dx, dy) = srcgrad.value_and_grad(quadratic, wrt=("x", "y"))(x, y)
+    expected_value, (ex, ey) = srcgrad.grad(quadratic, wrt=("x", "y"))(x, y)
+    assert value == expected_value == pytest.approx(quadratic(x, y))
+    np.testing.assert_array_equal(dx, ex)
+    np.testing.assert_array_equal(dy, ey)
+    np.testing.assert_allclose(dx, 4.0 * x + y)
+    np.testing.assert_allclose(dy, x)
+
+
+def test_value_and_grad_decorator_forms_and_wrt_by_name_or_index(xy):
+    x, y = xy
+
+    @srcgrad.value_and_grad
+    def bare(x, y):
+        return np.sum(2.0 * x * x + x * y)
+
+    @srcgrad.value_and_grad(wrt="y")
+    def by_name(x, y):
+        return np.sum(2.0 * x * x + x * y)
+
+    @srcgrad.value_and_grad(wrt=1)
+    def by_index(x, y):
+        return np.sum(2.0 * x * x + x * y)
+
+    value, dx = bare(x, y)
+    assert value == pytest.approx(quadratic(x, y))
+    np.testing.assert_allclose(dx, 4.0 * x + y)  # the first parameter by default
+    positional = srcgrad.value_and_grad("y")(quadratic)
+    for g in (by_name, by_index, positional, srcgrad.value_and_grad(quadratic, 1)):
+        value, dy = g(x, y)
+        assert value == pytest.approx(quadratic(x, y))
+        np.testing.assert_allclose(dy, x)
+    assert inspect.signature(bare) == inspect.signature(bare.fn)
+
+
+def test_value_and_grad_with_aux():
+    rng = np.random.default_rng(2)
+    w, x = rng.standard_normal(3), rng.standard_normal((4, 3))
+    (value, pred), dw = srcgrad.value_and_grad(loss_and_prediction, has_aux=True)(w, x)
+    (expected_value, expected_pred), expected_dw = srcgrad.grad(loss_and_prediction, has_aux=True)(w, x)
+    assert value == expected_value == pytest.approx(np.sum(np.tanh(x @ w) ** 2))
+    np.testing.assert_array_equal(pred, expected_pred)
+    np.testing.assert_array_equal(dw, expected_dw)
+    assert "value_and_grad" in srcgrad.__all__ and srcgrad.value_and_grad is srcgrad.api.value_and_grad

@@ -288,6 +288,45 @@ def test_tolerances_follow_dtype_and_finite_difference_noise():
         check_grads(scaled, np.ones(3), np.ones(3), mode="sideways")
 
 
+def leaky_relu(x):
+    return np.sum(np.maximum(x, 0.2 * x) * 2.0)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_point_on_a_kink_is_reported_as_not_differentiable_not_as_a_wrong_derivative(mode):
+    x = np.array([1.0, -2.0, 0.0, 0.5])  # the leaky ReLU has a kink at 0: slopes 0.4 left, 2 right
+    assert_grads_close(leaky_relu, x + 0.25, mode=mode)  # off the kink it checks
+    with pytest.raises(GradientMismatch) as caught:
+        check_grads(leaky_relu, x, mode=mode)
+    e = caught.value
+    assert e.kink and e.element == (2,) and e.parameter == "x" and e.mode == mode
+    assert str(e).startswith(
+        "'leaky_relu' is not differentiable here: the one-sided differences disagree at element [2] "
+        "of 'x' (left slope 0.4, right slope 2)"
+    )
+    assert e.analytic == pytest.approx(2.0) and e.numeric == pytest.approx(1.2)  # srcgrad's: the right slope
+
+
+def test_a_kink_without_locating_is_reported_along_the_direction():
+    along = r"disagree along random direction 0 of 'x' \(left slope"
+    with pytest.raises(GradientMismatch, match=along) as caught:
+        check_grads(leaky_relu, 0.0)
+    assert caught.value.kink and caught.value.element is None
+    with pytest.raises(GradientMismatch, match="not differentiable here") as caught:
+        check_grads(leaky_relu, np.array([0.0, 1.0]), locate=False)
+    assert caught.value.kink and caught.value.element is None
+
+
+def test_a_wrong_derivative_is_not_mistaken_for_a_kink(one_wrong):
+    W = 3.0 * np.linspace(1, -1, 30).reshape(6, 5)  # curved: the one-sided slopes differ by h * sin
+    for locate in (False, True):
+        with pytest.raises(GradientMismatch) as caught:
+            check_grads(one_wrong.loss, W, np.ones((6, 5)), locate=locate)
+        e = caught.value
+        assert not e.kink and "not differentiable" not in str(e)
+        assert str(e).startswith("gradient of 'loss' with respect to 'W' disagrees with finite differences")
+
+
 # -- forward mode -------------------------------------------------------------------------------
 
 

@@ -4,6 +4,7 @@ import contextlib
 import importlib.util
 import io
 import sys
+import tempfile
 
 import numpy as np
 import pytest
@@ -46,3 +47,21 @@ def test_digits_mlp_without_matplotlib_prints_a_note_and_skips_the_plot(tmp_path
     assert result.plot is None and not path.exists()
     assert sum(NOTE in line for line in text.splitlines()) == 1
     assert len(result.losses) == 1
+
+
+def test_digits_mlp_plots_into_the_temporary_folder_not_the_current_one(tmp_path, monkeypatch):
+    temporary, here = tmp_path / "temporary", tmp_path / "here"
+    temporary.mkdir(), here.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))  # what tempfile.gettempdir() answers
+    monkeypatch.chdir(here)
+    digits = _load("digits_mlp")
+    assert digits.default_plot() == temporary / "digits_loss.png"
+    quick = digits.default_plot(quick=True)
+    assert quick.parent.parent == temporary and quick.name == "digits_loss.png"
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        result = digits.main(epochs=1)
+    assert not list(here.iterdir())
+    if importlib.util.find_spec("matplotlib") is not None:
+        assert result.plot == temporary / "digits_loss.png" and result.plot.exists()
+        assert f"loss per epoch plotted in {result.plot}" in out.getvalue()

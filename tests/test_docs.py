@@ -35,3 +35,11 @@ def test_rules_doc_is_current():
     assert (ROOT / "docs" / "rules.md").read_text() == render(), (
         "docs/rules.md is stale: run python -m srcgrad.rules.doc > docs/rules.md"
     )
+
+
+def test_readme_runs_the_command_line_from_the_venv():
+    """The set-up commands install `srcgrad` in .venv/bin, which is not on PATH: the README's
+    command lines say where it is."""
+    readme = (ROOT / "README.md").read_text()
+    commands = re.findall(r"(\S*)srcgrad (?:show|check|export) ", readme)
+    assert commands and all(prefix.endswith(".venv/bin/") for prefix in commands), commands

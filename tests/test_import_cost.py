@@ -211,12 +211,43 @@ print("ok")
 """
 
 
-def test_the_pipeline_and_each_rule_load_at_first_use(tmp_path):
-    script = tmp_path / "lazy.py"
-    script.write_text(LAZY)
+def _runs_ok(tmp_path, name, text):
+    """Run `text` as a script in a fresh Python: it exits 0 and prints "ok"."""
+    script = tmp_path / f"{name}.py"
+    script.write_text(text)
     run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "ok"
+
+
+def test_the_pipeline_and_each_rule_load_at_first_use(tmp_path):
+    _runs_ok(tmp_path, "lazy", LAZY)
+
+
+TESTING = """
+import sys
+
+import srcgrad
+
+loaded = [m for m in ("srcgrad.testing", "hypothesis") if m in sys.modules]
+assert not loaded, f"imported by `import srcgrad`: {loaded}"
+
+
+def square(x):
+    return x * x
+
+
+value, gradient = srcgrad.testing.check_grads(square, 3.0)
+assert (value, gradient) == (9.0, 6.0), (value, gradient)
+assert "srcgrad.testing" in sys.modules and "hypothesis" not in sys.modules
+print("ok")
+"""
+
+
+def test_srcgrad_testing_is_there_after_import_srcgrad_without_hypothesis(tmp_path):
+    _runs_ok(tmp_path, "testing_attribute", TESTING)
+    with pytest.raises(AttributeError, match="no attribute 'tsting'"):
+        srcgrad.tsting  # noqa: B018 - a misspelt name still fails as it would without the hook
 
 
 def _trees():

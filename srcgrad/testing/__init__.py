@@ -13,7 +13,9 @@ Jacobian-vector product `srcgrad.jvp` computes must match the central difference
 When a direction disagrees, `check_grads` bisects the direction's support (halves of the
 elements, two more calls of `f` each) to find the element that accounts for the difference and
 reports it; `GradientMismatch` carries the parameter, direction, element and both numbers as
-attributes. `assert_grads_close` is the same check for use in a pytest `assert`-style test.
+attributes. When the function is not differentiable at the point (a kink: `abs` or a leaky ReLU
+at 0), the one-sided differences disagree there, and the message says so instead of blaming the
+derivative. `assert_grads_close` is the same check for use in a pytest `assert`-style test.
 
 Tolerances scale with the gradient's dtype and size: float64 gradients must agree to about 1e-6
 relative to the gradient's root-mean-square element, lower precisions to 1e-3 of its norm. An
@@ -48,7 +50,9 @@ class GradientMismatch(AssertionError):
     one was found, else for the direction), `tolerance`, `seed`, and `mode`: `"reverse"` (the
     gradient is off), `"forward"` (the Jacobian-vector product is off) or `"forward-reverse"`
     (the two modes disagree while the central difference agrees with forward mode; `analytic` is
-    then the Jacobian-vector product and `numeric` reverse mode's `<gradient, v>`).
+    then the Jacobian-vector product and `numeric` reverse mode's `<gradient, v>`). `kink` is
+    True when `f` is not differentiable at the point (its one-sided differences disagree, and
+    no derivative can match the central difference there).
     """
 
     def __init__(
@@ -64,6 +68,7 @@ class GradientMismatch(AssertionError):
         tolerance: float | None = None,
         seed: int | None = None,
         mode: str | None = None,
+        kink: bool = False,
     ):
         super().__init__(message)
         self.function = function
@@ -75,6 +80,7 @@ class GradientMismatch(AssertionError):
         self.tolerance = tolerance
         self.seed = seed
         self.mode = mode
+        self.kink = kink
 
 
 def _float64(x):
@@ -151,13 +157,51 @@ def check_grads(
         for path, leaf in _leaves(params.arguments[name]):
             checks.append((name, path, _get(gradient, path), leaf))
 
+    def at(name, path, v, h):
+        """The sum of `f` (in float64) with the leaf at `path` moved by `h v`."""
+        moved = dict(args64)
+        moved[name] = _put(args64[name], path, _shift(_get(args64[name], path), v, h))
+        return float(np.sum(_call(raw, params, moved)))
+
     def directional(name, path, v, h):
         """The central difference of `f` (in float64) along `v` in the leaf at `path`."""
-        plus, minus = dict(args64), dict(args64)
-        start = _get(args64[name], path)
-        plus[name] = _put(args64[name], path, _shift(start, v, h))
-        minus[name] = _put(args64[name], path, _shift(start, v, -h))
-        return (float(np.sum(_call(raw, params, plus))) - float(np.sum(_call(raw, params, minus)))) / (2 * h)
+        return (at(name, path, v, h) - at(name, path, v, -h)) / (2 * h)
+
+    def refuse_kink(name, path, v, element, a, r, facts):
+        """Raise GradientMismatch(kink=True) if `f` is not differentiable at the point along `v`
+        (the unit vector of `element`, when the bisection found one): its one-sided differences
+        disagree, by more than the tolerance, at step h and still at h/4. A smooth function's
+        one-sided slopes differ by about h times its curvature, so they close in as h shrinks; a
+        kink's do not. `facts` are the failure's (label, k, who, analytic, numeric, mode)."""
+        if element is not None:
+            v = np.zeros(np.shape(v))
+            v[element] = 1.0
+        centre = at(name, path, v, 0.0)
+        (left, right), (left_4, right_4) = (
+            ((centre - at(name, path, v, -h)) / h, (at(name, path, v, h) - centre) / h)
+            for h in (eps, eps / 4)
+        )
+        gap = abs(right - left)
+        if gap <= a + r * max(abs(left), abs(right)) or abs(right_4 - left_4) <= gap / 2:
+            return
+        label, k, who, analytic, numeric, mode = facts
+        where = f"at element {list(element)}" if element is not None else f"along random direction {k}"
+        raise GradientMismatch(
+            f"{raw.__name__!r} is not differentiable here: the one-sided differences disagree {where} "
+            f"of {label!r} (left slope {left:.6g}, right slope {right:.6g}), so no derivative can match the "
+            f"central difference ({numeric!r}, their mean) and {who}'s {analytic!r} cannot be checked at "
+            f"this point (random direction {k} of {directions}, seed {seed}). Check at a point off the "
+            "kink (srcgrad.testing.strategies keeps draws away from given values with `avoid=`).",
+            function=raw.__name__,
+            parameter=label,
+            direction=k,
+            element=element,
+            analytic=analytic,
+            numeric=numeric,
+            seed=seed,
+            mode=mode,
+            kink=True,
+        )
 
     def prepare(name, path, gradient, p):
         """The leaf's label, its gradient in float64, its tolerances and random directions."""
@@ -206,6 +250,8 @@ def check_grads(
                 where = _where(element, el_analytic, el_numeric, a, r, "srcgrad")
                 if where.startswith("\nNo single"):
                     element = None
+            found = (el_analytic, el_numeric) if element is not None else (analytic, numeric)
+            refuse_kink(name, path, v, element, a, r, (label, k, "srcgrad", *found, "reverse"))
             raise GradientMismatch(
                 f"gradient of {raw.__name__!r} with respect to {label!r} disagrees with finite "
                 f"differences in random direction {k} of {directions} (seed {seed}): srcgrad gives "
@@ -242,6 +288,8 @@ def check_grads(
                         where = _where(element, el_analytic, el_numeric, a, r, "forward mode")
                         if where.startswith("\nNo single"):
                             element = None
+                    found = (el_analytic, el_numeric) if element is not None else (tangent, numeric)
+                    refuse_kink(name, path, v, element, a, r, (label, k, "forward mode", *found, "forward"))
                     raise GradientMismatch(
                         f"forward mode (jvp) of {raw.__name__!r} with respect to {label!r} disagrees "
                         f"with finite differences in random direction {k} of {directions} (seed "
