@@ -75,7 +75,9 @@ _counts = {"hits": 0, "compiles": 0}
 
 
 def cache_info() -> CacheInfo:
-    """How often the cache of compiled gradients was used, and how big it is.
+    """How often the cache of compiled gradients was used, and how big it is: a named tuple
+    `CacheInfo(hits, compiles, entries)` of the gradients found compiled already, those generated
+    and compiled, and the compiled gradients held now.
 
     >>> info = cache_info()
     >>> info.entries >= 0 and info.compiles >= 0

@@ -31,7 +31,7 @@ import numpy as np
 from .api import grad
 from .errors import ArgumentTypeError, NoGradientError, SrcgradError, describe
 from .functions.gradient import GradFunction
-from .loading import UsageError
+from .loading import UsageError, example_arguments
 from .loading import load_module as load_file
 from .testing import MODES, GradientMismatch, check_grads
 
@@ -157,21 +157,13 @@ def example_strategy(fn, module, name):
     from .testing.strategies import like
 
     signature = inspect.signature(fn)
-    sample_fn = getattr(module, f"{name}_example", None)
-    if sample_fn is not None:
-        try:
-            sample = sample_fn()
-        except Exception as exc:
-            raise CheckUsageError(
-                f"{name}_example() raised {_one_line(exc)}{_where(exc, module.__file__)}"
-            ) from exc
-        args, kwargs = (
-            ((), dict(sample))
-            if isinstance(sample, dict)
-            else (tuple(sample), {})
-            if isinstance(sample, (tuple, list))
-            else ((sample,), {})
-        )
+    try:
+        example = example_arguments(vars(module), name)
+    except Exception as exc:
+        where = _where(exc, module.__file__)
+        raise CheckUsageError(f"{name}_example() raised {_one_line(exc)}{where}") from exc
+    if example is not None:
+        args, kwargs = example
         try:
             signature.bind(*args, **kwargs)
         except TypeError as exc:

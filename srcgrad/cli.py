@@ -1,6 +1,7 @@
 """The `srcgrad` command: show the generated code, export it as a module, check it.
 
     srcgrad show path/to/file.py:function [--wrt W1,B1] [--mode reverse|forward|hvp] [--stage all]
+                                          [--example]
     srcgrad export path/to/file.py:function [--wrt W1,B1] -o grad_module.py
     srcgrad check path/to/file.py:function [--wrt W1,B1] [--mode reverse|forward|both] [--examples N]
 
@@ -19,7 +20,7 @@ import sys
 import tokenize
 import traceback
 
-from .loading import UsageError, derived, load_gradient, split_target
+from .loading import UsageError, derived, example_arguments, load_gradient, split_target
 
 STAGES = {  # --stage name -> (key in Build.stages, header)
     "anf": ("anf", "A-normal form: one operation per statement"),
@@ -86,6 +87,12 @@ def _parser() -> argparse.ArgumentParser:
         help="print the code after a pipeline stage (all: each one, with a header); "
         "reverse mode only, except simplified",
     )
+    show.add_argument(
+        "--example",
+        action="store_true",
+        help="the code a call with the arguments of <function>_example() runs (specialised to "
+        "their shapes), instead of the code for arguments of any shape",
+    )
     show.add_argument("--color", choices=["auto", "always", "never"], default="auto")
     show.set_defaults(command="show", handler=_show)
 
@@ -115,8 +122,15 @@ def _show(args) -> int:
             f"--stage {args.stage} is for --mode reverse; --mode {args.mode} shows the generated "
             f"code only (no --stage, or --stage simplified)."
         )
+    if args.example and args.stage not in (None, "simplified"):
+        raise UsageError(
+            f"--stage {args.stage} shows the code for arguments of any shape; --example shows the "
+            f"generated code only (no --stage, or --stage simplified)."
+        )
     g = load_gradient(args.target, args.wrt)
-    if args.mode != "reverse":
+    if args.example:
+        text = _example_source(g, args.target, args.mode)
+    elif args.mode != "reverse":
         text = derived(g, args.mode).source
     elif args.stage is None:
         text = g.source
@@ -132,6 +146,55 @@ def _show(args) -> int:
         text = highlight(text)
     sys.stdout.write(text)
     return 0
+
+
+def _example_source(g, target: str, mode: str) -> str:
+    """The code of `mode` that one call with the arguments of `<function>_example()` runs, after
+    a first line saying so: the gradient called with them; jvp and hvp with tangents of ones."""
+    path, qualname = split_target(target)
+    name = qualname.rpartition(".")[2]
+    try:
+        example = example_arguments(g.fn.__globals__, name)
+    except Exception as exc:
+        raise UsageError(f"{name}_example() raised {type(exc).__name__}: {exc}") from exc
+    if example is None:
+        raise UsageError(
+            f"--example calls {name}_example(), and {path} has none: define it to return the "
+            f"arguments of one call of {name} (a tuple, or a dict by name; see docs/testing.md)."
+        )
+    args, kwargs = example
+    try:
+        bound = g.signature.bind(*args, **kwargs)
+    except TypeError as exc:
+        raise UsageError(f"{name}_example() returns arguments {name} does not accept: {exc}") from None
+    if mode == "reverse":
+        f = g
+        g(*args, **kwargs)
+    else:
+        f = derived(g, mode)
+        ones = [_ones_like(bound.arguments[w]) for w in g.wrt]
+        f(*bound.args, *ones, **bound.kwargs)
+    described = ", ".join(f"{k} {_describe(v)}" for k, v in bound.arguments.items())
+    return f"# the code for {name}_example()'s arguments: {described}\n{f.source}"
+
+
+def _ones_like(value):
+    """A tangent of ones of `value`'s shape and nesting."""
+    import numpy as np
+
+    if isinstance(value, dict):
+        return {k: _ones_like(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_ones_like(v) for v in value)
+    return np.ones_like(value) if isinstance(value, np.ndarray) else 1.0
+
+
+def _describe(value) -> str:
+    """`float64[2, 20]` for an array, the type's name for anything else."""
+    shape = getattr(value, "shape", None)
+    if shape is None or not hasattr(value, "dtype"):
+        return type(value).__name__
+    return f"{value.dtype}[{', '.join(map(str, shape))}]"
 
 
 def _export(args) -> int:

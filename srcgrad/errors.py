@@ -31,7 +31,12 @@ class Location:
 
 
 class SrcgradError(Exception):
-    """Base class of every error srcgrad raises about the user's code or call."""
+    """Base class of every error srcgrad raises about the user's code or call.
+
+    Its `message` says what went wrong, `location` is the place in the user's source it is about
+    (a `Location`: `filename`, `lineno`, `text`, ...) or None, and `hint` says what to do, or is
+    None; `str()` of the error joins the three.
+    """
 
     def __init__(self, message: str, location: Location | None = None, hint: str | None = None):
         self.message = message

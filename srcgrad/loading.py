@@ -104,3 +104,17 @@ def derived(g, mode: str):
     if mode == "forward":
         return jvp(g.fn, wrt=wrt, has_aux=g.has_aux)
     return hvp(g.fn, wrt=wrt)
+
+
+def example_arguments(namespace: dict, name: str):
+    """`(args, kwargs)` of one call of `name`, from `<name>_example()` in `namespace` (a module's
+    globals), or None if there is no such function. The convention `srcgrad check` and `srcgrad show
+    --example` share: it returns the arguments as a tuple or list, a dict of them by name, or the
+    one argument itself. An exception the function raises propagates."""
+    make = namespace.get(f"{name}_example")
+    if make is None or not callable(make):
+        return None
+    sample = make()
+    if isinstance(sample, dict):
+        return (), dict(sample)
+    return (tuple(sample) if isinstance(sample, (tuple, list)) else (sample,)), {}

@@ -21,7 +21,7 @@ LAYERS = [
     ("back end", ["codegen", "pipeline", "compile", "cache", "generated", "entry"]),
     ("functions", ["functions"]),
     ("user API", ["api", "__init__", "testing"]),
-    ("tools", ["export", "loading", "checking", "cli", "__main__", "fuzz"]),
+    ("tools", ["export", "loading", "checking", "cli", "__main__", "fuzz", "apidoc"]),
 ]
 
 

@@ -3,6 +3,8 @@
 import ast
 import os
 import pathlib
+import re
+import shlex
 import subprocess
 import sys
 import textwrap
@@ -92,6 +94,77 @@ def test_show_forward_and_hvp_modes_print_what_jvp_and_hvp_generate(capsys, monk
     assert out.startswith("def loss_grad_jvp(")  # forward mode over the gradient's code
     _, colored, _ = _run(["show", f"{XOR}:loss", "--mode", "forward", "--color", "always"], capsys)
     assert "\033[1;35mreturn" in colored
+
+
+def test_show_example_prints_the_code_the_examples_call_runs(capsys):
+    general = load_gradient(f"{XOR}:loss", None)
+    g = load_gradient(f"{XOR}:loss", None)
+    args = g.fn.__globals__["loss_example"]()
+    g(*args)
+    code, out, err = _run(["show", f"{XOR}:loss", "--example"], capsys)
+    first, _, rest = out.partition("\n")
+    assert code == 0 and err == ""
+    assert first == (
+        "# the code for loss_example()'s arguments: W1 float64[2, 20], B1 float64[20], "
+        "W2 float64[20, 1], B2 float64[1], X float64[4, 2], Y float64[4, 1]"
+    )
+    assert rest == g.source != general.source
+    assert "unbroadcast" in general.source and "unbroadcast" not in rest and "dadd.sum(axis=0)" in rest
+    code, same, _ = _run(["show", f"{XOR}:loss", "--example", "--stage", "simplified"], capsys)
+    assert code == 0 and same == out
+
+    ones = [np.ones_like(a) for a in args[:4]]
+    fn, wrt = g.fn, ("W1", "B1", "W2", "B2")
+    jvp, hvp = srcgrad.jvp(fn, wrt=wrt), srcgrad.hvp(fn, wrt=("W2", "B2"))
+    jvp(*args, *ones)
+    hvp(*args, *ones[2:])
+    code, out, _ = _run(["show", f"{XOR}:loss", "--example", "--mode", "forward"], capsys)
+    assert code == 0 and out.partition("\n")[2] == jvp.source != srcgrad.jvp(fn, wrt=wrt).source
+    code, out, _ = _run(["show", f"{XOR}:loss", "--example", "--mode", "hvp", "--wrt", "W2,B2"], capsys)
+    assert code == 0 and out.partition("\n")[2] == hvp.source
+    assert out.startswith("# the code for loss_example()") and "def loss_grad_jvp(" in out
+
+
+def test_show_example_takes_arguments_by_name_and_nested_parameters(tmp_path, capsys):
+    source = tmp_path / "nested_model.py"
+    source.write_text(
+        textwrap.dedent(
+            """
+            import numpy as np
+
+            def loss(params, x, scale=1.0):
+                return np.sum(np.tanh(x @ params["W"] + params["b"])) * scale
+
+            def loss_example():
+                return {"params": {"W": np.ones((3, 2)), "b": np.zeros(2)}, "x": np.ones((4, 3))}
+            """
+        )
+    )
+    code, out, err = _run(["show", f"{source}:loss", "--example"], capsys)
+    assert code == 0, err
+    assert out.startswith("# the code for loss_example()'s arguments: params dict, x float64[4, 3]\n")
+    assert "params['W']" in out or 'params["W"]' in out
+
+
+@pytest.mark.parametrize(
+    "example, message",
+    [
+        (None, "--example calls f_example(), and {path} has none: define it"),
+        ("def f_example():\n    raise ValueError('no data')\n", "f_example() raised ValueError: no data"),
+        ("def f_example():\n    return 1.0, 2.0\n", "f_example() returns arguments f does not accept"),
+    ],
+)
+def test_show_example_errors_name_the_example_function(tmp_path, capsys, example, message):
+    source = tmp_path / "plain_model.py"
+    source.write_text("import numpy as np\n\ndef f(x):\n    return np.sum(x ** 2)\n\n" + (example or ""))
+    code, out, err = _run(["show", f"{source}:f", "--example"], capsys)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert message.format(path=source) in err
+
+
+def test_show_example_has_no_stages(capsys):
+    code, out, err = _run(["show", f"{XOR}:loss", "--example", "--stage", "anf"], capsys)
+    assert code == 2 and out == "" and "--example shows the generated code only" in err
 
 
 @pytest.mark.parametrize("stage", ["anf", "activity", "raw-adjoint", "all"])
@@ -336,3 +409,62 @@ def test_python_dash_m_srcgrad_help():
             [sys.executable, "-m", "srcgrad", "--help"], capture_output=True, text=True, cwd=ROOT, env=env
         ).stdout
     )
+
+
+# -- the outputs docs/cli.md quotes ------------------------------------------------------------
+
+DOCS_ROOT = "/path/to/srcgrad"  # the repository's folder, as docs/cli.md writes it
+_SECONDS = re.compile(r"\b\d+\.\d s\)")  # how long a check took
+
+
+def _documented_commands():
+    """(line, command, expected output) for each command docs/cli.md shows with its output: a ```sh
+    block of one `srcgrad show` command and the fenced block after it; each `$ srcgrad ...` line
+    of a ```text block and the lines under it."""
+    path = ROOT / "docs" / "cli.md"
+    blocks, lines, i = [], path.read_text().splitlines(), 0
+    while i < len(lines):
+        if lines[i].startswith("```") and len(lines[i]) > 3:
+            end = lines.index("```", i + 1)
+            blocks.append((i + 1, lines[i][3:], lines[i + 1 : end]))
+            i = end
+        i += 1
+    found = []
+    for (line, lang, body), following in zip(blocks, [*blocks[1:], None]):
+        if lang == "sh" and len(body) == 1 and body[0].startswith("srcgrad show "):
+            found.append((line, body[0], "\n".join(following[2]) + "\n"))
+        elif lang == "text" and body and body[0].startswith("$ srcgrad "):
+            starts = [j for j, text in enumerate(body) if text.startswith("$ ")] + [len(body)]
+            for j, k in zip(starts, starts[1:]):
+                found.append((line + j, body[j][2:], "".join(text + "\n" for text in body[j + 1 : k])))
+    return found
+
+
+def test_docs_cli_shows_commands_with_their_output():
+    commands = [command for _, command, _ in _documented_commands()]
+    assert len(commands) >= 10, commands
+    for needed in ("--example", "--stage all", "--mode forward", "srcgrad check", "xor.py:main"):
+        assert any(needed in command for command in commands), needed
+
+
+@pytest.mark.parametrize(
+    "line, command, expected", _documented_commands(), ids=[c for _, c, _ in _documented_commands()]
+)
+def test_docs_cli_outputs(line, command, expected, capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    argv = shlex.split(command)
+    assert argv[0] == "srcgrad"
+    main(argv[1:])
+    out, err = capsys.readouterr()
+    got = (out + err).replace(str(ROOT), DOCS_ROOT)
+    assert _SECONDS.sub("N s)", got) == _SECONDS.sub("N s)", expected), f"docs/cli.md, line {line}: {command}"
+
+
+def test_docs_cli_quotes_the_first_line_of_an_exported_module(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(ROOT)
+    quoted = re.search(r"\(`(# Generated by srcgrad .*?)`\)", (ROOT / "docs" / "cli.md").read_text()).group(1)
+    out = tmp_path / "decayed_grad.py"
+    assert main(["export", "tests/corpus.py:decayed_rewards", "--wrt", "w", "-o", str(out)]) == 0
+    first = out.read_text().splitlines()[0]
+    date = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+    assert date.sub("DATE", first) == date.sub("DATE", quoted)

@@ -37,6 +37,22 @@ def test_rules_doc_is_current():
     )
 
 
+def test_api_doc_is_current():
+    from srcgrad.apidoc import render
+
+    assert (ROOT / "docs" / "api.md").read_text() == render(), (
+        "docs/api.md is stale: run python -m srcgrad.apidoc > docs/api.md"
+    )
+
+
+def test_api_doc_names_every_public_name():
+    import srcgrad
+
+    page = (ROOT / "docs" / "api.md").read_text()
+    missing = [name for name in srcgrad.__all__ if f"`srcgrad.{name}" not in page]
+    assert not missing, f"docs/api.md does not document {missing}"
+
+
 def test_readme_runs_the_command_line_from_the_venv():
     """The set-up commands install `srcgrad` in .venv/bin, which is not on PATH: the README's
     command lines say where it is."""
