@@ -14,6 +14,7 @@ import math
 import gast
 
 from . import backends, runtime
+from .frontend import SourceFunction
 from .ir import Assign, Effect, For, If, Program, Record, assigned_names, walk
 from .naming import Namer
 from .optimizations.cleanup import eliminate_dead_code, inline_single_use, merge_accumulations, rematerialize
@@ -102,7 +103,7 @@ def generate(
     if forward and backward:
         comments[_MARK.format("blank")] = ""
         body.append(gast.Expr(value=name(_MARK.format("blank"))))
-    body += _render(backward, comments)
+    body += _render(backward, comments, program.source)
     marker = _MARK.format("return")
     value, grads_text = to_source(returned), to_source(grads)
     comments[marker] = f"return {value}, {grads_text}"
@@ -361,17 +362,23 @@ def _with_finite_checks(stmts, program: Program, block=None) -> list:
     return out
 
 
-def _render(stmts, comments: dict) -> list:
-    """Comments as marker statements, in nested blocks too."""
-    out = []
+def _render(stmts, comments: dict, source: SourceFunction, last: list | None = None) -> list:
+    """Comments as marker statements, in nested blocks too; none that would quote again the
+    user's statement the comment printed last quotes (the blocks of a desugared loop's flags, of
+    a comprehension's element, are part of the statement the comment above names)."""
+    out, last = [], [None] if last is None else last
     for stmt in stmts:
         if isinstance(stmt, Comment):
-            marker = _MARK.format(len(comments))
-            comments[marker] = "# grad of: " + quoted(stmt.origin)
-            out.append(gast.Expr(value=name(marker)))
+            user = getattr(stmt.origin, "srcgrad_source", source).statement(stmt.origin)
+            text = quoted(stmt.origin, source)
+            if text is not None and user is not last[0]:
+                last[0] = user
+                marker = _MARK.format(len(comments))
+                comments[marker] = "# grad of: " + text
+                out.append(gast.Expr(value=name(marker)))
         elif isinstance(stmt, (gast.If, gast.For, gast.While)):
-            stmt.body = _render(stmt.body, comments)
-            stmt.orelse = _render(stmt.orelse, comments)
+            stmt.body = _render(stmt.body, comments, source, last)
+            stmt.orelse = _render(stmt.orelse, comments, source, last)
             if all(_is_marker(s) for s in stmt.orelse):  # its statements were all dead: no block
                 stmt.orelse = []
             if all(_is_marker(s) for s in stmt.body):
@@ -450,15 +457,11 @@ def _forward_statement(stmt):
     return gast.Expr(value=stmt.value)
 
 
-def quoted(stmt: gast.stmt) -> str:
-    """A user's statement as a `# grad of:` comment quotes it: on one line, a block by its head."""
-    if isinstance(stmt, gast.If):
-        return f"if {to_source(stmt.test)}:"
-    if isinstance(stmt, gast.For):
-        return f"for {to_source(stmt.target)} in {to_source(stmt.iter)}:"
-    if isinstance(stmt, gast.While):
-        return f"while {to_source(stmt.test)}:"
-    return " ".join(to_source(stmt).split())
+def quoted(stmt: gast.stmt, source: SourceFunction) -> str | None:
+    """A user's statement as a `# grad of:` comment quotes it: its own text in the file, on one
+    line, a block by its head (from the helper it was written in, for an inlined helper's); None
+    for a statement the lowering made with no place in the user's code."""
+    return getattr(stmt, "srcgrad_source", source).quote(stmt)
 
 
 def _with_comments(text: str, comments: dict[str, str]) -> str:

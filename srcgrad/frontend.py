@@ -9,6 +9,7 @@ import functools
 import inspect
 import linecache
 import textwrap
+import tokenize
 from dataclasses import dataclass, field
 
 import gast
@@ -58,6 +59,39 @@ class SourceFunction:
             text=text.rstrip("\n"),
         )
 
+    def statement(self, node: gast.AST) -> gast.stmt | None:
+        """The user's statement `node` is, or was made from (a desugared loop's flag, a lowered
+        comprehension): the innermost of the function's statements at its place, if any."""
+        at = (getattr(node, "lineno", None), getattr(node, "col_offset", None))
+        if None in at:
+            return None
+        around = [
+            s
+            for s in walk(self.tree)
+            if isinstance(s, gast.stmt)
+            and s is not self.tree
+            and (s.lineno, s.col_offset) <= at <= (s.end_lineno, s.end_col_offset)
+        ]
+        return max(around, key=lambda s: (s.lineno, s.col_offset), default=None)
+
+    def quote(self, node: gast.AST) -> str | None:
+        """The user's statement `node` is, or was made from, as the file has it, on one line: a
+        compound statement by its head, up to its colon; runs of whitespace collapsed, comments
+        left out. None for a node with no place among the function's statements."""
+        stmt = self.statement(node)
+        if stmt is None:
+            return None
+        head = isinstance(stmt, (gast.If, gast.For, gast.While, gast.With, gast.Try, gast.FunctionDef))
+        end_line = len(self.lines) if head else stmt.end_lineno  # a head: as far as its colon
+        text = [line.rstrip("\r\n").encode() for line in self.lines[stmt.lineno - 1 : end_line]]
+        if not head:  # offsets count bytes of the dedented lines
+            text[-1] = text[-1][: stmt.end_col_offset + self.indent]
+        text[0] = text[0][stmt.col_offset + self.indent :]
+        try:
+            return _one_line(tokenize.generate_tokens(iter([t.decode() + "\n" for t in text]).__next__), head)
+        except (tokenize.TokenError, SyntaxError, UnicodeDecodeError):
+            return None
+
     def lookup(self, identifier: str):
         """The object a free name of the function refers to, or MISSING."""
         if identifier in self.closure:
@@ -84,6 +118,34 @@ class SourceFunction:
         used = [n.id for n in walk(self.tree) if isinstance(n, gast.Name)]
         bound = [k for k, v in self.globals.items() if v is numpy]
         return sorted(set(bound), key=lambda k: (k not in used, used.index(k) if k in used else 0, k))
+
+
+_SKIPPED = {
+    tokenize.COMMENT,
+    tokenize.NL,
+    tokenize.NEWLINE,
+    tokenize.INDENT,
+    tokenize.DEDENT,
+    tokenize.ENDMARKER,
+}
+
+
+def _one_line(tokens, head: bool) -> str:
+    """The tokens' text on one line: one space where the source broke a line or left spaces,
+    none inside brackets broken over lines; with `head`, up to the first colon outside brackets."""
+    out, prev, depth = "", None, 0
+    for tok in tokens:
+        if tok.type in _SKIPPED:
+            continue
+        if prev is not None and prev.end != tok.start:
+            broken = prev.end[0] != tok.start[0]
+            out += "" if broken and (prev.string in "([{" or tok.string in ")]}") else " "
+        out += tok.string
+        prev = tok
+        depth += (tok.string in "([{") - (tok.string in ")]}") if tok.type == tokenize.OP else 0
+        if head and depth == 0 and tok.type == tokenize.OP and tok.string == ":":
+            break
+    return " ".join(out.split()) if "\n" in out else out
 
 
 def require_def(func, transform: str = "srcgrad.grad") -> None:

@@ -10,7 +10,7 @@ import gast
 from . import fence
 from .analyses.activity import active_names
 from .analyses.exact import infer
-from .codegen import Generated, generate, generate_forward
+from .codegen import Generated, generate, generate_forward, quoted
 from .frontend import SourceFunction, read_function
 from .ir import Program, Record
 from .naming import Namer
@@ -61,7 +61,8 @@ def build(
     listings = {}
     if stages:
         listings = {"anf": dump(program), "activity": _activity(program, leaves, active)}
-        listings["raw adjoint"] = _raw_adjoint(adjoint.statements)  # before generate() folds and prunes it
+        # before generate() folds and prunes it
+        listings["raw adjoint"] = _raw_adjoint(adjoint.statements, source)
     generated = generate(program, adjoint, wrt, single, namer, check_finite, seed)  # DCE, inlining, comments
     listings["final"] = generated.source
     return Build(source, program, generated, stages=listings)
@@ -110,20 +111,21 @@ def _activity(program: Program, leaves: list[str], active: set[str]) -> str:
     return "\n".join(lines)
 
 
-def _raw_adjoint(statements: list, indent: str = "") -> str:
+def _raw_adjoint(statements: list, source: SourceFunction, indent: str = "") -> str:
     """The reverse pass as `reverse` made it: every statement, the block comments in place."""
     lines = []
     for stmt in statements:
         if isinstance(stmt, Comment):
-            lines.append(f"{indent}# grad of: {' '.join(to_source(stmt.origin).splitlines()[0].split())}")
+            text = quoted(stmt.origin, source)
+            lines += [] if text is None else [f"{indent}# grad of: {text}"]
         elif isinstance(stmt, (gast.If, gast.For, gast.While)) and _has_comment(stmt):
             # a block holding Comment markers: print its header, then its bodies the same way
             header = to_source(_emptied(stmt)).splitlines()[0]
             lines.append(indent + header)
-            lines.append(_raw_adjoint(stmt.body, indent + "    ") or indent + "    pass")
+            lines.append(_raw_adjoint(stmt.body, source, indent + "    ") or indent + "    pass")
             if stmt.orelse:
                 lines.append(indent + "else:")
-                lines.append(_raw_adjoint(stmt.orelse, indent + "    ") or indent + "    pass")
+                lines.append(_raw_adjoint(stmt.orelse, source, indent + "    ") or indent + "    pass")
         else:
             lines += [indent + line for line in to_source(stmt).splitlines()]
     return "\n".join(lines)

@@ -63,6 +63,39 @@ def test_xor_backward_is_as_short_as_hand_written():
     ]
 
 
+def _shrink_until_small(x, w):
+    h = np.tanh(x * w)  # squashed
+    while np.sum(h * h) > 0.5:
+        h = h * 0.9
+        if np.sum(h) < 0.1:
+            break
+        h = h + 0.01 * np.sin(w)
+    # fmt: off
+    total = (np.sum(h)
+             +   np.sum(h * x))  # a statement spread over two lines
+    # fmt: on
+    return total
+
+
+def test_grad_of_comments_quote_the_users_lines_as_written():
+    import inspect
+
+    # `break` is desugared into flags, the `while` test into `False if broke else ...`, and the
+    # statements after the `if` into `if not skip:`; the comments quote what the user wrote
+    source = srcgrad.grad(_shrink_until_small, wrt=("x", "w")).source
+    comments = [line.strip()[len("# grad of: ") :] for line in source.splitlines() if "# grad of:" in line]
+    written = [line.split("#")[0].strip() for line in inspect.getsource(_shrink_until_small).splitlines()]
+    assert comments, source
+    for comment in comments:
+        assert comment in written or comment == "total = (np.sum(h) + np.sum(h * x))", comment
+    assert "while np.sum(h * h) > 0.5:" in comments
+    assert "if np.sum(h) < 0.1:" in comments
+    assert "total = (np.sum(h) + np.sum(h * x))" in comments
+    for made_up in ("broke", "skip", "False if"):
+        assert not any(made_up in comment for comment in comments), comments
+    check_grads(_shrink_until_small, np.full(3, 0.9), np.full(3, 1.5), wrt=("x", "w"))
+
+
 def test_xor_gradients_match_finite_differences_in_float64_and_float32():
     check_grads(P.xor_loss, *xor_inputs(), wrt=XOR_WRT)
     _, grads = check_grads(P.xor_loss, *xor_inputs(np.float32), wrt=XOR_WRT)

@@ -133,7 +133,7 @@ def _user_lines(filename: str, lineno: int, entries: list, depth: int = 0) -> li
     if statement is not None:
         candidates = {id(s.origin): s.origin for s in statements if isinstance(s.origin, gast.stmt)}
         candidates.setdefault(id(program.result.origin), program.result.origin)
-        origins = [o for o in candidates.values() if quoted(o) == statement]
+        origins = [o for o in candidates.values() if quoted(o, build.source) == statement]
     elif statement is None:
         match = re.match(r"\s*(\w+)\s*=[^=]", lines[lineno - 1])
         if match:

@@ -92,6 +92,7 @@ class Inlining:
                 self.origin = stmt
                 self.lower_statement(stmt)
             self.origin = callee.tree.body[-1]
+            self.origin.srcgrad_source = callee  # its `return`, quoted from the helper's lines
             if result_name is not None:
                 self.exact[id(returned)] = result_name
             value = self.expr(returned, hint=hint) if returned is not None else const(None)

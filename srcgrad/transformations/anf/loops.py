@@ -275,6 +275,7 @@ class Loops:
                 orelse=[],
                 type_comment=None,
             )
+            gast.copy_location(loop.body[0], node)  # the user's line it is part of
             for s in (gast.Assign(targets=[name(total, store=True)], value=start, type_comment=None), loop):
                 gast.copy_location(s, node)
                 self.lower_statement(s)
@@ -297,6 +298,7 @@ class Loops:
                 type_comment=None,
                 body=[gast.Assign(targets=[name(parts, store=True)], value=grow, type_comment=None)],
             )
+            gast.copy_location(loop.body[0], node)
             self.lower_statement(gast.copy_location(loop, node))
             first = self.env[parts]
         else:
