@@ -79,9 +79,15 @@ class Compiled:
     def variant(self, structures=None, backend=backends.NUMPY, shapes=None, show=True):
         """The cache entry of the code for this variant, compiled if it is missing or stale;
         with `show`, it becomes the code `.source` shows."""
+        return self._variant(structures, backend, shapes, show)[0]
+
+    def _variant(self, structures, backend, shapes, show=True):
+        """`variant`'s entry, and whether an earlier call compiled it and it still holds (the
+        call pattern has settled: time for an entry point)."""
         key = (structures, backend.name, shapes)
         entry = self._variants.get(key)
-        if entry is None or not entry.valid():
+        reused = entry is not None and entry.valid()
+        if not reused:
             try:
                 source = self._read(shapes)
                 make = lambda src: self._make(src, structures, backend, shapes)  # noqa: E731
@@ -93,7 +99,7 @@ class Compiled:
                 self._shaped.add(shapes)
         if show:
             self._shown = entry
-        return entry
+        return entry, reused
 
     def _read(self, shapes):
         """The function to transform: the user's, or the code `inner` generated for it."""

@@ -127,12 +127,7 @@ class GradFunction(Compiled):
             if backend is not backends.NUMPY:
                 return self._call_on(backend, structures, params, args, kwargs)
         shapes = None if structures is not None else self._shapes(args, kwargs)
-        entry = self._variants.get((structures, backends.NUMPY.name, shapes))
-        reused = entry is not None and entry.valid()
-        if reused:
-            self._shown = entry
-        else:
-            entry = self.variant(structures, shapes=shapes)
+        entry, reused = self._variant(structures, backends.NUMPY, shapes)
         try:
             returned, grads = entry.compiled(*args, **kwargs)
         except Exception as exc:

@@ -9,6 +9,7 @@ import inspect
 
 import numpy as np
 
+from .. import backends
 from ..errors import ArgumentTypeError, SrcgradError
 from ..frontend import require_def
 from .arguments import (
@@ -72,9 +73,8 @@ class _Product(Compiled, Transformed):
         extra), and whether it is code specialised to their shapes that an earlier call used."""
         named = [(p, values[p]) for p in self.signature.parameters if p in values]
         shapes = self.shape_key(named)
-        known = self._variants.get((None, "numpy", shapes))
-        reused = shapes is not None and known is not None and known.valid()
-        return self.variant(shapes=shapes), reused
+        entry, reused = self._variant(None, backends.NUMPY, shapes)
+        return entry, reused and shapes is not None
 
     def _explain(self, exc: Exception, args, kwargs):
         """An exception from the generated code: the function's own error when it fails on these
