@@ -174,27 +174,23 @@ def _nestings(g, examples) -> list[tuple]:
     """The nestings of the parameters to export code for, as srcgrad.grad keys its code
     (parameter, structure) for each of wrt: of the example calls, then of the grad object's calls."""
     from .functions.arguments import structure_of
+    from .loading import call_of, example_arguments
 
     fn = g.fn
     if examples is None:
-        make = fn.__globals__.get(f"{fn.__name__}_example")
-        if make is None or not callable(make):
-            examples = []
-        else:
-            try:
-                examples = [make()]
-            except Exception as exc:
-                what = f"{type(exc).__name__}: {exc}"
-                raise ExportError(
-                    f"cannot export {fn.__name__!r}: {fn.__name__}_example(), which gives the "
-                    f"nesting of its parameters, raised {what}."
-                ) from exc
+        try:
+            found = example_arguments(fn.__globals__, fn.__name__)
+        except Exception as exc:
+            what = f"{type(exc).__name__}: {exc}"
+            raise ExportError(
+                f"cannot export {fn.__name__!r}: {fn.__name__}_example(), which gives the "
+                f"nesting of its parameters, raised {what}."
+            ) from exc
+        calls = [] if found is None else [found]
+    else:  # as `check` reads them: by name, positional, or the one argument
+        calls = [call_of(sample) for sample in examples]
     keys = []
-    for sample in examples:  # as `check` reads them: by name, positional, or the one argument
-        if isinstance(sample, dict):
-            args, kwargs = (), dict(sample)
-        else:
-            args, kwargs = (tuple(sample) if isinstance(sample, (tuple, list)) else (sample,)), {}
+    for args, kwargs in calls:
         try:
             bound = g.signature.bind(*args, **kwargs)
         except TypeError as exc:

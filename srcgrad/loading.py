@@ -114,7 +114,12 @@ def example_arguments(namespace: dict, name: str):
     make = namespace.get(f"{name}_example")
     if make is None or not callable(make):
         return None
-    sample = make()
+    return call_of(make())
+
+
+def call_of(sample):
+    """`(args, kwargs)` of the call an example stands for: a dict gives the arguments by name, a
+    tuple or list by position, anything else is the one argument."""
     if isinstance(sample, dict):
         return (), dict(sample)
     return (tuple(sample) if isinstance(sample, (tuple, list)) else (sample,)), {}
