@@ -65,14 +65,26 @@ class SourceFunction:
         at = (getattr(node, "lineno", None), getattr(node, "col_offset", None))
         if None in at:
             return None
-        around = [
-            s
+        found = self._statements_at.get(at, MISSING)
+        if found is MISSING:
+            around = [s for start, end, s in self._spans if start <= at <= end]
+            found = self._statements_at[at] = around[-1] if around else None
+        return found
+
+    @functools.cached_property
+    def _spans(self) -> list:
+        """(start, end, statement) for each of the function's statements, in the order they
+        start (an inner statement after the one holding it): read once, for `statement`."""
+        spans = [
+            ((s.lineno, s.col_offset), (s.end_lineno, s.end_col_offset), s)
             for s in walk(self.tree)
-            if isinstance(s, gast.stmt)
-            and s is not self.tree
-            and (s.lineno, s.col_offset) <= at <= (s.end_lineno, s.end_col_offset)
+            if isinstance(s, gast.stmt) and s is not self.tree
         ]
-        return max(around, key=lambda s: (s.lineno, s.col_offset), default=None)
+        return sorted(spans, key=lambda span: span[0])
+
+    @functools.cached_property
+    def _statements_at(self) -> dict:
+        return {}  # (line, column) -> the statement `statement` found there
 
     def quote(self, node: gast.AST) -> str | None:
         """The user's statement `node` is, or was made from, as the file has it, on one line: a
