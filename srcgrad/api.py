@@ -65,9 +65,11 @@ def jvp(f=None, wrt=None, has_aux=False):
     `wrt` names the parameters the tangents belong to, as for `grad` (by default the first). The
     new function takes `f`'s arguments, then one tangent per `wrt` parameter, of that
     parameter's shape, in `wrt`'s order (by position, or by the name `d<parameter>` that
-    `.source` shows). `f` may return an array: its tangent has the same shape. Use as `@jvp`,
-    `@jvp(wrt=...)` or `jvp(f, wrt=...)`; `f` may also be the result of `grad` (forward over
-    reverse: the tangent of the gradients is a Hessian-vector product).
+    `.source` shows). A parameter that is a dict, list or tuple of arrays (nested) has a tangent
+    nested like it, each part of its part's shape. `f` may return an array (its tangent has the
+    same shape) or a tuple of them (a tuple of tangents). Use as `@jvp`, `@jvp(wrt=...)` or
+    `jvp(f, wrt=...)`; `f` may also be the result of `grad` (forward over reverse: the tangent
+    of the gradients is a Hessian-vector product).
     """
     return _made(JvpFunction, f, wrt, has_aux)
 
@@ -77,7 +79,8 @@ def vjp(f=None, wrt=None):
     product, for a function whose value is an array. The new function takes `f`'s arguments and
     then the cotangent, of the value's shape (by position, or by the name `.source` shows). It is
     one reverse pass, like `grad`'s, seeded with the cotangent instead of 1.0; `wrt` is as for
-    `grad`. Use as `@vjp`, `@vjp(wrt=...)` or `vjp(f, wrt=...)`.
+    `grad`, and a parameter that is a dict, list or tuple of arrays gets its gradient in the same
+    nesting. Use as `@vjp`, `@vjp(wrt=...)` or `vjp(f, wrt=...)`.
     """
     return _made(VjpFunction, f, wrt)
 

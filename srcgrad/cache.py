@@ -41,17 +41,17 @@ class Entry:
     compiled: Callable
     build: object  # pipeline.Build
     globals: dict
-    closure: tuple  # the closed-over values bound into the compiled function
-    guards: tuple  # (name, kind, expected) per global name the code bakes in
+    closure: tuple  # the values bound into the compiled function: closed over, or a helper's
+    guards: tuple  # (namespace, name, kind, expected) per global name the code bakes in
     rules_version: int  # the rule table the code was generated from
+    key_closure: tuple = ()  # what the function's own closure held: the entry is for that
 
     def valid(self) -> bool:
         """Whether the rule table and every global the generated code baked in are unchanged."""
         if self.rules_version != registry.version:
             return False
-        g = self.globals
-        for name, kind, expected in self.guards:
-            value = g.get(name, MISSING)
+        for namespace, name, kind, expected in self.guards:
+            value = namespace.get(name, MISSING)
             if kind == _IS:
                 if value is not expected:
                     return False
@@ -112,9 +112,10 @@ def lookup(source: SourceFunction, options: tuple, make: Callable[[SourceFunctio
             with _lock:
                 _counts["hits"] += 1
             return entry
+        own = closure_values(source)  # before `make` binds more values (an inlined helper's)
         compiled, build = make(source)
         guards = _guards(build.source)
-        entry = Entry(compiled, build, source.globals, closure_values(source), guards, registry.version)
+        entry = Entry(compiled, build, source.globals, closure_values(source), guards, registry.version, own)
         with _lock:
             _entries.pop(key, None)  # re-inserted last: the dict's order is the age order
             _entries[key] = entry
@@ -127,16 +128,19 @@ def lookup(source: SourceFunction, options: tuple, make: Callable[[SourceFunctio
 
 
 def _matches(entry: Entry, source: SourceFunction) -> bool:
-    if entry.globals is not source.globals or len(entry.closure) != len(source.closure):
+    if entry.globals is not source.globals or len(entry.key_closure) != len(source.closure):
         return False
-    return all(n == m and v is w for (n, v), (m, w) in zip(entry.closure, closure_values(source)))
+    return all(n == m and v is w for (n, v), (m, w) in zip(entry.key_closure, closure_values(source)))
 
 
 def _guards(source: SourceFunction) -> tuple:
     guards = {}
-    for name, value in source.resolved:
-        if value is MISSING or callable(value) or isinstance(value, types.ModuleType):
-            guards[name] = (name, _IS, value)  # a builtin stays one only while no global hides it
+    for namespace, name, value in source.resolved:
+        key = (id(namespace), name)
+        if namespace is not source.globals:  # an inlined helper's module: its value was bound in
+            guards[key] = (namespace, name, _IS, value)
+        elif value is MISSING or callable(value) or isinstance(value, types.ModuleType):
+            guards[key] = (namespace, name, _IS, value)  # a builtin stays one while no global hides it
         elif isinstance(value, numbers.Number) and not isinstance(value, bool):
-            guards[name] = (name, _NUMBER, None)  # treated as a scalar: its value is read live
+            guards[key] = (namespace, name, _NUMBER, None)  # treated as a scalar: its value is read live
     return tuple(guards.values())

@@ -134,10 +134,12 @@ def write(owner, variant, values: dict, helpers: dict) -> Entry | None:
         else:
             tests.append(f"type({n}) is {bind(type(v), 'type')}")
     tests.append(f"{bind(registry, 'rules')}.version == {variant.rules_version}")
-    user_globals = bind(variant.globals, "globals")
+    namespaces = {id(variant.globals): bind(variant.globals, "globals")}
     missing = bind(object(), "missing")
-    for gname, kind, expected in variant.guards:
-        read = f"{user_globals}.get({gname!r}, {missing})"
+    for namespace, gname, kind, expected in variant.guards:
+        if id(namespace) not in namespaces:  # the module of a helper inlined from another file
+            namespaces[id(namespace)] = bind(namespace, "globals")
+        read = f"{namespaces[id(namespace)]}.get({gname!r}, {missing})"
         if kind == NUMBER_GUARD:  # a number, read live
             tests.append(f"{bind(_is_number, 'is_number')}({read})")
         else:

@@ -23,6 +23,7 @@ _STATEMENTS = (
     gast.While,
     gast.Break,
     gast.Continue,
+    gast.FunctionDef,  # nested: checked as a helper where it is defined (anf/local.py)
 )
 _EXPRESSIONS = (
     gast.Name,
@@ -36,6 +37,7 @@ _EXPRESSIONS = (
     gast.List,
     gast.keyword,
     gast.IfExp,
+    gast.Lambda,
     gast.BoolOp,
     gast.Subscript,
     gast.Slice,
@@ -55,8 +57,7 @@ _WHAT = {
         "Build the array whole instead: np.where(mask, new, y), np.concatenate or np.stack. "
         "(Writing into an array in place would change it for every other use.)",
     ),
-    gast.Lambda: ("a lambda", "Define a named function with `def`, outside the differentiated one."),
-    gast.FunctionDef: ("a nested function definition", "Define helpers at module level."),
+    gast.AsyncFunctionDef: ("an async function", "Use a plain `def` function."),
     gast.ListComp: (
         "a list comprehension here",
         "Comprehensions are differentiated as the argument of sum(), np.stack(), np.concatenate() "
@@ -106,13 +107,23 @@ def check(source: SourceFunction, helper: bool = False) -> None:
     tree = source.tree
     if isinstance(tree, gast.AsyncFunctionDef):
         _reject(source, tree, "an async function", "Use a plain `def` function.")
-    returns = [n for n in walk(tree) if isinstance(n, gast.Return)]
+    returns = [n for n in own_nodes(tree) if isinstance(n, gast.Return)]
     if not returns:
         _reject(source, tree, "a function without `return`", "Return the scalar to differentiate.")
     for stmt in tree.body:
         _check_node(source, stmt)
     _check_returns(source, returns)
     _check_in_place(source, helper)
+
+
+def own_nodes(tree: gast.FunctionDef):
+    """The nodes of a function's code, without those of the functions defined inside it."""
+    pending = list(tree.body)
+    while pending:
+        node = pending.pop()
+        yield node
+        if not isinstance(node, (gast.FunctionDef, gast.Lambda)):
+            pending.extend(gast.iter_child_nodes(node))
 
 
 def _position(node: gast.AST) -> tuple[int, int]:
@@ -308,8 +319,16 @@ def _check_node(source: SourceFunction, node: gast.AST) -> None:
             _reject(source, node.target, "this `for` target", "Loop with a name or a tuple of names.")
     if isinstance(node, gast.Call) and any(kw.arg is None for kw in node.keywords):
         _reject(source, node, "`**kwargs` in a call", "Pass keyword arguments by name.")
+    if isinstance(node, gast.FunctionDef):  # nested: its own checks run where it is defined
+        for default in [*node.args.defaults, *node.args.kw_defaults]:
+            if default is not None:
+                _check_node(source, default)
+        return
+    starred = set(map(id, node.args)) if isinstance(node, gast.Call) else set()
     for child in gast.iter_child_nodes(node):
-        if not isinstance(child, _CONTEXT):
+        if id(child) in starred and isinstance(child, gast.Starred):  # f(*xs)
+            _check_node(source, child.value)
+        elif not isinstance(child, _CONTEXT):
             _check_node(source, child)
 
 

@@ -33,7 +33,8 @@ class SourceFunction:
     lines: list[str]  # the function's lines, as in the file
     globals: dict = field(repr=False, default_factory=dict)
     closure: dict = field(repr=False, default_factory=dict)
-    # (name, object) for each global or builtin name looked up: what the generated code bakes in
+    # (namespace, name, object) for each global or builtin name looked up, in the function's
+    # module or an inlined helper's: what the generated code bakes in
     resolved: list = field(repr=False, default_factory=list)
     # code srcgrad generated (a gradient differentiated again): its loop stacks are lowered too
     generated: bool = False
@@ -109,7 +110,7 @@ class SourceFunction:
         if identifier in self.closure:
             return self.closure[identifier]
         value = self.globals.get(identifier, MISSING)
-        self.resolved.append((identifier, value))
+        self.resolved.append((self.globals, identifier, value))
         if value is MISSING:
             return getattr(builtins, identifier, MISSING)
         return value
@@ -170,13 +171,6 @@ def require_def(func, transform: str = "srcgrad.grad") -> None:
             f"this is {what}.",
             where,
             hint=hint,
-        )
-    code = func.__code__
-    if func.__name__ == "<lambda>":
-        raise UnsupportedSyntaxError(
-            "srcgrad cannot differentiate a lambda.",
-            Location(code.co_filename, code.co_firstlineno),
-            hint="Write it as a `def` function: srcgrad needs a function with its own source block.",
         )
 
 
@@ -439,6 +433,8 @@ def read_function(func) -> SourceFunction:
     """Parse `func`'s source; raise SourceUnavailableError if Python cannot show it to us."""
     require_def(func)
     code = func.__code__
+    if func.__name__ == "<lambda>":
+        return _read_lambda(func)
     try:
         if code.co_filename == "<string>":  # exec() of a string: whatever linecache holds is not it
             raise OSError("it was made by exec() from a string")
@@ -489,3 +485,96 @@ def read_function(func) -> SourceFunction:
         globals=func.__globals__,
         closure=closure,
     )
+
+
+def _read_lambda(func) -> SourceFunction:
+    """A lambda, read as the `def` it stands for: `f = lambda x: x * w` is `def f(x): return x * w`
+    (named after the name it is assigned to, else `lambda_`). Its statement is found from its
+    first line; a line with several lambdas of the same parameters is ambiguous and refused."""
+    code = func.__code__
+    where = Location(code.co_filename, code.co_firstlineno)
+    try:
+        lines, start = inspect.findsource(func)
+    except (OSError, TypeError) as exc:
+        raise SourceUnavailableError(
+            f"srcgrad cannot read the source of this lambda (defined in {code.co_filename!r}): {exc}.",
+            where,
+            hint="Define the function with `def` in a file, a module or a notebook cell.",
+        ) from None
+    block, module = _statement_at(lines, start)
+    if module is None:
+        raise SourceUnavailableError("srcgrad could not parse the statement that defines this lambda.", where)
+    count = code.co_argcount + code.co_kwonlyargcount
+    stars = bool(code.co_flags & inspect.CO_VARARGS) + bool(code.co_flags & inspect.CO_VARKEYWORDS)
+    params = list(code.co_varnames[: count + stars])
+    found = []
+    for node in gast.walk(module):
+        if isinstance(node, gast.Lambda) and node.lineno == 1:
+            spec = node.args
+            named = [
+                a.id
+                for a in [*spec.posonlyargs, *spec.args, *spec.kwonlyargs, spec.vararg, spec.kwarg]
+                if a is not None
+            ]
+            if sorted(named) == sorted(params):
+                found.append(node)
+    if len(found) != 1:
+        raise SourceUnavailableError(
+            "srcgrad cannot tell which lambda on this line is the one to differentiate."
+            if found
+            else "srcgrad could not find this lambda in its source line.",
+            where,
+            hint="Define the function with `def`.",
+        )
+    node = found[0]
+    label = "lambda_"
+    for stmt in gast.walk(module):
+        named = isinstance(stmt, gast.Assign) and stmt.value is node and len(stmt.targets) == 1
+        if named and isinstance(stmt.targets[0], gast.Name):
+            label = stmt.targets[0].id
+    tree = lambda_as_def(node, label)
+    indent = len(block[0]) - len(block[0].lstrip()) if block else 0
+    closure = {}
+    for var, cell in zip(code.co_freevars, func.__closure__ or ()):
+        with contextlib.suppress(ValueError):
+            closure[var] = cell.cell_contents
+    return SourceFunction(
+        func=func,
+        tree=tree,
+        filename=inspect.getsourcefile(func) or code.co_filename,
+        first_line=start + 1,
+        indent=indent,
+        lines=[line.rstrip("\n") for line in block],
+        globals=func.__globals__,
+        closure=closure,
+    )
+
+
+def lambda_as_def(node: gast.Lambda, label: str) -> gast.FunctionDef:
+    """`lambda args: expr` as `def label(args): return expr`, at the lambda's place."""
+    body = gast.copy_location(gast.Return(value=node.body), node.body)
+    body.end_lineno, body.end_col_offset = node.body.end_lineno, node.body.end_col_offset
+    tree = gast.FunctionDef(
+        name=label,
+        args=node.args,
+        body=[body],
+        decorator_list=[],
+        returns=None,
+        type_comment=None,
+        type_params=[],
+    )
+    gast.copy_location(tree, node)
+    tree.end_lineno, tree.end_col_offset = node.end_lineno, node.end_col_offset
+    return tree
+
+
+def _statement_at(lines: list[str], start: int):
+    """The lines of the statement that starts at `lines[start]` (as few as parse), dedented and
+    parsed; (lines, None) if no prefix of up to 50 lines parses."""
+    for end in range(start + 1, min(start + 51, len(lines) + 1)):
+        block = lines[start:end]
+        try:
+            return block, gast.parse(textwrap.dedent("".join(block)))
+        except SyntaxError:
+            continue
+    return lines[start : start + 1], None

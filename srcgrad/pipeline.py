@@ -14,7 +14,7 @@ from .codegen import Generated, generate, generate_forward, quoted
 from .frontend import SourceFunction, read_function
 from .ir import Program, Record
 from .naming import Namer
-from .syntax import to_source
+from .syntax import assign, const, name, to_source
 from .transformations.anf import dump, lower
 from .transformations.forward import forward
 from .transformations.reverse import Comment, reverse
@@ -76,15 +76,18 @@ def build_forward(
     select: int | None = None,
     shapes: dict | None = None,
     seeds: list[str] | None = None,
+    structures=None,
 ) -> Build:
     """The forward-mode code of `func`: its value and the tangent of its value, for one tangent
     per `wrt` parameter (passed after the function's own arguments, named by `seeds` where they
     are free); with `select`, the tangent of that item of the returned tuple only; with
-    `shapes`, specialised to those argument shapes."""
+    `shapes`, specialised to those argument shapes; with `structures` (as for `build`), the
+    tangent of a nested parameter is nested alike, and read a leaf at a time (`dW1 = dparams["W1"]`)."""
     source = func if isinstance(func, SourceFunction) else read_function(func)
     fence.check(source)
-    program = lower(source, has_aux, wrt=wrt)
-    active = active_names(program, wrt)  # tangents only for values the parameters reach, that matter
+    program = lower(source, has_aux, structures, wrt=wrt)
+    leaves = [leaf for p in wrt for leaf in program.leaves.get(p, [p])]  # of nested parameters
+    active = active_names(program, leaves)  # tangents only for values the parameters reach, that matter
     namer = Namer(program.reserved)
     wanted = seeds or ["d" + p for p in wrt]
     seeds = {p: namer.fresh(n) for p, n in zip(wrt, wanted)}
@@ -92,11 +95,39 @@ def build_forward(
     if shapes:
         exact = infer(program, shapes)
         exact.update({seeds[p]: exact[p] for p in wrt if p in exact})  # a tangent has its value's shape
-    tangents = forward(program, seeds, active, namer, exact)  # rules inlined in program order, simplified
+    reads, leaf_seeds = _leaf_tangents(program, wrt, seeds, namer)
+    tangents = forward(program, leaf_seeds, active, namer, exact)  # rules inlined in program order
+    if reads:  # after the leaves' own reads (`W1 = params["W1"]`), which open the function
+        statements = tangents.statements
+        first = next((i for i, s in enumerate(statements) if not _assigns(s, leaf_seeds)), len(statements))
+        statements[first:first] = reads
     generated = generate_forward(program, tangents, wrt, seeds, namer, select)  # DCE, inlining
-    listings = {"anf": dump(program), "activity": _activity(program, wrt, active)} if stages else {}
+    listings = {"anf": dump(program), "activity": _activity(program, leaves, active)} if stages else {}
     listings["final"] = generated.source
     return Build(source, program, generated, stages=listings)
+
+
+def _leaf_tangents(program: Program, wrt: list[str], seeds: dict, namer: Namer):
+    """The tangent of each leaf of a nested parameter, read off the parameter's tangent
+    (`dW1 = dparams["W1"]`, named after the leaf), and the seeds of forward mode: a plain
+    parameter's tangent, or a nested one's leaves'."""
+    reads, leaf_seeds = [], {}
+    for p in wrt:
+        if p not in program.leaf_paths:
+            leaf_seeds[p] = seeds[p]
+            continue
+        for path, leaf in program.leaf_paths[p].items():
+            tangent = leaf_seeds[leaf] = namer.fresh("d" + leaf)
+            access = name(seeds[p])
+            for key in path:
+                access = gast.Subscript(value=access, slice=const(key), ctx=gast.Load())
+            reads.append(assign(tangent, access))
+    return reads, leaf_seeds
+
+
+def _assigns(stmt, names) -> bool:
+    """Whether `stmt` assigns one of `names`."""
+    return isinstance(stmt, gast.Assign) and getattr(stmt.targets[0], "id", None) in names
 
 
 _TARGET = r"^\s*(\w+) = "  # compiled by `re` when a listing is asked for

@@ -330,10 +330,11 @@ def with_a_dict(params, x):
     return np.sum(params["a"] * x)
 
 
-@pytest.mark.parametrize("make", [srcgrad.jvp, srcgrad.hvp, srcgrad.hessian, srcgrad.jacobian, srcgrad.vjp])
+@pytest.mark.parametrize("make", [srcgrad.hvp, srcgrad.hessian, srcgrad.jacobian])
 def test_dict_parameters_are_refused_by_forward_mode_with_a_reason(make):
-    tail = {"jvp": ({"a": np.ones(2)},), "hvp": ({"a": np.ones(2)},), "vjp": (1.0,)}.get(make.__name__, ())
-    refused = "params is a dict.*not supported in (forward mode|srcgrad.vjp)"
+    # jvp and vjp take them (tests/test_products_structures.py); what is built on them does not yet
+    tail = {"hvp": ({"a": np.ones(2)},)}.get(make.__name__, ())
+    refused = "params is a dict.*not supported in forward mode"
     with pytest.raises(srcgrad.ArgumentTypeError, match=refused):
         make(with_a_dict)({"a": np.ones(2)}, np.ones(2), *tail)
 

@@ -12,6 +12,8 @@ import contextlib
 import copy
 import linecache
 import os
+import pathlib
+import re
 import sys
 from collections import Counter
 
@@ -50,9 +52,11 @@ FIXED = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
 )
 SEEDS = st.integers(0, 2**32 - 1)
+# How many programs each fixed test checks: docs/reliability.md quotes these (checked below).
+PROGRAMS, SECOND_ORDER_PROGRAMS, FEATURE_DRAWS = 200, 40, 500
 
 
-@fixed(200)
+@fixed(PROGRAMS)
 @given(program=programs(), seed=SEEDS)
 def test_random_programs(program, seed):
     """srcgrad's value and gradients of 200 random programs against finite differences (and
@@ -65,7 +69,7 @@ def test_random_programs(program, seed):
     assert outcome.status != "refused" or program.features & MAY_BE_REFUSED, outcome.report()
 
 
-@fixed(40)
+@fixed(SECOND_ORDER_PROGRAMS)
 @given(program=programs(), seed=SEEDS)
 def test_random_programs_second_order(program, seed):
     """Hessian-vector products (and grad of a grad, for a float parameter) of 40 random programs
@@ -104,67 +108,82 @@ def _equal(a, b):
 
 # Combinations too rare for 500 draws; test_new_feature_programs shows the generator makes them.
 RARE = {"container_zip_unequal", "dict_in_tuple_library", "dict_iter_direct", "list_build_concatenate"}
+# The constructs the fuzzer is meant to exercise, each of which must show up in FEATURE_DRAWS draws
+EXPECTED_FEATURES = [
+    "for_range",
+    "for_rows",
+    "for_enumerate",
+    "for_zip",
+    "nested_loop",
+    "loop_accumulate",
+    "augassign",
+    "while_counter",
+    "while_data",
+    "break",
+    "continue",
+    "if_else",
+    "elif",
+    "ifexp",
+    "branch_data",
+    "helper",
+    "helper_tuple",
+    "helper_kwarg",
+    "helper_nested",
+    "reassign",
+    "tuple_unpack",
+    "matmul",
+    "matmul_chain",
+    "dot",
+    "einsum",
+    "reduction",
+    "reduction_axis",
+    "keepdims",
+    "index_int",
+    "slice",
+    "newaxis",
+    "mask_index",
+    "transpose",
+    "reshape",
+    "concatenate",
+    "stack",
+    "broadcast",
+    "where",
+    "nonsmooth",
+    "comprehension",
+    "data_param",
+    "float_param",
+    "dict_param",
+    *(name for name in NEW_FEATURES if name not in RARE),
+]
 
 
 def test_generator_produces_every_kind_of_program():
-    """Over 500 draws (known bugs' features included), each construct the fuzzer is meant to
-    exercise shows up."""
+    """Over FEATURE_DRAWS draws (known bugs' features included), each construct the fuzzer is
+    meant to exercise shows up."""
     counts = Counter()
 
-    @fixed(500)
+    @fixed(FEATURE_DRAWS)
     @given(programs(Config(exclude=frozenset())))
     def draw(program):
         counts.update(program.features)
 
     draw()
-    expected = [
-        "for_range",
-        "for_rows",
-        "for_enumerate",
-        "for_zip",
-        "nested_loop",
-        "loop_accumulate",
-        "augassign",
-        "while_counter",
-        "while_data",
-        "break",
-        "continue",
-        "if_else",
-        "elif",
-        "ifexp",
-        "branch_data",
-        "helper",
-        "helper_tuple",
-        "helper_kwarg",
-        "helper_nested",
-        "reassign",
-        "tuple_unpack",
-        "matmul",
-        "matmul_chain",
-        "dot",
-        "einsum",
-        "reduction",
-        "reduction_axis",
-        "keepdims",
-        "index_int",
-        "slice",
-        "newaxis",
-        "mask_index",
-        "transpose",
-        "reshape",
-        "concatenate",
-        "stack",
-        "broadcast",
-        "where",
-        "nonsmooth",
-        "comprehension",
-        "data_param",
-        "float_param",
-        "dict_param",
-        *(name for name in NEW_FEATURES if name not in RARE),
-    ]
-    missing = [name for name in expected if counts[name] == 0]
+    missing = [name for name in EXPECTED_FEATURES if counts[name] == 0]
     assert not missing, f"never generated: {missing}; counts: {dict(counts)}"
+
+
+def test_reliability_page_quotes_these_counts():
+    """docs/reliability.md says how many programs and features the default run checks: these."""
+    page = " ".join((pathlib.Path(__file__).parent.parent / "docs" / "reliability.md").read_text().split())
+    quoted = {
+        f"The default test run checks {PROGRAMS} programs",
+        f"# {PROGRAMS} programs, the same ones every run",
+        f"each of {len(EXPECTED_FEATURES)} program features appears in {FEATURE_DRAWS} draws",
+        f"The same {PROGRAMS} programs also have their jvp checked, and {SECOND_ORDER_PROGRAMS} more",
+    }
+    missing = sorted(q for q in quoted if q not in page)
+    assert not missing, f"docs/reliability.md does not say {missing}"
+    assert len(re.findall(r"\b\d+ programs, the same ones every run", page)) == 1
 
 
 def test_programs_shrink_to_small_programs():

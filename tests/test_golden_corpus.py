@@ -29,7 +29,16 @@ def _attempt(make) -> str:
 
 def _tangents(args, func, wrt):
     names = list(srcgrad.grad(func, wrt=wrt).signature.parameters)
-    return [np.ones_like(args[names.index(w)]) for w in wrt]
+    return [_ones_like(args[names.index(w)]) for w in wrt]
+
+
+def _ones_like(value):
+    """Ones shaped like `value`, nested like it when it is a dict, list or tuple."""
+    if isinstance(value, dict):
+        return {k: _ones_like(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_ones_like(v) for v in value)
+    return np.ones_like(value)
 
 
 def listing(func, wrt, args) -> str:

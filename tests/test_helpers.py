@@ -73,8 +73,6 @@ def test_helpers_called_twice_nested_and_returning_tuples():
     "func, fragment",
     [
         (uses_recursion, "recursive call to 'factorial'"),
-        (from_another_module, "defined in the same module"),
-        (calls_a_closure, "reads variables of an enclosing function"),
     ],
 )
 def test_helpers_that_cannot_be_inlined_are_named(func, fragment):

@@ -24,7 +24,10 @@ what is a global (an attribute such as `np.tanh` is not), and it sees nested cod
 from __future__ import annotations
 
 import dis
+import functools
 import inspect
+import os
+import sysconfig
 import types
 
 _LOADS = frozenset({"LOAD_GLOBAL", "LOAD_NAME"})
@@ -64,11 +67,26 @@ def global_reads(func, namespace: dict | None = None) -> set[str]:
 
 
 def is_users_function(value) -> bool:
-    """A Python function of the user's (not of NumPy, SciPy or srcgrad): one srcgrad may inline."""
+    """A Python function of the user's, one srcgrad may inline: not of NumPy, SciPy or
+    srcgrad, nor of an installed package or the standard library (whose functions without a
+    rule stay calls that srcgrad cannot differentiate, named in the error)."""
     if not inspect.isfunction(value):
         return False
     module = getattr(value, "__module__", "") or ""
-    return module.split(".")[0] not in _LIBRARIES
+    if module.split(".")[0] in _LIBRARIES:
+        return False
+    return not _installed(value.__code__.co_filename)
+
+
+@functools.lru_cache(maxsize=1024)
+def _installed(filename: str) -> bool:
+    """Whether a code file belongs to an installed package or the standard library."""
+    path = os.path.normcase(os.path.abspath(filename))
+    parts = set(path.split(os.sep))
+    if "site-packages" in parts or "dist-packages" in parts:
+        return True
+    roots = {sysconfig.get_paths().get(k) for k in ("stdlib", "platstdlib", "purelib", "platlib")}
+    return any(root and path.startswith(os.path.normcase(os.path.abspath(root)) + os.sep) for root in roots)
 
 
 def _code_reads(code: types.CodeType) -> set[str]:

@@ -72,6 +72,31 @@ def structure_of(value, path: str):
     return None
 
 
+def structures_of(wrt: list[str], params: list):
+    """The key of the code for a call's differentiated arguments (`params`, one per `wrt`
+    parameter): None when each is a float or an array, else the nesting of each (`structure_of`,
+    None for a plain one). Raises ArgumentTypeError for a value that cannot be differentiated."""
+    for w, p in zip(wrt, params):
+        if not ((type(p) is np.ndarray and p.dtype.kind == "f") or type(p) is float):
+            if isinstance(p, (dict, list, tuple)):
+                return tuple((w, structure_of(p, w)) for w, p in zip(wrt, params))
+            check_differentiable(w, p)
+    return None
+
+
+def skeleton(value) -> str:
+    """The nesting of `value` for a message: `{'W': array (2, 3), 'b': [float, float]}`."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k!r}: {skeleton(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(skeleton(v) for v in value) + "]"
+    if isinstance(value, tuple):
+        return "(" + ", ".join(skeleton(v) for v in value) + (",)" if len(value) == 1 else ")")
+    if isinstance(value, np.ndarray):
+        return f"array {value.shape}"
+    return type(value).__name__
+
+
 def leaves(value, path=()):
     """(path, leaf) for each value in nested dicts, lists and tuples; a path is the keys and
     indices that lead to the leaf."""
@@ -221,8 +246,13 @@ def user_call(signature, values):
     return args, kwargs
 
 
-def check_parameter(w: str, value, what: str = "forward mode") -> None:
-    """A float or a float array, or an error naming the parameter."""
+def check_parameter(w: str, value, what: str = "forward mode", nested: bool = False) -> None:
+    """A float or a float array, or an error naming the parameter; with `nested`, also dicts,
+    lists and tuples of them, each leaf checked (and named by its path)."""
+    if nested and isinstance(value, (dict, list, tuple)):
+        for path, leaf in leaves(value):
+            check_parameter(w + "".join(f"[{k!r}]" for k in path), leaf, what)
+        return
     if not ((type(value) is np.ndarray and value.dtype.kind == "f") or type(value) is float):
         refuse_structure(w, value, what)
         check_differentiable(w, value)
@@ -241,8 +271,8 @@ def refuse_structure(w: str, value, what: str = "forward mode") -> None:
         raise ArgumentTypeError(
             f"{what} takes floats and arrays, but {w} is a {type(value).__name__}: parameters "
             f"that are dicts, lists or tuples of arrays are not supported in {what} yet.",
-            hint=f"Pass the arrays of {w} as parameters of their own, or use srcgrad.grad (reverse "
-            "mode takes them).",
+            hint=f"Pass the arrays of {w} as parameters of their own, or use srcgrad.grad, "
+            "or srcgrad.jvp or srcgrad.vjp of the function itself (they take them).",
         )
 
 
@@ -274,6 +304,79 @@ def tangent_like(w: str, primal, tangent):
         f"shape), but it is {describe(tangent)}.",
         hint=f"Pass e.g. np.ones_like({w}).",
     )
+
+
+def tangent_tree_like(w: str, primal, tangent, name: str | None = None):
+    """The tangent for a parameter `w` of nested dicts, lists and tuples: the same nesting (the
+    same keys, lengths and kinds), each leaf checked against its part as `tangent_like` does.
+    `name` is the tangent's own name, for the message when the nestings differ."""
+    where = _nesting_difference(primal, tangent, w)
+    if where is not None:
+        called = f"the tangent {name} for {w!r}" if name else f"the tangent for {w!r}"
+        raise ArgumentTypeError(
+            f"{called} must have the structure of {w}, {skeleton(primal)}, but it has the "
+            f"structure {skeleton(tangent)}: {where}.",
+            hint=f"Pass a tangent nested like {w}, with an array of each part's shape (a float for "
+            "a float), e.g. zeros for the parts to leave still.",
+        )
+    return _tangent_tree(w, primal, tangent)
+
+
+def _tangent_tree(path: str, primal, tangent):
+    if isinstance(primal, dict):
+        return {k: _tangent_tree(f"{path}[{k!r}]", primal[k], tangent[k]) for k in primal}
+    if isinstance(primal, (list, tuple)):
+        parts = (_tangent_tree(f"{path}[{i}]", p, t) for i, (p, t) in enumerate(zip(primal, tangent)))
+        return type(primal)(parts)
+    return tangent_like(path, primal, tangent)
+
+
+def _nesting_difference(primal, tangent, path: str) -> str | None:
+    """Where `tangent` is nested unlike `primal`, said in words; None if nowhere."""
+    if isinstance(primal, dict):
+        if not isinstance(tangent, dict):
+            return f"{path} is a dict, its tangent {_a_kind(tangent)}"
+        if set(tangent) != set(primal):
+            missing = ", ".join(repr(k) for k in primal if k not in tangent)
+            extra = ", ".join(repr(k) for k in tangent if k not in primal)
+            said = [f"lacks {missing}"] if missing else []
+            said += [f"has {extra}, which {path} has not"] if extra else []
+            return f"the tangent of {path} " + " and ".join(said)
+        items = [(f"{path}[{k!r}]", primal[k], tangent[k]) for k in primal]
+    elif isinstance(primal, (list, tuple)):
+        kind = type(primal).__name__
+        if type(tangent) is not type(primal):
+            return f"{path} is a {kind}, its tangent {_a_kind(tangent)}"
+        if len(tangent) != len(primal):
+            return f"{path} is a {kind} of {len(primal)}, its tangent a {kind} of {len(tangent)}"
+        items = [(f"{path}[{i}]", p, t) for i, (p, t) in enumerate(zip(primal, tangent))]
+    else:
+        if isinstance(tangent, (dict, list, tuple)) and not written_out(tangent):
+            return f"{path} is {_a_kind(primal)}, its tangent {_a_kind(tangent)}"
+        return None
+    for sub, p, t in items:
+        where = _nesting_difference(p, t, sub)
+        if where is not None:
+            return where
+    return None
+
+
+def written_out(value) -> bool:
+    """Whether a list or tuple is an array written out: numbers (no arrays), nested evenly."""
+    if not all(isinstance(v, (int, float, np.integer, np.floating)) for _, v in leaves(value)):
+        return False
+    try:
+        return np.asarray(value).dtype.kind in "fiu"
+    except (TypeError, ValueError):  # ragged
+        return False
+
+
+def _a_kind(value) -> str:
+    if isinstance(value, np.ndarray):
+        return "an array"
+    if isinstance(value, (dict, list, tuple)):
+        return f"a {type(value).__name__}"
+    return describe(value)
 
 
 def input_roots(values: dict) -> set:

@@ -25,13 +25,12 @@ from .arguments import (
     POSITIONAL,
     SCALARS,
     add_leaf_roots,
-    check_differentiable,
     gradient_like,
     gradient_like_on,
     gradient_tree_like,
     leaves,
     root,
-    structure_of,
+    structures_of,
 )
 from .compiled import Compiled
 from .failures import clip, exception_summary, failure_site, generated_line
@@ -104,13 +103,7 @@ class GradFunction(Compiled):
                 raise
             bound.apply_defaults()
             params = [bound.arguments[w] for w in self.wrt]
-        structures = None
-        for w, p in zip(self.wrt, params):
-            if not ((type(p) is np.ndarray and p.dtype.kind == "f") or type(p) is float):
-                if isinstance(p, (dict, list, tuple)):
-                    structures = tuple((w, structure_of(p, w)) for w, p in zip(self.wrt, params))
-                else:
-                    check_differentiable(w, p)
+        structures = structures_of(self.wrt, params)
         roots = set()  # ids of the argument arrays: a gradient must not be one of them
         other = False  # an argument that may belong to another backend
         for a in (*args, *kwargs.values()) if kwargs else args:

@@ -14,14 +14,20 @@ from ..errors import ArgumentTypeError, SrcgradError
 from ..frontend import require_def
 from .arguments import (
     POSITIONAL,
+    add_leaf_roots,
     as_tangent,
     check_parameter,
     gradient_like,
+    gradient_tree_like,
     identifiers,
     input_roots,
-    root,
+    refuse_structure,
+    skeleton,
+    structures_of,
     tangent_like,
+    tangent_tree_like,
     user_call,
+    written_out,
 )
 from .compiled import Compiled, Transformed, transformed
 from .gradient import GradFunction
@@ -68,13 +74,26 @@ class _Product(Compiled, Transformed):
             message = f"{name}'s {self.mode} takes the arguments of {name} and then {then}: {exc}"
             raise TypeError(message) from None
 
-    def _variant_for(self, values: dict):
+    def _variant_for(self, values: dict, structures=None):
         """The cache entry of the code for a call with these arguments (the function's and the
-        extra), and whether it is code specialised to their shapes that an earlier call used."""
+        extra), and whether it is code specialised to their shapes that an earlier call used.
+        For nested parameters (`structures`), the code for their structure, of any shapes (as
+        `grad` has it)."""
+        if structures is not None:
+            return self._variant(structures, backends.NUMPY, None)[0], False
         named = [(p, values[p]) for p in self.signature.parameters if p in values]
         shapes = self.shape_key(named)
         entry, reused = self._variant(None, backends.NUMPY, shapes)
         return entry, reused and shapes is not None
+
+    def _roots(self, values: dict, structures) -> set:
+        """The ids of the argument arrays (the leaves of nested ones too): a result never is one."""
+        roots = input_roots(values)
+        if structures is not None:
+            for v in values.values():
+                if isinstance(v, (dict, list, tuple)):
+                    add_leaf_roots(v, roots)
+        return roots
 
     def _explain(self, exc: Exception, args, kwargs):
         """An exception from the generated code: the function's own error when it fails on these
@@ -123,8 +142,10 @@ class JvpFunction(_Product):
         from ..pipeline import build_forward
 
         select = 1 if self.gradients_only else None
-        seeds = self.tangent_names
-        return build_forward(source, self.wrt, self.has_aux, select=select, shapes=shapes, seeds=seeds)
+        seeds, nested = self.tangent_names, structures or None
+        return build_forward(
+            source, self.wrt, self.has_aux, select=select, shapes=shapes, seeds=seeds, structures=nested
+        )
 
     def __call__(self, *args, **kwargs):
         if not kwargs and len(args) == len(self._names) and self._plain:  # all by position
@@ -145,10 +166,20 @@ class JvpFunction(_Product):
         return self._evaluate(bound.arguments, finish)
 
     def _evaluate(self, values: dict, finish=True):
-        """The call, `values` holding each parameter's argument (the function's and the tangents)."""
+        """The call, `values` holding each parameter's argument (the function's and the tangents);
+        a nested parameter's tangent is nested alike."""
+        structures = None
         for w, t in zip(self.wrt, self.tangent_names):
-            values[t] = tangent_like(w, values[w], values[t])
-        variant, reused = self._variant_for(values)
+            primal = values[w]
+            if isinstance(primal, (dict, list, tuple)):
+                if self.inner is not None:  # the gradient's code is read back for plain parameters only
+                    refuse_structure(w, primal)
+                if structures is None:
+                    structures = structures_of(self.wrt, [values[v] for v in self.wrt])
+                values[t] = tangent_tree_like(w, primal, values[t], t)
+            else:
+                values[t] = tangent_like(w, primal, values[t])
+        variant, reused = self._variant_for(values, structures)
         compiled = variant.compiled
         extra = variant.build.generated.extra  # the generated code's names for the tangents
         if self._plain:
@@ -165,7 +196,7 @@ class JvpFunction(_Product):
         if reused and (self._fast is None or not self._fast.variant.valid()):
             self._install(variant, values)
         out = value[0] if self.has_aux else value
-        return value, as_tangent(tangent, out, input_roots(values))
+        return value, as_tangent(tangent, out, self._roots(values, structures))
 
     def _entry_possible(self, variant) -> bool:
         """For a function's own jvp (not a grad's), when the code names the tangents as the
@@ -238,7 +269,7 @@ class VjpFunction(_Product):
     def _build(self, source, structures, shapes):
         from ..pipeline import build
 
-        return build(source, self.wrt, self.single, shapes=shapes, cotangent=True)
+        return build(source, self.wrt, self.single, structures=structures, shapes=shapes, cotangent=True)
 
     def __call__(self, *args, **kwargs):
         return self._evaluate(self._bind(args, kwargs, f"the cotangent of its value ({self.cotangent_name})"))
@@ -253,8 +284,9 @@ class VjpFunction(_Product):
         cotangent = values[seed]
         params = [values[w] for w in self.wrt]
         for w, p in zip(self.wrt, params):
-            check_parameter(w, p, "srcgrad.vjp")
-        variant, _ = self._variant_for(values)
+            check_parameter(w, p, "srcgrad.vjp", nested=True)
+        structures = structures_of(self.wrt, params)
+        variant, _ = self._variant_for(values, structures)
         args, kwargs = user_call(self.signature, values)
         kwargs[variant.build.generated.extra[0]] = cotangent
         try:
@@ -265,19 +297,44 @@ class VjpFunction(_Product):
                 value = self.fn(*args, **kwargs)
             except Exception:
                 value = None
-            if value is None or np.shape(cotangent) == np.shape(value):
+            if value is None or (np.shape(cotangent) == np.shape(value) and not _nested(value, cotangent)):
                 self._explain(exc, args, kwargs)
             grads = None
+        if isinstance(value, (dict, list, tuple)):
+            self._nested_value(value, variant)
+        if _nested(cotangent):
+            raise ArgumentTypeError(
+                f"the cotangent {seed} must be an array of the shape of the value of {self.fn.__name__!r}, "
+                f"{np.shape(value)}, but it is {skeleton(cotangent)}.",
+                hint="Pass one array (np.ones_like(value) for the gradient of the value's sum).",
+            )
         if np.shape(cotangent) != np.shape(value):
             raise ArgumentTypeError(
                 f"the cotangent {seed} has shape {np.shape(cotangent)}, but {self.fn.__name__!r} "
                 f"returned a value of shape {np.shape(value)}.",
                 hint="Pass a cotangent of the value's shape (a direction in the output's space).",
             )
-        roots = {root(a) for a in values.values() if isinstance(a, np.ndarray)}
+        roots = self._roots(values, structures)
+        like = gradient_like if structures is None else gradient_tree_like
         if self.single:
-            return value, gradient_like(grads, params[0], roots)
-        return value, tuple(gradient_like(g, p, roots) for g, p in zip(grads, params))
+            return value, like(grads, params[0], roots)
+        return value, tuple(like(g, p, roots) for g, p in zip(grads, params))
+
+    def _nested_value(self, value, variant):
+        """Refuse a value that is a tuple, list or dict: the reverse pass seeds one value."""
+        result = variant.build.program.result
+        raise SrcgradError(
+            f"srcgrad.vjp needs {self.fn.__name__!r} to return one array or number, but it returned "
+            f"{skeleton(value)}: the cotangent of a value of several parts is not supported yet.",
+            variant.build.source.location(result.origin),
+            hint="Return one array (np.concatenate or np.stack the parts), take the vjp of each part "
+            "in a function of its own, or use srcgrad.jvp, whose tangent is nested like the value.",
+        )
 
     def __repr__(self):
         return f"<srcgrad.vjp of {self.fn.__qualname__} wrt {', '.join(self.wrt)}>"
+
+
+def _nested(*values) -> bool:
+    """Whether any of `values` is a dict, or a list or tuple that is not an array written out."""
+    return any(isinstance(v, dict) or (isinstance(v, (list, tuple)) and not written_out(v)) for v in values)

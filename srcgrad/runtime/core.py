@@ -67,8 +67,11 @@ def scatter_add(out, index, g):
 
 
 def check_finite(g, filename: str, lineno: int, name: str):
-    """`grad(..., check_finite=True)` calls this after each gradient the generated code computes:
-    a NaN or an infinity in `g` raises NonFiniteGradientError at the user's line it came from."""
+    """Raises NonFiniteGradientError, naming the user's line, if the gradient `g` has a NaN or an inf.
+
+    `grad(..., check_finite=True)` calls this after each gradient the generated code computes;
+    `filename` and `lineno` are the line of the user's statement whose gradient `g` is.
+    """
     if type(g) is float:
         if g - g == 0.0:  # false for NaN and both infinities
             return
@@ -140,8 +143,10 @@ def unbroadcast(g, x):
 
 
 def broadcast_like(tangent, like):
-    """`tangent` spread over the shape of `like`: in forward mode, the tangent one operand of a
-    broadcasting operation (`x + y`) passes on, so that every tangent has its value's shape.
+    """`tangent` spread over the shape of `like` (`np.broadcast_to`), so a tangent has its value's shape.
+
+    Forward mode writes it for the tangent one operand of a broadcasting operation (`x + y`)
+    passes on.
 
     >>> broadcast_like(np.ones(3), np.zeros((2, 3))).shape
     (2, 3)
@@ -155,8 +160,10 @@ def broadcast_like(tangent, like):
 
 
 def zeros_as(x):
-    """The zero tangent of `x`, whatever it holds: None for None (a variable a loop or a branch
-    has not assigned yet), zeros of each item for a list or a tuple, zeros of its shape else.
+    """The zero tangent of `x`: `np.zeros_like(x)`, 0.0 for a float, None for None, per item for a list.
+
+    None is a variable a loop or a branch has not assigned yet; a list or a tuple gets the zero
+    tangent of each item.
 
     >>> zeros_as([np.ones(2), 3.0])
     [array([0., 0.]), 0.0]
@@ -273,9 +280,10 @@ def dot_dy(g, x, y):
 
 
 def items_of(seq):
-    """What `for x in seq` goes over, by position: a dict's keys as a list, any other sequence (an
-    array's rows, a list's items) itself. Written where srcgrad cannot tell from the code whether
-    `seq` is a dict.
+    """What `for x in seq` goes over, by position: a dict's keys as a list, any other sequence itself.
+
+    Any other sequence is an array's rows or a list's items. Written where srcgrad cannot tell
+    from the code whether `seq` is a dict.
 
     >>> items_of({"a": 1, "b": 2}), items_of([3, 4])
     (['a', 'b'], [3, 4])
@@ -284,8 +292,9 @@ def items_of(seq):
 
 
 def ungetitem(g, x, index):
-    """The gradient of `x[index]`: `g` put back where the items came from, added up where an
-    index repeats, zero elsewhere.
+    """The gradient of `x[index]`: `g` put back where the items came from, summed where an index repeats.
+
+    Elsewhere the gradient is zero.
 
     >>> ungetitem(np.ones(2), np.zeros(3), np.array([0, 0]))
     array([2., 0., 0.])

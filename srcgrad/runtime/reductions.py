@@ -41,8 +41,10 @@ def _kept(g, axis, keepdims):
 
 
 def tie_share(x, ans, axis=None, keepdims=False):
-    """Where `x` equals its extremum `ans` (a reduction over `axis`), each share of the gradient:
-    1 / (number of tied elements) there, 0 elsewhere, in `x`'s dtype.
+    """How the gradient of `ans`, a max or min of `x`, is shared: equally among the ties, 0 elsewhere.
+
+    Where `x` equals its extremum `ans` (a reduction over `axis`) the share is 1 / (number of
+    tied elements), elsewhere 0, in `x`'s dtype.
 
     >>> tie_share(np.array([[1.0, 3.0, 3.0], [2.0, 0.0, 1.0]]), np.array([3.0, 2.0]), axis=1)
     array([[0. , 0.5, 0.5],
@@ -54,9 +56,10 @@ def tie_share(x, ans, axis=None, keepdims=False):
 
 
 def prod_dx(g, x, axis=None, keepdims=False):
-    """The gradient of `np.prod(x, axis, keepdims=keepdims)`: `g` times the product of the other
-    elements. Without zeros that is `prod / x`; with one zero in a product, the zero gets the
-    product of the rest and the other elements 0; with two or more, every element gets 0.
+    """The gradient of `np.prod(x, axis)`: `g` times the product of the other elements, exact at zeros.
+
+    Without zeros that is `prod / x`; with one zero in a product, the zero gets the product of
+    the rest and the other elements 0; with two or more, every element gets 0.
 
     >>> prod_dx(1.0, np.array([2.0, 0.0, 3.0]))
     array([0., 6., 0.])
@@ -323,9 +326,11 @@ def _powers(z: list) -> list:
 
 
 def prod_dx_jet(g, jet, axis=None, keepdims=False):
-    """`prod_dx` of a jet: `g` times the last coefficient of the product of the other elements
-    over `axis`, the (m+1)-th derivative of `np.prod` in the jet's m directions, exact with
-    zeros. `prod_dx_jet(g, x)` is `prod_dx(g, x)`, and `prod_dx_jet(g, (x, t))` its tangent in x.
+    """`prod_dx(g, x)` differentiated along the tangents of the jet `(x, t, ...)`, exact at zeros.
+
+    `g` times the last coefficient of the product of the other elements over `axis`, the
+    (m+1)-th derivative of `np.prod` in the jet's m directions. `prod_dx_jet(g, x)` is
+    `prod_dx(g, x)`, and `prod_dx_jet(g, (x, t))` its tangent in x along `t`.
 
     >>> prod_dx_jet(1.0, (np.array([2.0, 0.0, 3.0]), np.array([1.0, 1.0, 1.0])))
     array([3., 5., 2.])

@@ -28,6 +28,7 @@ import copy
 
 import gast
 
+from ..fence import own_nodes
 from ..naming import Namer
 from ..syntax import assign, const, copy_tree, name, walk
 
@@ -140,3 +141,70 @@ def _not(flag: str) -> gast.expr:
 
 def _located(node, like):
     return gast.copy_location(node, like)
+
+
+def grow_lists(tree: gast.FunctionDef) -> None:
+    """Rewrite `xs.append(v)` as `xs = xs + [v]` and `xs.extend(vs)` as `xs = xs + list(vs)`
+    in the function's own code, for a list `xs` it makes itself (`xs = []`, a list literal, a
+    comprehension, `list(...)`) and never gives another name (`ys = xs`): the two then compute
+    the same lists. A list passed in belongs to the caller, and one another name holds would
+    change under that name too: their `.append` stays refused."""
+    own = list(own_nodes(tree))
+    made, other = set(), set()
+    for node in own:
+        if isinstance(node, gast.Assign):
+            for target in node.targets:
+                if isinstance(target, gast.Name):
+                    (made if _makes_list(node.value) else other).add(target.id)
+            if isinstance(node.value, gast.Name):
+                other.add(node.value.id)  # `ys = xs`: both names hold one list
+        elif isinstance(node, (gast.For, gast.AugAssign)):
+            other |= {n.id for n in walk(node.target) if isinstance(n, gast.Name)}
+    spec = tree.args
+    params = {a.id for a in [*spec.posonlyargs, *spec.args, *spec.kwonlyargs, spec.vararg, spec.kwarg] if a}
+    lists = made - other - params
+    if lists:
+        _rewrite_growth(tree.body, lists)
+
+
+def _rewrite_growth(stmts: list, lists: set) -> None:
+    for i, stmt in enumerate(stmts):
+        for block in ("body", "orelse"):
+            if isinstance(stmt, (gast.If, gast.For, gast.While)):
+                _rewrite_growth(getattr(stmt, block), lists)
+        call = stmt.value if isinstance(stmt, gast.Expr) else None
+        if not (
+            isinstance(call, gast.Call)
+            and isinstance(call.func, gast.Attribute)
+            and call.func.attr in ("append", "extend")
+            and isinstance(call.func.value, gast.Name)
+            and call.func.value.id in lists
+            and len(call.args) == 1
+            and not call.keywords
+        ):
+            continue
+        var, item = call.func.value.id, call.args[0]
+        if call.func.attr == "append":
+            added = gast.List(elts=[item], ctx=gast.Load())
+        else:
+            added = gast.Call(
+                func=gast.Name(id="list", ctx=gast.Load(), annotation=None, type_comment=None),
+                args=[item],
+                keywords=[],
+            )
+        load = gast.Name(id=var, ctx=gast.Load(), annotation=None, type_comment=None)
+        store = gast.Name(id=var, ctx=gast.Store(), annotation=None, type_comment=None)
+        grown = gast.BinOp(left=load, op=gast.Add(), right=added)
+        for node in (added, load, store, grown):
+            gast.copy_location(node, call)
+            node.end_lineno, node.end_col_offset = call.end_lineno, call.end_col_offset
+        stmts[i] = gast.copy_location(gast.Assign(targets=[store], value=grown, type_comment=None), stmt)
+        stmts[i].end_lineno, stmts[i].end_col_offset = stmt.end_lineno, stmt.end_col_offset
+
+
+def _makes_list(value: gast.expr) -> bool:
+    if isinstance(value, (gast.List, gast.ListComp)):
+        return True
+    if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add):
+        return _makes_list(value.left) or _makes_list(value.right)
+    return isinstance(value, gast.Call) and isinstance(value.func, gast.Name) and value.func.id == "list"

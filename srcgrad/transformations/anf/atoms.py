@@ -8,6 +8,7 @@ import gast
 
 from ...ir import Assign, Effect, For, If
 from ...syntax import name, names_in
+from ...syntax import walk as walk_tree
 
 
 def is_list_literal(atom) -> bool:
@@ -58,3 +59,20 @@ def call_len(atom) -> gast.Call:
 
 def call_min(atoms) -> gast.Call:
     return gast.Call(func=name("min"), args=list(atoms), keywords=[])
+
+
+def stored_names(tree) -> set[str]:
+    """The names a function's code binds: assigned, loop and comprehension targets, parameters
+    of the functions and lambdas inside it, and the names of the functions it defines (not its
+    own parameters)."""
+    args = tree.args
+    own = {id(a) for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]}
+    stored = set()
+    for node in walk_tree(tree):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+            stored.add(node.id)
+        elif isinstance(node, gast.Name) and isinstance(node.ctx, gast.Param) and id(node) not in own:
+            stored.add(node.id)  # a parameter of a function or lambda inside
+        elif isinstance(node, gast.FunctionDef) and node is not tree:
+            stored.add(node.name)
+    return stored

@@ -11,6 +11,7 @@ import operator
 import gast
 import numpy
 
+from ... import rules
 from ...errors import UnsupportedSyntaxError
 from ...frontend import MISSING
 from ...ir import POP, PUSH, Op
@@ -38,7 +39,7 @@ class Calls:
         func = node.func
         if node.args and isinstance(node.args[0], (gast.ListComp, gast.GeneratorExp)):
             return self.comprehension_call(node, hint)
-        args = [as_written(self.expr(a)) for a in node.args]
+        args = self.call_arguments(node)
         kwargs = {kw.arg: as_written(self.expr(kw.value)) for kw in node.keywords}
         if "out" in kwargs:
             raise UnsupportedSyntaxError(
@@ -47,12 +48,19 @@ class Calls:
                 hint="Drop `out=` and assign the result to a new name.",
             )
         func = self.called_function(func)
+        if isinstance(func, gast.Subscript):  # `fs[0](x)`: a function read from a list made here
+            func = self.expr(func)
+        local = self.local_called(func)
+        if local is not None:
+            return self.inline_local(local, args, kwargs, node, hint)
         if isinstance(func, gast.Attribute) and not self.is_free(func):
             return self.method_call(func, args, kwargs, hint, effect)
         target = self.source.resolve(func)
         if target is MISSING:
             self.undefined(func)
         if self.is_users_function(target):
+            if effect and self.returns_nothing(target, node):  # `plot(ax, x)`: run, not differentiated
+                return self.call(func, target, args, kwargs, hint, effect)
             return self.inline(target, args, kwargs, node, hint)
         known = self.elements_of(args[0], node) if len(args) == 1 and not kwargs else None
         if target is len and known is not None:
@@ -75,9 +83,35 @@ class Calls:
         check_no_struct([*args, *kwargs.values()], self.source, node, to_source(func))
         return self.call(func, target, args, kwargs, hint, effect)
 
+    def call_arguments(self, node) -> list:
+        """The call's positional arguments as atoms; `*xs` gives the items of `xs` where they
+        are known here (a tuple or list made in the function, `*args`, a nested parameter), and
+        stays `*xs` otherwise (`rs.randn(*x.shape)`)."""
+        args = []
+        for a in node.args:
+            if not isinstance(a, gast.Starred):
+                args.append(as_written(self.expr(a)))
+                continue
+            atom = self.expr(a.value)
+            items = (
+                self.elements_of(atom, a) if not is_struct(atom) or not self.nested.is_dict(atom) else None
+            )
+            if items is None:
+                args.append(gast.Starred(value=atom, ctx=gast.Load()))
+            else:
+                args += [as_written(item) for item in items]
+        return args
+
     def call(self, func, target, args, kwargs, hint, effect=False):
         """`func(*args, **kwargs)`, calling `target`, as one operation: its value named after it."""
         label = to_source(func)
+        if any(isinstance(a, gast.Starred) for a in args) and rules.lookup(target) is not None:
+            raise UnsupportedSyntaxError(
+                f"srcgrad differentiates `{label}(*xs)` when the items of `xs` are known here (a "
+                "tuple or list made in the function, `*args`, a nested parameter).",
+                self.source.location(self.nodes[-1]) if self.nodes else self.source.location(None),
+                hint="Pass the items one by one.",
+            )
         op = Op(target, args, kwargs, label=f"{label}()", pure=self.is_pure(target))
         value = gast.Call(func=copy_tree(func), args=args, keywords=keywords(kwargs))
         base = label.rsplit(".", 1)[-1]

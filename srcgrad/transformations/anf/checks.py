@@ -1,38 +1,17 @@
 """The refusals that guard what the lowering follows: a nested parameter read whole, a list a
-loop builds used twice or read item by item, a module global a helper reads hidden by a
-parameter. Plain functions over the lowered statements and the few facts they need; each raises
-UnsupportedSyntaxError at the user's line, never lets a gradient go missing in silence."""
+loop builds used twice or read item by item. Plain functions over the lowered statements and
+the few facts they need; each raises UnsupportedSyntaxError at the user's line, never lets a
+gradient go missing in silence."""
 
 from __future__ import annotations
 
 import gast
 
 from ...errors import UnsupportedSyntaxError
-from ...frontend import MISSING
 from ...ir import APPEND, EMPTY_LIST, JOIN, LEAF, Assign, Effect, walk
 from ...syntax import names_in
 from ...syntax import walk as walk_tree
 from .atoms import is_struct, reads
-
-
-def check_hidden_globals(source, params, used, assigned, global_reads) -> None:
-    """Refuse a parameter or closed-over variable of the function whose name a helper reads as
-    a module global: the generated code, with the helper's lines inlined, would read the
-    parameter there."""
-    own = {n for n in used if n not in assigned and n not in params}
-    helpers = global_reads - own  # what only the helpers read as globals
-    closure = source.closure
-    for var in sorted(helpers & (set(params) | set(closure))):
-        if var in closure and closure[var] is source.globals.get(var, MISSING):
-            continue  # the same object either way
-        kind = "parameter" if var in params else "variable it closes over"
-        raise UnsupportedSyntaxError(
-            f"the {kind} {var!r} of {source.name!r} has the name of a module global that a "
-            f"function it calls reads; with that function's lines written into the gradient, "
-            f"they would read the {kind} instead.",
-            source.location(source.tree),
-            hint=f"Rename the {kind}, or pass the global {var!r} to that function as an argument.",
-        )
 
 
 def check_leaves_followed(body, result, structures, source) -> None:

@@ -69,6 +69,15 @@ class Expressions:
             self.scalar_globals.add(node.id)
         return name(node.id)
 
+    def expr_Starred(self, node, hint):
+        raise UnsupportedSyntaxError(
+            "srcgrad takes `*xs` in a call whose `xs` has items known here (a tuple or list made "
+            "in the function, `*args`, a nested parameter), or in a call of a function with no "
+            "gradient.",
+            self.source.location(node),
+            hint="Pass the items one by one.",
+        )
+
     def expr_Constant(self, node, hint):
         return const(node.value)
 

@@ -6,18 +6,21 @@ environment and names for the helper's, and restores the caller's after."""
 
 from __future__ import annotations
 
+import builtins
 import inspect
 
 import gast
+import numpy
 
 from ... import fence
 from ...analyses.scope import is_users_function
 from ...errors import UnsupportedSyntaxError
 from ...frontend import MISSING, SourceFunction, read_function
-from ...syntax import const, copy_tree
+from ...syntax import const, copy_tree, tuple_
 from ...syntax import walk as walk_tree
-from ..desugar import rewrite_loops
-from .atoms import is_struct
+from ..desugar import grow_lists, rewrite_loops
+from .atoms import is_struct, stored_names
+from .calls import CONTAINER_METHODS, IN_PLACE_METHODS
 
 
 class Inlining:
@@ -28,65 +31,139 @@ class Inlining:
     def inline(self, function, args, kwargs, node, hint):
         """The call's value, with the callee's body lowered in place (its names kept apart)."""
         where = self.source.location(node)
-        if function in self.inlining:
-            raise UnsupportedSyntaxError(
-                f"srcgrad cannot differentiate the recursive call to {function.__name__!r}.",
-                where,
-                hint="Write the recursion as a loop.",
-            )
-        if function.__globals__ is not self.source.globals:
-            raise UnsupportedSyntaxError(
-                f"srcgrad differentiates calls to your own functions defined in the same module; "
-                f"{function.__name__!r} comes from {function.__module__!r}.",
-                where,
-                hint="Define the helper in this module, or register a rule for it with srcgrad.extend.",
-            )
+        self.refuse_recursion(function, function.__name__, where)
         callee = read_function(function)
         callee.resolved = self.source.resolved  # the helper bakes in global names too
         fence.check(callee, helper=True)
-        if callee.closure:
+        self.bind_free_names(callee)
+        signature = inspect.signature(function)
+
+        def default(param: str):
+            value = signature.parameters[param].default
+            if _literal(value):
+                return const(value)
+            expr = _global_default(callee, signature.parameters[param])
+            if expr is not None:
+                return expr  # `nonlinearity=np.tanh`: the global it names
             raise UnsupportedSyntaxError(
-                f"srcgrad cannot inline {function.__name__!r}: it reads variables of an enclosing "
-                f"function ({', '.join(sorted(callee.closure))}).",
-                callee.location(callee.tree),
-                hint="Define the helper at module level and pass those values as arguments.",
+                f"srcgrad can inline {function.__name__!r} with defaults that are literals or "
+                f"module-level names; pass {param!r} explicitly.",
+                where,
             )
-        try:
-            bound = inspect.signature(function).bind(*args, **kwargs)
-        except TypeError as exc:
-            message = f"this call to {function.__name__!r} does not fit its parameters: {exc}."
-            raise UnsupportedSyntaxError(message, where) from None
-        env = {}
-        for param in inspect.signature(function).parameters.values():
-            if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+
+        env = self.bind_arguments(callee, args, kwargs, default, where)
+        return self.lower_inlined(callee, env, function, hint)
+
+    def returns_nothing(self, function, node) -> bool:
+        """Whether `function`, called as a statement, returns no value (a plot, a log line): it
+        is then called as it is, once, and carries no gradient. One that writes into its
+        arguments is refused: the values after the call would not be the ones differentiated."""
+        callee = read_function(function)
+        own = list(fence.own_nodes(callee.tree))
+        if any(isinstance(n, gast.Return) and n.value is not None for n in own):
+            return False
+        params = set(_params(callee.tree.args))
+        for n in own:
+            changed = None
+            if isinstance(n, gast.Assign):  # `x[i] = ...`, `x.a = ...` on an argument
+                bases = [_base(t) for t in n.targets if isinstance(t, (gast.Subscript, gast.Attribute))]
+                changed = next((b for b in bases if b in params), None)
+            elif isinstance(n, gast.AugAssign):  # `x += ...` changes an array argument in place
+                changed = _base(n.target) if _base(n.target) in params else None
+            elif isinstance(n, gast.Call):
+                f = n.func
+                method = f.attr if isinstance(f, gast.Attribute) else None
+                if method in IN_PLACE_METHODS | CONTAINER_METHODS and _base(f.value) in params:
+                    changed = _base(f.value)
+                if any(k.arg == "out" for k in n.keywords):
+                    changed = "out="
+            if changed is not None:
                 raise UnsupportedSyntaxError(
-                    f"srcgrad cannot inline {function.__name__!r}: it takes *{param.name}.",
+                    f"{function.__name__!r} returns nothing and changes its argument {changed!r} in "
+                    "place; srcgrad runs such a function as it is, so the values after the call "
+                    "would not be the ones it differentiates.",
+                    callee.location(n),
+                    hint="Return the new value instead of changing the argument.",
+                )
+        return True
+
+    def refuse_recursion(self, function, label: str, where) -> None:
+        if function in self.inlining:
+            raise UnsupportedSyntaxError(
+                f"srcgrad cannot differentiate the recursive call to {label!r}.",
+                where,
+                hint="Write the recursion as a loop.",
+            )
+
+    def bind_arguments(self, callee: SourceFunction, args, kwargs, default, where) -> dict:
+        """The callee's parameters bound to the call's atoms, as Python binds them: positional,
+        then by keyword, then `default(name)`; a `*args` parameter holds the extra positional
+        arguments as a tuple."""
+        if any(isinstance(a, gast.Starred) for a in args):
+            raise UnsupportedSyntaxError(
+                f"srcgrad passes `*xs` to {callee.name!r} when the items of `xs` are known where "
+                "it is called (a tuple or list made in the function, or a nested parameter).",
+                where,
+                hint="Pass the arguments one by one.",
+            )
+        spec = callee.tree.args
+        positional = [a.id for a in [*spec.posonlyargs, *spec.args]]
+        keyword_only = [a.id for a in spec.kwonlyargs]
+        fname = callee.name
+        env = dict(zip(positional, args))
+        extra = list(args[len(positional) :])
+        if extra and spec.vararg is None:
+            raise UnsupportedSyntaxError(
+                f"this call to {fname!r} gives {len(args)} positional arguments, but it takes "
+                f"{len(positional)}.",
+                where,
+            )
+        if spec.vararg is not None:
+            env[spec.vararg.id] = tuple_(extra)
+        by_name = set(positional[len(spec.posonlyargs) :]) | set(keyword_only)
+        for key, atom in kwargs.items():
+            if key not in by_name:
+                what = "a parameter passed by keyword to" if spec.kwarg is not None else "no parameter of"
+                raise UnsupportedSyntaxError(
+                    f"this call gives {key!r}, {what} {fname!r}"
+                    + (" (srcgrad does not follow `**` parameters yet)." if spec.kwarg is not None else "."),
+                    where,
+                )
+            if key in env:
+                raise UnsupportedSyntaxError(f"this call gives {fname!r} two values for {key!r}.", where)
+            env[key] = atom
+        for param in positional + keyword_only:
+            if param not in env:
+                env[param] = default(param)
+        if spec.kwarg is not None:
+            reads = {
+                n.id
+                for n in walk_tree(callee.tree)
+                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
+            }
+            if spec.kwarg.id in reads:
+                raise UnsupportedSyntaxError(
+                    f"srcgrad cannot inline {fname!r}: it reads its `**{spec.kwarg.id}` parameter.",
                     callee.location(callee.tree),
                     hint="Give the helper named parameters.",
                 )
-            if param.name in bound.arguments:
-                env[param.name] = bound.arguments[param.name]
-            elif _literal(param.default):
-                env[param.name] = const(param.default)
-            elif (default := _global_default(callee, param)) is not None:
-                env[param.name] = default  # `nonlinearity=np.tanh`: the global it names
-            else:
-                raise UnsupportedSyntaxError(
-                    f"srcgrad can inline {function.__name__!r} with defaults that are literals or "
-                    f"module-level names; pass {param.name!r} explicitly.",
-                    where,
-                )
+        return env
+
+    def lower_inlined(self, callee: SourceFunction, env: dict, function, hint):
+        """The callee's body lowered in place with its parameters bound to `env`; the value of
+        its `return`. `function` marks it as being inlined (a call back to it is recursion)."""
         returned = callee.tree.body[-1].value
         named = hint is not None and not isinstance(returned, (gast.Name, gast.Constant, gast.Tuple))
         result_name = self.version(hint) if named else None  # the caller's name, as if written there
         saved = (self.source, self.env, self.defined, self.assigned, self.params, self.origin)
         self.source, self.env, self.defined, self.params = callee, env, set(env), list(env)
-        self.assigned = {
-            n.id for n in walk_tree(callee.tree) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
-        }
+        self.assigned = stored_names(callee.tree)
         self.inlining.append(function)
         self.callers.append(saved[1])
+        self.frames.append(saved[0])
         self.inline_starts.append((self.body, len(self.body)))
+        if not callee.generated:
+            grow_lists(callee.tree)
         try:
             for stmt in rewrite_loops(callee.tree.body[:-1], self.namer):
                 self.origin = stmt
@@ -97,11 +174,75 @@ class Inlining:
                 self.exact[id(returned)] = result_name
             value = self.expr(returned, hint=hint) if returned is not None else const(None)
         finally:
+            self.close_frame(callee, self.env)
             self.inlining.pop()
             self.callers.pop()
+            self.frames.pop()
             self.inline_starts.pop()
             self.source, self.env, self.defined, self.assigned, self.params, self.origin = saved
         return value
+
+    def bind_free_names(self, callee: SourceFunction) -> None:
+        """Make the free names of `callee` mean in the generated code what they mean in the
+        helper. The generated code runs in the differentiated function's module; a name the
+        helper reads from its own module (another file), from a function it is nested in, or
+        that the differentiated function uses for a variable of its own, is renamed, and the
+        value it names is bound into the generated code (as closed-over values are), guarded so
+        that the code is generated again if the helper's module rebinds it."""
+        local = set(_params(callee.tree.args)) | stored_names(callee.tree)
+        free = sorted(
+            {
+                n.id
+                for n in walk_tree(callee.tree)
+                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
+            }
+            - local
+        )
+        renames = {}
+        for identifier in free:
+            value = callee.lookup(identifier)
+            if value is MISSING or self.top_meaning(identifier) is value:
+                continue
+            renames[identifier] = self.bound_name(identifier, value)
+        if not renames:
+            return
+        for node in walk_tree(callee.tree):
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and node.id in renames:
+                node.id = renames[node.id]
+        callee.closure = {**callee.closure, **{new: callee.lookup(old) for old, new in renames.items()}}
+
+    def top_meaning(self, identifier: str):
+        """What `identifier` means where the generated code runs: the differentiated function's
+        closure, its module, or a builtin; MISSING for a name of its own (a parameter or a
+        variable), whose value a helper's global of the same name is not."""
+        top = self.top
+        if identifier in top.params or identifier in top.assigned:
+            return MISSING
+        if identifier in top.source.closure:
+            return top.source.closure[identifier]
+        if identifier in top.source.globals:
+            return top.source.globals[identifier]
+        return getattr(builtins, identifier, MISSING)
+
+    def bound_name(self, identifier: str, value) -> str:
+        """The name under which the generated code reads `value`, a helper's `identifier`:
+        NumPy's own name, a global of the differentiated function's module that holds the same
+        object, or a new name bound into the generated code."""
+        if value is numpy:
+            return self.numpy_alias
+        known = self.bound_values.get(id(value))
+        if known is not None and self.top.source.closure.get(known) is value:
+            return known
+        for candidate, held in self.top.source.globals.items():
+            if held is value and self.top_meaning(candidate) is value and not candidate.startswith("_"):
+                return candidate
+        top = self.top.source
+        unknown = identifier not in top.globals and identifier not in top.closure
+        unknown = unknown and identifier not in self.used and not hasattr(builtins, identifier)
+        chosen = self.namer.claim(identifier) if unknown else self.namer.fresh(identifier)
+        top.closure[chosen] = value  # bound through the factory, like a closed-over value
+        self.bound_values[id(value)] = chosen
+        return chosen
 
     def called_function(self, func):
         """The expression a call calls: a parameter of an inlined helper bound to a function
@@ -109,6 +250,8 @@ class Inlining:
         if not (isinstance(func, gast.Name) and func.id in self.env):
             return func
         bound = self.env[func.id]
+        if isinstance(bound, gast.Name) and bound.id in self.local_functions:
+            return bound  # a function defined in the code, or passed to a helper
         if isinstance(bound, (gast.Name, gast.Attribute)) and not is_struct(bound):
             value = self.source.resolve(bound)
             if value is not MISSING and callable(value):
@@ -138,7 +281,7 @@ def _global_default(callee: SourceFunction, param) -> gast.expr | None:
     root = expr
     while isinstance(root, gast.Attribute):
         root = root.value
-    if not isinstance(root, gast.Name) or root.id in callee.closure:
+    if not isinstance(root, gast.Name):
         return None
     if callee.resolve(expr) is not param.default:
         return None
@@ -149,3 +292,15 @@ def _literal(value) -> bool:
     if isinstance(value, tuple):
         return all(_literal(v) for v in value)
     return value is None or isinstance(value, (bool, int, float, str))
+
+
+def _base(target: gast.expr) -> str | None:
+    """The name an assignment target writes into: `x` of `x[i].a`."""
+    while isinstance(target, (gast.Subscript, gast.Attribute)):
+        target = target.value
+    return target.id if isinstance(target, gast.Name) else None
+
+
+def _params(args: gast.arguments) -> list[str]:
+    named = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+    return [a.id for a in named if a is not None]

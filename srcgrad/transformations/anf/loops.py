@@ -175,10 +175,10 @@ class Loops:
             else:
                 sequences, targets = self.lowered([inner]), [item]
         elif func is zip:
-            if not (isinstance(target, gast.Tuple) and len(target.elts) == len(iterable.args)):
+            sequences = getattr(iterable, "srcgrad_lowered", None) or self.lowered(iterable.args)
+            if not (isinstance(target, gast.Tuple) and len(target.elts) == len(sequences)):
                 raise UnsupportedSyntaxError("unpack one loop variable per zipped sequence.", where)
             index = gast.Name(id=self.synthetic("i"), ctx=gast.Store(), annotation=None, type_comment=None)
-            sequences = getattr(iterable, "srcgrad_lowered", None) or self.lowered(iterable.args)
             targets = list(target.elts)
         else:
             index = gast.Name(id=self.synthetic("i"), ctx=gast.Store(), annotation=None, type_comment=None)

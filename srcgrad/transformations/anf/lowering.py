@@ -16,29 +16,28 @@ from ...ir import ITEM, STACK, Assign, Effect, Op, Program, Return
 from ...naming import Namer
 from ...syntax import const, name, to_source
 from ...syntax import walk as walk_tree
-from ..desugar import rewrite_loops
-from .atoms import is_list_literal, is_struct, struct_ref
+from ..desugar import grow_lists, rewrite_loops
+from .atoms import is_list_literal, is_struct, stored_names, struct_ref
 from .branches import Branches
 from .calls import Calls
-from .checks import check_hidden_globals, check_leaves_followed, check_lists_used_once, check_readable
+from .checks import check_leaves_followed, check_lists_used_once, check_readable
 from .emitting import Emitting
 from .expressions import Expressions
 from .inlining import Inlining
+from .local import LocalFunctions
 from .loops import Loops
 from .structures import NestedParameters
 from .unrolling import Unrolling
 
 
-class Lowering(Expressions, Calls, Branches, Loops, Unrolling, Inlining, Emitting):
+class Lowering(Expressions, Calls, Branches, Loops, Unrolling, Inlining, LocalFunctions, Emitting):
     def __init__(self, source: SourceFunction, has_aux: bool = False, structures=None, wrt=()):
         self.source = source
         self.has_aux = has_aux
         self.nested = NestedParameters({p: s for p, s in (structures or {}).items() if s is not None})
         tree = source.tree
         self.params = _params(tree.args)
-        self.assigned = {
-            n.id for n in walk_tree(tree) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
-        }
+        self.assigned = stored_names(tree)
         used = {n.id for n in walk_tree(tree) if isinstance(n, gast.Name)}
         self.used = used
         # the globals this function and its helpers read, which no name srcgrad writes may hide
@@ -62,8 +61,11 @@ class Lowering(Expressions, Calls, Branches, Loops, Unrolling, Inlining, Emittin
         self.inline_starts: list = []  # (block, length) when each began: what came before is the caller's
         self.pinned: list[set] = []  # names a loop may not go on under (the elements of an unrolled loop)
         self.callers: list[dict] = []  # the variables of the functions calling them
+        self.frames: list[SourceFunction] = []  # those functions, in the same order
+        self.local_functions: dict = {}  # marker name -> a function defined in the code (local.py)
         self.identifiers: dict[int, set] = {}  # id(source) -> every name in its code
         self.exact: dict[int, str] = {}  # names chosen in advance for particular expressions
+        self.bound_values: dict[int, str] = {}  # id of a value a helper reads -> the name bound to it
         self.list_names: set[str] = set()  # lists a comprehension or a loop builds, one item at a time
         self.tuples: dict[str, int | None] = {}  # values that are tuples a function returned -> length
         self.stacks = _stack_names(tree) if source.generated else set()  # generated code's loop stacks
@@ -73,18 +75,20 @@ class Lowering(Expressions, Calls, Branches, Loops, Unrolling, Inlining, Emittin
         self.top = _Top(source, list(self.params), set(self.assigned))
 
     def run(self) -> Program:
-        check_hidden_globals(self.source, self.params, self.used, self.assigned, self.global_reads)
         result = None
         self.origin = self.source.tree
         self.body += self.nested.read_leaves(self.namer, self.origin)  # `W1 = params["W1"]`
         for param in self.nested.structures:
             self.env[param] = struct_ref(param, ())
+        if not self.source.generated:
+            grow_lists(self.source.tree)
         for stmt in rewrite_loops(self.source.tree.body, self.namer):
             self.origin = stmt
             if isinstance(stmt, gast.Return):
                 result = self.lower_return(stmt)
             else:
                 self.lower_statement(stmt)
+        self.check_functions_called(self.body, result)
         check_leaves_followed(self.body, result, self.nested.structures, self.source)
         check_lists_used_once(self.body, self.list_names | self.literal_lists, self.source)
         return Program(
@@ -128,6 +132,8 @@ class Lowering(Expressions, Calls, Branches, Loops, Unrolling, Inlining, Emittin
             self.lower_if(stmt)
         elif isinstance(stmt, (gast.For, gast.While)):
             self.lower_for(stmt)
+        elif isinstance(stmt, gast.FunctionDef):
+            self.define_function(stmt)
         # `pass` lowers to nothing
 
     def lower_block(self, stmts) -> None:

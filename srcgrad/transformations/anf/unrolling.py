@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gast
 
+from ...errors import UnsupportedSyntaxError
 from ...frontend import MISSING
 from ...ir import Op
 from ...syntax import const, is_number, names_in, tuple_
@@ -43,11 +44,18 @@ class Unrolling:
                 for i, atom in enumerate(inner)
             ]
         if func is zip and iterable.args and not iterable.keywords:
-            sequences = [self.expr(a) for a in iterable.args]
+            sequences = self.call_arguments(iterable)  # `zip(*pairs)`: the items of pairs
+            if any(isinstance(a, gast.Starred) for a in sequences):
+                raise UnsupportedSyntaxError(
+                    "srcgrad loops over `zip(*xs)` when the items of `xs` are known here (a tuple "
+                    "or list made in the function, or a nested parameter).",
+                    self.source.location(iterable),
+                    hint="Zip the sequences by name: `zip(a, b)`.",
+                )
             if not any(is_struct(a) or is_list_literal(a) for a in sequences):
                 iterable.srcgrad_lowered = sequences  # sequence_loop reads them again
                 return None
-            columns = [self.elements_of(a, node) for a, node in zip(sequences, iterable.args)]
+            columns = [self.elements_of(a, iterable) for a in sequences]
             count = min(len(c) for c in columns if c is not None)
             unknown = [a for c, a in zip(columns, sequences) if c is None]
             for a in unknown:

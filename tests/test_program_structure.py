@@ -1,0 +1,290 @@
+"""Programs as people write them: helpers from other modules and closures, functions defined
+inside the differentiated code (`def`, `lambda`), `*args`, `zip(*...)`, lists grown with
+`.append`, and helpers called for their effect. Each gradient is checked against finite
+differences; each refusal names the user's line."""
+
+import re
+import statistics
+
+import model_helpers as mh
+import numpy as np
+import pytest
+from model_helpers import predict
+
+import srcgrad
+from srcgrad.testing import check_grads
+
+rng = np.random.default_rng(17)
+W = rng.standard_normal((3, 2))
+X = rng.standard_normal((4, 3))
+
+
+# -- helpers from another module --------------------------------------------------------------
+
+
+def loss_through_module(W, x):
+    return np.sum(mh.predict(W, x) ** 2) + np.sum(predict(W, x))
+
+
+def test_a_helper_of_another_module_is_written_out_with_its_globals():
+    check_grads(loss_through_module, W, X, wrt="W")
+    source = srcgrad.source(loss_through_module, wrt="W")
+    assert not re.search(r"^\s+def ", source, re.M), "the helpers are inlined, not called"
+    assert "xp." not in source, "the helper's name for NumPy becomes the caller's"
+    assert "SCALE" in source and "OFFSET" in source, "its globals keep their names"
+
+
+def test_changing_a_global_of_the_helpers_module_regenerates_the_code():
+    g = srcgrad.grad(loss_through_module, wrt="W")
+    before = g(W, X)[0]
+    try:
+        mh.SCALE = 2.0
+        after, dW = g(W, X)
+        assert after == pytest.approx(loss_through_module(W, X))
+        check_grads(loss_through_module, W, X, wrt="W")
+    finally:
+        mh.SCALE = 0.5
+    assert after != pytest.approx(before)
+
+
+SCALE = 100.0  # this module's SCALE is not the one act() reads
+
+
+def same_names_differ(W, x):
+    return np.sum(mh.act(x @ W)) * SCALE
+
+
+def shadowing_parameter(W, x, OFFSET):
+    return np.sum(mh.predict(W, x) * OFFSET)
+
+
+def test_a_name_that_means_something_else_here_is_renamed():
+    check_grads(same_names_differ, W, X, wrt="W")
+    source = srcgrad.source(same_names_differ, wrt="W")
+    assert "SCALE_2" in source, "the helper's SCALE is bound under a name of its own"
+    # a parameter of the differentiated function with the name of a global the helper reads
+    check_grads(shadowing_parameter, W, X, np.array([3.0, -1.0]), wrt=("W", "OFFSET"))
+
+
+# -- closures ----------------------------------------------------------------------------------
+
+
+def make_objective(D):
+    unpack = mh.make_unpack(D)
+    layer = mh.make_layer(np.sin)
+
+    def objective(p, x):
+        a, b = unpack(p)
+        return np.sum(a * x) + np.sum(b**2) + np.sum(layer(W, X))
+
+    return objective
+
+
+def test_helpers_that_read_variables_of_an_enclosing_function():
+    objective = make_objective(2)
+    check_grads(objective, rng.standard_normal(5), np.ones(2), wrt="p")
+    source = srcgrad.source(objective, wrt="p")
+    assert "p[:D]" in source, "the enclosing function's D is bound into the code"
+
+
+# -- functions defined in the differentiated code ----------------------------------------------
+
+
+def nested_def(W, x):
+    def layer(h, scale=2.0):
+        return np.tanh(h @ W) * scale
+
+    h = layer(x)
+    return np.sum(layer(h @ W.T, scale=0.5) ** 2)
+
+
+def late_binding(W, x):
+    s = 1.0
+
+    def scaled(z):
+        return z * s
+
+    s = 3.0  # read when scaled() is called, as Python's closures do
+    return np.sum(scaled(x @ W))
+
+
+def apply(f, x):
+    return f(x)
+
+
+def lambdas(W, x):
+    act = lambda z: np.maximum(z, 0.1 * z)  # noqa: E731
+    return np.sum(act(x @ W)) + np.sum(apply(lambda z: np.tanh(z @ W), x))
+
+
+@pytest.mark.parametrize("f", [nested_def, late_binding, lambdas])
+def test_functions_defined_inside_are_written_out_where_called(f):
+    check_grads(f, W, X, wrt="W")
+    source = srcgrad.source(f, wrt="W")
+    assert not re.search(r"^\s+def ", source, re.M)
+
+
+def test_late_binding_reads_the_value_at_the_call():
+    value, _ = srcgrad.grad(late_binding, wrt="W")(W, X)
+    assert value == pytest.approx(3.0 * np.sum(X @ W))
+
+
+objective_lambda = lambda W, x: np.sum(np.tanh(x @ W) ** 2)  # noqa: E731
+
+
+def test_a_lambda_given_to_grad():
+    check_grads(objective_lambda, W, X, wrt="W")
+    g = srcgrad.grad(objective_lambda, wrt="W")
+    g(W, X)
+    assert g.source.startswith("def objective_lambda_grad(W, x):")
+
+
+def function_in_a_list(W, x):
+    def f(z):
+        return z * 2.0
+
+    fs = [f, np.tanh]
+    return np.sum(fs[0](x @ W))
+
+
+def function_as_value(W, x):
+    def f(z):
+        return np.sum(z)
+
+    return np.sum(np.apply_along_axis(f, 0, x @ W))
+
+
+def test_a_function_defined_inside_and_called_from_a_list():
+    check_grads(function_in_a_list, W, X, wrt="W")
+
+
+def test_a_function_defined_inside_used_as_a_value_is_refused_at_its_line():
+    with pytest.raises(srcgrad.UnsupportedSyntaxError) as info:
+        srcgrad.source(function_as_value, wrt="W")
+    assert "used as a value" in str(info.value)
+    assert "test_program_structure.py" in str(info.value)
+
+
+# -- *args and zip(*...) -----------------------------------------------------------------------
+
+
+def concat_and_multiply(weights, *args):
+    cat_state = np.hstack(args + (np.ones((args[0].shape[0], 1)),))
+    return np.dot(cat_state, weights)
+
+
+def star_args(W7, x):
+    return np.sum(np.tanh(concat_and_multiply(W7, x, x)))
+
+
+def columns(p):
+    return p["a"] * 2.0, p["b"], p["c"]
+
+
+def zip_star(p):
+    total = 0.0
+    for a, b, c in zip(*columns(p)):
+        total = total + np.sum(a * b * c)
+    return total
+
+
+def test_star_args_in_definitions_and_calls():
+    check_grads(star_args, rng.standard_normal((7, 2)), X, wrt="W7")
+    p = {k: rng.standard_normal((3, 2)) for k in "abc"}
+    check_grads(zip_star, p)
+
+
+def star_unknown(x, shape):
+    return np.sum(x * np.eye(*shape))
+
+
+def test_star_of_a_value_with_no_gradient_is_passed_as_written():
+    check_grads(star_unknown, rng.standard_normal((2, 3)), (2, 3), wrt="x")
+
+
+# -- lists grown with .append ------------------------------------------------------------------
+
+
+def appended(W, xs):
+    outs = []
+    h = np.zeros(2)
+    for x in xs:
+        h = np.tanh(x @ W + h)
+        outs.append(h)
+    extra = [np.sum(W)]
+    extra.extend([np.sum(W**2), np.sum(xs)])
+    return np.sum(np.vstack(outs) ** 2) + sum(extra)
+
+
+def test_append_and_extend_on_a_list_the_function_makes():
+    check_grads(appended, W, X, wrt="W")
+    assert "# grad of: outs.append(h)" in srcgrad.source(appended, wrt="W")
+
+
+def appends_to_an_alias(W, xs):
+    outs = []
+    kept = outs
+    outs.append(np.sum(W))
+    return np.sum(np.stack(kept))
+
+
+def appends_to_a_parameter(W, outs):
+    outs.append(np.sum(W))
+    return np.sum(np.stack(outs))
+
+
+@pytest.mark.parametrize("f", [appends_to_an_alias, appends_to_a_parameter])
+def test_append_to_a_list_another_name_holds_stays_refused(f):
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match=r"\.append\(\)"):
+        srcgrad.source(f, wrt="W")
+
+
+# -- helpers called for their effect -----------------------------------------------------------
+
+shown = []
+
+
+def show(x, label):
+    shown.append((label, float(np.sum(x))))
+
+
+def zero_first(x):
+    x[0] = 0.0
+
+
+def with_a_log_line(W, x):
+    h = np.tanh(x @ W)
+    show(h, "h")
+    return np.sum(h**2)
+
+
+def with_a_helper_that_writes(W, x):
+    h = np.tanh(x @ W)
+    zero_first(h)
+    return np.sum(h**2)
+
+
+def test_a_helper_without_return_runs_once_and_carries_no_gradient():
+    shown.clear()
+    check_grads(with_a_log_line, W, X, wrt="W")
+    shown.clear()
+    srcgrad.grad(with_a_log_line, wrt="W")(W, X)
+    assert shown == [("h", pytest.approx(float(np.sum(np.tanh(X @ W)))))]
+
+
+def test_a_helper_without_return_that_writes_into_its_argument_is_refused():
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="changes its argument 'x' in place") as info:
+        srcgrad.source(with_a_helper_that_writes, wrt="W")
+    assert "x[0] = 0.0" in str(info.value)
+
+
+# -- functions of installed packages -----------------------------------------------------------
+
+
+def through_the_standard_library(x):
+    return statistics.fmean(x * 2.0)
+
+
+def test_a_function_of_an_installed_package_is_not_written_out():
+    with pytest.raises(srcgrad.NoRuleError, match="fmean"):
+        srcgrad.grad(through_the_standard_library)(np.arange(3.0))
