@@ -15,7 +15,7 @@ import gast
 
 from . import backends, runtime
 from .frontend import SourceFunction
-from .ir import Assign, Effect, For, If, Program, Record, assigned_names, walk
+from .ir import Assign, Effect, For, If, Program, Record, assigned_names, effect_statement, walk
 from .naming import Namer
 from .optimizations.cleanup import eliminate_dead_code, inline_single_use, merge_accumulations, rematerialize
 from .syntax import assign, attr, call, const, copy_tree, name, names_in, ret, to_source, tuple_, unparse
@@ -454,7 +454,7 @@ def _forward_statement(stmt):
     if isinstance(stmt, Assign):
         return gast.Assign(targets=[name(stmt.target, store=True)], value=stmt.value, type_comment=None)
     assert isinstance(stmt, Effect)
-    return gast.Expr(value=stmt.value)
+    return effect_statement(stmt)
 
 
 def quoted(stmt: gast.stmt, source: SourceFunction) -> str | None:

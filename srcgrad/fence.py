@@ -5,6 +5,8 @@ Each unsupported construct gets a message naming it and a suggestion for a rewri
 
 from __future__ import annotations
 
+import inspect
+
 import gast
 import numpy
 
@@ -23,6 +25,8 @@ _STATEMENTS = (
     gast.While,
     gast.Break,
     gast.Continue,
+    gast.Assert,  # kept in the forward pass: transformations/desugar.py
+    gast.Raise,  # of an exception made in place, checked below
     gast.FunctionDef,  # nested: checked as a helper where it is defined (anf/local.py)
 )
 _EXPRESSIONS = (
@@ -70,8 +74,6 @@ _WHAT = {
     ),
     gast.Try: ("a `try` statement", "Handle errors outside the differentiated function."),
     gast.With: ("a `with` statement", "Move it outside the differentiated function."),
-    gast.Raise: ("a `raise` statement", "Validate inputs before calling the gradient."),
-    gast.Assert: ("an `assert` statement", "Check inputs before calling the gradient."),
     gast.Global: ("a `global` statement", "Pass the value in as an argument."),
     gast.Nonlocal: ("a `nonlocal` statement", "Pass the value in as an argument."),
     gast.Delete: ("a `del` statement", "Remove it: the function's locals are discarded anyway."),
@@ -112,8 +114,11 @@ def check(source: SourceFunction, helper: bool = False) -> None:
         _reject(source, tree, "a function without `return`", "Return the scalar to differentiate.")
     for stmt in tree.body:
         _check_node(source, stmt)
-    _check_returns(source, returns)
+    if helper:
+        _check_returns(source, returns)
+    _check_short_circuits(source, tree.body)
     _check_in_place(source, helper)
+    _check_writes(source)
 
 
 def own_nodes(tree: gast.FunctionDef):
@@ -131,16 +136,31 @@ def _position(node: gast.AST) -> tuple[int, int]:
 
 
 def _check_returns(source: SourceFunction, returns: list) -> None:
-    """Refuse a `return` that is not the function's last statement, pointing at the first one
-    in the source (`walk` goes breadth first: the last statement's `return` comes before a
-    `return` nested in an `if` above it), with a rewrite for where it is."""
+    """In a helper srcgrad writes out where it is called (read afresh there, after this check),
+    refuse a `return` that is not the function's last statement, pointing at the first one in
+    the source (`walk` goes breadth first: the last statement's `return` comes before a `return`
+    nested in an `if` above it), with a rewrite for where it is; and `return a and b` or `return
+    a < b < c` as its last statement. The differentiated function and the functions defined in
+    it are rewritten with one `return` before they are checked (transformations/desugar.py)."""
     body = source.tree.body
-    early = next((r for r in sorted(returns, key=_position) if r is not body[-1]), None)
+    last = body[-1]
+    if isinstance(last, gast.Return) and last.value is not None and is_short_circuit(last.value):
+        _reject(
+            source,
+            last.value,
+            "`and`, `or` or a chained comparison as the value a helper returns",
+            "Assign it to a name on its own line (`inside = 0 < x < 1`), then `return inside`.",
+        )
+    early = next((r for r in sorted(returns, key=_position) if r is not last), None)
     if early is None:
         return
     enclosing = _enclosing(source.tree, early)
     loop = next((n for n in reversed(enclosing) if isinstance(n, (gast.For, gast.While))), None)
-    one = "srcgrad needs one `return`, as the function's last statement."
+    one = (
+        f"srcgrad writes out the helper {source.name!r} where it is called, and needs one `return`, "
+        "as the function's last statement (the function differentiated may return early, and the "
+        "functions defined inside it; a helper not yet)."
+    )
     if loop is not None:
         kind = "a `for`" if isinstance(loop, gast.For) else "a `while`"
         what = f"a `return` inside {kind} loop"
@@ -231,6 +251,59 @@ def _check_in_place(source: SourceFunction, helper: bool) -> None:
                     _reject(source, node, what, hint)
 
 
+def _check_writes(source: SourceFunction) -> None:
+    """Refuse `y[i] = v` where another name may hold the same array or a view of it, and is read
+    after the write: Python's write changes the array under both names, srcgrad's makes a new
+    array for `y` (anf/lowering.py `lower_write`), so the other name would keep the old values."""
+    tree = source.tree
+    writes = []
+    for node in own_nodes(tree):
+        targets = (
+            node.targets
+            if isinstance(node, gast.Assign)
+            else [node.target]
+            if isinstance(node, gast.AugAssign)
+            else []
+        )
+        writes += [
+            (node, t.value.id)
+            for t in targets
+            if isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name)
+        ]
+    if not writes:
+        return
+    aliases = list(_aliases(source, tree))
+    loops = [n for n in walk(tree) if isinstance(n, (gast.For, gast.While))]
+    reads: dict[str, list] = {}
+    for n in own_nodes(tree):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+            reads.setdefault(n.id, []).append(n)
+    for write, var in sorted(writes, key=lambda pair: _position(pair[0])):
+        end = (write.end_lineno, write.end_col_offset)
+        for alias, target, shared in aliases:
+            if var in shared and target != var:
+                other = target  # `r = y[0]`: r may be a view of y
+            elif target == var and shared - {var}:
+                other = sorted(shared - {var})[0]  # `y = x[0]`: writing y changes x
+            else:
+                continue
+            inside = [set(map(id, walk(loop))) for loop in loops]
+            common = [ids for ids in inside if id(alias) in ids and id(write) in ids]
+            for read in reads.get(other, []):
+                after = _position(read) > end
+                around = any(id(read) in ids for ids in common) and _position(read) < _position(alias)
+                if after or around:
+                    _reject(
+                        source,
+                        write,
+                        f"writing into `{var}` here while `{other}` may hold the same array or a view "
+                        "of it, and is read after",
+                        f"In Python the write changes `{other}` too; srcgrad writes a new array. Make "
+                        f"`{other}` a copy where it is made (`{other} = ....copy()`), or read "
+                        f"`{var}` itself after the write.",
+                    )
+
+
 def _aliases(source: SourceFunction, tree):
     """(statement, name, names) for each statement after which `name` may hold the array that
     one of `names` holds (or a view of it): `c = a`, `c = a[0]`, `c = a.T`, `for c in a:`; in
@@ -241,6 +314,8 @@ def _aliases(source: SourceFunction, tree):
             for target in node.targets:
                 if isinstance(target, gast.Name):
                     pairs.append((target.id, node.value))
+                elif not isinstance(target, (gast.Tuple, gast.List)):
+                    continue  # `y[i] = v`: a write (_check_writes), not a new name for an array
                 elif isinstance(node.value, (gast.Tuple, gast.List)) and len(node.value.elts) == len(
                     target.elts
                 ):
@@ -254,6 +329,12 @@ def _aliases(source: SourceFunction, tree):
             shared = _shares(source, value)
             if shared:
                 yield node, target, shared
+
+
+def _users_function(source: SourceFunction, func: gast.expr) -> bool:
+    """A Python function that is not NumPy's: it may return one of its arguments, or a view."""
+    value = source.resolve(func) if isinstance(func, (gast.Name, gast.Attribute)) else MISSING
+    return inspect.isfunction(value) and not _in_module(value, "numpy")
 
 
 def _symbol(node: gast.AugAssign) -> str:
@@ -278,6 +359,8 @@ def _shares(source: SourceFunction, value: gast.expr) -> set[str]:
         return _shares(source, value.body) | _shares(source, value.orelse)
     if isinstance(value, (gast.Tuple, gast.List)):
         return set().union(*[_shares(source, e) for e in value.elts])
+    if isinstance(value, gast.Call) and _users_function(source, value.func):  # may return an argument
+        return set().union(*[_shares(source, a) for a in [*value.args, *(k.value for k in value.keywords)]])
     if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute):
         func = value.func
         if func.attr in _VIEW_FUNCTIONS and value.args and isinstance(func.value, gast.Name):
@@ -297,10 +380,11 @@ def _check_node(source: SourceFunction, node: gast.AST) -> None:
     if isinstance(node, gast.Assign):
         for target in node.targets:
             _check_target(source, target)
-    if isinstance(node, gast.AugAssign) and not isinstance(node.target, gast.Name):
+    written = isinstance(node, gast.AugAssign) and not isinstance(node.target, gast.Name)
+    if written and not _array_write(source, node.target):
         _reject(source, node.target, *_describe_target(source, node.target, f"{_symbol(node)}="))
-    if isinstance(node, gast.Compare) and len(node.ops) > 1:
-        _reject(source, node, "a chained comparison", "Combine two comparisons with `&`.")
+    if isinstance(node, gast.Raise):
+        _check_raise(source, node)
     if (
         isinstance(node, gast.Call)
         and node.args
@@ -332,8 +416,137 @@ def _check_node(source: SourceFunction, node: gast.AST) -> None:
             _check_node(source, child)
 
 
+def _array_write(source: SourceFunction, target: gast.expr) -> bool:
+    """`y[...] = ...` into a variable that is not a dict or a list where the source shows it:
+    written as a new array (anf/lowering.py `lower_write`), which checks what `y` is."""
+    return (
+        isinstance(target, gast.Subscript)
+        and isinstance(target.value, gast.Name)
+        and _container_kind(source, target.value.id, target) not in ("dict", "list")
+    )
+
+
+def _check_raise(source: SourceFunction, node: gast.Raise) -> None:
+    """`raise Error(...)` or `raise Error`, for a class of exception: kept in the generated code."""
+    hint = 'Raise an exception made in place, as `raise ValueError("...")`.'
+    if node.exc is None:
+        _reject(source, node, "a bare `raise`", hint)
+    if node.cause is not None:
+        _reject(source, node.cause, "`raise ... from ...`", "Drop `from ...`: " + hint)
+    made = node.exc.func if isinstance(node.exc, gast.Call) else node.exc
+    error = source.resolve(made)
+    if not (isinstance(error, type) and issubclass(error, BaseException)):
+        _reject(source, node.exc, "raising this value (srcgrad keeps `raise` of a class of exception)", hint)
+
+
+def is_short_circuit(node) -> bool:
+    """`a and b`, `a or b`, or a chained comparison `a < b < c`."""
+    return isinstance(node, gast.BoolOp) or (isinstance(node, gast.Compare) and len(node.ops) > 1)
+
+
+def is_plain(node) -> bool:
+    """What the desugaring may read twice: a name, a constant, an attribute of a name (`x.ndim`),
+    and a comparison or a `not` of those (`v > 0`)."""
+    if isinstance(node, gast.Compare) and len(node.ops) == 1:
+        return is_plain(node.left) and is_plain(node.comparators[0])
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.Not):
+        return is_plain(node.operand)
+    while isinstance(node, gast.Attribute):
+        node = node.value
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
+        node = node.operand
+    return isinstance(node, (gast.Name, gast.Constant))
+
+
+def _check_short_circuits(source: SourceFunction, stmts: list) -> None:
+    """Refuse `and`, `or` and chained comparisons where the desugaring would have to read an
+    operand twice that is not a name, a constant or an attribute: as the test of an `if` or an
+    `assert` and as the value of an assignment to a name, it computes them with statements, each
+    operand once; elsewhere it writes conditional expressions, which read an operand twice where
+    Python keeps its value (the left of `a or b` used as a value, the middle of `a < b < c`)."""
+    for s in stmts:
+        if isinstance(s, (gast.If, gast.Assert)):
+            _short_circuits(source, s.test, "statement")
+        elif isinstance(s, gast.While):
+            _short_circuits(source, s.test, "test")
+        elif (
+            isinstance(s, gast.Assign)
+            and len(s.targets) == 1
+            and isinstance(s.targets[0], gast.Name)
+            and is_short_circuit(s.value)
+        ):
+            _short_circuits(source, s.value, "statement")
+        elif not isinstance(s, gast.FunctionDef):
+            for child in gast.iter_child_nodes(s):
+                if isinstance(child, gast.expr):
+                    _short_circuits(source, child, "value")
+        for block in ("body", "orelse"):
+            if isinstance(s, (gast.If, gast.For, gast.While)):
+                _check_short_circuits(source, getattr(s, block))
+        if isinstance(s, gast.Assert) and s.msg is not None:
+            _short_circuits(source, s.msg, "value")
+
+
+def _short_circuits(source: SourceFunction, node, context: str) -> None:
+    if context == "statement":
+        while isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.Not):
+            node = node.operand
+        if isinstance(node, gast.BoolOp):
+            for value in node.values:
+                _short_circuits(source, value, "statement")
+        elif is_short_circuit(node):
+            for part in [node.left, *node.comparators]:
+                _short_circuits(source, part, "value")
+        else:
+            _short_circuits(source, node, "test")
+        return
+    if isinstance(node, gast.BoolOp):
+        if context == "value":
+            for value in node.values[:-1]:
+                if not is_plain(value):
+                    _reject(
+                        source,
+                        value,
+                        "`and` / `or` whose value is used inside an expression, with this operand",
+                        "The value of `a or b` is `a` or `b`, so srcgrad reads `a` twice: make it a "
+                        "name first (`a = ...`), or give `a or b` a line of its own (`y = a or b`).",
+                    )
+        for value in node.values:
+            _short_circuits(source, value, context)
+    elif is_short_circuit(node):
+        parts = [node.left, *node.comparators]
+        for part in parts[1:-1] if context == "test" else parts[:-1]:
+            if not is_plain(part):
+                _reject(
+                    source,
+                    part,
+                    "a chained comparison with this operand computed, inside a `while` test or an expression",
+                    "srcgrad reads it twice there. Compute it into a name first (`s = np.sum(x)`, "
+                    "then `0 < s < 1`), or write the comparison as the test of an `if` or on a line "
+                    "of its own (`inside = 0 < np.sum(x) < 1`).",
+                )
+        for part in parts:
+            _short_circuits(source, part, "value")
+    elif isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.Not):
+        _short_circuits(source, node.operand, "test")
+    elif isinstance(node, gast.IfExp):
+        _short_circuits(source, node.test, "test")
+        _short_circuits(source, node.body, context)
+        _short_circuits(source, node.orelse, context)
+    elif isinstance(node, gast.Lambda):
+        _short_circuits(source, node.body, "value")
+    else:
+        for child in gast.iter_child_nodes(node):
+            if isinstance(child, gast.expr):
+                _short_circuits(source, child, "value")
+            elif isinstance(child, (gast.keyword, gast.comprehension)):
+                for inner in gast.iter_child_nodes(child):
+                    if isinstance(inner, gast.expr):
+                        _short_circuits(source, inner, "value")
+
+
 def _check_target(source: SourceFunction, target: gast.expr) -> None:
-    if isinstance(target, gast.Name):
+    if isinstance(target, gast.Name) or _array_write(source, target):
         return
     if isinstance(target, (gast.Tuple, gast.List)):
         for elt in target.elts:

@@ -64,6 +64,12 @@ STACK = Kind("STACK")  # `saved = []`: a loop stack, in code srcgrad generated (
 PUSH = Kind("PUSH")  # `saved.append(item)`, an Effect (args: saved, item)
 POP = Kind("POP")  # `item = saved.pop()`, or an Effect (args: saved)
 
+# the "structure" of an argument that is a function (`act=np.tanh`): code is generated for each
+# such value, as for each structure of a nested parameter; (FUNCTION_ARGUMENT, the function)
+FUNCTION_ARGUMENT = "function"
+# an argument that is an object of one of the user's classes: (INSTANCE_ARGUMENT, the object)
+INSTANCE_ARGUMENT = "instance"
+
 
 class Op(Record):
     """What an assignment computes: a rule key, its atom arguments, and words for messages."""
@@ -99,6 +105,12 @@ class Assign(Record):
         self.origin = origin  # the user statement this was lowered from
 
 
+# Marks on a call that the desugaring made of an `assert` or a `raise` statement (the `Effect`'s
+# `op.node`): the generated code prints it as the statement again (`effect_statement`).
+ASSERTS = "srcgrad_asserts"  # `AssertionError(test, message)`: `assert test, message`
+RAISES = "srcgrad_raises"  # `Error(...)`: `raise Error(...)`
+
+
 class Effect(Record):
     """A call kept for its side effect (`print(x)`); it binds nothing."""
 
@@ -108,6 +120,16 @@ class Effect(Record):
         self.value = value
         self.op = op
         self.origin = origin
+
+
+def effect_statement(stmt: Effect) -> gast.stmt:
+    """The statement an `Effect` prints as: the call, or the `assert` or `raise` it stands for."""
+    call = stmt.value
+    if getattr(stmt.op.node, ASSERTS, False):
+        return gast.Assert(test=call.args[0], msg=call.args[1] if len(call.args) > 1 else None)
+    if getattr(stmt.op.node, RAISES, False):
+        return gast.Raise(exc=call, cause=None)
+    return gast.Expr(value=call)
 
 
 class If(Record):

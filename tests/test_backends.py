@@ -290,7 +290,7 @@ def _recording_backend(seen):
 
 
 RULE_MODULES = ("test_rules", "test_rules_elementwise", "test_rules_indexing", "test_rules_linalg")
-RULE_MODULES += ("test_rules_reductions", "test_rules_shape", "test_rules_special")
+RULE_MODULES += ("test_rules_reductions", "test_rules_shape", "test_rules_signal", "test_rules_special")
 
 
 def _on_recorder(backend, g, args):
@@ -338,7 +338,7 @@ def _recorded() -> dict:
     seen: dict = {}
     backend = _recording_backend(seen)
     modules = (runtime.core, runtime.elementwise, runtime.linalg, runtime.decompositions)
-    modules += (runtime.reductions, runtime.shape)
+    modules += (runtime.reductions, runtime.shape, runtime.signal)
     srcgrad.clear_cache()  # code compiled for another recorder would record into its dict
     for module in modules:
         module.np = _Recorder(np, "numpy", seen)

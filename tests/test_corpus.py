@@ -569,20 +569,7 @@ def _refused(exc, func, text, *fragments):
 
 
 REFUSED = [
-    (
-        C.fill_in_place,
-        srcgrad.UnsupportedSyntaxError,
-        "y[i] = np.tanh(x[i] * w)",
-        ["assignment into part of an array"],
-    ),
     (C.stacked_scores, srcgrad.UnsupportedSyntaxError, "[np.sum(x * w) for x in xs]", ["list comprehension"]),
-    (C.in_range, srcgrad.UnsupportedSyntaxError, "0.0 < np.sum(x) < 1.0", ["chained comparison"]),
-    (
-        C.until_small_or_many,
-        srcgrad.UnsupportedSyntaxError,
-        "while np.sum(x**2) > 0.01 and n < 50:",
-        ["`and`/`or`"],
-    ),
     (
         C.alias_then_add_in_place,
         srcgrad.UnsupportedSyntaxError,

@@ -93,9 +93,13 @@ def test_non_scalar_result():
     _check(info, returns_array, "return x * 2.0", r"returned an array of shape \(3,\)", r"np\.sum")
 
 
-def test_return_must_come_last():
+def calls_early_return(x):
+    return early_return(x) * 2.0
+
+
+def test_a_helpers_return_must_come_last():
     with pytest.raises(UnsupportedSyntaxError) as info:
-        srcgrad.source(early_return)
+        srcgrad.source(calls_early_return)
     _check(info, early_return, "return np.sum(x)", "before the end")
 
 

@@ -344,11 +344,13 @@ def test_a_list_the_users_loop_builds(rng):
     assert np.allclose(dx, 2 * np.sin(1.0) * np.cos(1.0) * (0 + 1 + 4))
 
 
+PARTS = []
+
+
 def appended_in_place(x):
-    parts = []
     for i in range(3):
-        parts.append(x * i)
-    return np.sum(np.stack(parts))
+        PARTS.append(x * i)  # the module's list: Python changes it for every reader
+    return np.sum(np.stack(PARTS))
 
 
 def list_started_with_items(x):
@@ -368,7 +370,7 @@ def two_items_at_once(x):
 @pytest.mark.parametrize(
     "f, words",
     [
-        (appended_in_place, "`.append()` changes a list"),
+        (appended_in_place, "`.append()` changes a list that does not belong"),
         (list_started_with_items, "starting from `parts = []`"),
         (two_items_at_once, "only as `parts = parts + [item]`"),
     ],

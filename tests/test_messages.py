@@ -11,6 +11,7 @@ import pytest
 import srcgrad
 from srcgrad import ArgumentTypeError, SourceUnavailableError, SrcgradError, UnsupportedSyntaxError, extend
 from srcgrad.functions.failures import exception_summary
+from srcgrad.testing import check_grads
 
 from test_errors import _line_of
 
@@ -108,31 +109,64 @@ def returns_then_dead_code(x):
     y = x  # noqa: F841
 
 
+def helper_returns_in_loop(v):
+    for i in range(3):
+        if np.sum(v) > float(i):
+            return v * float(i)
+    return v
+
+
+def calls_a_helper_that_returns_in_a_loop(x):
+    return np.sum(helper_returns_in_loop(x))
+
+
 @pytest.mark.parametrize(
-    "func, text, kind, advice",
+    "func, caller, text, kind, advice",
     [
         (
-            early,
-            "return np.sum(x**2)",
-            r"a `return` before the end of the function \(inside an `if`\)",
+            helper_returns_early,
+            calls_a_helper_that_returns_early,
+            "return v * 2.0",
+            r"a `return` before the end of the function \(inside an `if`\) in 'helper_returns_early'",
             "else:",
         ),
-        (returns_in_loop, "return np.sum(x * float(i))", r"a `return` inside a `for` loop", "break"),
-        (returns_in_while, "return np.sum(x * k)", r"a `return` inside a `while` loop", "break"),
-        (helper_returns_early, "return v * 2.0", r"inside an `if`\) in 'helper_returns_early'", "else:"),
-        (returns_in_nested_branches, "return np.sum(x)", r"inside an `if`", "else:"),
-        (returns_in_both_branches, "return np.sum(x)", r"inside an `if`", "return result"),
-        (returns_then_dead_code, "return np.sum(x)", r"before the end of the function in", "never run"),
+        (
+            helper_returns_in_loop,
+            calls_a_helper_that_returns_in_a_loop,
+            "return v * float(i)",
+            r"a `return` inside a `for` loop in 'helper_returns_in_loop'",
+            "break",
+        ),
     ],
 )
-def test_an_early_return_is_reported_at_itself(func, text, kind, advice):
-    target = calls_a_helper_that_returns_early if func is helper_returns_early else func
+def test_an_early_return_in_a_helper_is_reported_at_itself(func, caller, text, kind, advice):
     with pytest.raises(UnsupportedSyntaxError) as info:
-        srcgrad.source(target)
+        srcgrad.source(caller)
     message = str(info.value)
     _points_at(message, func, text)
     assert re.search(kind, message), message
     assert advice in message and "one `return`, as the function's last statement" in message
+
+
+@pytest.mark.parametrize(
+    "func, args",
+    [
+        (early, (True,)),
+        (early, (False,)),
+        (returns_in_loop, ()),
+        (returns_in_while, ()),
+        (returns_in_nested_branches, (True, True)),
+        (returns_in_nested_branches, (True, False)),
+        (returns_in_nested_branches, (False, True)),
+        (returns_in_both_branches, (True,)),
+        (returns_in_both_branches, (False,)),
+        (returns_then_dead_code, ()),
+    ],
+)
+@pytest.mark.parametrize("x", [np.array([0.5, 0.25]), np.array([-1.0, -2.0]), np.array([2.0, 1.5])])
+def test_the_function_differentiated_may_return_early(func, args, x):
+    value, _ = check_grads(func, x, *args, wrt=("x",))
+    assert value == func(x, *args)
 
 
 @pytest.mark.parametrize("flag", [True, False])
@@ -292,18 +326,22 @@ def test_a_dict_made_in_the_function_is_named_with_what_works(func, text):
     np.testing.assert_allclose(dx, [2.0, 2.0])
 
 
-def test_array_item_assignment_keeps_the_array_advice():
+def aliased_item(x):
+    y = np.zeros_like(x)
+    z = y
+    y[0] = x[0]
+    return np.sum(z)
+
+
+def test_array_item_assignment_differentiates_and_an_aliased_one_gets_the_copy_advice():
+    x = np.array([1.5, -2.0, 3.0])
+    np.testing.assert_allclose(srcgrad.grad(array_item)(x)[1], [1.0, 0.0, 0.0])
+    np.testing.assert_allclose(srcgrad.grad(parameter_item, wrt="v")(x, 2.0)[1], 1.0)
     with pytest.raises(UnsupportedSyntaxError) as info:
-        srcgrad.source(array_item)
+        srcgrad.source(aliased_item)
     message = str(info.value)
-    _points_at(message, array_item, "y[0] = x[0]")
-    assert "assignment into part of an array" in message and "np.where" in message
-    with pytest.raises(UnsupportedSyntaxError) as info:  # a parameter: an array, a list or a dict
-        srcgrad.source(parameter_item)
-    message = str(info.value)
-    _points_at(message, parameter_item, "y[0] = v")
-    assert "part of an array, or into an item of a list or dict" in message
-    assert "If it is an array" in message and "If it is a list" in message
+    _points_at(message, aliased_item, "y[0] = x[0]")
+    assert "`z` may hold the same array" in message and ".copy()" in message
 
 
 def sets_an_attribute(x):

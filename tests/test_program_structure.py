@@ -288,3 +288,109 @@ def through_the_standard_library(x):
 def test_a_function_of_an_installed_package_is_not_written_out():
     with pytest.raises(srcgrad.NoRuleError, match="fmean"):
         srcgrad.grad(through_the_standard_library)(np.arange(3.0))
+
+
+# -- functions passed as arguments ---------------------------------------------------------------
+
+
+def leaky(z):
+    return np.maximum(z, 0.1 * z)
+
+
+def with_activation(W, x, act=np.tanh):
+    return np.sum(act(x @ W) ** 2)
+
+
+def layer_with(W, x, f):
+    return f(x @ W)
+
+
+def through_a_layer(W, x, nonlinearity):
+    return np.sum(layer_with(W, x, nonlinearity)) + np.sum(apply(nonlinearity, x @ W))
+
+
+act = np.sin  # a global with the name of the parameter: the parameter's function is the one called
+
+
+@pytest.mark.parametrize("function", [np.tanh, np.cos, leaky, lambda z: z**3])
+def test_a_function_passed_as_an_argument_is_the_one_differentiated(function):
+    check_grads(with_activation, W, X, function, wrt="W")
+    check_grads(through_a_layer, W, X, function, wrt="W")
+
+
+def test_a_function_default_is_differentiated_even_with_a_global_of_its_name():
+    check_grads(with_activation, W, X, wrt="W")
+    g = srcgrad.grad(with_activation, wrt="W")
+    g(W, X, np.sin)
+    g(W, X)
+    assert "1 - " in g.source, "tanh's derivative, not sin's"
+
+
+# -- methods and objects -------------------------------------------------------------------------
+
+
+class Dense:
+    def __init__(self, scale):
+        self.scale = scale
+
+    def forward(self, h, W):
+        return np.tanh(h @ W) * self.scale
+
+    @staticmethod
+    def penalty(W):
+        return np.sum(W**2)
+
+
+class Model:
+    def __init__(self, scales):
+        self.layers = [Dense(s) for s in scales]
+        self.reg = 0.1
+
+    def predict(self, Ws, x):
+        h = x
+        for layer, W in zip(self.layers, Ws):
+            h = layer.forward(h, W)
+        return h
+
+    def loss(self, Ws, x):
+        return np.sum(self.predict(Ws, x) ** 2) + self.reg * sum(Dense.penalty(W) for W in Ws)
+
+
+layers = [Dense(2.0), Dense(0.5)]
+model = Model([1.0, 0.5])
+W2 = rng.standard_normal((2, 2))
+
+
+def through_module_objects(W, W2, x):
+    h = x
+    for layer, V in zip(layers, (W, W2)):
+        h = layer.forward(h, V)
+    return np.sum(h**2) + model.loss([W, W2], x)
+
+
+def through_an_object_argument(W, W2, x, m):
+    return np.sum(m.predict([W, W2], x)) + m.loss([W, W2], x)
+
+
+def test_methods_of_module_objects_are_written_out():
+    check_grads(through_module_objects, W, W2, X, wrt=("W", "W2"))
+    source = srcgrad.source(through_module_objects, wrt=("W", "W2"))
+    assert "layers_0.scale" in source, "the objects' arrays and numbers are read as the code runs"
+    code = "\n".join(line for line in source.splitlines() if not line.strip().startswith("#"))
+    assert not re.search(r"\.forward\(|\.predict\(", code), "the methods are written out"
+
+
+def test_methods_of_an_object_argument_are_written_out_for_that_object():
+    check_grads(through_an_object_argument, W, W2, X, model, wrt=("W", "W2"))
+    other = Model([3.0, -1.0])
+    check_grads(through_an_object_argument, W, W2, X, other, wrt=("W", "W2"))
+
+
+def test_rebinding_an_objects_layers_makes_new_code():
+    m = Model([1.0, 1.0])
+    g = srcgrad.grad(through_an_object_argument, wrt=("W", "W2"))
+    first = g(W, W2, X, m)[0]
+    m.layers = [Dense(2.0), Dense(2.0)]
+    second = g(W, W2, X, m)[0]
+    assert second == pytest.approx(through_an_object_argument(W, W2, X, m))
+    assert second != pytest.approx(first)

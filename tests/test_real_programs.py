@@ -18,6 +18,7 @@ from scipy.special import gammaln, logsumexp
 import srcgrad
 import srcgrad.extend
 from srcgrad.errors import UnsupportedSyntaxError
+from srcgrad.testing import check_grads
 
 inputs = np.array([[0.5, -1.0], [1.5, 0.2], [-0.3, 0.8]])  # a module global, as in scripts
 scale = 0.5
@@ -353,9 +354,14 @@ def test_a_helper_takes_a_function_as_a_value(f):
     assert_matches(f, (np.array([[0.21, -0.4], [0.13, 0.3]]), inputs), 0)  # away from relu's kink
 
 
-def test_a_function_valued_parameter_of_the_differentiated_function_is_refused_truly():
-    message = refused(apply_layer, (np.ones((2, 2)), inputs), 0, "'nonlinearity' is a parameter")
-    assert "not defined" not in message
+def apply_layer_summed(params, x, nonlinearity=np.tanh):
+    return np.sum(nonlinearity(x @ params))
+
+
+@pytest.mark.parametrize("nonlinearity", [np.tanh, relu, np.sin])
+def test_a_function_valued_parameter_of_the_differentiated_function(nonlinearity):
+    params = np.array([[0.21, -0.4], [0.13, 0.3]])
+    check_grads(apply_layer_summed, params, inputs, nonlinearity, wrt="params")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from hypothesis import strategies as st
 from rulespec import *  # noqa: F403
-from rulespec import define_tests, rows
+from rulespec import check_both_modes, check_program, define_tests, rows
 
 import srcgrad
 from srcgrad.runtime import uncast
@@ -470,6 +470,122 @@ def fix_mul_w(x, w):
     return np.sum(w * (np.fix(x) * x))
 
 
+def mod_op_s(x, y):
+    return np.sum(x % y)
+
+
+def mod_op_w(x, y, w):
+    return np.sum(w * (x % y))
+
+
+def remainder_s(x, y):
+    return np.sum(np.remainder(x, y))
+
+
+def remainder_w(x, y, w):
+    return np.sum(w * np.remainder(x, y))
+
+
+def np_mod_s(x, y):
+    return np.sum(np.mod(x, y))
+
+
+def np_mod_w(x, y, w):
+    return np.sum(w * np.mod(x, y))
+
+
+def mod_const_s(x):
+    return np.sum(x % 1.5)
+
+
+def mod_const_w(x, w):
+    return np.sum(w * (x % 1.5))
+
+
+def fmod_s(x, y):
+    return np.sum(np.fmod(x, y))
+
+
+def fmod_w(x, y, w):
+    return np.sum(w * np.fmod(x, y))
+
+
+def fabs_s(x):
+    return np.sum(np.fabs(x))
+
+
+def fabs_w(x, w):
+    return np.sum(w * np.fabs(x))
+
+
+def nan_to_num_s(x):
+    return np.sum(np.nan_to_num(x))
+
+
+def nan_to_num_w(x, w):
+    return np.sum(w * np.nan_to_num(x))
+
+
+def nan_to_num_all_s(x, a, b, c):
+    return np.sum(np.nan_to_num(x, nan=a, posinf=b, neginf=c))
+
+
+def real_s(x):
+    return np.sum(np.real(x))
+
+
+def real_w(x, w):
+    return np.sum(w * np.real(x))
+
+
+def imag_s(x):
+    return np.sum(np.imag(x) + x)
+
+
+def imag_w(x, w):
+    return np.sum(w * (np.imag(x) + x))
+
+
+def conj_s(x):
+    return np.sum(np.conj(x))
+
+
+def conj_w(x, w):
+    return np.sum(w * np.conj(x))
+
+
+def conjugate_s(x):
+    return np.sum(np.conjugate(x))
+
+
+def conjugate_w(x, w):
+    return np.sum(w * np.conjugate(x))
+
+
+def angle_s(x):
+    return np.sum(np.angle(x) + x)
+
+
+def angle_w(x, w):
+    return np.sum(w * (np.angle(x) + x))
+
+
+def angle_deg_s(x):
+    return np.sum(np.angle(x, deg=True) * x)
+
+
+def angle_deg_w(x, w):
+    return np.sum(w * (np.angle(x, deg=True) * x))
+
+
+def real_if_close_s(x):
+    return np.sum(np.real_if_close(x))
+
+
+def real_if_close_w(x, w):
+    return np.sum(w * np.real_if_close(x))
+
+
 # ---------------------------------------------------------------------------------------------
 # Domains and argument builders.
 
@@ -509,6 +625,23 @@ def clip_args(crossed=False, floats=False):
     return args
 
 
+def mod_args(dtype):
+    """x and y for `x % y`: y broadcasts to x's shape, 0.25 away from 0, and every x / y at least
+    0.1 away from an integer (where the remainder jumps)."""
+
+    @st.composite
+    def draw(draw):
+        xs, ys = draw(broadcastable_shapes(2), label="shapes").input_shapes
+        xs = np.broadcast_shapes(xs, ys)
+        y = draw(arrays(ys, dtype, -2.0, 2.0, avoid=(0.0,), margin=0.25))
+        whole = draw(arrays(xs, np.float64, -3.0, 2.0)).round()
+        fraction = draw(arrays(xs, np.float64, 0.1, 0.9))
+        return ((whole + fraction) * y).astype(dtype), y
+
+    return draw()
+
+
+NOT_MULTIPLE = Domain(avoid=(-1.5, 0.0, 1.5))  # x % 1.5 jumps at the multiples of 1.5
 XY, YX, XA, AX = ("x", "y"), ("y", "x"), ("x", "a"), ("a", "x")
 BOUNDS = ("x", "lo", "hi")
 FLT, ARR = ("float", REAL), ("array", REAL)
@@ -586,6 +719,23 @@ SPECS = [
     row("rint(x)*x", "multiply", "rint_mul", lambda x: np.rint(x) * x, args=unary(NOT_HALF)),
     row("trunc(x)*x", "multiply", "trunc_mul", lambda x: np.trunc(x) * x, args=unary(NOT_INTEGER)),
     row("fix(x)*x", "multiply", "fix_mul", lambda x: np.fix(x) * x, args=unary(NOT_INTEGER)),
+    # remainders: slope 1 in x, minus the quotient in y, away from the jumps
+    row("x%y", "remainder", "mod_op", lambda x, y: x % y, XY, mod_args),
+    row("np.remainder", "remainder", "remainder", np.remainder, XY, mod_args),
+    row("np.mod", "remainder", "np_mod", np.mod, XY, mod_args),
+    row("x%1.5", "remainder", "mod_const", lambda x: x % 1.5, args=unary(NOT_MULTIPLE)),
+    row("x%1.5-pyfloat", "remainder", "mod_const", lambda x: x % 1.5, args=unary(NOT_MULTIPLE, pyfloat=True)),
+    row("np.fmod", "fmod", "fmod", np.fmod, XY, mod_args),
+    row("np.fabs", "absolute", "fabs", np.fabs, args=unary(NONZERO)),
+    row("nan_to_num", "nan_to_num", "nan_to_num", np.nan_to_num),
+    # complex parts of real values
+    row("np.real", "real", "real", np.real),
+    row("np.conj", "real", "conj", np.conj),
+    row("np.conjugate", "real", "conjugate", np.conjugate),
+    row("np.imag", "imag", "imag", lambda x: np.imag(x) + x),
+    row("np.angle", "angle", "angle", lambda x: np.angle(x) + x, args=unary(NONZERO)),
+    row("np.angle-deg", "angle", "angle_deg", lambda x: np.angle(x, deg=True) * x, args=unary(NONZERO)),
+    row("np.real_if_close", "real_if_close", "real_if_close", np.real_if_close),
 ]
 # fmt: on
 
@@ -722,3 +872,92 @@ def test_astype_passes_the_gradient_back_in_the_dtype_of_x():
     zero = uncast(np.ones(2), np.zeros(2), np.int32)
     assert zero.dtype == np.float64 and not zero.any()
     assert not uncast(np.ones(2), np.zeros(2, np.float32), bool).any()
+
+
+# ---------------------------------------------------------------------------------------------
+# Remainders, absolute values, nan_to_num and the complex parts at their jumps, kinks and special
+# values, in both modes (the tangent is the gradient's dot product with the direction there too).
+
+
+def test_remainder_at_its_jumps_takes_the_piece_of_its_value():
+    x, y = np.array([3.0, -3.0, 0.0, 1.5, 2.0]), np.array([1.5, 1.5, 2.0, -1.5, 0.7])
+    quotient = np.floor_divide(x, y)  # [2, -2, 0, -1, 2]: the value is x - y * quotient
+    np.testing.assert_array_equal(np.remainder(x, y), x - y * quotient)
+    for f in (mod_op_s, remainder_s, np_mod_s):
+        check_both_modes(f, (x, y), XY, [np.ones(5), -quotient])
+    check_both_modes(mod_const_s, (np.array([-1.5, 0.0, 3.0]),), ("x",), [np.ones(3)])
+
+
+def test_fmod_at_its_jumps_takes_the_piece_of_its_value():
+    x, y = np.array([3.0, -3.0, 0.0, 1.5, -2.0]), np.array([1.5, 1.5, 2.0, -1.5, 0.7])
+    quotient = np.trunc(x / y)  # [2, -2, 0, -1, -2]
+    np.testing.assert_array_equal(np.fmod(x, y), x - y * quotient)
+    check_both_modes(fmod_s, (x, y), XY, [np.ones(5), -quotient])
+
+
+def test_fabs_at_zero_is_zero():
+    check_both_modes(fabs_s, (np.array([0.0, -0.0, -2.0, 3.0]),), ("x",), [[0.0, 0.0, -1.0, 1.0]])
+
+
+def test_nan_to_num_sends_the_gradient_of_a_replaced_element_to_its_replacement():
+    x = np.array([1.0, NAN, INF, -INF, -2.0, NAN])
+    expected = [[1.0, 0.0, 0.0, 0.0, 1.0, 0.0], 2.0, 1.0, 1.0]
+    check_both_modes(nan_to_num_all_s, (x, 0.5, 1e3, -1e3), ("x", "a", "b", "c"), expected)
+    check_both_modes(nan_to_num_s, (x,), ("x",), [expected[0]])
+
+
+def test_complex_parts_of_real_values():
+    x = np.array([-2.0, -0.0, 0.0, 1.5])
+    for f in (real_s, conj_s, conjugate_s, real_if_close_s):
+        check_both_modes(f, (x,), ("x",), [np.ones(4)])
+    check_both_modes(imag_s, (x,), ("x",), [np.ones(4)])  # imag's part is 0
+    check_both_modes(angle_s, (x,), ("x",), [np.ones(4)])  # 0 at the jump at 0 too
+    check_both_modes(angle_deg_s, (x,), ("x",), [np.angle(x, deg=True)])
+
+
+def test_complex_parts_refuse_a_complex_value():
+    with pytest.raises(NotImplementedError, match="np.real and np.conj on real values only"):
+        srcgrad.grad(complex_real_s)(np.ones(2))
+    with pytest.raises(NotImplementedError, match="np.angle on real values only"):
+        srcgrad.jvp(complex_angle_s)(np.ones(2), np.ones(2))
+
+
+def complex_real_s(x):
+    return np.sum(np.real(x * (1.0 + 2.0j)))
+
+
+def complex_angle_s(x):
+    return np.sum(np.angle(x * 1j))
+
+
+# ---------------------------------------------------------------------------------------------
+# Small programs using each function, through grad and jvp.
+
+
+def program_mod(x, y):
+    phase = (x * 3.0) % y
+    return np.sum(np.sin(phase) * np.fmod(x, 0.7) + np.mod(x, 1.3) ** 2)
+
+
+def program_fabs_nan_to_num(x, c):
+    masked = np.where(x > 0, np.fabs(x) ** 1.5, np.nan)  # nan where x < 0, replaced by c there
+    return np.sum(np.nan_to_num(masked, nan=c) * x + np.fabs(x - 0.5))
+
+
+def program_complex_parts(x):
+    y = np.real(x) * np.conj(x) + np.imag(x) + np.angle(x)
+    return np.sum(np.real_if_close(y * np.conjugate(x)))
+
+
+PROGRAMS = {
+    "mod": (program_mod, (np.array([0.35, 1.2, -0.8, 2.3]), np.array([1.1, 0.9, 1.7, 1.3])), XY),
+    "fabs-nan_to_num": (program_fabs_nan_to_num, (np.array([0.7, -1.3, 2.1, -0.7]), 0.3), ("x", "c")),
+    "complex-parts": (program_complex_parts, (np.array([0.5, -1.3, 2.1]),), ("x",)),
+}
+
+
+@pytest.mark.parametrize("name", list(PROGRAMS))
+def test_program(name):
+    f, args, wrt = PROGRAMS[name]
+    with np.errstate(all="ignore"):
+        check_program(f, args, wrt)

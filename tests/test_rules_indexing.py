@@ -26,6 +26,29 @@ def repeat_w(x, w):
     return np.sum(w * x[np.array([0, 0, 1])])
 
 
+def _written(x, y):
+    out = x * 1.0
+    out[1:, ::2] = y[:-1, ::2] * 2.0
+    return out
+
+
+def write_s(x, y):
+    out = x * 1.0
+    out[1:, ::2] = y[:-1, ::2] * 2.0  # an assignment into part of an array: y_2 = with_item(...)
+    return np.sum(out)
+
+
+def write_w(x, y, w):
+    out = x * 1.0
+    out[1:, ::2] = y[:-1, ::2] * 2.0
+    return np.sum(w * out)
+
+
+def _two_matrices(dtype):
+    shape = st.tuples(st.integers(2, 4), st.integers(1, 4))
+    return shape.flatmap(lambda s: st.tuples(arrays(st.just(s), dtype), arrays(st.just(s), dtype)))
+
+
 def _floats(dtype):
     apart = st.floats(-2, 2).flatmap(
         lambda a: st.tuples(st.just(a), st.floats(-2, 2).filter(lambda b: abs(a - b) > 0.1))
@@ -56,6 +79,7 @@ def pymin_w(x, y, w):
 SPECS = [
     row("x[1:, ::2]", "getitem", "slice", lambda x: x[1:, ::2], args=_matrix),
     row("x[[0, 0, 1]]", "getitem", "repeat", lambda x: x[np.array([0, 0, 1])], args=_matrix),
+    row("y[1:, ::2] = v", "setitem", "write", _written, ("x", "y"), _two_matrices),
     # Python's max and min of two scalars
     row("max(a, b)", "maximum", "pymax", lambda x, y: max(x, y), ("x", "y"), _floats),
     row("min(a, b)", "minimum", "pymin", lambda x, y: min(x, y), ("x", "y"), _floats),

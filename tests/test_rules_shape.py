@@ -13,12 +13,15 @@ import pytest
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from rulespec import *  # noqa: F403  (domains and argument builders, used by the rows)
-from rulespec import _array, _axes, define_tests, rows
+from rulespec import _array, _axes, check_both_modes, check_program, define_tests, rows
 
 import srcgrad
 from srcgrad.runtime import items_of
 
 row = rows(globals())
+
+# NumPy 2.0 deprecates np.row_stack; users' programs still call it, so the rows here do
+pytestmark = pytest.mark.filterwarnings("ignore:`row_stack` alias is deprecated:DeprecationWarning")
 
 # ---------------------------------------------------------------------------------------------
 # Argument builders. `@drawn` turns `make(draw, array)` into a builder: `array(shape)` draws a
@@ -1064,5 +1067,299 @@ SPECS += [
         args=lambda dtype: st.tuples(scalars(-2.0, 2.0), arrays(st.tuples(st.integers(1, 3)), dtype)),
     ),
 ]
+
+# ---------------------------------------------------------------------------------------------
+# Partitions, rollaxis, select, append, column_stack, row_stack, and the named splits.
+
+
+def partition_s(x):
+    return np.sum(np.partition(x, 1))
+
+
+def partition_w(x, w):
+    return np.sum(w * np.partition(x, 1))
+
+
+def partition_axis_s(x):
+    return np.sum(np.partition(x, (0, -1), axis=0))
+
+
+def partition_axis_w(x, w):
+    return np.sum(w * np.partition(x, (0, -1), axis=0))
+
+
+def partition_none_s(x):
+    return np.sum(np.partition(x, 0, axis=None))
+
+
+def partition_none_w(x, w):
+    return np.sum(w * np.partition(x, 0, axis=None))
+
+
+def rollaxis_s(x):
+    return np.sum(np.rollaxis(x, -1))
+
+
+def rollaxis_w(x, w):
+    return np.sum(w * np.rollaxis(x, -1))
+
+
+def rollaxis_var_s(x, axis, start):
+    return np.sum(np.rollaxis(x, axis, start))
+
+
+def rollaxis_var_w(x, axis, start, w):
+    return np.sum(w * np.rollaxis(x, axis, start))
+
+
+def select_s(x, y):
+    return np.sum(np.select([x > 0.5, x < -0.5, x > 0.0], [x, y, x * y], 0.25))
+
+
+def select_w(x, y, w):
+    return np.sum(w * np.select([x > 0.5, x < -0.5, x > 0.0], [x, y, x * y], 0.25))
+
+
+def select_default_s(x, d):
+    return np.sum(np.select([x > 0.5], [x], default=d))
+
+
+def select_default_w(x, d, w):
+    return np.sum(w * np.select([x > 0.5], [x], default=d))
+
+
+def append_s(x, y):
+    return np.sum(np.append(x, y))
+
+
+def append_w(x, y, w):
+    return np.sum(w * np.append(x, y))
+
+
+def append_axis_s(x, y, axis):
+    return np.sum(np.append(x, y, axis=axis))
+
+
+def append_axis_w(x, y, axis, w):
+    return np.sum(w * np.append(x, y, axis=axis))
+
+
+def column_stack_s(x, y):
+    return np.sum(np.column_stack((x, y)))
+
+
+def column_stack_w(x, y, w):
+    return np.sum(w * np.column_stack((x, y)))
+
+
+def row_stack_s(x, y):
+    return np.sum(np.row_stack([x, y]))
+
+
+def row_stack_w(x, y, w):
+    return np.sum(w * np.row_stack([x, y]))
+
+
+def hsplit_s(x):
+    a, b = np.hsplit(x, 2)
+    return np.sum(np.concatenate([a * 2.0, np.sin(b)], axis=-1))
+
+
+def hsplit_w(x, w):
+    a, b = np.hsplit(x, 2)
+    return np.sum(w * np.concatenate([a * 2.0, np.sin(b)], axis=-1))
+
+
+def vsplit_s(x):
+    a, b, c = np.vsplit(x, [1, 2])
+    return np.sum(np.concatenate([np.sin(a), c * 3.0]))
+
+
+def vsplit_w(x, w):
+    a, b, c = np.vsplit(x, [1, 2])
+    return np.sum(w * np.concatenate([np.sin(a), c * 3.0]))
+
+
+def dsplit_s(x):
+    a, b = np.dsplit(x, 2)
+    return np.sum(a * b)
+
+
+def dsplit_w(x, w):
+    a, b = np.dsplit(x, 2)
+    return np.sum(w * (a * b))
+
+
+def _hsplit_op(x):
+    a, b = np.hsplit(x, 2)
+    return np.concatenate([a * 2.0, np.sin(b)], axis=-1)
+
+
+def _vsplit_op(x):
+    a, b, c = np.vsplit(x, [1, 2])
+    return np.concatenate([np.sin(a), c * 3.0])
+
+
+def _dsplit_op(x):
+    a, b = np.dsplit(x, 2)
+    return a * b
+
+
+@drawn
+def rollaxis_args(draw, array):
+    x = array(draw(shapes(1, 3)))
+    return x, _axis(draw, x.ndim), draw(st.integers(-x.ndim, x.ndim))
+
+
+@drawn
+def partition_args(draw, array):
+    return (_distinct(draw, array, draw(shapes(1, 3, min_side=2))),)
+
+
+def select_args(dtype):
+    """x and y of one shape, every x 0.05 away from the conditions' bounds -0.5, 0 and 0.5."""
+
+    @st.composite
+    def draw(draw):
+        shape = draw(shapes(0, 3))
+        x = draw(_array(shape, dtype, Domain(avoid=(-0.5, 0.0, 0.5), margin=0.05)))
+        return x, draw(_array(shape, dtype, REAL))
+
+    return draw()
+
+
+def select_default_args(dtype):
+    """x away from 0.5, and a default that broadcasts to x's shape (Dask's select broadcasts no
+    further)."""
+
+    @st.composite
+    def draw(draw):
+        xs = draw(shapes(0, 3))
+        ds = xs[draw(st.integers(0, len(xs))) :]
+        return draw(_array(xs, dtype, Domain(avoid=(0.5,)))), draw(_array(ds, dtype, REAL))
+
+    return draw()
+
+
+@drawn
+def append_axis_args(draw, array):
+    ndim = draw(st.integers(1, 3))
+    base = list(draw(shapes(ndim, ndim)))
+    axis = _axis(draw, ndim)
+    other = list(base)
+    other[axis] = _side(draw)
+    return array(tuple(base)), array(tuple(other)), axis
+
+
+@drawn
+def column_stack_args(draw, array):
+    n = _side(draw)
+    kind = draw(st.sampled_from(["1d", "1d-2d", "nd"]))
+    if kind == "1d":
+        return array((n,)), array((n,))
+    if kind == "1d-2d":
+        return array((n,)), array((n, _side(draw)))
+    rest = draw(shapes(0, 1))
+    return array((n, _side(draw), *rest)), array((n, _side(draw), *rest))
+
+
+def _split_axis(axis, lo, hi=3, even=True):
+    """x of `lo..hi` axes whose `axis` is 2 or 4 long (even) or at least 3 long."""
+
+    @drawn
+    def make(draw, array):
+        shape = list(draw(shapes(lo, hi)))
+        shape[axis] = draw(st.sampled_from([2, 4])) if even else _side(draw, 3, 5)
+        return (array(tuple(shape)),)
+
+    return make
+
+
+PARTITIONS = [
+    row("partition", "partition", "partition", lambda x: np.partition(x, 1), args=partition_args),
+    row(
+        "partition-axis=0",
+        "partition",
+        "partition_axis",
+        lambda x: np.partition(x, (0, -1), axis=0),
+        args=partition_args,
+    ),
+    row(
+        "partition-axis=None",
+        "partition",
+        "partition_none",
+        lambda x: np.partition(x, 0, axis=None),
+        args=partition_args,
+    ),
+    row("rollaxis", "rollaxis", "rollaxis", lambda x: np.rollaxis(x, -1), args=x_of(1)),
+    row("rollaxis-drawn", "rollaxis", "rollaxis_var", np.rollaxis, args=rollaxis_args),
+    row(
+        "select",
+        "select",
+        "select",
+        lambda x, y: np.select([x > 0.5, x < -0.5, x > 0.0], [x, y, x * y], 0.25),
+        XY,
+        select_args,
+    ),
+    row(
+        "select-default",
+        "select",
+        "select_default",
+        lambda x, d: np.select([x > 0.5], [x], default=d),
+        ("x", "d"),
+        select_default_args,
+    ),
+    row("append", "append", "append", np.append, XY, join_args(None, lo=0)),
+    row("append-axis-drawn", "append", "append_axis", np.append, XY, append_axis_args),
+    row(
+        "column_stack",
+        "column_stack",
+        "column_stack",
+        lambda x, y: np.column_stack((x, y)),
+        XY,
+        column_stack_args,
+    ),
+    row("hsplit", "hsplit", "hsplit", _hsplit_op, args=_split_axis(0, 1, hi=1)),
+    row("hsplit-2d", "hsplit", "hsplit", _hsplit_op, args=_split_axis(1, 2)),
+    row("vsplit", "vsplit", "vsplit", _vsplit_op, args=_split_axis(0, 2, even=False)),
+    row("dsplit", "dsplit", "dsplit", _dsplit_op, args=_split_axis(2, 3)),
+]
+if hasattr(np, "row_stack"):  # deprecated in NumPy 2.0
+    PARTITIONS.append(
+        row("row_stack", "vstack", "row_stack", lambda x, y: np.vstack([x, y]), XY, vstack_args)
+    )
+SPECS += PARTITIONS
+
+
+def test_partition_sends_each_gradient_where_its_element_came_from():
+    x = np.array([3.0, -1.0, 2.0, 2.0, 0.5])
+    w = np.arange(1.0, 6.0)
+    order = np.argpartition(x, 1)
+    expected = np.zeros(5)
+    expected[order] = w  # ties (the two 2.0): as np.argpartition orders them
+    np.testing.assert_array_equal(np.partition(x, 1), x[order])
+    check_both_modes(partition_w, (x, w), ("x",), [expected])
+
+
+def test_select_takes_the_first_condition_that_holds():
+    x = np.array([0.75, -0.75, 0.25, -0.25, 0.5])
+    y = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    # x > 0.5 picks x; else x < -0.5 picks y; else x > 0 picks x * y; else 0.25 (no gradient)
+    check_both_modes(select_s, (x, y), XY, [[1.0, 0.0, 3.0, 0.0, 5.0], [0.0, 1.0, 0.25, 0.0, 0.5]])
+    check_both_modes(select_default_s, (x, 2.0), ("x", "d"), [[1.0, 0.0, 0.0, 0.0, 0.0], 4.0])
+
+
+def program_shapes(x, y):
+    top, bottom = np.vsplit(np.column_stack([x, y, x * y]), [2])
+    left, right = np.hsplit(np.rollaxis(np.partition(top, 1, axis=0), 1), [1])
+    picked = np.select([left > 0.0], [left * 2.0], np.sin(left))
+    joined = np.append(picked, right * bottom[0, 1])
+    front, back = np.dsplit(np.reshape(np.row_stack([joined, joined**2]), (2, 3, 2)), 2)
+    return np.sum(front * back)
+
+
+def test_program_shapes():
+    check_program(program_shapes, (np.array([0.3, -1.2, 0.8]), np.array([1.1, 0.4, -0.7])), XY)
+
 
 define_tests(SPECS, globals())

@@ -12,7 +12,7 @@ import numpy as np
 import scipy.special
 from hypothesis import strategies as st
 from rulespec import *  # noqa: F403  (domains and argument builders, used by the rows)
-from rulespec import _array, define_tests, rows
+from rulespec import _array, check_both_modes, check_program, define_tests, rows
 from scipy import special
 from scipy.special import expit, log_softmax, logsumexp, softmax, xlogy
 
@@ -194,6 +194,14 @@ def entropy_w(p, w):
     return np.sum(w * -xlogy(p, p))
 
 
+def i0_s(x):
+    return np.sum(np.i0(x))
+
+
+def i0_w(x, w):
+    return np.sum(w * np.i0(x))
+
+
 # ---------------------------------------------------------------------------------------------
 # The table.
 
@@ -226,6 +234,8 @@ SPECS = [
     row("xlogy", "xlogy", "xlogy", xlogy, ("x", "y"), broadcasting(REAL, POSITIVE)),
     row("xlogy-pyfloat-x", "xlogy", "xlogy", xlogy, ("x", "y"), mixed(("float", REAL), ("array", POSITIVE))),
     row("xlogy-entropy", "xlogy", "entropy", lambda p: -xlogy(p, p), ("p",), unary(POSITIVE)),
+    row("np.i0", "i0", "i0", np.i0, args=unary(Domain(-4.0, 4.0))),
+    row("np.i0-pyfloat", "i0", "i0", np.i0, args=unary(pyfloat=True)),
 ]
 # fmt: on
 
@@ -297,3 +307,27 @@ def test_xlogy_gradient_of_y_is_zero_where_x_is_zero():
 def test_logit_and_expit_are_inverse_gradients():
     x = np.array([0.1, 0.5, 0.9])
     np.testing.assert_allclose(_grad(logit_s, x) * _grad(expit_s, special.logit(x)), 1.0)
+
+
+def test_i0_is_flat_at_zero_and_odd():
+    x = np.array([0.0, -0.0, 1.0, -1.0, 20.0, 1e3])
+    with np.errstate(over="ignore"):
+        check_both_modes(i0_s, (x[:5],), ("x",), [scipy.special.i1(x[:5])])
+        dx = _grad(i0_s, x)
+    assert dx[0] == 0.0 and dx[2] == -dx[3] and dx[5] == np.inf  # i0 itself overflows there
+
+
+def program_i0(x, y):
+    window = np.i0(2.0 * np.sqrt(1.0 - (x / 3.0) ** 2)) / np.i0(2.0)  # a Kaiser window's shape
+    return np.sum(window * y**2)
+
+
+def test_program_i0():
+    check_program(program_i0, (np.array([-2.0, -0.5, 0.3, 1.8]), np.array([0.5, -1.0, 2.0, 1.5])), ("x", "y"))
+
+
+def test_second_derivative_of_i0():
+    x = np.array([-1.5, 0.0, 0.7, 3.0])
+    hessian = srcgrad.hessian(i0_s)(x)
+    d2 = scipy.special.i0(x) - np.where(x == 0, 0.5, scipy.special.i1(x) / np.where(x == 0, 1.0, x))
+    np.testing.assert_allclose(hessian, np.diag(np.where(x == 0, 0.5, d2)), rtol=1e-12, atol=1e-15)

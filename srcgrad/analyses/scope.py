@@ -78,6 +78,21 @@ def is_users_function(value) -> bool:
     return not _installed(value.__code__.co_filename)
 
 
+def is_users_object(value) -> bool:
+    """An object of one of the user's classes (whose methods srcgrad may inline): not a
+    container, a builtin's, NumPy's, SciPy's, srcgrad's or an installed package's."""
+    if isinstance(value, (dict, list, tuple, set, type)) or inspect.isroutine(value):
+        return False
+    cls = type(value)
+    if (getattr(cls, "__module__", "") or "").split(".")[0] in (*_LIBRARIES, "builtins"):
+        return False
+    try:
+        filename = inspect.getfile(cls)
+    except (TypeError, OSError):  # a builtin type, or one defined where no file says
+        return False
+    return not _installed(filename)
+
+
 @functools.lru_cache(maxsize=1024)
 def _installed(filename: str) -> bool:
     """Whether a code file belongs to an installed package or the standard library."""

@@ -9,8 +9,10 @@ import inspect
 import numpy as np
 
 from .. import backends
+from ..analyses.scope import is_users_object
 from ..errors import ArgumentTypeError, Location, SrcgradError, UnsupportedBackendError, WrtError, describe
 from ..frontend import def_location
+from ..ir import FUNCTION_ARGUMENT, INSTANCE_ARGUMENT
 
 POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 SCALARS = (float, np.float64, np.float32)
@@ -82,6 +84,21 @@ def structures_of(wrt: list[str], params: list):
                 return tuple((w, structure_of(p, w)) for w, p in zip(wrt, params))
             check_differentiable(w, p)
     return None
+
+
+def function_arguments(named: dict, wrt) -> tuple:
+    """(name, (FUNCTION_ARGUMENT, value)) for each argument that is a function (`act=np.tanh`, a
+    lambda, a function of the user's) and is not differentiated: the code is generated for
+    each such value, as for each structure of a nested parameter."""
+    out = []
+    for n, v in named.items():
+        if n in wrt or isinstance(v, (type, np.ndarray, np.generic, int, float, complex, str, bytes)):
+            continue
+        if inspect.isfunction(v) or inspect.isbuiltin(v) or isinstance(v, np.ufunc) or inspect.ismethod(v):
+            out.append((n, (FUNCTION_ARGUMENT, v)))
+        elif is_users_object(v):  # `model.forward(x)` on it: code for its class's methods
+            out.append((n, (INSTANCE_ARGUMENT, v)))
+    return tuple(out)
 
 
 def skeleton(value) -> str:

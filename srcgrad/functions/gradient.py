@@ -25,6 +25,7 @@ from .arguments import (
     POSITIONAL,
     SCALARS,
     add_leaf_roots,
+    function_arguments,
     gradient_like,
     gradient_like_on,
     gradient_tree_like,
@@ -65,6 +66,8 @@ class GradFunction(Compiled):
         self._need = max(self._index) + 1
         self._names = [p.name for p in params]
         self._plain = all(p.kind in POSITIONAL for p in params)
+        # a parameter whose default is a function (`act=np.tanh`): each call's function keys the code
+        self._function_defaults = any(callable(p.default) and p.default is not p.empty for p in params)
 
     # -- generation -------------------------------------------------------------------------
 
@@ -115,6 +118,13 @@ class GradFunction(Compiled):
                 roots.add(root(a))
             elif not (type(a) is float or a is None or isinstance(a, (int, str, np.generic))):
                 other = True
+        if other or self._function_defaults:  # a function passed in (`act=np.tanh`): code for it
+            named = self.signature.bind(*args, **kwargs)
+            named.apply_defaults()
+            functions = function_arguments(named.arguments, self.wrt)
+            if functions:
+                plain = structures or tuple((w, None) for w in self.wrt)
+                structures = (*plain, *functions)
         if other or structures is not None:
             backend = self._backend(args, kwargs, params)
             if backend is not backends.NUMPY:

@@ -29,6 +29,9 @@ from .simplify import joined_where, simplify
 MERGED_LINE_LIMIT = 80  # a merged accumulation longer than this stays two lines
 
 
+_BLOCKS = (gast.If, gast.For, gast.While, gast.Assert, gast.Raise)  # read whole, never inlined into
+
+
 def _target(stmt) -> str | None:
     if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
         return stmt.targets[0].id
@@ -38,7 +41,7 @@ def _target(stmt) -> str | None:
 def _reads(stmt) -> list[str]:
     if isinstance(stmt, (gast.Assign, gast.Expr, gast.Return)):
         return list(names_in(stmt.value)) if stmt.value is not None else []
-    if isinstance(stmt, (gast.If, gast.For, gast.While)):
+    if isinstance(stmt, _BLOCKS):
         return list(names_in(stmt))
     return []
 
@@ -120,10 +123,11 @@ def inline_single_use(stmts: list, uses_elsewhere: list, candidates: set[str]) -
     pending: dict[str, gast.Assign] = {}
     out = []
     for stmt in stmts:
-        if isinstance(stmt, (gast.If, gast.For, gast.While)):
-            # values read inside a block come first, and so do values reading a name the block
-            # rebinds (a loop of the backward pass restores saved values under their own names)
-            # and values the block rebinds itself (a loop's carried name, moved in a tuple)
+        if isinstance(stmt, _BLOCKS):
+            # values read inside a block (or by an `assert`, a `raise`) come first, and so do
+            # values reading a name the block rebinds (a loop of the backward pass restores
+            # saved values under their own names) and values the block rebinds itself (a loop's
+            # carried name, moved in a tuple)
             inside, reads = assigned_names([stmt]), set(_reads(stmt))
             due = [
                 n for n, s in pending.items() if n in reads or n in inside or inside & set(names_in(s.value))

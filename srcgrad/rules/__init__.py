@@ -42,13 +42,16 @@ def lookup(key) -> Rule | None:
 
 
 def _scipy_waiting() -> bool:
-    """Register the scipy.special rules if the program imported SciPy after the table loaded."""
-    from .numpy import special
+    """Register the scipy.special and scipy.stats rules if the program imported them after the
+    table loaded; whether it registered any."""
+    from .numpy import special, stats
 
-    if special.registered or "scipy.special" not in sys.modules:
-        return False
-    special.register_scipy()
-    return True
+    waiting = False
+    for section, module in ((special, "scipy.special"), (stats, "scipy.stats")):
+        if not section.registered and module in sys.modules:
+            section.register_scipy()
+            waiting = True
+    return waiting
 
 
 def lookup_tangent(key) -> TangentRule | None:

@@ -17,13 +17,24 @@ import numpy
 
 from . import ADJOINTS, NONDIFFERENTIABLE, TANGENTS, lookup
 
-SECTIONS = ["elementwise", "reductions", "linalg", "shape", "indexing", "python", "special"]
+SECTIONS = [
+    "elementwise",
+    "reductions",
+    "linalg",
+    "shape",
+    "indexing",
+    "python",
+    "special",
+    "signal",
+    "stats",
+]
 _SYNTAX = {
     operator.add: "x + y",
     operator.sub: "x - y",
     operator.mul: "x * y",
     operator.truediv: "x / y",
     operator.pow: "x ** y",
+    operator.mod: "x % y",
     operator.matmul: "x @ y",
     operator.neg: "-x",
     operator.pos: "+x",
@@ -145,6 +156,9 @@ def display(key) -> str:
         return "x[index]"
     if isinstance(key, str):
         return f"x{key}()" if key.startswith(".") else f"x.{key}"
+    distribution = _distribution(key)
+    if distribution is not None:  # a method bound to a scipy.stats distribution
+        return f"scipy.stats.{distribution}.{key.__name__}"
     module = getattr(key, "__module__", None) or "numpy"
     name = getattr(key, "__name__", repr(key))
     if isinstance(key, numpy.ufunc) and getattr(numpy, name, None) is not key:
@@ -162,6 +176,17 @@ def display(key) -> str:
     if public.startswith("np") and not _reachable(public, name):
         public = "np"
     return f"{public}.{name}"
+
+
+def _distribution(key) -> str | None:
+    """`"norm"` for `scipy.stats.norm.logpdf`: the name in scipy.stats of the object `key` is a
+    method of, if it is one."""
+    owner = getattr(key, "__self__", None)
+    if owner is None or not (getattr(key, "__module__", None) or "").startswith("scipy.stats"):
+        return None
+    import scipy.stats
+
+    return next((name for name in dir(scipy.stats) if getattr(scipy.stats, name) is owner), None)
 
 
 def _scipy_home(key, name: str) -> str | None:
@@ -218,6 +243,7 @@ def _tangent_code(keys) -> str:
 
 def render() -> str:
     import scipy.special  # noqa: F401  (the table documents the scipy.special rules too)
+    import scipy.stats  # noqa: F401  (and the scipy.stats ones)
 
     lookup(None)  # load the table
     out = [HEADER]

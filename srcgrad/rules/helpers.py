@@ -32,6 +32,9 @@ nondifferentiable(
     runtime.linspace_weights,  # made from the result's shape
     runtime.norm_coefficients,  # constants chosen by the norm's order
     runtime.norm_svd_tangent_dx,  # 0 (or NoGradientError for the orders it has no rule for)
+    runtime.real_only,  # 1.0, or an error
+    runtime.select_none,  # a mask
+    runtime.rollaxis_destination,  # an axis
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -72,6 +75,17 @@ def untranspose_tangent(t, g, axes=None):
 @tangent(runtime.ungetitem)
 def ungetitem_tangent(t, g, x, index):
     dg = ungetitem(t, x, index)
+
+
+@tangent(runtime.with_item)
+def with_item_tangent(t, x, index, v):
+    dx = with_item(t, index, 0.0)
+    dv = with_item(zeros_as(x), index, t)
+
+
+@tangent(runtime.written_gradient)
+def written_gradient_tangent(t, g, index, v):
+    dg = written_gradient(t, index, v)  # linear in g; v gives only its shape
 
 
 @tangent(runtime.matmul_dx)
@@ -661,8 +675,45 @@ def unsort_tangent(t, g, x, axis=-1):
     dg = unsort(t, x, axis)
 
 
+@tangent(runtime.uncolumn_stack)
+def uncolumn_stack_tangent(t, g, tup):
+    dg = uncolumn_stack(t, tup)
+
+
+@tangent(runtime.select_adjoint)
+def select_adjoint_tangent(t, g, condlist, choicelist):
+    dg = select_adjoint(t, condlist, choicelist)
+
+
+# ---------------------------------------------------------------------------------------------
+# signal: linear in the gradient (cross_adjoint in the other vector too)
+
+
+@tangent(runtime.cross_adjoint)
+def cross_adjoint_tangent(t, g, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    dg = cross_adjoint(t, a, b, axisa, axisb, axisc, axis)
+    db = cross_adjoint(g, a, t, axisa, axisb, axisc, axis)
+
+
+@tangent(runtime.diff_adjoint)
+def diff_adjoint_tangent(t, g, a, n=1, axis=-1, prepend=None, append=None, part="a"):
+    dg = diff_adjoint(t, a, n, axis, prepend, append, part)
+
+
+@tangent(runtime.gradient_adjoint)
+def gradient_adjoint_tangent(t, g, f, s0=None, s1=None, s2=None, axis=None, edge_order=1):
+    dg = gradient_adjoint(t, f, s0, s1, s2, axis, edge_order)
+
+
 # ---------------------------------------------------------------------------------------------
 # special
+
+
+@tangent(runtime.bessel_i1)
+def bessel_i1_tangent(t, x):
+    # i1' = i0 - i1 / x, which is 1/2 at 0
+    safe = np.where(x == 0, 1, x)
+    dx = t * np.where(x == 0, 0.5, np.i0(x) - bessel_i1(safe) / safe)
 
 
 @tangent(runtime.digamma)

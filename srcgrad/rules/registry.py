@@ -2,9 +2,12 @@
 and non-differentiable functions.
 
 A key is whatever selects an operation: a NumPy function or ufunc (`numpy.exp`), an `operator`
-function for Python syntax (`operator.add` for `+`), a builtin (`abs`), or a string for an
-attribute (`"T"` for `x.T`). The rule modules (`rules/numpy/`, `rules/helpers.py`) and
-`srcgrad.extend` register here; `srcgrad.rules` looks rules up, loading the built-in ones first.
+function for Python syntax (`operator.add` for `+`), a builtin (`abs`), a method bound to an
+object (`scipy.stats.norm.logpdf`: bound methods are equal, and hash alike, when they bind the
+same function to the same object, so each distribution's method is a key of its own although
+SciPy shares the function between them), or a string for an attribute (`"T"` for `x.T`).
+The rule modules (`rules/numpy/`, `rules/helpers.py`) and `srcgrad.extend` register here;
+`srcgrad.rules` looks rules up, loading the built-in ones first.
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ class TemplateError(Exception):
 
 # Arguments a rule reads for their shape or truth value only, on which the result does not
 # depend differentiably: no gradient is right for them, whatever they are computed from.
-CONSTANT_IN = {"full_like": ("a",), "where": ("condition",)}
+CONSTANT_IN = {"full_like": ("a",), "where": ("condition",), "select": ("condlist",)}
 
 
 class Rule:

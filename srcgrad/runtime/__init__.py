@@ -5,14 +5,18 @@ accepts. One module per section of the rule table (linalg's in two: decompositio
 the decompositions'); `__all__` is every helper's name, which is what rule templates may call.
 """
 
-from . import core, decompositions, elementwise, linalg, reductions, shape, special
+from . import core, decompositions, elementwise, linalg, reductions, shape, signal, special
 from .core import *  # noqa: F403
 from .decompositions import *  # noqa: F403
 from .elementwise import *  # noqa: F403
 from .linalg import *  # noqa: F403
 from .reductions import *  # noqa: F403
 from .shape import *  # noqa: F403
+from .signal import *  # noqa: F403
 from .special import *  # noqa: F403
 
 __all__ = [*core.__all__, *elementwise.__all__, *reductions.__all__, *linalg.__all__, *decompositions.__all__]
-__all__ += [*shape.__all__, *special.__all__]
+__all__ += [*shape.__all__, *signal.__all__, *special.__all__]
+from .stats import *  # noqa: E402, F403  (the scipy.stats rules' helpers)
+
+__all__ += stats.__all__  # noqa: F405  (the import above binds the submodule `stats`)

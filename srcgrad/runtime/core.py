@@ -15,6 +15,8 @@ __all__ = [
     "unreduce",
     "untranspose",
     "ungetitem",
+    "with_item",
+    "written_gradient",
     "items_of",
     "shape_of",
     "matmul_dx",
@@ -95,7 +97,7 @@ def check_finite(g, filename: str, lineno: int, name: str):
 
 
 class Shape(tuple):
-    """The shape of a value a loop saved only for `unbroadcast` (it stands in for the value)."""
+    """The shape of a value a loop saved only for `unbroadcast` or `ungetitem` (it stands in for it)."""
 
     @property
     def shape(self):
@@ -303,13 +305,54 @@ def ungetitem(g, x, index):
            [1., 1.],
            [1., 1.]])
     """
-    out = np.zeros_like(x, dtype=np.result_type(g, x))
+    if isinstance(x, Shape):  # a loop saved only x's shape (`shape_of`)
+        out = module_of(g).zeros(tuple(x), dtype=np.result_type(g))
+    else:
+        out = np.zeros_like(x, dtype=np.result_type(g, x))
     if _basic(index):  # slices, integers, None: no element is picked twice
         if type(out) is not np.ndarray:  # Dask cannot assign through None in an index
             g, index = _without_new_axes(g, index, np.ndim(x))
         out[index] += g
         return out
     return scatter_add(out, index, g)
+
+
+def with_item(x, index, v):
+    """`x` with `x[index] = v`, as a new array: srcgrad's form of an assignment into part of an array.
+
+    `x` itself is left as it was, so every value the gradient needs stays readable.
+
+    >>> x = np.zeros(3)
+    >>> with_item(x, 1, 5.0), x
+    (array([0., 5., 0.]), array([0., 0., 0.]))
+    """
+    out = x.copy()
+    out[index] = v
+    return out
+
+
+def written_gradient(g, index, v):
+    """The gradient of `v` in `x[index] = v`: `g[index]`, summed to `v`'s shape where `v` was spread.
+
+    An index that writes one place twice keeps only the last value written there, so the earlier
+    values have no effect: srcgrad refuses that rather than giving them a gradient.
+
+    >>> written_gradient(np.arange(4.0), np.s_[1:3], 1.0)
+    np.float64(3.0)
+    """
+    if not _basic(index) and type(g) is np.ndarray:
+        hits = np.zeros(g.shape, dtype=np.intp)
+        np.add.at(hits, index, 1)
+        if hits.max(initial=0) > 1:
+            from ..errors import SrcgradError
+
+            raise SrcgradError(
+                "an assignment into part of an array writes one place twice (a repeated index); "
+                "only the last value written there counts, and srcgrad does not differentiate that.",
+                hint="Write each place once, or add the values up first (`np.add.at`, or `y[i] += v` "
+                "in a loop).",
+            )
+    return unbroadcast(g[index], v)
 
 
 def _without_new_axes(g, index, ndim: int):

@@ -8,7 +8,7 @@ import numpy as np
 
 from .core import asarray
 
-__all__ = ["uncast", "clipped_below", "clipped_above", "sinc_derivative", "sinc_derivative_n"]
+__all__ = ["uncast", "clipped_below", "clipped_above", "sinc_derivative", "sinc_derivative_n", "real_only"]
 
 
 def uncast(g, x, dtype=None):
@@ -30,6 +30,24 @@ def uncast(g, x, dtype=None):
     if np.iscomplexobj(g) and not np.issubdtype(xdtype, np.complexfloating):
         g = g.real  # x went into a complex number as its real part
     return g if getattr(g, "dtype", None) == xdtype else asarray(g).astype(xdtype)
+
+
+def real_only(x, name="np.real"):
+    """1.0, after checking that `x` is real: the rules of `np.real`, `np.imag`, `np.conj`,
+    `np.angle` and `np.real_if_close` are those of real values (`np.real` is the identity there),
+    and a complex `x` is refused rather than given a wrong gradient.
+
+    >>> real_only(np.zeros(2))
+    1.0
+    """
+    if np.iscomplexobj(x):
+        from ..errors import UnsupportedArgumentsError
+
+        raise UnsupportedArgumentsError(
+            f"srcgrad differentiates {name} on real values only; here it was given a complex one "
+            "(srcgrad does not differentiate complex numbers yet)"
+        )
+    return 1.0
 
 
 def clipped_below(x, lo, hi):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import UnsupportedArgumentsError
-from .core import _shape, asarray, module_of, scatter_add
+from .core import _shape, asarray, module_of, scatter_add, unbroadcast
 
 __all__ = [
     "unravel",
@@ -22,6 +22,10 @@ __all__ = [
     "untake",
     "untake_along_axis",
     "unsort",
+    "uncolumn_stack",
+    "rollaxis_destination",
+    "select_adjoint",
+    "select_none",
 ]
 
 
@@ -106,6 +110,60 @@ def unvstack(g, tup):
     """
     parts = _split(g, [np.shape(np.atleast_2d(a))[0] for a in tup], 0)
     return _as_given([np.reshape(p, _shape(a)) for p, a in zip(parts, tup)], tup)
+
+
+def uncolumn_stack(g, tup):
+    """`g`, the gradient of `np.column_stack(tup)`, cut into one piece per array of `tup` (a 0-d
+    or 1-D array was one column).
+
+    >>> uncolumn_stack(np.arange(6.0).reshape(2, 3), [np.zeros(2), np.zeros((2, 2))])
+    [array([0., 3.]), array([[1., 2.],
+           [4., 5.]])]
+    """
+    widths = [1 if np.ndim(a) < 2 else _shape(a)[1] for a in tup]
+    parts = _split(g, widths, 1)
+    return _as_given([np.reshape(p, _shape(a)) for p, a in zip(parts, tup)], tup)
+
+
+def rollaxis_destination(x, axis, start=0):
+    """Where `np.rollaxis(x, axis, start)` puts `axis`: the same result is
+    `np.moveaxis(x, axis, rollaxis_destination(x, axis, start))`.
+
+    >>> rollaxis_destination(np.zeros((2, 3, 4)), 0, 3), rollaxis_destination(np.zeros((2, 3, 4)), -1, 0)
+    (2, 0)
+    """
+    n = np.ndim(x)
+    axis, start = axis % n, start + n if start < 0 else start
+    return start - 1 if start > axis else start
+
+
+def select_adjoint(g, condlist, choicelist):
+    """`g`, the gradient of `np.select(condlist, choicelist, default)`, one piece per choice:
+    where several conditions hold, all of it goes to the first one's choice, as `np.select` takes
+    that one's value.
+
+    >>> conditions = [np.array([1, 1, 0], bool), np.array([0, 1, 1], bool)]
+    >>> select_adjoint(np.ones(3), conditions, [np.zeros(1), np.zeros(3)])
+    [array([2.]), array([0., 0., 1.])]
+    """
+    taken, parts = False, []
+    for cond, choice in zip(condlist, choicelist):
+        here = np.logical_and(cond, np.logical_not(taken))
+        parts.append(unbroadcast(np.where(here, g, 0), choice))
+        taken = np.logical_or(taken, cond)
+    return _as_given(parts, choicelist)
+
+
+def select_none(condlist):
+    """Where none of `condlist` holds: where `np.select` takes its default.
+
+    >>> select_none([np.array([True, False]), np.array([False, False])])
+    array([False,  True])
+    """
+    taken = False
+    for cond in condlist:
+        taken = np.logical_or(taken, cond)
+    return np.logical_not(taken)
 
 
 def _scatter(g, index, n, axis):

@@ -9,7 +9,36 @@ import numpy as np
 
 from .core import unbroadcast
 
-__all__ = ["digamma", "logsumexp_da", "logsumexp_db", "logsumexp_jvp_a", "logsumexp_jvp_b", "polygamma"]
+__all__ = [
+    "bessel_i1",
+    "digamma",
+    "logsumexp_da",
+    "logsumexp_db",
+    "logsumexp_jvp_a",
+    "logsumexp_jvp_b",
+    "polygamma",
+]
+
+
+def bessel_i1(x):
+    """`scipy.special.i1` (`cupyx.scipy.special.i1` for CuPy arrays), the modified Bessel function
+    of the first kind of order 1: the derivative of `np.i0`.
+
+    >>> round(float(bessel_i1(1.0)), 10)
+    0.565159104
+    """
+    from .core import module_of
+
+    if module_of(x).__name__ == "cupy":
+        from cupyx.scipy.special import i1
+    else:
+        try:
+            from scipy.special import i1
+        except ImportError as exc:
+            raise ImportError(
+                "the derivative of np.i0 is scipy.special.i1: srcgrad needs SciPy for it"
+            ) from exc
+    return i1(x)
 
 
 def digamma(x):

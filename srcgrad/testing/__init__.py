@@ -141,7 +141,7 @@ def check_grads(
                     f"(dicts, lists, tuples) yet, and {name!r} of {raw.__name__!r} is a "
                     f"{type(params.arguments[name]).__name__}; check it with mode='reverse'."
                 )
-    expected = raw(*args, **kwargs)
+    expected = raw(*_fresh(args), **_fresh(kwargs))  # a function may write into its arguments
     if not np.allclose(value, expected, rtol=1e-6, atol=1e-12, equal_nan=True):
         raise GradientMismatch(
             f"value {value!r} differs from the original function's {expected!r}",
@@ -397,6 +397,7 @@ def _call(raw, bound, arguments):
     """`raw` called with `arguments` (every parameter by name, as the bound arguments with their
     defaults applied have them), *args and **kwargs spread out."""
     args, kwargs = [], {}
+    arguments = _fresh(arguments)  # the function may write into them: each call gets its own
     for p in bound.signature.parameters.values():
         if p.kind is p.VAR_POSITIONAL:
             args.extend(arguments[p.name])
@@ -489,6 +490,16 @@ def _put(value, path, new):
     items = list(value)
     items[key] = _put(items[key], rest, new)
     return type(value)(items)
+
+
+def _fresh(value):
+    """`value` with every NumPy array in it (in dicts, lists, tuples) copied."""
+    if isinstance(value, dict):
+        return {k: _fresh(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        items = [_fresh(v) for v in value]
+        return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)
+    return value.copy() if isinstance(value, np.ndarray) else value
 
 
 def _tree64(value):

@@ -28,7 +28,8 @@ import copy
 
 import gast
 
-from ..fence import own_nodes
+from ..fence import is_plain, is_short_circuit, own_nodes
+from ..ir import ASSERTS, RAISES
 from ..naming import Namer
 from ..syntax import assign, const, copy_tree, name, walk
 
@@ -208,3 +209,403 @@ def _makes_list(value: gast.expr) -> bool:
     if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add):
         return _makes_list(value.left) or _makes_list(value.right)
     return isinstance(value, gast.Call) and isinstance(value.func, gast.Name) and value.func.id == "list"
+
+
+# -- everyday Python: one `return`, `and` / `or`, chained comparisons, `assert`, `raise` ------------
+
+
+def rewrite_everyday(tree: gast.FunctionDef, namer: Namer) -> None:
+    """Rewrite, in place, the constructs of everyday Python that the lowering has no statement
+    for, into ones it has, computing the same values:
+
+    - `return` inside an `if` or a loop: a result variable and, where a path may go on after
+      it, a flag (`returned`); the function ends with one `return`;
+    - `and`, `or` and chained comparisons (`0 < x < 1`) as the test of an `if` or `assert`, or
+      the value of an assignment: a flag computed by nested `if`s, each operand evaluated once,
+      and only when Python would evaluate it; elsewhere, conditional expressions
+      (`b if a else False`);
+    - `assert test, message` and `raise Error(...)`: kept as they are, marked calls that the
+      generated code prints as `assert` and `raise` again (`ir.effect_statement`).
+
+    The functions defined inside are rewritten too, before they are written out where called.
+
+    >>> import gast
+    >>> from srcgrad.syntax import to_source
+    >>> tree = gast.parse('''
+    ... def f(x, n):
+    ...     if n > 0 and x[n - 1] > 0:
+    ...         return x[n - 1]
+    ...     return x[0]
+    ... ''').body[0]
+    >>> rewrite_everyday(tree, Namer({"f", "x", "n"}))
+    >>> print(to_source(tree))
+    def f(x, n):
+        both = n > 0
+        if both:
+            both = x[n - 1] > 0
+        if both:
+            f = x[n - 1]
+        else:
+            f = x[0]
+        return f
+    """
+    if not isinstance(namer, _Fresh):
+        namer = _Fresh(namer, tree)
+    for node in list(own_nodes(tree)):
+        if isinstance(node, gast.FunctionDef):
+            rewrite_everyday(node, namer)
+        elif isinstance(node, gast.Lambda):
+            node.body = _nested(node.body, test=False)
+    _one_return(tree, namer)
+    tree.body = _statements(tree.body, namer)
+
+
+class _Fresh:
+    """Fresh names unlike any in the function's code (a helper's names are not the namer's)."""
+
+    def __init__(self, namer: Namer, tree: gast.FunctionDef):
+        self.namer = namer
+        self.used = {n.id for n in walk(tree) if isinstance(n, gast.Name)}
+
+    def fresh(self, base: str) -> str:
+        while True:
+            candidate = self.namer.fresh(base)
+            if candidate not in self.used:
+                return candidate
+
+
+# -- one `return` ------------------------------------------------------------------------------
+
+_ALWAYS, _MAYBE, _NEVER = "always", "maybe", "never"  # whether a block returns on every path
+
+
+class _NeedsFlag(Exception):
+    """Raised when some path goes on after a `return` that others took: a flag must say which."""
+
+
+def _one_return(tree: gast.FunctionDef, namer: Namer) -> None:
+    returns = [n for n in own_nodes(tree) if isinstance(n, gast.Return)]
+    if not returns or (len(returns) == 1 and tree.body[-1] is returns[0]):
+        return
+    used = {n.id for n in walk(tree) if isinstance(n, gast.Name)} | _parameters(tree)
+    result = tree.name if tree.name not in used else namer.fresh("result")
+    last = max(returns, key=lambda r: (r.lineno, r.col_offset))
+    try:
+        body, ends = _returning(tree.body, result, None, namer)
+        flag = None
+    except _NeedsFlag:
+        flag = namer.fresh("returned")
+        body, ends = _returning(tree.body, result, flag, namer)
+        first = min(returns, key=lambda r: (r.lineno, r.col_offset))
+        body.insert(0, _located(assign(flag, const(False)), first))
+        body = _unread_flags_dropped(body, flag)
+    if ends != _ALWAYS:  # paths that run off the end return None
+        fall = [_located(assign(result, const(None)), last)]
+        body += [_located(gast.If(test=_not(flag), body=fall, orelse=[]), last)] if flag else fall
+    body.append(_located(gast.Return(value=name(result)), last))
+    tree.body = body
+
+
+def _unread_flags_dropped(body: list, flag: str) -> list:
+    """`body` without the `flag = True` that no statement after it reads (a `return` that is the
+    last thing the function does sets no flag)."""
+    order = []
+
+    def visit(stmts):
+        for s in stmts:
+            order.append(s)
+            for block in ("body", "orelse"):
+                if isinstance(s, (gast.If, gast.For, gast.While)):
+                    visit(getattr(s, block))
+
+    visit(body)
+    reads = [i for i, s in enumerate(order) if isinstance(s, gast.If) and flag in _names(s.test)]
+    unread = {
+        id(s)
+        for s in order[max(reads, default=-1) + 1 :]
+        if isinstance(s, gast.Assign) and _names(s.targets[0]) == {flag}
+    }
+
+    def prune(stmts):
+        out = []
+        for s in stmts:
+            if id(s) in unread:
+                continue
+            if isinstance(s, (gast.If, gast.For, gast.While)):
+                s.body = prune(s.body) or [gast.Pass()]
+                s.orelse = prune(s.orelse)
+            out.append(s)
+        return out
+
+    return prune(body)
+
+
+def _names(node) -> set:
+    return {n.id for n in walk(node) if isinstance(n, gast.Name)}
+
+
+def _parameters(tree: gast.FunctionDef) -> set:
+    spec = tree.args
+    return {a.id for a in [*spec.posonlyargs, *spec.args, *spec.kwonlyargs, spec.vararg, spec.kwarg] if a}
+
+
+def _has_return(stmt) -> bool:
+    pending = [stmt]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, gast.Return):
+            return True
+        if not isinstance(node, (gast.FunctionDef, gast.Lambda, gast.expr)):
+            pending.extend(gast.iter_child_nodes(node))
+    return False
+
+
+def _returning(stmts: list, result: str, flag, namer, in_loop: bool = False) -> tuple[list, str]:
+    """The statements with each `return v` made `result = v` (and `flag = True`, and `break`
+    inside a loop), the statements after a block that may have returned moved into the branch
+    that did not, or run under `if not flag:`; and whether the block returns on every path."""
+    out = []
+    for i, s in enumerate(stmts):
+        if isinstance(s, gast.Return):
+            value = s.value if s.value is not None else const(None)
+            out.append(
+                _located(gast.Assign(targets=[name(result, store=True)], value=value, type_comment=None), s)
+            )
+            out[-1].end_lineno, out[-1].end_col_offset = s.end_lineno, s.end_col_offset
+            if flag is not None:
+                out.append(_located(assign(flag, const(True)), s))
+            if in_loop:
+                out.append(_located(gast.Break(), s))
+            return out, _ALWAYS
+        if not _has_return(s):
+            out.append(s)
+            continue
+        rest = stmts[i + 1 :]
+        if isinstance(s, gast.If):
+            s = copy.copy(s)
+            s.body, then = _returning(s.body, result, flag, namer, in_loop)
+            s.orelse, other = _returning(s.orelse, result, flag, namer, in_loop)
+            s.body = s.body or [gast.Pass()]
+            out.append(s)
+            if in_loop:  # `break` ends the iteration; rewrite_loops runs the rest under a flag
+                continue
+            if then == other == _ALWAYS:
+                return out, _ALWAYS  # what follows never runs
+            if _NEVER in (then, other) and _ALWAYS in (then, other):
+                branch = "orelse" if then == _ALWAYS else "body"
+                after, ends = _returning(rest, result, flag, namer)
+                setattr(s, branch, [b for b in getattr(s, branch) if not isinstance(b, gast.Pass)] + after)
+                s.body = s.body or [gast.Pass()]
+                return out, ends if ends == _ALWAYS else _MAYBE
+        else:  # a loop: `return` breaks out of it, and out of the loops around it
+            if flag is None:
+                raise _NeedsFlag
+            s = copy.copy(s)
+            s.body, _ = _returning(s.body, result, flag, namer, in_loop=True)
+            out.append(s)
+            if in_loop:
+                out.append(_located(gast.If(test=name(flag), body=[_located(gast.Break(), s)], orelse=[]), s))
+                continue
+        if flag is None:
+            raise _NeedsFlag
+        after, ends = _returning(rest, result, flag, namer)
+        if after:
+            out.append(_located(gast.If(test=_not(flag), body=after, orelse=[]), s))
+        return out, _ALWAYS if ends == _ALWAYS else _MAYBE
+    return out, _NEVER
+
+
+# -- tests, short circuits, `assert` and `raise` --------------------------------------------------
+
+
+def _statements(stmts: list, namer: Namer) -> list:
+    out = []
+    for s in stmts:
+        out += _statement(s, namer)
+    return out
+
+
+def _statement(s, namer) -> list:
+    if isinstance(s, gast.If):
+        s = copy.copy(s)
+        before, s.test = _test(s.test, namer)
+        s.body, s.orelse = _statements(s.body, namer), _statements(s.orelse, namer)
+        return [*before, s]
+    if isinstance(s, (gast.For, gast.While)):
+        s = copy.copy(s)
+        s.body = _statements(s.body, namer)
+        if isinstance(s, gast.While):
+            s.test = _nested(s.test, test=True)
+        else:
+            s.iter = _nested(s.iter, test=False)
+        return [s]
+    if isinstance(s, gast.Assert):
+        return _assert(s, namer)
+    if isinstance(s, gast.Raise):
+        return [_raise(s)]
+    if (
+        isinstance(s, gast.Assign)
+        and len(s.targets) == 1
+        and isinstance(s.targets[0], gast.Name)
+        and is_short_circuit(s.value)
+    ):
+        var = s.targets[0].id
+        if var not in {n.id for n in walk(s.value) if isinstance(n, gast.Name)}:
+            return _flag(s.value, var, False, namer)
+        flag = namer.fresh(var)  # `x = a or x`: the old `x` is still read
+        return [*_flag(s.value, flag, False, namer), _located(assign(var, name(flag)), s)]
+    if isinstance(s, (gast.Assign, gast.AugAssign, gast.Expr, gast.Return)) and s.value is not None:
+        s.value = _nested(s.value, test=False)
+    return [s]
+
+
+def _test(test: gast.expr, namer) -> tuple[list, gast.expr]:
+    """The statements computing an `if`'s (or `assert`'s) test, and the test that reads them:
+    `if a and b:` is `both = a`, `if both: both = b`, then `if both:`."""
+    negations = 0
+    inner = test
+    while isinstance(inner, gast.UnaryOp) and isinstance(inner.op, gast.Not):
+        negations, inner = negations + 1, inner.operand
+    if not is_short_circuit(inner):
+        return [], _nested(test, test=True)
+    either = isinstance(inner, gast.BoolOp) and isinstance(inner.op, gast.Or)
+    flag = namer.fresh("either" if either else "both")
+    read = name(flag)
+    for _ in range(negations):
+        read = gast.UnaryOp(op=gast.Not(), operand=read)
+    return _flag(inner, flag, True, namer), gast.copy_location(read, test)
+
+
+def _flag(expr: gast.expr, flag: str, test: bool, namer) -> list:
+    """Statements that leave in `flag` the value of `expr` (with `test`, a value as true or false
+    as it), evaluating each operand once, left to right, and only when Python would."""
+    if isinstance(expr, gast.BoolOp):
+        first, *others = expr.values
+        rest = (
+            others[0]
+            if len(others) == 1
+            else gast.copy_location(gast.BoolOp(op=expr.op, values=others), others[0])
+        )
+        go_on = name(flag) if isinstance(expr.op, gast.And) else _not(flag)
+        then = _flag(rest, flag, test, namer)
+        return [*_flag(first, flag, test, namer), _located(gast.If(test=go_on, body=then, orelse=[]), rest)]
+    if isinstance(expr, gast.Compare) and len(expr.ops) > 1:
+        before, left, middle = [], expr.left, expr.comparators[0]
+        if not is_plain(middle):  # read twice: computed once, into a name
+            if not is_plain(left):  # ... and `left` before it, as Python does
+                held = namer.fresh("left")
+                before.append(_located(assign(held, left), left))
+                left = _located(name(held), left)
+            held = namer.fresh("middle")
+            before.append(_located(assign(held, middle), middle))
+            middle = _located(name(held), middle)
+        first = _located(gast.Compare(left=left, ops=expr.ops[:1], comparators=[middle]), expr)
+        rest = _located(
+            gast.Compare(left=copy_tree(middle), ops=expr.ops[1:], comparators=expr.comparators[1:]), middle
+        )
+        first.end_lineno, first.end_col_offset = middle.end_lineno, middle.end_col_offset
+        rest.end_lineno, rest.end_col_offset = expr.end_lineno, expr.end_col_offset
+        then = _flag(rest, flag, test, namer)
+        return [
+            *before,
+            _at_expr(assign(flag, _nested(first, test)), first),
+            _located(gast.If(test=name(flag), body=then, orelse=[]), rest),
+        ]
+    return [_at_expr(assign(flag, _nested(expr, test)), expr)]
+
+
+def _at_expr(stmt, expr):
+    """`stmt` at the place of the expression it computes (its span, for the `# grad of:` quote)."""
+    gast.copy_location(stmt, expr)
+    stmt.end_lineno, stmt.end_col_offset = expr.end_lineno, expr.end_col_offset
+    return stmt
+
+
+def _nested(node: gast.expr, test: bool) -> gast.expr:
+    """`node` with each `and`, `or` and chained comparison inside made a conditional expression:
+    `a and b` is `b if a else False` where only its truth matters (`test`), else `b if a else a`;
+    `a or b` is `True if a else b`, or `a if a else b`; `a < b < c` is `b < c if a < b else
+    False`. What is read twice is a name, a constant or an attribute (the fence refuses the rest).
+    Changes `node` in place where it can; returns it, or what replaces it."""
+    if isinstance(node, gast.BoolOp):
+        *firsts, last = [_nested(v, test) for v in node.values]
+        out = last
+        for value in reversed(firsts):
+            kept = const(isinstance(node.op, gast.Or)) if test else copy_tree(value)
+            if isinstance(node.op, gast.And):
+                out = gast.IfExp(test=value, body=out, orelse=kept)
+            else:
+                out = gast.IfExp(test=value, body=kept, orelse=out)
+            _at_expr(out, node)
+        return out
+    if isinstance(node, gast.Compare) and len(node.ops) > 1:
+        parts = [_nested(p, False) for p in [node.left, *node.comparators]]
+        pairs = [
+            _at_expr(gast.Compare(left=copy_tree(a), ops=[op], comparators=[copy_tree(b)]), node)
+            for a, op, b in zip(parts, node.ops, parts[1:])
+        ]
+        out = pairs[-1]
+        for pair in reversed(pairs[:-1]):
+            out = _at_expr(
+                gast.IfExp(test=pair, body=out, orelse=const(False) if test else copy_tree(pair)), node
+            )
+        return out
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.Not):
+        node.operand = _nested(node.operand, test=True)
+        return node
+    if isinstance(node, gast.IfExp):
+        node.test = _nested(node.test, test=True)
+        node.body, node.orelse = _nested(node.body, test), _nested(node.orelse, test)
+        return node
+    if isinstance(node, gast.Lambda):
+        return node  # rewritten with the function it is in
+    for field in node._fields:
+        value = getattr(node, field, None)
+        if isinstance(value, gast.expr):
+            setattr(node, field, _nested(value, test=False))
+        elif isinstance(value, list):
+            value[:] = [_nested(v, test=False) if isinstance(v, gast.expr) else v for v in value]
+    if isinstance(node, gast.Call):
+        for keyword in node.keywords:
+            keyword.value = _nested(keyword.value, test=False)
+        for comp in node.args:
+            if isinstance(comp, (gast.ListComp, gast.GeneratorExp)):
+                for generator in comp.generators:
+                    generator.iter = _nested(generator.iter, test=False)
+    return node
+
+
+def _assert(s: gast.Assert, namer) -> list:
+    """`assert test, message`: the test computed as an `if`'s is, then a call of AssertionError
+    marked to be printed as `assert` again. A message that is not a constant is computed only
+    when the test fails, as Python does: `if not test: raise AssertionError(message)`."""
+    before, test = _test(s.test, namer)
+    if s.msg is not None and not isinstance(s.msg, gast.Constant):
+        error = _at_expr(gast.Call(func=name("AssertionError"), args=[_nested(s.msg, False)], keywords=[]), s)
+        setattr(error, RAISES, True)
+        failed = _located(
+            gast.If(test=_negated(test), body=[_located(gast.Expr(value=error), s)], orelse=[]), s
+        )
+        return [*before, failed]
+    args = [test] + ([s.msg] if s.msg is not None else [])
+    check = _at_expr(gast.Call(func=name("AssertionError"), args=args, keywords=[]), s)
+    setattr(check, ASSERTS, True)
+    return [*before, _at_expr(gast.Expr(value=check), s)]
+
+
+def _raise(s: gast.Raise):
+    """`raise Error(...)` (or `raise Error`): the call that makes the exception, marked to be
+    printed as `raise` again."""
+    exc = s.exc
+    if not isinstance(exc, gast.Call):
+        exc = _at_expr(gast.Call(func=exc, args=[], keywords=[]), exc)
+    else:
+        exc = _nested(exc, test=False)
+    setattr(exc, RAISES, True)
+    return _at_expr(gast.Expr(value=exc), s)
+
+
+def _negated(test: gast.expr) -> gast.expr:
+    if isinstance(test, gast.UnaryOp) and isinstance(test.op, gast.Not):
+        return test.operand
+    return gast.UnaryOp(op=gast.Not(), operand=test)

@@ -30,6 +30,7 @@ from ..ir import (
     Program,
     Record,
     assigned_names,
+    effect_statement,
     walk,
 )
 from ..naming import Namer
@@ -128,7 +129,7 @@ class _Forward:
             elif isinstance(stmt, If):
                 out.append(self.visit_if(stmt))
             elif isinstance(stmt, Effect):
-                out.append(gast.Expr(value=stmt.value))
+                out.append(effect_statement(stmt))
                 if stmt.op.key in (PUSH, POP):
                     out += self.visit_stack(stmt)
             else:

@@ -637,15 +637,15 @@ def _is_elementwise_call(e: gast.Call, facts: ShapeFacts) -> bool:
 
 
 def _shape_calls(body):
-    """The `unbroadcast(g, x)` calls in generated statements (x is read only for its shape)."""
+    """The `unbroadcast(g, x)` and `ungetitem(g, x, index)` calls in generated statements (x is
+    read only for its shape)."""
     for stmt in body:
         if isinstance(stmt, gast.AST):
             for node in walk_tree(stmt):
                 if (
                     isinstance(node, gast.Call)
                     and isinstance(node.func, gast.Name)
-                    and node.func.id == "unbroadcast"
-                    and len(node.args) == 2
+                    and (node.func.id, len(node.args)) in (("unbroadcast", 2), ("ungetitem", 3))
                     and isinstance(node.args[1], gast.Name)
                 ):
                     yield node

@@ -19,8 +19,9 @@ with `v` everywhere, kinks included (at a tie of `np.max`, where the gradient is
 tangent is the mean of the tied elements' tangents).
 
 The table is a package, one module per section, as a textbook orders them: `elementwise`,
-`reductions`, `linalg`, `shape`, `indexing`, `python` (builtins), and `special` (numerically
-careful special functions, also reached through `scipy.special` where SciPy is installed).
+`reductions`, `linalg`, `shape`, `indexing`, `python` (builtins), `special` (numerically
+careful special functions, also reached through `scipy.special` where SciPy is installed), and
+`signal` (differences, numerical gradients, cross products, FFT shifts).
 """
 
-from . import elementwise, indexing, linalg, python, reductions, shape, special  # noqa: F401  (each registers its rules)
+from . import elementwise, indexing, linalg, python, reductions, shape, signal, special, stats  # noqa: F401  (each registers its rules)

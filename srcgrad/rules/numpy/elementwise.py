@@ -159,16 +159,34 @@ def square_tangent(t, x):
     dx = t * 2 * x
 
 
-@adjoint(np.abs, builtins.abs)  # np.absolute is np.abs
+@adjoint(np.abs, builtins.abs, np.fabs)  # np.absolute is np.abs
 def absolute(g, x):
     # at 0 the gradient is 0 (the subgradient np.sign picks)
     dx = g * np.sign(x)
 
 
-@tangent(np.abs, builtins.abs)
+@tangent(np.abs, builtins.abs, np.fabs)
 def absolute_tangent(t, x):
     # at 0 the tangent is 0 (the subgradient np.sign picks)
     dx = t * np.sign(x)
+
+
+@adjoint(np.nan_to_num)
+def nan_to_num(g, x, copy=True, nan=0.0, posinf=None, neginf=None):
+    # where x is nan or +-inf the result is the replacement: no gradient to x there, all to it
+    dx = np.where(np.isfinite(x), g, 0)
+    dnan = unbroadcast(np.where(np.isnan(x), g, 0), nan)
+    dposinf = unbroadcast(np.where(x == np.inf, g, 0), posinf)
+    dneginf = unbroadcast(np.where(x == -np.inf, g, 0), neginf)
+
+
+@tangent(np.nan_to_num)
+def nan_to_num_tangent(t, ans, x, copy=True, nan=0.0, posinf=None, neginf=None):
+    # where x is nan or +-inf the tangent is the replacement's, not x's
+    dx = np.where(np.isfinite(x), t, 0)
+    dnan = broadcast_like(np.where(np.isnan(x), t, 0), ans)
+    dposinf = broadcast_like(np.where(x == np.inf, t, 0), ans)
+    dneginf = broadcast_like(np.where(x == -np.inf, t, 0), ans)
 
 
 @adjoint(np.copy)
@@ -467,6 +485,36 @@ def power_tangent(t, ans, x, y):
     dy = t * ans * np.log(x)
 
 
+@adjoint(operator.mod, np.remainder)  # np.mod is np.remainder
+def remainder(g, x, y):
+    # x - y * floor(x / y): slope 1 in x, -floor(x / y) in y; at a jump (x a multiple of y), the
+    # slopes of the piece the value is on (the quotient np.floor_divide gives)
+    dx = unbroadcast(g, x)
+    dy = -unbroadcast(g * np.floor_divide(x, y), y)
+
+
+@tangent(operator.mod, np.remainder)
+def remainder_tangent(t, ans, x, y):
+    # at a jump (x a multiple of y), the slopes of the piece the value is on
+    dx = broadcast_like(t, ans)
+    dy = -t * np.floor_divide(x, y)
+
+
+@adjoint(np.fmod)
+def fmod(g, ans, x, y):
+    # x - y * trunc(x / y): slope 1 in x, -trunc(x / y) in y; at a jump (x a multiple of y), the
+    # slopes of the piece the value is on (the quotient (x - ans) / y, rounded to its integer)
+    dx = unbroadcast(g, x)
+    dy = -unbroadcast(g * np.round((x - ans) / y), y)
+
+
+@tangent(np.fmod)
+def fmod_tangent(t, ans, x, y):
+    # at a jump (x a multiple of y), the slopes of the piece the value is on
+    dx = broadcast_like(t, ans)
+    dy = -t * np.round((x - ans) / y)
+
+
 @adjoint(np.maximum)
 def maximum(g, x, y):
     # at ties (x == y) the whole gradient goes to x
@@ -649,3 +697,51 @@ def where_tangent(t, ans, condition, x, y):
     # the branch not taken brings exactly 0, even where its tangent is inf or nan
     dx = broadcast_like(np.where(condition, t, 0), ans)
     dy = broadcast_like(np.where(condition, 0, t), ans)
+
+
+# ---------------------------------------------------------------------------------------------
+# Complex parts, of the real values srcgrad differentiates (`real_only` refuses a complex one).
+
+
+@adjoint(np.real, np.conjugate)  # np.conj is np.conjugate
+def real(g, val):
+    # the identity on real values
+    dval = g * real_only(val, "np.real and np.conj")
+
+
+@tangent(np.real, np.conjugate)
+def real_tangent(t, val):
+    dval = t * real_only(val, "np.real and np.conj")
+
+
+@adjoint(np.real_if_close)
+def real_if_close(g, a, tol=100):
+    # the identity on real values
+    da = g * real_only(a, "np.real_if_close")
+
+
+@tangent(np.real_if_close)
+def real_if_close_tangent(t, a, tol=100):
+    da = t * real_only(a, "np.real_if_close")
+
+
+@adjoint(np.imag)
+def imag(g, val):
+    # 0 everywhere on real values
+    dval = np.zeros_like(val) * real_only(val, "np.imag")
+
+
+@tangent(np.imag)
+def imag_tangent(t, val):
+    dval = np.zeros_like(val) * real_only(val, "np.imag")
+
+
+@adjoint(np.angle)
+def angle(g, z, deg=False):
+    # on real values 0 or pi (180 with deg): 0 everywhere, at the jump at 0 too
+    dz = np.zeros_like(z) * real_only(z, "np.angle")
+
+
+@tangent(np.angle)
+def angle_tangent(t, z, deg=False):
+    dz = np.zeros_like(z) * real_only(z, "np.angle")

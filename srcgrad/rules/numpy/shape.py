@@ -10,6 +10,9 @@ import numpy as np
 
 from ..registry import adjoint, nondifferentiable, tangent
 
+# np.row_stack is np.vstack under its old name (deprecated in NumPy 2.0, gone from later ones)
+ROW_STACK = (np.row_stack,) if hasattr(np, "row_stack") else ()
+
 # ---------------------------------------------------------------------------------------------
 # Shape.
 
@@ -114,6 +117,16 @@ def atleast_nd(g, x):
 @tangent(np.atleast_1d, np.atleast_2d, np.atleast_3d)
 def atleast_nd_tangent(t, ans, x):
     dx = np.reshape(t, np.shape(ans))
+
+
+@adjoint(np.rollaxis)
+def rollaxis(g, x, axis, start=0):
+    dx = np.moveaxis(g, rollaxis_destination(x, axis, start), axis)
+
+
+@tangent(np.rollaxis)
+def rollaxis_tangent(t, x, axis, start=0):
+    dx = np.rollaxis(t, axis, start)
 
 
 @adjoint(np.swapaxes)
@@ -261,14 +274,38 @@ def hstack_tangent(t, tup):
     dtup = np.hstack(t)
 
 
-@adjoint(np.vstack)
+@adjoint(np.vstack, *ROW_STACK)
 def vstack(g, tup):
     dtup = unvstack(g, tup)
 
 
-@tangent(np.vstack)
+@tangent(np.vstack, *ROW_STACK)
 def vstack_tangent(t, tup):
     dtup = np.vstack(t)
+
+
+@adjoint(np.column_stack)
+def column_stack(g, tup):
+    dtup = uncolumn_stack(g, tup)
+
+
+@tangent(np.column_stack)
+def column_stack_tangent(t, tup):
+    dtup = np.column_stack(t)
+
+
+@adjoint(np.append)
+def append(g, arr, values, axis=None):
+    # np.concatenate of the two (flattened first where axis is None)
+    parts = unconcatenate(g, (arr, values), axis)
+    darr = parts[0]
+    dvalues = parts[1]
+
+
+@tangent(np.append)
+def append_tangent(t, arr, values, axis=None):
+    darr = np.append(t, np.zeros_like(values), axis)
+    dvalues = np.append(np.zeros_like(arr), t, axis)
 
 
 @adjoint(np.repeat)
@@ -362,6 +399,32 @@ def sort_tangent(t, x, axis=-1, kind=None, *, stable=None):
         dx = np.take_along_axis(t, np.argsort(x, axis, kind="stable"), axis)
 
 
+@adjoint(np.partition)
+def partition(g, a, kth, axis=-1, kind="introselect", order=None):
+    # ties: the gradients follow np.argpartition's permutation (tied elements have equal values)
+    da = untake_along_axis(g, a, np.argpartition(a, kth, axis), axis)
+
+
+@tangent(np.partition)
+def partition_tangent(t, a, kth, axis=-1, kind="introselect", order=None):
+    # ties: the tangents follow np.argpartition's permutation, as the gradients do
+    da = np.take_along_axis(t, np.argpartition(a, kth, axis), axis)
+
+
+@adjoint(np.select)
+def select(g, condlist, choicelist, default=0):
+    # where several conditions hold, all of g goes to the first one's choice (whose value is taken)
+    dchoicelist = select_adjoint(g, condlist, choicelist)
+    ddefault = unbroadcast(np.where(select_none(condlist), g, 0), default)
+
+
+@tangent(np.select)
+def select_tangent(t, ans, condlist, choicelist, default=0):
+    # where several conditions hold, the first one's choice's tangent
+    dchoicelist = broadcast_like(np.select(condlist, t), ans)
+    ddefault = broadcast_like(np.where(select_none(condlist), t, 0), ans)
+
+
 # ---------------------------------------------------------------------------------------------
 # Splitting (the results are unpacked: `a, b = np.split(x, 2)`), filling, orderings.
 
@@ -379,6 +442,39 @@ def split_tangent(t, x, indices_or_sections, axis=0):
         dx = np.array_split(t, indices_or_sections)
     else:
         dx = np.array_split(t, indices_or_sections, axis)
+
+
+@adjoint(np.hsplit)
+def hsplit(g, ary, indices_or_sections):
+    # cuts along axis 1 (axis 0 for a 1-D array), which np.hstack joins; unpack the parts
+    dary = np.hstack(g)
+
+
+@tangent(np.hsplit)
+def hsplit_tangent(t, ary, indices_or_sections):
+    dary = np.hsplit(t, indices_or_sections)
+
+
+@adjoint(np.vsplit)
+def vsplit(g, ary, indices_or_sections):
+    # cuts along axis 0, which np.vstack joins; unpack the parts
+    dary = np.vstack(g)
+
+
+@tangent(np.vsplit)
+def vsplit_tangent(t, ary, indices_or_sections):
+    dary = np.vsplit(t, indices_or_sections)
+
+
+@adjoint(np.dsplit)
+def dsplit(g, ary, indices_or_sections):
+    # cuts along axis 2, which np.dstack joins; unpack the parts
+    dary = np.dstack(g)
+
+
+@tangent(np.dsplit)
+def dsplit_tangent(t, ary, indices_or_sections):
+    dary = np.dsplit(t, indices_or_sections)
 
 
 @adjoint(np.full)
@@ -403,4 +499,4 @@ def full_like_tangent(t, a, fill_value):
     dfill_value = np.full_like(a, t)
 
 
-nondifferentiable(np.argsort)
+nondifferentiable(np.argsort, np.argpartition)

@@ -1,7 +1,8 @@
-"""Numerically careful special functions: sigmoid, softmax, logsumexp and friends.
+"""Numerically careful special functions: sigmoid, softmax, logsumexp, Bessel's i0 and friends.
 
 Rules here stay finite at large and infinite inputs where the math allows, the tangent rules
-(each after its adjoint) as the adjoints. Those for
+(each after its adjoint) as the adjoints. `np.i0`'s derivative, `scipy.special.i1`, is computed
+by SciPy when a gradient needs it. Those for
 `scipy.special` are registered once the user's program has imported it (importing SciPy here
 would cost every user a fifth of a second), checked again whenever a lookup misses.
 """
@@ -15,6 +16,21 @@ import numpy as np
 from ..registry import adjoint, tangent
 
 registered = False
+
+# ---------------------------------------------------------------------------------------------
+# NumPy's own.
+
+
+@adjoint(np.i0)
+def i0(g, x):
+    # i1, odd and smooth: 0 at 0; it overflows to inf, as i0 does, beyond |x| of about 713
+    dx = g * bessel_i1(x)
+
+
+@tangent(np.i0)
+def i0_tangent(t, x):
+    dx = t * bessel_i1(x)
+
 
 # ---------------------------------------------------------------------------------------------
 # scipy.special.

@@ -6,6 +6,7 @@ object in place is refused. A mixin of `Lowering`: it writes the block through `
 
 from __future__ import annotations
 
+import inspect
 import operator
 
 import gast
@@ -55,9 +56,15 @@ class Calls:
             return self.inline_local(local, args, kwargs, node, hint)
         if isinstance(func, gast.Attribute) and not self.is_free(func):
             return self.method_call(func, args, kwargs, hint, effect)
-        target = self.source.resolve(func)
+        target = self.function_argument(func)
+        if target is MISSING:
+            target = self.source.resolve(func)
         if target is MISSING:
             self.undefined(func)
+        if inspect.ismethod(target) and self.is_users_function(target.__func__):
+            # `model.predict(x)` on a module's object of one of your classes: `self` is the object
+            owner = self.expr(func.value)
+            return self.inline(target.__func__, [owner, *args], kwargs, node, hint)
         if self.is_users_function(target):
             if effect and self.returns_nothing(target, node):  # `plot(ax, x)`: run, not differentiated
                 return self.call(func, target, args, kwargs, hint, effect)
@@ -79,6 +86,17 @@ class Calls:
             listed = tuple_(known)
             listed.srcgrad_list = target is list
             return listed
+        owner = getattr(target, "__self__", None)
+        if isinstance(owner, (list, dict, set, numpy.ndarray)) and getattr(target, "__name__", None) in (
+            CONTAINER_METHODS | IN_PLACE_METHODS
+        ):  # `LOG.append(h)` on a module's list: it would keep the value outside the gradient
+            raise UnsupportedSyntaxError(
+                f"`.{target.__name__}()` changes a {type(owner).__name__} that does not belong to "
+                f"{self.source.name!r} in place, which srcgrad does not differentiate.",
+                self.source.location(node),
+                hint="Build a list in the function (`parts = []`, then `parts.append(item)`), and "
+                "return what should be kept.",
+            )
         args = [self.nested.flat_sequence(a) for a in args]  # np.concatenate(xs) with xs a list parameter
         check_no_struct([*args, *kwargs.values()], self.source, node, to_source(func))
         return self.call(func, target, args, kwargs, hint, effect)
@@ -122,6 +140,10 @@ class Calls:
         method = func.attr
         if is_struct(base):
             return self.nested.method(base, method, args, kwargs, self.source, func)
+        inlined = self.users_method(base, method)
+        if inlined is not None:  # `layer.forward(h)` on an object of one of your classes
+            function, bound_self = inlined
+            return self.inline(function, [base, *args] if bound_self else args, kwargs, func, hint)
         stack = self.source.generated and method in ("append", "pop") and isinstance(base, gast.Name)
         if method in CONTAINER_METHODS and not stack:
             raise UnsupportedSyntaxError(

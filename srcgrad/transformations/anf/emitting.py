@@ -30,6 +30,9 @@ TUPLE_RESULTS = {  # functions returning a tuple: how many items, from the call
     numpy.linalg.slogdet: lambda op: 2,
     numpy.split: _split_count,
     numpy.array_split: _split_count,
+    numpy.hsplit: _split_count,
+    numpy.vsplit: _split_count,
+    numpy.dsplit: _split_count,
 }
 
 

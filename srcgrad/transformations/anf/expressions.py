@@ -65,6 +65,7 @@ class Expressions:
         value = self.source.lookup(node.id)
         if value is MISSING:
             self.undefined(node)
+        self.free_atoms.add(node.id)  # the atom names a global (or a bound value), not a variable
         if isinstance(value, (int, float, numpy.number)) and not isinstance(value, bool):
             self.scalar_globals.add(node.id)
         return name(node.id)
@@ -98,7 +99,7 @@ class Expressions:
         check_readable(base, self.lists(), self.source, node)
         index = self.index(node.slice)
         value = gast.Subscript(value=base, slice=index, ctx=gast.Load())
-        op = Op("getitem", [base, _index_value(index, self.numpy_alias)], label="indexing")
+        op = Op("getitem", [base, index_value(index, self.numpy_alias)], label="indexing")
         short = isinstance(base, gast.Name) and isinstance(index, (gast.Name, gast.Constant))
         label = f"{base.id}_{index.id if isinstance(index, gast.Name) else index.value}" if short else "item"
         return self.emit(value, op, hint, label if str(label).isidentifier() else "item")
@@ -178,8 +179,15 @@ class Expressions:
         if self.is_free(node):
             if self.source.resolve(node) is MISSING:
                 self.undefined(node)
+            root = node
+            while isinstance(root, gast.Attribute):
+                root = root.value
+            self.free_atoms.add(root.id)
             return copy_tree(node)
         base = self.expr(node.value)
+        known = self.known_attribute(base, node.attr)
+        if known is not None:  # `self.layers` of one of your objects: its layers, bound into the code
+            return known
         value = gast.Attribute(value=base, attr=node.attr, ctx=gast.Load())
         if node.attr == "T":
             short = isinstance(base, gast.Name) and len(base.id) <= 3
@@ -242,7 +250,7 @@ class Expressions:
         return self.emit(value, Op("compare", [left, right], label="comparison"), hint, "cond")
 
 
-def _index_value(index, numpy_alias: str) -> gast.expr:
+def index_value(index, numpy_alias: str) -> gast.expr:
     """The index as a value a function can take: `np.s_[1:, i]` where it holds slices."""
     if not any(isinstance(n, gast.Slice) for n in walk_tree(index)):
         return index

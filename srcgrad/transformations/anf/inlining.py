@@ -13,12 +13,12 @@ import gast
 import numpy
 
 from ... import fence
-from ...analyses.scope import is_users_function
+from ...analyses.scope import is_users_function, is_users_object
 from ...errors import UnsupportedSyntaxError
 from ...frontend import MISSING, SourceFunction, read_function
-from ...syntax import const, copy_tree, tuple_
+from ...syntax import const, copy_tree, name, tuple_
 from ...syntax import walk as walk_tree
-from ..desugar import grow_lists, rewrite_loops
+from ..desugar import grow_lists, rewrite_everyday, rewrite_loops
 from .atoms import is_struct, stored_names
 from .calls import CONTAINER_METHODS, IN_PLACE_METHODS
 
@@ -44,6 +44,10 @@ class Inlining:
                 return const(value)
             expr = _global_default(callee, signature.parameters[param])
             if expr is not None:
+                root = expr
+                while isinstance(root, gast.Attribute):
+                    root = root.value
+                self.free_atoms.add(root.id)
                 return expr  # `nonlinearity=np.tanh`: the global it names
             raise UnsupportedSyntaxError(
                 f"srcgrad can inline {function.__name__!r} with defaults that are literals or "
@@ -164,6 +168,7 @@ class Inlining:
         self.inline_starts.append((self.body, len(self.body)))
         if not callee.generated:
             grow_lists(callee.tree)
+        rewrite_everyday(callee.tree, self.namer)
         try:
             for stmt in rewrite_loops(callee.tree.body[:-1], self.namer):
                 self.origin = stmt
@@ -181,6 +186,60 @@ class Inlining:
             self.inline_starts.pop()
             self.source, self.env, self.defined, self.assigned, self.params, self.origin = saved
         return value
+
+    def known_value(self, atom):
+        """The object an atom stands for when the code is generated: a global or a value bound
+        into the code (an object a loop over a module's list is written out for), or, for an
+        argument of one of your classes, its class (`type_of`); else MISSING."""
+        if isinstance(atom, gast.Name) and atom.id in self.free_atoms:
+            if atom.id in self.top.source.closure:
+                return self.top.source.closure[atom.id]
+            return self.source.lookup(atom.id)
+        if isinstance(atom, gast.Name) and atom.id in self.object_args:
+            return self.object_args[atom.id]
+        return MISSING
+
+    def known_attribute(self, base, attr: str):
+        """`obj.attr` of an object known here, as a name bound into the code, when what it
+        holds decides the code (one of your objects, a list or tuple of them, a function): the
+        code is generated again if the object's attribute is rebound. None otherwise (an array
+        or a number is read as the code runs)."""
+        obj = self.known_value(base)
+        if obj is MISSING or not is_users_object(obj):
+            return None
+        own = getattr(obj, "__dict__", None)
+        if not isinstance(own, dict) or attr not in own:
+            return None
+        value = own[attr]
+        listed = isinstance(value, (list, tuple)) and any(is_users_object(v) for v in value)
+        if not (is_users_object(value) or listed or inspect.isfunction(value)):
+            return None
+        self.source.resolved.append((own, attr, value))  # a guard: rebinding it makes new code
+        chosen = self.bound_name(attr, value)
+        self.free_atoms.add(chosen)
+        return name(chosen)
+
+    def users_method(self, base, method: str):
+        """(function, whether it takes the object as `self`) for `base.method(...)` when `base`
+        is an object of one of your classes known here (a module's object, an item of a module's
+        list written out, an argument of that class): the method's source is written out."""
+        value = self.known_value(base)
+        if value is MISSING or not is_users_object(value):
+            return None
+        cls = type(value)
+        found = inspect.getattr_static(cls, method, None)
+        if isinstance(found, staticmethod) and is_users_function(found.__func__):
+            return found.__func__, False
+        if inspect.isfunction(found) and is_users_function(found) and not self.is_pure(found):
+            return found, True
+        return None
+
+    def function_argument(self, func):
+        """The function an argument of the differentiated function holds (`act` with
+        `act=np.tanh`), when `func` reads that argument; else MISSING."""
+        if isinstance(func, gast.Name) and func.id in self.function_args:
+            return self.function_args[func.id]
+        return MISSING
 
     def bind_free_names(self, callee: SourceFunction) -> None:
         """Make the free names of `callee` mean in the generated code what they mean in the
@@ -234,8 +293,9 @@ class Inlining:
         if known is not None and self.top.source.closure.get(known) is value:
             return known
         for candidate, held in self.top.source.globals.items():
-            if held is value and self.top_meaning(candidate) is value and not candidate.startswith("_"):
-                return candidate
+            same = held is value and self.top_meaning(candidate) is value and not candidate.startswith("_")
+            if same and (candidate in self.global_reads or candidate not in self.namer.taken):
+                return self.namer.claim(candidate)  # no name srcgrad writes may hide it now
         top = self.top.source
         unknown = identifier not in top.globals and identifier not in top.closure
         unknown = unknown and identifier not in self.used and not hasattr(builtins, identifier)
@@ -250,9 +310,15 @@ class Inlining:
         if not (isinstance(func, gast.Name) and func.id in self.env):
             return func
         bound = self.env[func.id]
-        if isinstance(bound, gast.Name) and bound.id in self.local_functions:
-            return bound  # a function defined in the code, or passed to a helper
-        if isinstance(bound, (gast.Name, gast.Attribute)) and not is_struct(bound):
+        if isinstance(bound, gast.Name) and (
+            bound.id in self.local_functions or bound.id in self.function_args
+        ):
+            return bound  # a function defined in the code, or passed in: the call reads it
+        root = bound
+        while isinstance(root, gast.Attribute):
+            root = root.value
+        free = isinstance(root, gast.Name) and root.id in self.free_atoms  # not a variable's value
+        if free and isinstance(bound, (gast.Name, gast.Attribute)) and not is_struct(bound):
             value = self.source.resolve(bound)
             if value is not MISSING and callable(value):
                 return bound

@@ -58,8 +58,15 @@ class Loops:
             else:
                 bounds = [self.expr(a) for a in iterable.args]
                 loop_range = gast.Call(func=copy_tree(iterable.func), args=bounds, keywords=[])
-        stores = (n for s in stmt.body for n in walk_tree(s))
+        stores = [n for s in stmt.body for n in walk_tree(s)]
         assigned = {n.id for n in stores if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        assigned |= {  # `h[t + 1] = ...` makes a new `h` too
+            t.value.id
+            for n in stores
+            if isinstance(n, (gast.Assign, gast.AugAssign))
+            for t in (n.targets if isinstance(n, gast.Assign) else [n.target])
+            if isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name)
+        }
         item_names = {n.id for t, _ in items for n in walk_tree(t) if isinstance(n, gast.Name)}
         inside = set(map(id, walk_tree(origin)))
         read_elsewhere = {  # `row` read after `for row in X:` is the last row: carried like the rest

@@ -12,17 +12,17 @@ from ... import rules, runtime
 from ...analyses.scope import global_reads
 from ...errors import UnsupportedSyntaxError
 from ...frontend import SourceFunction
-from ...ir import ITEM, STACK, Assign, Effect, Op, Program, Return
+from ...ir import FUNCTION_ARGUMENT, INSTANCE_ARGUMENT, ITEM, STACK, Assign, Effect, Op, Program, Return
 from ...naming import Namer
-from ...syntax import const, name, to_source
+from ...syntax import const, copy_tree, name, to_source
 from ...syntax import walk as walk_tree
-from ..desugar import grow_lists, rewrite_loops
+from ..desugar import grow_lists, rewrite_everyday, rewrite_loops
 from .atoms import is_list_literal, is_struct, stored_names, struct_ref
 from .branches import Branches
 from .calls import Calls
 from .checks import check_leaves_followed, check_lists_used_once, check_readable
 from .emitting import Emitting
-from .expressions import Expressions
+from .expressions import Expressions, index_value
 from .inlining import Inlining
 from .local import LocalFunctions
 from .loops import Loops
@@ -34,7 +34,13 @@ class Lowering(Expressions, Calls, Branches, Loops, Unrolling, Inlining, LocalFu
     def __init__(self, source: SourceFunction, has_aux: bool = False, structures=None, wrt=()):
         self.source = source
         self.has_aux = has_aux
-        self.nested = NestedParameters({p: s for p, s in (structures or {}).items() if s is not None})
+        structures = dict(structures or {})
+        # an argument that is a function: the value the code is generated for (`act=np.tanh`)
+        self.function_args = {p: s[1] for p, s in structures.items() if _is_function(s)}
+        # an argument that is an object of one of the user's classes: the object (its methods written out)
+        self.object_args = {p: s[1] for p, s in structures.items() if _is_instance(s)}
+        plain = {p: s for p, s in structures.items() if not (_is_function(s) or _is_instance(s))}
+        self.nested = NestedParameters({p: s for p, s in plain.items() if s is not None})
         tree = source.tree
         self.params = _params(tree.args)
         self.assigned = stored_names(tree)
@@ -65,6 +71,7 @@ class Lowering(Expressions, Calls, Branches, Loops, Unrolling, Inlining, LocalFu
         self.local_functions: dict = {}  # marker name -> a function defined in the code (local.py)
         self.identifiers: dict[int, set] = {}  # id(source) -> every name in its code
         self.exact: dict[int, str] = {}  # names chosen in advance for particular expressions
+        self.free_atoms: set[str] = set()  # atoms that name a global or a bound value, not a variable
         self.bound_values: dict[int, str] = {}  # id of a value a helper reads -> the name bound to it
         self.list_names: set[str] = set()  # lists a comprehension or a loop builds, one item at a time
         self.tuples: dict[str, int | None] = {}  # values that are tuples a function returned -> length
@@ -82,6 +89,7 @@ class Lowering(Expressions, Calls, Branches, Loops, Unrolling, Inlining, LocalFu
             self.env[param] = struct_ref(param, ())
         if not self.source.generated:
             grow_lists(self.source.tree)
+        rewrite_everyday(self.source.tree, self.namer)
         for stmt in rewrite_loops(self.source.tree.body, self.namer):
             self.origin = stmt
             if isinstance(stmt, gast.Return):
@@ -120,7 +128,12 @@ class Lowering(Expressions, Calls, Branches, Loops, Unrolling, Inlining, LocalFu
         elif isinstance(stmt, gast.AugAssign):
             value = gast.BinOp(left=copy.copy(stmt.target), op=stmt.op, right=stmt.value)
             gast.copy_location(value, stmt)
-            load = gast.Name(id=stmt.target.id, ctx=gast.Load(), annotation=None, type_comment=None)
+            if isinstance(stmt.target, gast.Subscript):  # `y[i] += v`: y[i] = y[i] + v
+                load = gast.Subscript(
+                    value=copy.copy(stmt.target.value), slice=stmt.target.slice, ctx=gast.Load()
+                )
+            else:
+                load = gast.Name(id=stmt.target.id, ctx=gast.Load(), annotation=None, type_comment=None)
             value.left = gast.copy_location(load, stmt.target)
             self.lower_assign([stmt.target], value)
         elif isinstance(stmt, gast.Expr):
@@ -148,6 +161,9 @@ class Lowering(Expressions, Calls, Branches, Loops, Unrolling, Inlining, LocalFu
             self.body.append(Assign(stack, gast.List(elts=[], ctx=gast.Load()), op, self.origin))
             self.env[targets[0].id] = name(stack)
             return
+        if len(targets) == 1 and isinstance(targets[0], gast.Subscript):
+            self.lower_write(targets[0], value)
+            return
         for target in targets:
             if isinstance(target, (gast.Tuple, gast.List)):
                 self.lower_unpack(target, value)
@@ -155,6 +171,68 @@ class Lowering(Expressions, Calls, Branches, Loops, Unrolling, Inlining, LocalFu
         atom = self.expr(value, hint=targets[0].id)
         for target in targets:
             self.bind(target.id, atom)
+
+    def lower_write(self, target: gast.Subscript, value: gast.expr) -> None:
+        """`y[index] = v`: `y_2 = with_item(y, index, v)`, a new array, so that every value the
+        gradient reads keeps the contents it had when it was read. An array the function made,
+        or a parameter of the function differentiated (whose caller's array stays unchanged);
+        not an array of a caller or of the function around, nor a list, a dict or a part of a
+        nested parameter."""
+        where = self.source.location(target)
+        base = target.value
+        if not isinstance(base, gast.Name):
+            raise UnsupportedSyntaxError(
+                f"srcgrad differentiates writing into part of an array named by a variable "
+                f"(`y[i] = ...`), not into `{to_source(base)}`.",
+                where,
+                hint="Index once with all the axes: `y[i, j] = ...` rather than `y[i][j] = ...`.",
+            )
+        var = base.id
+        if var not in self.env:
+            if var in self.assigned or var in self.params:
+                raise UnsupportedSyntaxError(
+                    f"local variable {var!r} is written into before it is assigned.", where
+                )
+            raise UnsupportedSyntaxError(
+                f"{var!r} is not a variable of {self.source.name!r}: writing into it would change "
+                "an array that belongs to the code around it.",
+                where,
+                hint=f"Make a new array in {self.source.name!r} (`{var} = {var}.copy()`), or return "
+                "the values.",
+            )
+        if var in self.params and self.inlining:
+            raise UnsupportedSyntaxError(
+                f"writing into the parameter {var!r} of {self.source.name!r} would change the "
+                "caller's array.",
+                where,
+                hint=f"Copy it first (`{var} = {var}.copy()`), or return the new array.",
+            )
+        if var not in self.assigned and var not in self.params:
+            raise UnsupportedSyntaxError(
+                f"{var!r} belongs to the function around {self.source.name!r}: writing into it "
+                "would change that function's array.",
+                where,
+                hint=f"Copy it first (`{var} = {var}.copy()`), or return the new values.",
+            )
+        atom = self.env[var]
+        if (
+            is_struct(atom)
+            or isinstance(atom, (gast.Tuple, gast.List))
+            or (isinstance(atom, gast.Name) and atom.id in self.lists())
+        ):
+            raise UnsupportedSyntaxError(
+                f"srcgrad differentiates writing into part of an array; {var!r} is a list, a tuple "
+                "or a nested parameter here.",
+                where,
+                hint=f"Build a new list instead (`{var} = {var}[:i] + [v] + {var}[i + 1:]`), or use "
+                "an array.",
+            )
+        index = self.index(target.slice)
+        written = self.expr(value)
+        position = index_value(index, self.numpy_alias)
+        call = gast.Call(func=name("with_item"), args=[atom, position, written], keywords=[])
+        op = Op("setitem", [atom, copy_tree(position), written], label="assignment into part")
+        self.bind(var, self.emit(call, op, var, var))
 
     def lower_unpack(self, target: gast.Tuple, value: gast.expr) -> None:
         count = len(target.elts)
@@ -274,6 +352,14 @@ class Lowering(Expressions, Calls, Branches, Loops, Unrolling, Inlining, LocalFu
 class _Top:
     def __init__(self, source, params, assigned):
         self.source, self.params, self.assigned = source, params, assigned
+
+
+def _is_instance(structure) -> bool:
+    return isinstance(structure, tuple) and len(structure) == 2 and structure[0] == INSTANCE_ARGUMENT
+
+
+def _is_function(structure) -> bool:
+    return isinstance(structure, tuple) and len(structure) == 2 and structure[0] == FUNCTION_ARGUMENT
 
 
 def _params(args: gast.arguments) -> list[str]:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import gast
 
+from ...analyses.scope import is_users_object
 from ...errors import UnsupportedSyntaxError
 from ...frontend import MISSING
 from ...ir import Op
-from ...syntax import const, is_number, names_in, tuple_
+from ...syntax import const, is_number, name, names_in, tuple_
 from ...syntax import walk as walk_tree
 from .atoms import call_len, call_min, is_list_literal, is_struct
 from .checks import check_readable
@@ -52,10 +53,18 @@ class Unrolling:
                     self.source.location(iterable),
                     hint="Zip the sequences by name: `zip(a, b)`.",
                 )
-            if not any(is_struct(a) or is_list_literal(a) for a in sequences):
+            columns = [self.elements_of(a, iterable) for a in sequences]
+            columns = [c if c is not None else self.objects_of(a) for c, a in zip(columns, sequences)]
+            objects = any(
+                c is not None
+                and not is_list_literal(a)
+                and not isinstance(a, gast.Tuple)
+                and not is_struct(a)
+                for c, a in zip(columns, sequences)
+            )
+            if not objects and not any(is_struct(a) or is_list_literal(a) for a in sequences):
                 iterable.srcgrad_lowered = sequences  # sequence_loop reads them again
                 return None
-            columns = [self.elements_of(a, iterable) for a in sequences]
             count = min(len(c) for c in columns if c is not None)
             unknown = [a for c, a in zip(columns, sequences) if c is None]
             for a in unknown:
@@ -80,8 +89,27 @@ class Unrolling:
         atom = self.expr(iterable)
         elements = self.elements_of(atom, iterable)
         if elements is None:
+            elements = self.objects_of(atom)
+        if elements is None:
             iterable.srcgrad_lowered = [atom]
         return elements
+
+    def objects_of(self, atom):
+        """The items of a module's (or closure's) list or tuple of objects of your classes
+        (`for layer in layers:` calling `layer.forward(h)`), each bound into the code under a
+        name of its own, so that the loop is written out and each item's methods with it; None
+        for any other sequence."""
+        value = self.known_value(atom)
+        if not isinstance(value, (list, tuple)) or not 0 < len(value) <= MAX_OBJECTS:
+            return None
+        if not any(is_users_object(v) for v in value):
+            return None
+        names = []
+        for i, item in enumerate(value):
+            chosen = self.bound_name(f"{atom.id}_{i}", item)
+            self.free_atoms.add(chosen)
+            names.append(name(chosen))
+        return names
 
     def static_elements(self, iterable):
         """The atoms a loop over `iterable` binds, if their number is known here; else None."""
@@ -190,3 +218,6 @@ def _indexes_with(body, index: str, sequences: set) -> bool:
         for stmt in body
         for n in walk_tree(stmt)
     )
+
+
+MAX_OBJECTS = 64  # a longer list of objects stays a loop
