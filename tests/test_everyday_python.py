@@ -130,7 +130,7 @@ def test_the_right_of_or_is_not_evaluated_when_the_left_is_true(d):
     _same_value_and_grads(guarded_division, X, d)  # d == 0 divides by zero if evaluated
 
 
-@pytest.mark.parametrize("a, b", itertools.product([-1.0, 0.0, 2.0], [-1.0, 0.5]))
+@pytest.mark.parametrize("a, b", list(itertools.product([-1.0, 0.0, 2.0], [-1.0, 0.5])))
 @pytest.mark.parametrize("x", [X, -X])
 def test_three_operands_and_elif(x, a, b):
     _same_value_and_grads(three_operands, x, a, b)

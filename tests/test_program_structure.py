@@ -189,7 +189,7 @@ def zip_star(p):
 
 
 def test_star_args_in_definitions_and_calls():
-    check_grads(star_args, rng.standard_normal((7, 2)), X, wrt="W7")
+    check_grads(star_args, rng.standard_normal((7, 2)), X)  # `args + (ones,)` joins tuples
     p = {k: rng.standard_normal((3, 2)) for k in "abc"}
     check_grads(zip_star, p)
 
@@ -394,3 +394,58 @@ def test_rebinding_an_objects_layers_makes_new_code():
     second = g(W, W2, X, m)[0]
     assert second == pytest.approx(through_an_object_argument(W, W2, X, m))
     assert second != pytest.approx(first)
+
+
+# -- np.array of differentiated values -----------------------------------------------------------
+
+
+def array_of_values(x, y):
+    return np.sum(np.array([x, y, x * y]) ** 2)
+
+
+def array_of_nested_floats(x, y):
+    return np.sum(np.array([(x, 0.5, y), (x * y, x, 0.5)]) ** 3)
+
+
+def array_of_a_grown_list(xs):
+    parts = []
+    for x in xs:
+        parts.append(np.sin(x))
+    return np.sum(np.array(parts) * np.arange(2.0)) + np.sum(np.asarray(xs, dtype=float))
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_np_array_of_values_that_carry_gradients(mode):
+    check_grads(array_of_values, 0.3, 0.7, mode=mode)
+    check_grads(array_of_nested_floats, 0.3, 0.7, mode=mode)
+    check_grads(array_of_values, rng.standard_normal(3), rng.standard_normal(3), mode=mode)
+    check_grads(array_of_a_grown_list, rng.standard_normal((4, 2)), mode=mode)
+
+
+# -- lists a loop builds, started with items and read back by index --------------------------------
+
+
+def predict_all(W, xs):
+    h = np.zeros(3)
+    out = [h * 0.5 + np.sum(W)]  # a list started with an item, then grown in the loop
+    for x in xs:
+        h = np.tanh(x @ W + h)
+        out.append(h)
+    return out
+
+
+def read_back(W, xs, ys):
+    ps = predict_all(W, xs)
+    total = 0.0
+    for t in range(xs.shape[0]):
+        total += np.sum(ps[t + 1] * ys[t])  # read back by index, in another loop
+    return total + np.sum(ps[0]) + np.sum(ps[-1] ** 2)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_list_started_with_items_and_read_back_by_index(mode):
+    W3 = rng.standard_normal((3, 3))
+    xs, ys = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
+    check_grads(read_back, W3, xs, ys, wrt="W", mode=mode)
+    source = srcgrad.source(read_back, wrt="W")
+    assert "np.stack(" in source, "the list is stacked once, and its items read as rows"

@@ -900,3 +900,30 @@ def test_python_float_gradient_is_a_float():
     (da, db) = srcgrad.grad(float_only_s, wrt=("a", "b"), with_value=False)(2.0, 4.0)
     assert type(da) is float and type(db) is float
     assert da == pytest.approx(4.0 + 1 / 4.0) and db == pytest.approx(2.0 - 2.0 / 16.0 - 8.0)
+
+
+def test_constants_bound_at_registration_fill_a_template():
+    """One template serves a family of functions (stats.py's tails): a name bound to a literal is
+    that literal, so an `if` on it is decided, and a tuple bound to `*NAME` is parameters of those
+    names written in its place, spread where the body stars it. Other free names are refused."""
+    from srcgrad.rules.template import Rule, TemplateError
+    from srcgrad.syntax import name, to_source
+
+    def family(g, x, *SHAPES, loc=0):
+        if KIND == "odd":
+            s = np.sin(x)
+        else:
+            s = np.cos(x)
+        dx = g * s * log_density(KIND, x, *SHAPES, loc)
+
+    rule = Rule(family, (), name="odd_family", constants={"KIND": "odd", "SHAPES": ("a", "b")})
+    assert rule.name == "odd_family" and str(rule.signature) == "(x, a, b, loc=0)"
+    out = rule.expand({p: name(p) for p in ("x", "a", "b", "loc")}, lambda base: base)
+    assert [(kind, target, to_source(e)) for kind, target, e in out] == [
+        ("local", "s", "np.sin(x)"),
+        ("grad", "x", "g * s * log_density('odd', x, a, b, loc)"),
+    ]
+    with pytest.raises(TemplateError, match="no `\\*` parameter"):
+        Rule(family, (), constants={"KIND": ("a",), "SHAPES": ()}).body()
+    with pytest.raises(TemplateError, match="'KIND', which is neither a parameter nor a helper"):
+        Rule(family, (), constants={"SHAPES": ()}).body()

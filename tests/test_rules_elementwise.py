@@ -206,6 +206,22 @@ def absolute_w(x, w):
     return np.sum(w * np.absolute(x))
 
 
+def np_array_s(x):
+    return np.sum(np.array(x))
+
+
+def np_array_w(x, w):
+    return np.sum(w * np.array(x))
+
+
+def np_asarray_s(x):
+    return np.sum(np.asarray(x))
+
+
+def np_asarray_w(x, w):
+    return np.sum(w * np.asarray(x))
+
+
 def np_copy_s(x):
     return np.sum(np.copy(x))
 
@@ -679,6 +695,8 @@ SPECS = [
     row("degrees", "rad2deg", "degrees", np.degrees),
     row("np.absolute", "absolute", "absolute", np.absolute, args=unary(NONZERO)),
     row("np.copy", "copy", "np_copy", np.copy),
+    row("np.array", "array", "np_array", np.array),
+    row("np.asarray", "asarray", "np_asarray", np.asarray),
     row("x.copy()", "copy", "copy_method", np.copy),
     row("x.astype(float64).astype(x.dtype)", "astype", "astype_roundtrip", lambda x: x),
     row("x.astype(int16)*x", "astype", "astype_int16",

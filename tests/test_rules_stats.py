@@ -372,6 +372,15 @@ def test_each_distribution_has_its_own_rule_though_scipy_shares_the_function():
     assert display(multivariate_normal.logpdf) == "scipy.stats.multivariate_normal.logpdf"
 
 
+def test_the_tails_are_written_once_for_every_distribution():
+    """stats.py states each of the cdf, sf, logcdf and logsf rules once, and binds each
+    distribution's name and shape parameters into it when registering it."""
+    rules = {d: srcgrad.rules.lookup(getattr(scipy.stats, d).logsf) for d in ("t", "gamma", "chi2", "beta")}
+    assert len({rule.template.__code__ for rule in rules.values()}) == 1
+    assert rules["beta"].name == "beta_logsf" and str(rules["beta"].signature) == "(x, a, b, loc=0, scale=1)"
+    assert str(srcgrad.rules.lookup_tangent(t.cdf).signature) == "(x, df, loc=0, scale=1)"
+
+
 def test_the_rules_register_when_the_program_imports_scipy_stats_after_the_table_loaded(tmp_path):
     program = tmp_path / "program.py"
     program.write_text(

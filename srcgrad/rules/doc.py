@@ -11,6 +11,7 @@ import builtins
 import importlib
 import inspect
 import operator
+import re
 import textwrap
 
 import numpy
@@ -204,9 +205,10 @@ def _reachable(public: str, name: str) -> bool:
     return hasattr(target, name)
 
 
-def _body(template) -> tuple[str, str]:
-    """The gradient lines and the comment lines of a template, each joined for a table cell."""
-    lines = textwrap.dedent(inspect.getsource(template)).splitlines()
+def _body(rule) -> tuple[str, str]:
+    """The gradient lines and the comment lines of a rule's template, each joined for a table
+    cell, with the values of the constants bound in it (`_constant`) in place of their names."""
+    lines = textwrap.dedent(inspect.getsource(rule.template)).splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("def ")) + 1
     code, notes = [], []
     for line in lines[start:]:
@@ -214,14 +216,28 @@ def _body(template) -> tuple[str, str]:
         if not stripped or stripped.startswith(('"""', "'''")):
             continue
         if stripped.startswith("#"):
-            notes.append(stripped.lstrip("# "))
+            notes.append(_constant(stripped.lstrip("# "), rule.constants, code=False))
             continue
         comment = stripped.find("  #")
         if comment > 0:
-            notes.append(stripped[comment + 3 :].strip())
+            notes.append(_constant(stripped[comment + 3 :].strip(), rule.constants, code=False))
             stripped = stripped[:comment].rstrip()
-        code.append(stripped.replace("|", "\\|"))
+        code.append(_constant(stripped, rule.constants, code=True).replace("|", "\\|"))
     return "<br>".join(f"`{c}`" for c in code), " ".join(notes).replace("|", "\\|")
+
+
+def _constant(text: str, constants: dict, code: bool) -> str:
+    """`text` with each name bound at registration shown as its value: in code `"gamma"` for
+    `DIST` and `a, b` for `*SHAPES` (a tuple of parameters), in a comment `gamma` and `a, b`."""
+    for bound, value in constants.items():
+        if isinstance(value, tuple):
+            names = ", ".join(value)
+            text = re.sub(rf"\*{bound}\b" if value else rf"(, )?\*{bound}\b", names, text)
+            shown = f"({names}{',' if len(value) == 1 else ''})" if code else names
+        else:
+            shown = f'"{value}"' if code and isinstance(value, str) else str(value)
+        text = re.sub(rf"\b{bound}\b", shown.replace("\\", "\\\\"), text)
+    return text
 
 
 def _runtime_helper(key) -> bool:
@@ -231,14 +247,14 @@ def _runtime_helper(key) -> bool:
 
 def _tangent_code(keys) -> str:
     """The lines of the tangent template of `keys` (each key's, if they differ), or a dash."""
-    templates = []
+    codes = []
     for key in keys:
         rule = TANGENTS.get(key)
-        if rule is not None and rule.template not in templates:
-            templates.append(rule.template)
-    if not templates:
+        if rule is not None and _body(rule)[0] not in codes:
+            codes.append(_body(rule)[0])
+    if not codes:
         return "no forward mode"
-    return "<br>".join(_body(template)[0] for template in templates)
+    return "<br>".join(codes)
 
 
 def render() -> str:
@@ -260,7 +276,7 @@ def render() -> str:
         out.append("| function | gradient | tangent | at kinks, ties and poles |\n|---|---|---|---|")
         for rule, keys in rows:
             names = ", ".join(f"`{display(k)}`" for k in keys)
-            code, notes = _body(rule.template)
+            code, notes = _body(rule)
             out.append(f"| {names} | {code} | {_tangent_code(keys)} | {notes} |")
         out.append("")
     quiet = sorted({display(k) for k in NONDIFFERENTIABLE if k != "compare" and not _runtime_helper(k)})

@@ -20,21 +20,22 @@ NONDIFFERENTIABLE: set[object] = set()
 version = 0  # counts changes to the table: code generated under an older table is stale
 
 
-def adjoint(*keys):
-    """Register the decorated template as the reverse-mode rule of each key."""
-    return _registrar(ADJOINTS, Rule, keys)
+def adjoint(*keys, name: str | None = None, constants: dict | None = None):
+    """Register the decorated template as the reverse-mode rule of each key: named `name` (the
+    template's own name by default), with `constants` bound in it (see `rules/template.py`)."""
+    return _registrar(ADJOINTS, Rule, keys, name, constants)
 
 
-def tangent(*keys):
-    """Register the decorated template as the forward-mode rule of each key."""
-    return _registrar(TANGENTS, TangentRule, keys)
+def tangent(*keys, name: str | None = None, constants: dict | None = None):
+    """Register the decorated template as the forward-mode rule of each key, as `adjoint` does."""
+    return _registrar(TANGENTS, TangentRule, keys, name, constants)
 
 
-def _registrar(table: dict, kind, keys):
+def _registrar(table: dict, kind, keys, name, constants):
     def register(template):
         global version
         version += 1
-        rule = kind(template, keys)
+        rule = kind(template, keys, name, constants)
         for key in keys:
             table[key] = rule
             NONDIFFERENTIABLE.discard(key)

@@ -8,6 +8,17 @@ the scalar `s` spread over the shape of `x`, which later rules can often fold aw
 
 An `if` in a template is decided when the code is generated, from literal arguments; when an
 argument is a variable, the `else` branch is used, so it must hold the general form.
+
+One template can serve a family of functions (the tails of each scipy.stats distribution) through
+constants bound when it is registered: `adjoint(key, name="gamma_cdf", constants={"DIST":
+"gamma", "SHAPES": ("a",)})`. In the body, a name bound to a literal (a string, number, bool or
+None) is that literal, so an `if` on it is decided; a name bound to a tuple of names must be the
+template's `*NAME` parameter, which then stands for parameters of those names written in its
+place (the parameters after it, keyword-only in the template as Python requires after `*`, are
+ordinary ones again), and `*NAME` in a call of the body spreads them. `name` names the rule, the
+template's own name by default. A template's other free names are refused, closures included:
+its value is its source, not the function object. docs/rules.md shows such a rule with the
+values in place of the names, in its code and its comments.
 """
 
 from __future__ import annotations
@@ -47,16 +58,33 @@ class Rule:
 
     special = SPECIAL  # the template parameters that are not the operation's
 
-    def __init__(self, template, keys):
+    def __init__(self, template, keys, name: str | None = None, constants: dict | None = None):
         self.template = template
         self.keys = keys
+        self.constants = dict(constants or {})  # names bound at registration (the docstring's end)
+        self._name = name
         self._body: list[gast.stmt] | None = None
 
     @functools.cached_property
     def params(self) -> list[inspect.Parameter]:
-        """The operation's own parameters: the template's, less `g` and `ans`."""
-        special = self.special
-        return [p for p in inspect.signature(self.template).parameters.values() if p.name not in special]
+        """The operation's own parameters: the template's, less `g` and `ans`, with a `*NAME`
+        bound to a tuple of names written out as those parameters."""
+        params, spread = [], False
+        for p in inspect.signature(self.template).parameters.values():
+            if p.name in self.special:
+                continue
+            if p.kind is p.VAR_POSITIONAL and p.name in self.constants:
+                names, spread = self.constants[p.name], True
+                if not (isinstance(names, tuple) and all(isinstance(n, str) for n in names)):
+                    raise TemplateError(
+                        f"rule {self.name!r}: *{p.name} is bound to {names!r}, not a tuple of names"
+                    )
+                params += [inspect.Parameter(n, p.POSITIONAL_OR_KEYWORD) for n in names]
+            elif spread and p.kind is p.KEYWORD_ONLY:
+                params.append(p.replace(kind=p.POSITIONAL_OR_KEYWORD))
+            else:
+                params.append(p)
+        return params
 
     @functools.cached_property
     def signature(self) -> inspect.Signature:
@@ -69,7 +97,7 @@ class Rule:
 
     @property
     def name(self) -> str:
-        return self.template.__name__
+        return self._name or self.template.__name__
 
     @functools.cached_property
     def differentiates(self) -> frozenset:
@@ -148,9 +176,32 @@ class Rule:
         # only the body becomes gast, each statement as it would within the whole function: the
         # decorator and the parameters were a third of the conversion, paid at a rule's first use
         body = [gast.ast_to_gast(stmt) for stmt in statements]
+        if self.constants:
+            body = self._bind_constants(body)
         known = {p.name for p in self.params} | set(self.special) | set(SYMBOLIC) | set(runtime.__all__)
         _validate(self.name, body, known)
         return body
+
+    def _bind_constants(self, body: list[gast.stmt]) -> list[gast.stmt]:
+        """The body with each bound name replaced by its literal, or by the tuple of parameters
+        it stands for, spread where it is starred (`log_density(DIST, x, *SHAPES, loc, scale)`)."""
+        from ..syntax import const, name
+
+        signature = inspect.signature(self.template).parameters.values()
+        spread = {p.name for p in signature if p.kind is p.VAR_POSITIONAL}
+        mapping = {}
+        for bound, value in self.constants.items():
+            if isinstance(value, tuple):
+                if bound not in spread:
+                    raise TemplateError(
+                        f"rule {self.name!r}: {bound!r} is bound to a tuple but is no `*` parameter"
+                    )
+                mapping[bound] = gast.Tuple(elts=[name(n) for n in value], ctx=gast.Load())
+            elif value is None or isinstance(value, (str, int, float, bool)):
+                mapping[bound] = const(value)
+            else:
+                raise TemplateError(f"rule {self.name!r}: {bound!r} is bound to {value!r}, not a literal")
+        return [_spread(substitute(stmt, mapping)) for stmt in body]
 
     def bind(self, args, kwargs) -> dict[str, gast.expr]:
         """Map the rule's parameters to the call's atoms; raise TypeError if they do not fit."""
@@ -217,6 +268,20 @@ def _decide(test: gast.expr) -> bool:
         warnings.simplefilter("ignore", SyntaxWarning)
         code = compile(expression, "<srcgrad rule condition>", "eval")
     return bool(eval(code, {"__builtins__": {}}))
+
+
+def _spread(node: gast.AST) -> gast.AST:
+    """`node` with each `*(a, b)` in a call's arguments, a tuple or a list written out: `a, b`."""
+    for child in walk(node):
+        for field in ("args", "elts"):
+            items = getattr(child, field, None)
+            if isinstance(items, list) and any(_spreads(item) for item in items):
+                items[:] = [e for item in items for e in (item.value.elts if _spreads(item) else [item])]
+    return node
+
+
+def _spreads(node) -> bool:
+    return isinstance(node, gast.Starred) and isinstance(node.value, gast.Tuple)
 
 
 def _validate(rule: str, body: list[gast.stmt], known: set[str]) -> None:

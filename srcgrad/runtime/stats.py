@@ -52,7 +52,8 @@ def density_ratio(logp, logq):
     -inf (also where `logq` is: the slope of a log cdf where the density is 0, outside the
     support, is 0, not nan).
 
-    >>> density_ratio(np.log([0.5, 0.0]), np.log([0.25, 0.0]))
+    >>> with np.errstate(divide="ignore"):  # log(0): a density of 0
+    ...     density_ratio(np.log([0.5, 0.0]), np.log([0.25, 0.0]))
     array([2., 0.])
     """
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -199,6 +199,27 @@ def copy_tangent(t, x, order="K", subok=False):
     dx = t
 
 
+@adjoint(np.array)
+def array(g, a, dtype=None, copy=True, order="K", subok=False, ndmin=0):
+    # of an array or a float (a list of them is lowered to np.stack); an integer dtype: no gradient
+    da = uncast(np.reshape(g, np.shape(a)), a, dtype)
+
+
+@tangent(np.array)
+def array_tangent(t, a, dtype=None, copy=True, order="K", subok=False, ndmin=0):
+    da = np.array(t, dtype=dtype, ndmin=ndmin) if dtype is not None or ndmin else np.array(t)
+
+
+@adjoint(np.asarray)
+def asarray(g, a, dtype=None, order=None):
+    da = uncast(g, a, dtype)
+
+
+@tangent(np.asarray)
+def asarray_tangent(t, a, dtype=None, order=None):
+    da = np.asarray(t, dtype) if dtype is not None else t
+
+
 @adjoint(".astype")
 def astype(g, x, dtype, order="K", casting="unsafe", subok=True, copy=True):
     # a cast to an integer or bool dtype carries no gradient (exact zeros)

@@ -10,7 +10,9 @@ With z = (x - loc) / scale, a location-scale family's log density is l(z) - log(
 slope in x is l'(z) / scale, in loc the opposite, in scale -(z l'(z) + 1) / scale. A cdf's
 slope in x is the density p, in loc -p, in scale -z p; a log cdf's are those over the cdf,
 computed from the logs (`density_ratio`) so that they stay finite in the tails. Survival
-functions are the cdf's complements.
+functions are the cdf's complements. These four rules are written once (`_tails`) for every
+distribution whose density SciPy computes (t, gamma, chi2, beta), its name and shape parameters
+bound into them when they are registered; the normal's write its density out.
 
 Conventions, stated once here and in each rule's comment:
 
@@ -46,12 +48,13 @@ def register_scipy() -> None:
 
     _normal()
     _student_t(scipy.stats.t)
+    _tails(scipy.stats.t, "df", incomplete="beta")
     _gamma(scipy.stats.gamma)
-    _gamma_tails(scipy.stats.gamma)
+    _tails(scipy.stats.gamma, "a", incomplete="gamma")
     _chi2(scipy.stats.chi2)
-    _chi2_tails(scipy.stats.chi2)
+    _tails(scipy.stats.chi2, "df", incomplete="gamma")
     _beta(scipy.stats.beta)
-    _beta_tails(scipy.stats.beta)
+    _tails(scipy.stats.beta, "a", "b", incomplete="beta")
     _poisson(scipy.stats.poisson)
     _multivariate(scipy.stats.dirichlet, scipy.stats.multivariate_normal)
 
@@ -202,75 +205,6 @@ def _student_t(t_dist) -> None:
         dscale = -t * ans * (z * slope + 1) / scale
         ddf = t * ans * dfslope
 
-    @adjoint(t_dist.cdf)
-    def t_cdf(g, x, df, loc=0, scale=1):
-        # the slope is the density; df has no closed-form derivative (an incomplete beta function's
-        # in its parameters): a df that carries a gradient is refused
-        z = (x - loc) / scale
-        p = np.exp(log_density("t", x, df, loc, scale))
-        dx = unbroadcast(g * p, x)
-        dloc = unbroadcast(-g * p, loc)
-        dscale = unbroadcast(-g * mul0(z, p), scale)
-
-    @tangent(t_dist.cdf)
-    def t_cdf_tangent(t, x, df, loc=0, scale=1):
-        z = (x - loc) / scale
-        p = np.exp(log_density("t", x, df, loc, scale))
-        dx = t * p
-        dloc = -t * p
-        dscale = -t * mul0(z, p)
-
-    @adjoint(t_dist.sf)
-    def t_sf(g, x, df, loc=0, scale=1):
-        # minus the density; a df that carries a gradient is refused, as for the cdf
-        z = (x - loc) / scale
-        p = np.exp(log_density("t", x, df, loc, scale))
-        dx = unbroadcast(-g * p, x)
-        dloc = unbroadcast(g * p, loc)
-        dscale = unbroadcast(g * mul0(z, p), scale)
-
-    @tangent(t_dist.sf)
-    def t_sf_tangent(t, x, df, loc=0, scale=1):
-        z = (x - loc) / scale
-        p = np.exp(log_density("t", x, df, loc, scale))
-        dx = -t * p
-        dloc = t * p
-        dscale = t * mul0(z, p)
-
-    @adjoint(t_dist.logcdf)
-    def t_logcdf(g, ans, x, df, loc=0, scale=1):
-        # density / cdf from their logs; a df that carries a gradient is refused, as for the cdf
-        z = (x - loc) / scale
-        r = density_ratio(log_density("t", x, df, loc, scale), ans)
-        dx = unbroadcast(g * r, x)
-        dloc = unbroadcast(-g * r, loc)
-        dscale = unbroadcast(-g * mul0(z, r), scale)
-
-    @tangent(t_dist.logcdf)
-    def t_logcdf_tangent(t, ans, x, df, loc=0, scale=1):
-        z = (x - loc) / scale
-        r = density_ratio(log_density("t", x, df, loc, scale), ans)
-        dx = t * r
-        dloc = -t * r
-        dscale = -t * mul0(z, r)
-
-    @adjoint(t_dist.logsf)
-    def t_logsf(g, ans, x, df, loc=0, scale=1):
-        # minus density / sf from their logs; a df that carries a gradient is refused
-        z = (x - loc) / scale
-        r = density_ratio(log_density("t", x, df, loc, scale), ans)
-        dx = unbroadcast(-g * r, x)
-        dloc = unbroadcast(g * r, loc)
-        dscale = unbroadcast(g * mul0(z, r), scale)
-
-    @tangent(t_dist.logsf)
-    def t_logsf_tangent(t, ans, x, df, loc=0, scale=1):
-        z = (x - loc) / scale
-        r = density_ratio(log_density("t", x, df, loc, scale), ans)
-        dx = -t * r
-        dloc = t * r
-        dscale = t * mul0(z, r)
-
 
 def _gamma(gamma) -> None:
     @adjoint(gamma.logpdf)
@@ -322,77 +256,6 @@ def _gamma(gamma) -> None:
         da = t * ans * np.where(inside, np.log(zs) - digamma(a), 0)
 
 
-def _gamma_tails(gamma) -> None:
-    @adjoint(gamma.cdf)
-    def gamma_cdf(g, x, a, loc=0, scale=1):
-        # the slope is the density: 0 outside the support; a has no closed-form derivative (an
-        # incomplete gamma function's in its parameter): an a that carries a gradient is refused
-        z = (x - loc) / scale
-        p = np.exp(log_density("gamma", x, a, loc, scale))
-        dx = unbroadcast(g * p, x)
-        dloc = unbroadcast(-g * p, loc)
-        dscale = unbroadcast(-g * mul0(z, p), scale)
-
-    @tangent(gamma.cdf)
-    def gamma_cdf_tangent(t, x, a, loc=0, scale=1):
-        z = (x - loc) / scale
-        p = np.exp(log_density("gamma", x, a, loc, scale))
-        dx = t * p
-        dloc = -t * p
-        dscale = -t * mul0(z, p)
-
-    @adjoint(gamma.sf)
-    def gamma_sf(g, x, a, loc=0, scale=1):
-        # minus the density; a is refused, as for the cdf
-        z = (x - loc) / scale
-        p = np.exp(log_density("gamma", x, a, loc, scale))
-        dx = unbroadcast(-g * p, x)
-        dloc = unbroadcast(g * p, loc)
-        dscale = unbroadcast(g * mul0(z, p), scale)
-
-    @tangent(gamma.sf)
-    def gamma_sf_tangent(t, x, a, loc=0, scale=1):
-        z = (x - loc) / scale
-        p = np.exp(log_density("gamma", x, a, loc, scale))
-        dx = -t * p
-        dloc = t * p
-        dscale = t * mul0(z, p)
-
-    @adjoint(gamma.logcdf)
-    def gamma_logcdf(g, ans, x, a, loc=0, scale=1):
-        # density / cdf from their logs, 0 where the density is 0; a is refused, as for the cdf
-        z = (x - loc) / scale
-        r = density_ratio(log_density("gamma", x, a, loc, scale), ans)
-        dx = unbroadcast(g * r, x)
-        dloc = unbroadcast(-g * r, loc)
-        dscale = unbroadcast(-g * mul0(z, r), scale)
-
-    @tangent(gamma.logcdf)
-    def gamma_logcdf_tangent(t, ans, x, a, loc=0, scale=1):
-        z = (x - loc) / scale
-        r = density_ratio(log_density("gamma", x, a, loc, scale), ans)
-        dx = t * r
-        dloc = -t * r
-        dscale = -t * mul0(z, r)
-
-    @adjoint(gamma.logsf)
-    def gamma_logsf(g, ans, x, a, loc=0, scale=1):
-        # minus density / sf from their logs, 0 where the density is 0; a is refused
-        z = (x - loc) / scale
-        r = density_ratio(log_density("gamma", x, a, loc, scale), ans)
-        dx = unbroadcast(-g * r, x)
-        dloc = unbroadcast(g * r, loc)
-        dscale = unbroadcast(g * mul0(z, r), scale)
-
-    @tangent(gamma.logsf)
-    def gamma_logsf_tangent(t, ans, x, a, loc=0, scale=1):
-        z = (x - loc) / scale
-        r = density_ratio(log_density("gamma", x, a, loc, scale), ans)
-        dx = -t * r
-        dloc = t * r
-        dscale = t * mul0(z, r)
-
-
 def _chi2(chi2) -> None:
     @adjoint(chi2.logpdf)
     def chi2_logpdf(g, x, df, loc=0, scale=1):
@@ -441,77 +304,6 @@ def _chi2(chi2) -> None:
         dloc = -t * ans * slope / scale
         dscale = t * ans * np.where(inside, z - df, 0) / (2 * scale)
         ddf = t * ans * np.where(inside, np.log(zs / 2) - digamma(df / 2), 0) / 2
-
-
-def _chi2_tails(chi2) -> None:
-    @adjoint(chi2.cdf)
-    def chi2_cdf(g, x, df, loc=0, scale=1):
-        # the slope is the density: 0 outside the support; df has no closed-form derivative (an
-        # incomplete gamma function's in its parameter): a df that carries a gradient is refused
-        z = (x - loc) / scale
-        p = np.exp(log_density("chi2", x, df, loc, scale))
-        dx = unbroadcast(g * p, x)
-        dloc = unbroadcast(-g * p, loc)
-        dscale = unbroadcast(-g * mul0(z, p), scale)
-
-    @tangent(chi2.cdf)
-    def chi2_cdf_tangent(t, x, df, loc=0, scale=1):
-        z = (x - loc) / scale
-        p = np.exp(log_density("chi2", x, df, loc, scale))
-        dx = t * p
-        dloc = -t * p
-        dscale = -t * mul0(z, p)
-
-    @adjoint(chi2.sf)
-    def chi2_sf(g, x, df, loc=0, scale=1):
-        # minus the density; df is refused, as for the cdf
-        z = (x - loc) / scale
-        p = np.exp(log_density("chi2", x, df, loc, scale))
-        dx = unbroadcast(-g * p, x)
-        dloc = unbroadcast(g * p, loc)
-        dscale = unbroadcast(g * mul0(z, p), scale)
-
-    @tangent(chi2.sf)
-    def chi2_sf_tangent(t, x, df, loc=0, scale=1):
-        z = (x - loc) / scale
-        p = np.exp(log_density("chi2", x, df, loc, scale))
-        dx = -t * p
-        dloc = t * p
-        dscale = t * mul0(z, p)
-
-    @adjoint(chi2.logcdf)
-    def chi2_logcdf(g, ans, x, df, loc=0, scale=1):
-        # density / cdf from their logs, 0 where the density is 0; df is refused, as for the cdf
-        z = (x - loc) / scale
-        r = density_ratio(log_density("chi2", x, df, loc, scale), ans)
-        dx = unbroadcast(g * r, x)
-        dloc = unbroadcast(-g * r, loc)
-        dscale = unbroadcast(-g * mul0(z, r), scale)
-
-    @tangent(chi2.logcdf)
-    def chi2_logcdf_tangent(t, ans, x, df, loc=0, scale=1):
-        z = (x - loc) / scale
-        r = density_ratio(log_density("chi2", x, df, loc, scale), ans)
-        dx = t * r
-        dloc = -t * r
-        dscale = -t * mul0(z, r)
-
-    @adjoint(chi2.logsf)
-    def chi2_logsf(g, ans, x, df, loc=0, scale=1):
-        # minus density / sf from their logs, 0 where the density is 0; df is refused
-        z = (x - loc) / scale
-        r = density_ratio(log_density("chi2", x, df, loc, scale), ans)
-        dx = unbroadcast(-g * r, x)
-        dloc = unbroadcast(g * r, loc)
-        dscale = unbroadcast(g * mul0(z, r), scale)
-
-    @tangent(chi2.logsf)
-    def chi2_logsf_tangent(t, ans, x, df, loc=0, scale=1):
-        z = (x - loc) / scale
-        r = density_ratio(log_density("chi2", x, df, loc, scale), ans)
-        dx = -t * r
-        dloc = t * r
-        dscale = t * mul0(z, r)
 
 
 def _beta(beta) -> None:
@@ -580,72 +372,92 @@ def _beta(beta) -> None:
         db = t * ans * np.where(inside, np.log1p(-zs) - digamma(b) + both, 0)
 
 
-def _beta_tails(beta) -> None:
-    @adjoint(beta.cdf)
-    def beta_cdf(g, x, a, b, loc=0, scale=1):
-        # the slope is the density: 0 outside the support; a and b have no closed-form derivative
-        # (an incomplete beta function's in its parameters): an a or b that carries one is refused
+def _tails(dist, *shapes: str, incomplete: str) -> None:
+    """The cdf, sf, logcdf and logsf rules of a continuous distribution whose log density SciPy
+    computes (`log_density`), with shape parameters `shapes`: `_tails(scipy.stats.beta, "a", "b",
+    incomplete="beta")` registers `beta_cdf` for `beta.cdf(x, a, b, loc=0, scale=1)`, and so on.
+    `DIST` and `*SHAPES` are bound to the distribution's name and shape parameters when each
+    template is registered; `INCOMPLETE`, read by the comments only, names the incomplete
+    function (beta or gamma) the cdf is, whose derivative in the shapes has no closed form."""
+    constants = {"DIST": dist.name, "SHAPES": shapes, "INCOMPLETE": incomplete}
+
+    def rule(register):  # the key is the method the template is named after: `cdf_tangent` is cdf's
+        def decorate(template):
+            method = getattr(dist, template.__name__.removesuffix("_tangent"))
+            name = f"{dist.name}_{template.__name__}"
+            return register(method, name=name, constants=constants)(template)
+
+        return decorate
+
+    @rule(adjoint)
+    def cdf(g, x, *SHAPES, loc=0, scale=1):
+        # the slope is the density, 0 where it is 0 (outside the support, x = +-inf); a shape
+        # parameter (SHAPES) that carries a gradient is refused: its derivative has no closed
+        # form (an incomplete INCOMPLETE function's in its parameters)
         z = (x - loc) / scale
-        p = np.exp(log_density("beta", x, a, b, loc, scale))
+        p = np.exp(log_density(DIST, x, *SHAPES, loc, scale))
         dx = unbroadcast(g * p, x)
         dloc = unbroadcast(-g * p, loc)
         dscale = unbroadcast(-g * mul0(z, p), scale)
 
-    @tangent(beta.cdf)
-    def beta_cdf_tangent(t, x, a, b, loc=0, scale=1):
+    @rule(tangent)
+    def cdf_tangent(t, x, *SHAPES, loc=0, scale=1):
         z = (x - loc) / scale
-        p = np.exp(log_density("beta", x, a, b, loc, scale))
+        p = np.exp(log_density(DIST, x, *SHAPES, loc, scale))
         dx = t * p
         dloc = -t * p
         dscale = -t * mul0(z, p)
 
-    @adjoint(beta.sf)
-    def beta_sf(g, x, a, b, loc=0, scale=1):
-        # minus the density; a or b is refused, as for the cdf
+    @rule(adjoint)
+    def sf(g, x, *SHAPES, loc=0, scale=1):
+        # minus the density; a shape parameter (SHAPES) that carries a gradient is refused, as
+        # for the cdf
         z = (x - loc) / scale
-        p = np.exp(log_density("beta", x, a, b, loc, scale))
+        p = np.exp(log_density(DIST, x, *SHAPES, loc, scale))
         dx = unbroadcast(-g * p, x)
         dloc = unbroadcast(g * p, loc)
         dscale = unbroadcast(g * mul0(z, p), scale)
 
-    @tangent(beta.sf)
-    def beta_sf_tangent(t, x, a, b, loc=0, scale=1):
+    @rule(tangent)
+    def sf_tangent(t, x, *SHAPES, loc=0, scale=1):
         z = (x - loc) / scale
-        p = np.exp(log_density("beta", x, a, b, loc, scale))
+        p = np.exp(log_density(DIST, x, *SHAPES, loc, scale))
         dx = -t * p
         dloc = t * p
         dscale = t * mul0(z, p)
 
-    @adjoint(beta.logcdf)
-    def beta_logcdf(g, ans, x, a, b, loc=0, scale=1):
-        # density / cdf from their logs, 0 where the density is 0; a or b is refused, as for the cdf
+    @rule(adjoint)
+    def logcdf(g, ans, x, *SHAPES, loc=0, scale=1):
+        # density / cdf from their logs, 0 where the density is 0; a shape parameter (SHAPES)
+        # that carries a gradient is refused, as for the cdf
         z = (x - loc) / scale
-        r = density_ratio(log_density("beta", x, a, b, loc, scale), ans)
+        r = density_ratio(log_density(DIST, x, *SHAPES, loc, scale), ans)
         dx = unbroadcast(g * r, x)
         dloc = unbroadcast(-g * r, loc)
         dscale = unbroadcast(-g * mul0(z, r), scale)
 
-    @tangent(beta.logcdf)
-    def beta_logcdf_tangent(t, ans, x, a, b, loc=0, scale=1):
+    @rule(tangent)
+    def logcdf_tangent(t, ans, x, *SHAPES, loc=0, scale=1):
         z = (x - loc) / scale
-        r = density_ratio(log_density("beta", x, a, b, loc, scale), ans)
+        r = density_ratio(log_density(DIST, x, *SHAPES, loc, scale), ans)
         dx = t * r
         dloc = -t * r
         dscale = -t * mul0(z, r)
 
-    @adjoint(beta.logsf)
-    def beta_logsf(g, ans, x, a, b, loc=0, scale=1):
-        # minus density / sf from their logs, 0 where the density is 0; a or b is refused
+    @rule(adjoint)
+    def logsf(g, ans, x, *SHAPES, loc=0, scale=1):
+        # minus density / sf from their logs, 0 where the density is 0; a shape parameter
+        # (SHAPES) that carries a gradient is refused, as for the cdf
         z = (x - loc) / scale
-        r = density_ratio(log_density("beta", x, a, b, loc, scale), ans)
+        r = density_ratio(log_density(DIST, x, *SHAPES, loc, scale), ans)
         dx = unbroadcast(-g * r, x)
         dloc = unbroadcast(g * r, loc)
         dscale = unbroadcast(g * mul0(z, r), scale)
 
-    @tangent(beta.logsf)
-    def beta_logsf_tangent(t, ans, x, a, b, loc=0, scale=1):
+    @rule(tangent)
+    def logsf_tangent(t, ans, x, *SHAPES, loc=0, scale=1):
         z = (x - loc) / scale
-        r = density_ratio(log_density("beta", x, a, b, loc, scale), ans)
+        r = density_ratio(log_density(DIST, x, *SHAPES, loc, scale), ans)
         dx = -t * r
         dloc = t * r
         dscale = t * mul0(z, r)

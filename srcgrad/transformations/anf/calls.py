@@ -97,6 +97,9 @@ class Calls:
                 hint="Build a list in the function (`parts = []`, then `parts.append(item)`), and "
                 "return what should be kept.",
             )
+        if target in (numpy.array, numpy.asarray) and args and self.listed(args[0]):
+            # `np.array([a, b])`: the items stacked (a nested list, each level in turn)
+            return self.stacked(args[0], target, args[1:], kwargs, node, hint)
         args = [self.nested.flat_sequence(a) for a in args]  # np.concatenate(xs) with xs a list parameter
         check_no_struct([*args, *kwargs.values()], self.source, node, to_source(func))
         return self.call(func, target, args, kwargs, hint, effect)
@@ -119,6 +122,33 @@ class Calls:
             else:
                 args += [as_written(item) for item in items]
         return args
+
+    def listed(self, atom) -> bool:
+        """A list or tuple made in the function (its items known here, or built by a loop)."""
+        if isinstance(atom, (gast.Tuple, gast.List)):
+            return True
+        return isinstance(atom, gast.Name) and atom.id in self.lists()
+
+    def stacked(self, items, target, rest, kwargs, node, hint):
+        """`np.array(items)` of a list made in the function, as `np.stack(items)`: the same array
+        when the items have one shape (np.array refuses ragged ones too). A dtype is applied to
+        the stacked array; other options are refused."""
+        if rest or set(kwargs) - {"dtype"}:
+            raise UnsupportedSyntaxError(
+                f"srcgrad makes `{to_source(node.func)}` of a list made in the function with "
+                "`dtype=` at most.",
+                self.source.location(node),
+                hint="Pass the list and a dtype only, or stack the items with np.stack.",
+            )
+        if isinstance(items, (gast.Tuple, gast.List)):
+            parts = [self.stacked(e, target, [], {}, node, None) if self.listed(e) else e for e in items.elts]
+            items = gast.List(elts=parts, ctx=gast.Load())
+        stack = gast.Attribute(value=name(self.numpy_alias), attr="stack", ctx=gast.Load())
+        value = self.call(stack, numpy.stack, [items], {}, hint if "dtype" not in kwargs else None)
+        if "dtype" not in kwargs:
+            return value
+        cast = gast.Attribute(value=name(self.numpy_alias), attr="asarray", ctx=gast.Load())
+        return self.call(cast, numpy.asarray, [value], kwargs, hint)
 
     def call(self, func, target, args, kwargs, hint, effect=False):
         """`func(*args, **kwargs)`, calling `target`, as one operation: its value named after it."""

@@ -96,6 +96,10 @@ class Expressions:
             return self.part(base, node)
         if isinstance(base, gast.Name) and base.id in self.tuples:
             return self.tuple_item(base, node, hint)
+        if isinstance(base, gast.Name) and (
+            base.id in self.stacked_rows or (base.id in self.list_names and not self.loop_depth)
+        ):
+            base = self.stacked_list(base)  # an item of a list a loop built: a row of it, stacked
         check_readable(base, self.lists(), self.source, node)
         index = self.index(node.slice)
         value = gast.Subscript(value=base, slice=index, ctx=gast.Load())
@@ -224,6 +228,9 @@ class Expressions:
             joined = tuple_([*left.elts, *right.elts])  # `[a] + [b]`: the list is known here
             joined.srcgrad_list = True
             return joined
+        both_tuples = all(isinstance(a, gast.Tuple) and not is_list_literal(a) for a in (left, right))
+        if both_tuples and isinstance(node.op, gast.Add):
+            return tuple_([*left.elts, *right.elts])  # `args + (ones,)`: a tuple joined, not added
         lists = self.lists()
         if any(isinstance(a, gast.Name) and a.id in lists for a in (left, right)):
             raise UnsupportedSyntaxError(  # `+` on a list joins lists, `*` repeats them: not arithmetic

@@ -10,12 +10,13 @@ from __future__ import annotations
 import copy
 
 import gast
+import numpy
 
 from ... import rules, runtime
 from ...analyses.scope import is_users_function
 from ...errors import UnsupportedSyntaxError
 from ...frontend import MISSING
-from ...ir import EMPTY_LIST, JOIN, Assign, For, Op, walk
+from ...ir import APPEND, EMPTY_LIST, JOIN, Assign, For, Op, walk
 from ...syntax import const, copy_tree, name, names_in
 from ...syntax import walk as walk_tree
 from .atoms import call_len, call_min, is_list_literal, is_struct, reads
@@ -77,6 +78,8 @@ class Loops:
         assigned = (assigned - item_names) | (item_names & read_elsewhere)
         carried = sorted(assigned - ({stmt.target.id} if not is_while else set()))
         loop_names = {}
+        for var in carried:
+            self.grow_before_loop(var, stmt)  # `output = [first]`, appended to in the loop
         for var in carried:  # one name per carried variable, holding its value at each iteration's start
             reusable = self.reusable(var)
             if reusable:  # the value before the loop has its own line: the loop continues under its name
@@ -103,8 +106,10 @@ class Loops:
         if not is_while:
             target = self.version(stmt.target.id)
             self.env[stmt.target.id] = name(target)
+        self.stack_lists_read(stmt, carried)  # `logprobs[t]` of a list a loop built before
         before_cse, outer = dict(self.cse), self.body
         self.body = []
+        self.loop_depth += 1
         test = None
         if is_while:
             self.origin = stmt
@@ -123,6 +128,7 @@ class Loops:
         for s in stmt.body:
             self.origin = s
             self.lower_statement(s)
+        self.loop_depth -= 1
         body, self.body, self.cse, self.origin = self.body, outer, before_cse, entry_origin
         pairs = [(loop_names[v], self.env[v]) for v in carried]
         pairs = [(n, v) for n, v in pairs if not (isinstance(v, gast.Name) and v.id == n)]
@@ -132,6 +138,49 @@ class Loops:
         if is_while:
             loop.test_body, loop.test = test_body, test
         self.body.append(loop)
+
+    def stack_lists_read(self, loop, carried) -> None:
+        """Lists an earlier loop built (`logprobs = logprobs + [p]`) that this loop reads item
+        by item (`logprobs[t]`) and does not change: stacked once, before it (`np.stack`), so
+        that each read is a row of one array, whose gradient goes back to the items."""
+        indexed = {
+            n.value.id
+            for n in walk_tree(loop)
+            if isinstance(n, gast.Subscript)
+            and isinstance(n.value, gast.Name)
+            and isinstance(n.ctx, gast.Load)
+        }
+        for var in sorted(indexed - set(carried)):
+            atom = self.env.get(var)
+            if isinstance(atom, gast.Name) and atom.id in self.list_names:
+                self.stacked_list(atom)
+
+    def stacked_list(self, atom: gast.Name) -> gast.Name:
+        """`np.stack(parts)`, made once for the list `parts` a loop built."""
+        if atom.id not in self.stacked_rows:
+            stack = gast.Attribute(value=name(self.numpy_alias), attr="stack", ctx=gast.Load())
+            self.stacked_rows[atom.id] = self.call(stack, numpy.stack, [atom], {}, None)
+        return self.stacked_rows[atom.id]
+
+    def grow_before_loop(self, var: str, loop) -> None:
+        """A list the function wrote with items (`output = [first]`) that the loop goes on
+        adding to (`output.append(h)`): made as a loop would make it, `[]` then one item at a
+        time, so that the loop adds to a list srcgrad follows item by item."""
+        start = self.env.get(var)
+        if not (is_list_literal(start) and start.elts and _appends_to(loop, var)):
+            return
+        parts = self.version(var)
+        empty = gast.List(elts=[], ctx=gast.Load())
+        self.body.append(
+            Assign(parts, empty, Op(EMPTY_LIST, [], label="[]", pure=False, node=loop), self.origin)
+        )
+        self.list_names.add(parts)
+        atom = name(parts)
+        for item in start.elts:
+            value = gast.BinOp(left=atom, op=gast.Add(), right=gast.List(elts=[item], ctx=gast.Load()))
+            atom = self.emit(value, Op(APPEND, [atom, item], label="+ [...]", pure=False), var, "parts")
+            self.list_names.add(atom.id)
+        self.env[var] = atom
 
     def reusable(self, var: str) -> str | None:
         """The name of `var`'s current value, if a loop may go on assigning it: a value assigned
@@ -317,3 +366,21 @@ class Loops:
         args = [first, *(self.expr(a) for a in node.args[1:])]
         kwargs = {kw.arg: self.expr(kw.value) for kw in node.keywords}
         return self.call(node.func, target, args, kwargs, hint)
+
+
+def _appends_to(loop, var: str) -> bool:
+    """Whether the loop's body has `var = var + [item]` (an `.append` is rewritten so already)."""
+    for node in walk_tree(loop):
+        if (
+            isinstance(node, gast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], gast.Name)
+            and node.targets[0].id == var
+            and isinstance(node.value, gast.BinOp)
+            and isinstance(node.value.op, gast.Add)
+            and isinstance(node.value.left, gast.Name)
+            and node.value.left.id == var
+            and isinstance(node.value.right, gast.List)
+        ):
+            return True
+    return False

@@ -74,6 +74,8 @@ class Lowering(Expressions, Calls, Branches, Loops, Unrolling, Inlining, LocalFu
         self.free_atoms: set[str] = set()  # atoms that name a global or a bound value, not a variable
         self.bound_values: dict[int, str] = {}  # id of a value a helper reads -> the name bound to it
         self.list_names: set[str] = set()  # lists a comprehension or a loop builds, one item at a time
+        self.stacked_rows: dict[str, gast.Name] = {}  # a list a loop built -> np.stack of it, made once
+        self.loop_depth = 0  # how many loops the statement being lowered is in
         self.tuples: dict[str, int | None] = {}  # values that are tuples a function returned -> length
         self.stacks = _stack_names(tree) if source.generated else set()  # generated code's loop stacks
         self.literal_lists: set[str] = set()  # loop variables that start as a list with items
