@@ -42,6 +42,8 @@ _EXPRESSIONS = (
     gast.keyword,
     gast.IfExp,
     gast.Lambda,
+    gast.JoinedStr,  # f-strings (a message, a label): lowered as a string, with no gradient
+    gast.FormattedValue,
     gast.BoolOp,
     gast.Subscript,
     gast.Slice,
@@ -96,16 +98,17 @@ _WHAT = {
         "srcgrad does not differentiate changing an object. Use a local variable (`name = ...`), "
         "and set attributes outside the differentiated function.",
     ),
-    gast.JoinedStr: ("an f-string", "Move string formatting outside the differentiated function."),
     gast.ClassDef: ("a class definition", "Define classes at module level."),
     gast.Match: ("a `match` statement", "Use `if` and `elif`."),
     gast.TryStar: ("a `try` statement", "Handle errors outside the differentiated function."),
 }
 
 
-def check(source: SourceFunction, helper: bool = False) -> None:
+def check(source: SourceFunction, helper: bool = False, changed_params=frozenset()) -> None:
     """Raise UnsupportedSyntaxError at the first construct srcgrad does not handle (`helper`:
-    the function is inlined into another, so its parameters are the caller's values)."""
+    the function is inlined into another, so its parameters are the caller's values;
+    `changed_params`: the parameters its `x -= ...` may change, since the caller never reads
+    their arrays again)."""
     tree = source.tree
     if isinstance(tree, gast.AsyncFunctionDef):
         _reject(source, tree, "an async function", "Use a plain `def` function.")
@@ -117,7 +120,7 @@ def check(source: SourceFunction, helper: bool = False) -> None:
     if helper:
         _check_returns(source, returns)
     _check_short_circuits(source, tree.body)
-    _check_in_place(source, helper)
+    _check_in_place(source, helper, changed_params)
     _check_writes(source)
 
 
@@ -210,7 +213,18 @@ _VIEW_METHODS = {"reshape", "transpose", "ravel", "squeeze", "swapaxes", "view",
 _VIEW_ATTRIBUTES = {"T", "mT", "real"}
 
 
-def _check_in_place(source: SourceFunction, helper: bool) -> None:
+def params_changed_in_place(source: SourceFunction) -> set[str]:
+    """The parameters a function changes with `x += ...` (or `-=`, ...)."""
+    args = source.tree.args
+    params = {a.id for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
+    return {
+        n.target.id
+        for n in own_nodes(source.tree)
+        if isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name) and n.target.id in params
+    }
+
+
+def _check_in_place(source: SourceFunction, helper: bool, changed_params=frozenset()) -> None:
     """Refuse `a += b` where another name may hold the same array.
 
     srcgrad computes `a += b` as `a = a + b`. For an array, Python's `+=` changes the array in
@@ -228,7 +242,7 @@ def _check_in_place(source: SourceFunction, helper: bool) -> None:
     fix = "Write `{0} = {0} {1} ...`, which makes a new array, instead of `{0} {1}= ...`."
     if helper:
         for arg in [*tree.args.posonlyargs, *tree.args.args, *tree.args.kwonlyargs]:
-            if arg.id in augmented:
+            if arg.id in augmented and arg.id not in changed_params:
                 node = augmented[arg.id][0]
                 what = f"`{arg.id} {_symbol(node)}= ...` on a parameter of a helper"
                 hint = "It would change the caller's array in place. " + fix.format(arg.id, _symbol(node))

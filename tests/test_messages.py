@@ -188,7 +188,7 @@ def augments_a_parameter_twice(a, flag):
 
 
 def calls_an_augmenting_helper(x):
-    return np.sum(augments_a_parameter_twice(x, True))
+    return np.sum(augments_a_parameter_twice(x, True)) + np.sum(x)  # Python's x was changed
 
 
 def aliases_then_augments(x, flag):

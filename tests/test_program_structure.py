@@ -449,3 +449,50 @@ def test_a_list_started_with_items_and_read_back_by_index(mode):
     check_grads(read_back, W3, xs, ys, wrt="W", mode=mode)
     source = srcgrad.source(read_back, wrt="W")
     assert "np.stack(" in source, "the list is stacked once, and its items read as rows"
+
+
+# -- a helper's `x -= ...` on an array its caller gives up; f-strings --------------------------------
+
+
+def project(vx, vy):
+    p = vx * 0.5 + vy
+    vx -= 0.5 * (np.roll(p, -1) - np.roll(p, 1))  # changes the caller's array, in Python
+    vy -= 0.5 * p
+    return vx, vy
+
+
+def simulate(v0, w0):
+    vx, vy = v0, w0
+    for _ in range(3):
+        vx_next = np.sin(vx) + 0.1 * vy
+        vy_next = np.cos(vy) * vx
+        vx, vy = project(vx_next, vy_next)  # the arrays passed are not read again
+    return np.sum(vx**2 + vy)
+
+
+def reads_the_changed_array(v0, w0):
+    a = np.sin(v0)
+    b, c = project(a, w0 * 1.0)
+    return np.sum(a) + np.sum(b)  # Python's `a` was changed by project
+
+
+def test_a_helpers_in_place_update_of_an_array_the_caller_gives_up():
+    check_grads(simulate, rng.standard_normal(5), rng.standard_normal(5))
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="on a parameter of a helper"):
+        srcgrad.grad(reads_the_changed_array)(np.ones(5), np.ones(5))
+
+
+def with_messages(x, w):
+    h = np.tanh(x * w)
+    loss = np.sum(h**2)
+    print(f"loss {loss:.3f} for {x.shape}")
+    if x.ndim != 1:
+        raise ValueError(f"expected a vector, got {x.ndim} dimensions")
+    return loss
+
+
+def test_f_strings_are_made_as_the_code_runs(capsys):
+    check_grads(with_messages, rng.standard_normal(3), 0.7)
+    with pytest.raises(ValueError, match="expected a vector, got 2 dimensions"):
+        srcgrad.grad(with_messages)(np.ones((2, 2)), 0.5)
+    assert "loss " in capsys.readouterr().out

@@ -79,6 +79,27 @@ class Expressions:
             hint="Pass the items one by one.",
         )
 
+    def expr_JoinedStr(self, node, hint):
+        """An f-string (`f"loss {loss:.3f}"`): its values lowered, the string made as the code
+        runs; a string carries no gradient."""
+        value, values = self.joined(node)
+        if not values:
+            return value  # no values in it: a literal
+        return self.emit(value, Op(None, values, label="f-string", pure=False), hint, "text")
+
+    def joined(self, node):
+        """The f-string with each value it formats lowered to an atom, and those atoms."""
+        parts, values = [], []
+        for part in node.values:
+            if isinstance(part, gast.FormattedValue):
+                atom = self.expr(part.value)
+                spec, inner = self.joined(part.format_spec) if part.format_spec is not None else (None, [])
+                values += [atom, *inner]
+                parts.append(gast.FormattedValue(value=atom, conversion=part.conversion, format_spec=spec))
+            else:
+                parts.append(part)
+        return gast.JoinedStr(values=parts), values
+
     def expr_Constant(self, node, hint):
         return const(node.value)
 

@@ -16,7 +16,7 @@ from ... import fence
 from ...analyses.scope import is_users_function, is_users_object
 from ...errors import UnsupportedSyntaxError
 from ...frontend import MISSING, SourceFunction, read_function
-from ...syntax import const, copy_tree, name, tuple_
+from ...syntax import const, copy_tree, name, names_in, tuple_
 from ...syntax import walk as walk_tree
 from ..desugar import grow_lists, rewrite_everyday, rewrite_loops
 from .atoms import is_struct, stored_names
@@ -34,9 +34,11 @@ class Inlining:
         self.refuse_recursion(function, function.__name__, where)
         callee = read_function(function)
         callee.resolved = self.source.resolved  # the helper bakes in global names too
-        fence.check(callee, helper=True)
-        self.bind_free_names(callee)
         signature = inspect.signature(function)
+        fence.check(
+            callee, helper=True, changed_params=self.arrays_given_up(callee, signature, args, kwargs, node)
+        )
+        self.bind_free_names(callee)
 
         def default(param: str):
             value = signature.parameters[param].default
@@ -90,6 +92,30 @@ class Inlining:
                     hint="Return the new value instead of changing the argument.",
                 )
         return True
+
+    def arrays_given_up(self, callee, signature, args, kwargs, node) -> set[str]:
+        """The parameters `x` of the helper whose `x -= ...` (which changes the caller's array
+        in place, in Python) srcgrad may compute as `x = x - ...`: those whose argument is a
+        variable of the caller that nothing reads after the call (`vx, vy = project(vx2, vy2)`),
+        so that no name would see the array Python changed."""
+        changed = fence.params_changed_in_place(callee)
+        if not changed:
+            return set()
+        try:
+            bound = signature.bind(*args, **kwargs).arguments
+        except TypeError:
+            return set()
+        given_up = set()
+        for param in changed:
+            atom = bound.get(param)
+            if not isinstance(atom, gast.Name):
+                continue
+            if atom.id in self.params and (self.inlining or atom.id not in self.top.params):
+                continue  # a helper's own parameter: its caller's array, which Python changes
+            holders = [k for k, v in self.env.items() if atom.id in set(names_in(v))]  # `parts = [a]` too
+            if not any(_read_after(self.source, h, node) for h in holders):  # none: a temporary
+                given_up.add(param)
+        return given_up
 
     def refuse_recursion(self, function, label: str, where) -> None:
         if function in self.inlining:
@@ -358,6 +384,26 @@ def _literal(value) -> bool:
     if isinstance(value, tuple):
         return all(_literal(v) for v in value)
     return value is None or isinstance(value, (bool, int, float, str))
+
+
+def _read_after(source: SourceFunction, var: str, call) -> bool:
+    """Whether the function reads `var` after `call` (later in its statement too, as Python
+    evaluates left to right; or, in a loop around the call, before it: the next iteration)."""
+    if getattr(call, "end_lineno", None) is None:
+        return True
+    start, end = (call.lineno, call.col_offset), (call.end_lineno, call.end_col_offset)
+    loops = [
+        ((n.lineno, n.col_offset), (n.end_lineno, n.end_col_offset))
+        for n in walk_tree(source.tree)
+        if isinstance(n, (gast.For, gast.While))
+    ]
+    around = [(a, b) for a, b in loops if a <= start and end <= b]
+    for n in walk_tree(source.tree):
+        if isinstance(n, gast.Name) and n.id == var and isinstance(n.ctx, gast.Load):
+            at = (n.lineno, n.col_offset)
+            if at >= end or (at < start and any(a <= at <= b for a, b in around)):
+                return True
+    return False
 
 
 def _base(target: gast.expr) -> str | None:
