@@ -64,7 +64,15 @@ def infer(program: Program, arguments: dict) -> dict:
     UNKNOWN for one that is not an array or a float). Names not in the result are unknown."""
     env = {p: arguments.get(p, UNKNOWN) for p in program.params}
     env.update({g: () for g in program.scalar_globals})
-    assigns = [s for s in walk(program.body) if isinstance(s, Assign)]
+    # a nested parameter's leaf (`W1 = params["W1"]`), keyed (parameter, path) in `arguments`
+    leaves = {
+        leaf: arguments[(param, path)]
+        for param, paths in program.leaf_paths.items()
+        for path, leaf in paths.items()
+        if (param, path) in arguments
+    }
+    env.update(leaves)
+    assigns = [s for s in walk(program.body) if isinstance(s, Assign) and s.target not in leaves]
     for stmt in walk(program.body):
         if isinstance(stmt, For) and stmt.target is not None:
             env[stmt.target] = INT

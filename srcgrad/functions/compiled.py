@@ -25,7 +25,7 @@ from .. import backends, cache
 from ..errors import SrcgradError
 from ..frontend import read_function
 from ..generated import read_generated
-from .arguments import resolve_wrt
+from .arguments import leaves, resolve_wrt
 from .failures import internal_error
 
 SPECIALIZE_LIMIT = 8  # argument shapes one function gets code of its own for; beyond, the general code
@@ -125,10 +125,18 @@ class Compiled:
         """The key of the code specialised to these arguments ((name, value) pairs): the shape
         of each float and NumPy value; None past SPECIALIZE_LIMIT different keys (the code for
         any shapes). Other arguments are left out of the key: the code treats them as unknown."""
+        named = list(named)
         key = tuple(
             (n, a.shape if isinstance(a, (np.ndarray, np.generic)) else ())
             for n, a in named
             if type(a) is float or isinstance(a, (np.ndarray, np.generic))
+        )
+        nested = [(n, a) for n, a in named if n in self.wrt and isinstance(a, (dict, list, tuple))]
+        key += tuple(  # the leaves of a nested parameter: ((parameter, path), shape)
+            ((n, path), leaf.shape if isinstance(leaf, (np.ndarray, np.generic)) else ())
+            for n, a in nested
+            for path, leaf in leaves(a)
+            if type(leaf) is float or isinstance(leaf, (np.ndarray, np.generic))
         )
         if key not in self._shaped and len(self._shaped) >= SPECIALIZE_LIMIT:
             return None
@@ -137,8 +145,9 @@ class Compiled:
     @property
     def source(self) -> str:
         """The generated Python source: before a call, the code for arguments of any shape;
-        after calls, the code the last call ran (specialised to the shapes of NumPy arguments,
-        or for the structure of dict and list parameters)."""
+        after calls, the code the last call ran (for the structure of its dict and list
+        parameters, and specialised to the shapes of its arrays and floats, those inside them
+        too)."""
         if self._shown is None:
             self.variant()
         return self._shown.build.generated.source

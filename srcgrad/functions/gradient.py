@@ -129,13 +129,14 @@ class GradFunction(Compiled):
             backend = self._backend(args, kwargs, params)
             if backend is not backends.NUMPY:
                 return self._call_on(backend, structures, params, args, kwargs)
-        shapes = None if structures is not None else self._shapes(args, kwargs)
+        shapes = self._shapes(args, kwargs)  # nested parameters: their leaves' shapes too
         entry, reused = self._variant(structures, backends.NUMPY, shapes)
         try:
             returned, grads = entry.compiled(*args, **kwargs)
         except Exception as exc:
             self._failed(exc, args, kwargs)
-        if reused and shapes is not None and (self._fast is None or not self._fast.variant.valid()):
+        fast = reused and shapes is not None and structures is None  # the entry checks plain arguments
+        if fast and (self._fast is None or not self._fast.variant.valid()):
             bound = self.signature.bind(*args, **kwargs)
             bound.apply_defaults()
             self._install(entry, dict(bound.arguments))
