@@ -1354,7 +1354,7 @@ def program_shapes(x, y):
     left, right = np.hsplit(np.rollaxis(np.partition(top, 1, axis=0), 1), [1])
     picked = np.select([left > 0.0], [left * 2.0], np.sin(left))
     joined = np.append(picked, right * bottom[0, 1])
-    front, back = np.dsplit(np.reshape(np.row_stack([joined, joined**2]), (2, 3, 2)), 2)
+    front, back = np.dsplit(np.reshape(np.vstack([joined, joined**2]), (2, 3, 2)), 2)
     return np.sum(front * back)
 
 

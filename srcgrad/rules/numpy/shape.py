@@ -276,6 +276,7 @@ def hstack_tangent(t, tup):
 
 @adjoint(np.vstack, *ROW_STACK)
 def vstack(g, tup):
+    # also np.row_stack, its old name, on the NumPy versions that still have it
     dtup = unvstack(g, tup)
 
 
