@@ -76,3 +76,21 @@ def stored_names(tree) -> set[str]:
         elif isinstance(node, gast.FunctionDef) and node is not tree:
             stored.add(node.name)
     return stored
+
+
+def root_of(node: gast.expr) -> gast.expr:
+    """The expression a dotted one starts from: `np` of `np.linalg.norm`."""
+    while isinstance(node, gast.Attribute):
+        node = node.value
+    return node
+
+
+def params_of(args: gast.arguments) -> list[str]:
+    """A function's parameter names, as Python binds them: positional, *args, keyword-only, **kwargs."""
+    names = [a.id for a in args.posonlyargs + args.args]
+    if args.vararg:
+        names.append(args.vararg.id)
+    names += [a.id for a in args.kwonlyargs]
+    if args.kwarg:
+        names.append(args.kwarg.id)
+    return names

@@ -15,7 +15,7 @@ from ...frontend import MISSING
 from ...ir import APPEND, ITEM, Op
 from ...syntax import const, copy_tree, is_number, name, to_source, tuple_
 from ...syntax import walk as walk_tree
-from .atoms import is_list_literal, is_struct
+from .atoms import is_list_literal, is_struct, root_of
 from .checks import check_readable
 
 BINARY = {
@@ -204,10 +204,7 @@ class Expressions:
         if self.is_free(node):
             if self.source.resolve(node) is MISSING:
                 self.undefined(node)
-            root = node
-            while isinstance(root, gast.Attribute):
-                root = root.value
-            self.free_atoms.add(root.id)
+            self.free_atoms.add(root_of(node).id)
             return copy_tree(node)
         base = self.expr(node.value)
         known = self.known_attribute(base, node.attr)

@@ -19,7 +19,7 @@ from ...frontend import MISSING, SourceFunction, read_function
 from ...syntax import const, copy_tree, name, names_in, tuple_
 from ...syntax import walk as walk_tree
 from ..desugar import grow_lists, rewrite_everyday, rewrite_loops
-from .atoms import is_struct, stored_names
+from .atoms import is_struct, params_of, root_of, stored_names
 from .calls import CONTAINER_METHODS, IN_PLACE_METHODS
 
 
@@ -46,10 +46,7 @@ class Inlining:
                 return const(value)
             expr = _global_default(callee, signature.parameters[param])
             if expr is not None:
-                root = expr
-                while isinstance(root, gast.Attribute):
-                    root = root.value
-                self.free_atoms.add(root.id)
+                self.free_atoms.add(root_of(expr).id)
                 return expr  # `nonlinearity=np.tanh`: the global it names
             raise UnsupportedSyntaxError(
                 f"srcgrad can inline {function.__name__!r} with defaults that are literals or "
@@ -68,7 +65,7 @@ class Inlining:
         own = list(fence.own_nodes(callee.tree))
         if any(isinstance(n, gast.Return) and n.value is not None for n in own):
             return False
-        params = set(_params(callee.tree.args))
+        params = set(params_of(callee.tree.args))
         for n in own:
             changed = None
             if isinstance(n, gast.Assign):  # `x[i] = ...`, `x.a = ...` on an argument
@@ -274,7 +271,7 @@ class Inlining:
         that the differentiated function uses for a variable of its own, is renamed, and the
         value it names is bound into the generated code (as closed-over values are), guarded so
         that the code is generated again if the helper's module rebinds it."""
-        local = set(_params(callee.tree.args)) | stored_names(callee.tree)
+        local = set(params_of(callee.tree.args)) | stored_names(callee.tree)
         free = sorted(
             {
                 n.id
@@ -340,9 +337,7 @@ class Inlining:
             bound.id in self.local_functions or bound.id in self.function_args
         ):
             return bound  # a function defined in the code, or passed in: the call reads it
-        root = bound
-        while isinstance(root, gast.Attribute):
-            root = root.value
+        root = root_of(bound)
         free = isinstance(root, gast.Name) and root.id in self.free_atoms  # not a variable's value
         if free and isinstance(bound, (gast.Name, gast.Attribute)) and not is_struct(bound):
             value = self.source.resolve(bound)
@@ -370,10 +365,7 @@ def _global_default(callee: SourceFunction, param) -> gast.expr | None:
     pairs = list(zip(positional[len(positional) - len(args.defaults) :], args.defaults))
     pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
     expr = next((d for a, d in pairs if a.id == param.name), None)
-    root = expr
-    while isinstance(root, gast.Attribute):
-        root = root.value
-    if not isinstance(root, gast.Name):
+    if not isinstance(root_of(expr), gast.Name):
         return None
     if callee.resolve(expr) is not param.default:
         return None
@@ -411,8 +403,3 @@ def _base(target: gast.expr) -> str | None:
     while isinstance(target, (gast.Subscript, gast.Attribute)):
         target = target.value
     return target.id if isinstance(target, gast.Name) else None
-
-
-def _params(args: gast.arguments) -> list[str]:
-    named = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
-    return [a.id for a in named if a is not None]

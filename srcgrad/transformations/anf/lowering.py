@@ -17,7 +17,7 @@ from ...naming import Namer
 from ...syntax import const, copy_tree, name, to_source
 from ...syntax import walk as walk_tree
 from ..desugar import grow_lists, rewrite_everyday, rewrite_loops
-from .atoms import is_list_literal, is_struct, stored_names, struct_ref
+from .atoms import is_list_literal, is_struct, params_of, stored_names, struct_ref
 from .branches import Branches
 from .calls import Calls
 from .checks import check_leaves_followed, check_lists_used_once, check_readable
@@ -42,7 +42,7 @@ class Lowering(Expressions, Calls, Branches, Loops, Unrolling, Inlining, LocalFu
         plain = {p: s for p, s in structures.items() if not (_is_function(s) or _is_instance(s))}
         self.nested = NestedParameters({p: s for p, s in plain.items() if s is not None})
         tree = source.tree
-        self.params = _params(tree.args)
+        self.params = params_of(tree.args)
         self.assigned = stored_names(tree)
         used = {n.id for n in walk_tree(tree) if isinstance(n, gast.Name)}
         self.used = used
@@ -362,16 +362,6 @@ def _is_instance(structure) -> bool:
 
 def _is_function(structure) -> bool:
     return isinstance(structure, tuple) and len(structure) == 2 and structure[0] == FUNCTION_ARGUMENT
-
-
-def _params(args: gast.arguments) -> list[str]:
-    names = [a.id for a in args.posonlyargs + args.args]
-    if args.vararg:
-        names.append(args.vararg.id)
-    names += [a.id for a in args.kwonlyargs]
-    if args.kwarg:
-        names.append(args.kwarg.id)
-    return names
 
 
 def _new_stack(targets, value, stacks: set) -> bool:
