@@ -492,22 +492,23 @@ def _put(value, path, new):
     return type(value)(items)
 
 
-def _fresh(value):
-    """`value` with every NumPy array in it (in dicts, lists, tuples) copied."""
+def _tree_map(fn, value):
+    """`value` with `fn` applied to each leaf of its dicts, lists and tuples (NamedTuples too)."""
     if isinstance(value, dict):
-        return {k: _fresh(v) for k, v in value.items()}
+        return {k: _tree_map(fn, v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        items = [_fresh(v) for v in value]
+        items = [_tree_map(fn, v) for v in value]
         return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)
-    return value.copy() if isinstance(value, np.ndarray) else value
+    return fn(value)
+
+
+def _fresh(value):
+    """`value` with every NumPy array in it copied."""
+    return _tree_map(lambda v: v.copy() if isinstance(v, np.ndarray) else v, value)
 
 
 def _tree64(value):
-    if isinstance(value, dict):
-        return {k: _tree64(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(_tree64(v) for v in value)
-    return _float64(value)
+    return _tree_map(_float64, value)
 
 
 def _check_kind(name, gradient, p):
