@@ -66,3 +66,22 @@ def unused_branch(x, y):
 def scale_by_shape(x):
     n = x.size
     return np.sum(x) / n
+
+
+def _settle_step(h, W):
+    return np.tanh(h @ W)
+
+
+def settle(params, x, scale):
+    """A loop with a break and a branch, on dict parameters and a float (issue 19's program)."""
+    h = x * params["a"]
+    steps = 0
+    while np.sum(h * h) > 0.5:
+        h = _settle_step(h, params["W"]) * 0.9
+        steps += 1
+        if steps >= 10:
+            break
+    out = np.sum(h) * scale
+    if out > 0:
+        out = out * 2.0
+    return out

@@ -268,3 +268,21 @@ def test_unpacking_a_call_that_returns_a_tuple():
     assert "sign_logdet = np.linalg.slogdet(mul)" in source and "dsign =" not in source
     rng = np.random.default_rng(0)
     check_grads(sign_and_logdet, rng.standard_normal((3, 3)) + 3 * np.eye(3), 1.5, wrt=("A", "w"))
+
+
+def test_loop_with_break_and_branch_reads_like_a_hand_written_backward_pass():
+    """After a call, the code of a `while` with a `break`, a helper, dict parameters, a float and
+    an `if` on the result is specialised (no run-time shape helper, no array made for a scalar's
+    gradient), its flags are named after what they mean, and it stays short."""
+    rng = np.random.default_rng(0)
+    params = {"a": rng.normal(size=3), "W": rng.normal(size=(3, 3))}
+    x = rng.normal(size=(4, 3)) * 2
+    grad = srcgrad.grad(P.settle, wrt=("params",))
+    grad(params, x, 1.5)
+    source = grad.source
+    assert len(source.splitlines()) <= 60, source
+    for general in ("unbroadcast", "ones_like", "full_like(out", "choice", "cond"):
+        assert general not in source, (general, source)
+    for meaning in ("again = ", "steps_ge_10 = steps_2 >= 10", "out_positive = out > 0", "dout = 2.0"):
+        assert meaning in source, (meaning, source)
+    check_grads(P.settle, params, x, 1.5, wrt=("params",))

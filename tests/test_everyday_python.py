@@ -281,7 +281,7 @@ def test_assert_and_raise_are_kept_in_the_forward_pass():
     assert "raise ValueError('expected a vector')" in code, code
     assert "raise TypeError()" in code, code
     assert "assert all_2, 'x must be finite'" in code, code
-    assert re.search(r"assert cond_\d+\n", code) or "assert cond\n" in code, code
+    assert "scale_positive = scale > 0\n    assert scale_positive\n" in code, code
     with pytest.raises(ValueError, match="expected a vector"):
         srcgrad.grad(validated)(np.ones((2, 2)), 2.0)
     with pytest.raises(TypeError):

@@ -149,7 +149,7 @@ def test_while_with_a_data_dependent_trip_count():
     assert value == pytest.approx(2**0.5) and da == pytest.approx(0.5 / 2**0.5, rel=1e-6)
     check_grads(shrink, np.array([1.0, 2.0]), 0.7, wrt=("x", "rate"))
     source = srcgrad.source(newton_while)
-    assert "while True:" in source and "if not cond:" in source and "while saved:" in source
+    assert "while True:" in source and "if not again:" in source and "while saved:" in source
 
 
 def test_while_that_never_runs():

@@ -83,12 +83,10 @@ class ShapeFacts:
         # if every assignment copies a scalar. Around a loop that is circular (`total` is a copy
         # of `total_2 = total + s`), so assume it of all such names, then drop the ones the
         # assumption does not bear out, until what is left supports itself.
-        candidates = {t for t, ds in defs.items() if len(ds) > 1 and all(d.op.key is JOIN for d in ds)}
+        candidates = {t for t, ds in defs.items() if len(ds) > 1 and all(_may_be_scalar(d) for d in ds)}
         while True:
             self._learn_all(program, assigns, counts, candidates)
-            unsupported = {
-                t for t in candidates if any(self.shape_of(d.op.args[0]) != SCALAR for d in defs[t])
-            }
+            unsupported = {t for t in candidates if not all(self._gives_scalar(d) for d in defs[t])}
             if not unsupported:
                 return
             candidates -= unsupported
@@ -98,12 +96,24 @@ class ShapeFacts:
         self.scalars: set[str] = set(program.scalar_globals) | set(scalar_joins)
         self.shapes: set[str] = set()  # names holding an array's shape tuple
         self.exact_classes = {}
-        for stmt in assigns:
-            if counts[stmt.target] == 1:
-                self._learn(stmt)
         for n, shape in self.exact.items():  # a 0-d array is not a scalar: `g.T` must still work
             if n not in self.scalars:
                 self.union(n, self.exact_class(shape))
+        for stmt in assigns:
+            if counts[stmt.target] == 1:
+                self._learn(stmt)
+
+    def _gives_scalar(self, stmt: Assign) -> bool:
+        """Whether one of a name's assignments gives a scalar, by the facts learnt so far."""
+        if stmt.op.key is JOIN:
+            return self.shape_of(stmt.op.args[0]) == SCALAR
+        return self._scalar_result(stmt.op.key, self.combine([self.shape_of(a) for a in stmt.op.args]))
+
+    def _scalar_result(self, key, shape) -> bool:
+        """Whether an elementwise operation whose operands combine to `shape` gives a scalar."""
+        # a ufunc's (or an operator's) result of shape () is a NumPy scalar, not a 0-d array,
+        # even of 0-d arrays: `np.sum(h) * scale` for a float `scale` is one
+        return shape == SCALAR or (key is not numpy.where and self.exact_classes.get(shape) == ())
 
     def _learn(self, stmt: Assign) -> None:
         key = stmt.op.key
@@ -121,7 +131,7 @@ class ShapeFacts:
             self.scalars.add(stmt.target)
         elif elementwise(key) and not stmt.op.kwargs:
             shape = self.combine([self.shape_of(a) for a in stmt.op.args])
-            if shape == SCALAR:
+            if self._scalar_result(key, shape):
                 self.scalars.add(stmt.target)
             elif shape is not None:
                 self.union(stmt.target, shape)
@@ -238,6 +248,15 @@ def broadcast_shapes(shapes: list[tuple]) -> tuple | None:
             return None
         result.append(sizes.pop() if sizes else 1)
     return tuple(result)
+
+
+def _may_be_scalar(stmt: Assign) -> bool:
+    """A join's copy, or an elementwise operation (`out = out * 2.0` in one branch)."""
+    key = stmt.op.key
+    try:
+        return key is JOIN or (elementwise(key) and not stmt.op.kwargs)
+    except TypeError:  # an unhashable key
+        return False
 
 
 def _reduces_fully(stmt: Assign) -> bool:

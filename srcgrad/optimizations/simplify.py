@@ -88,11 +88,13 @@ def _specialized(e: gast.Call, facts) -> gast.expr:
     if helper == "broadcast_like" and len(e.args) == 2:  # forward mode: a tangent spread to the result
         t, ans = e.args
         shape = facts.shape_of(ans)
-        return t if shape is not None and facts.shape_of(t) == shape else e
+        if shape is not None and facts.shape_of(t) == shape or _same_exact(t, ans, facts):
+            return t
+        return e
     if helper == "unbroadcast" and len(e.args) == 2:
         g, x = e.args
         shape = facts.shape_of(x)
-        if shape is not None and facts.shape_of(g) == shape:
+        if shape is not None and facts.shape_of(g) == shape or _same_exact(g, x, facts):
             return g
         return _summed(g, facts.exact_shape(g), facts.exact_shape(x)) or e
     if helper in ("matmul_dx", "matmul_dy") and len(e.args) == 3:
@@ -116,6 +118,13 @@ def _specialized(e: gast.Call, facts) -> gast.expr:
             return _exact(call(outer, [x, g]), ys)
         return _exact(_matmul(g, x) if ranks == (2, 1) else gast.BinOp(left=g, op=gast.Mult(), right=x), ys)
     return e
+
+
+def _same_exact(a: gast.expr, b: gast.expr, facts) -> bool:
+    """Whether the call's argument shapes give `a` and `b` the same exact shape (a Python float
+    next to a 0-d value: two classes of facts, one shape)."""
+    shape = facts.exact_shape(a)
+    return shape is not None and shape == facts.exact_shape(b)
 
 
 def _is_numpy(func: gast.expr, facts, attribute: str) -> bool:

@@ -509,7 +509,10 @@ class _Reverse:
         return False
 
     def spread(self, primal: str, fill: Fill) -> gast.expr:
-        """The expression for a Fill adjoint as an array shaped like `primal`."""
+        """The expression for a Fill adjoint as an array shaped like `primal` (the scalar itself
+        where `primal` is a scalar)."""
+        if self.facts.is_scalar(primal):
+            return fill.scalar
         if isinstance(fill.scalar, gast.Constant) and fill.scalar.value == 1:
             return call(attr(self.np, "ones_like"), [name(primal)])
         return call(attr(self.np, "full_like"), [name(primal), fill.scalar])

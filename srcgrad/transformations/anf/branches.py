@@ -45,7 +45,7 @@ class Branches:
             self.env[key] = self.expr(branch)
             branches.append((self.env, self.body))
         self.cse, self.body = before_cse, outer
-        target = self.version(hint) if hint else self.namer.fresh("choice")
+        target = self.version(hint) if hint else self.namer.fresh(self.bases.pop(id(node), "choice"))
         env = self.join(branches, self.origin, names={key: target})
         self.env = {k: v for k, v in env.items() if not k.startswith(" ")}
         self.body.append(If(test=test, body=branches[0][1], orelse=branches[1][1], origin=self.origin))

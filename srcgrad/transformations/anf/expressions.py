@@ -207,6 +207,8 @@ class Expressions:
             self.free_atoms.add(root_of(node).id)
             return copy_tree(node)
         base = self.expr(node.value)
+        if is_struct(base) and self.nested.is_record(base):  # `p.W` of a NamedTuple or dataclass
+            return self.record_attribute(base, node, hint)
         known = self.known_attribute(base, node.attr)
         if known is not None:  # `self.layers` of one of your objects: its layers, bound into the code
             return known
@@ -272,7 +274,27 @@ class Expressions:
     def expr_Compare(self, node, hint):
         left, right = self.expr(node.left), self.expr(node.comparators[0])
         value = gast.Compare(left=left, ops=node.ops, comparators=[right])
-        return self.emit(value, Op("compare", [left, right], label="comparison"), hint, "cond")
+        return self.emit(value, Op("compare", [left, right], label="comparison"), hint, _compare_base(node))
+
+
+_RELATIONS = {gast.Gt: "gt", gast.GtE: "ge", gast.Lt: "lt", gast.LtE: "le", gast.Eq: "eq", gast.NotEq: "ne"}
+
+
+def _compare_base(node: gast.Compare) -> str:
+    """A name that says what a comparison of the user's variable means: `out_positive` for
+    `out > 0`, `steps_ge_10` for `steps >= 10`, `x_lt_y`; `cond` for anything longer."""
+    left, relation, right = node.left, _RELATIONS.get(type(node.ops[0])), node.comparators[0]
+    if not isinstance(left, gast.Name) or relation is None:
+        return "cond"
+    if is_number(right) and right.value == 0 and relation in ("gt", "lt"):
+        return left.id + ("_positive" if relation == "gt" else "_negative")
+    if isinstance(right, gast.Name):
+        words = f"{left.id}_{relation}_{right.id}"
+    elif is_number(right) and type(right.value) is int and right.value >= 0:
+        words = f"{left.id}_{relation}_{right.value}"
+    else:
+        return "cond"
+    return words if len(words) <= 24 else "cond"
 
 
 def index_value(index, numpy_alias: str) -> gast.expr:

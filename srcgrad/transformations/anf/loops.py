@@ -113,7 +113,7 @@ class Loops:
         test = None
         if is_while:
             self.origin = stmt
-            test = self.expr(stmt.test)
+            test = self.expr(stmt.test, base="again")  # whether the loop runs once more
             test_body, self.body = self.body, []
             self.cse = dict(before_cse)  # the test's values are not shared with the body
         for item_target, sequence in items:  # x = xs[i]
