@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import bisect
 import builtins
 import contextlib
 import functools
@@ -68,20 +69,35 @@ class SourceFunction:
             return None
         found = self._statements_at.get(at, MISSING)
         if found is MISSING:
-            around = [s for start, end, s in self._spans if start <= at <= end]
-            found = self._statements_at[at] = around[-1] if around else None
+            spans, starts, parents = self._spans
+            # the last statement to start at or before `at`, else the innermost statement that
+            # holds it and holds `at` too: statements nest, so it is one of its enclosing ones
+            i = bisect.bisect_right(starts, at) - 1
+            while i >= 0 and spans[i][1] < at:
+                i = parents[i]
+            found = self._statements_at[at] = spans[i][2] if i >= 0 else None
         return found
 
     @functools.cached_property
-    def _spans(self) -> list:
+    def _spans(self) -> tuple:
         """(start, end, statement) for each of the function's statements, in the order they
-        start (an inner statement after the one holding it): read once, for `statement`."""
-        spans = [
-            ((s.lineno, s.col_offset), (s.end_lineno, s.end_col_offset), s)
-            for s in walk(self.tree)
-            if isinstance(s, gast.stmt) and s is not self.tree
-        ]
-        return sorted(spans, key=lambda span: span[0])
+        start (an inner statement after the one holding it), their starts, and the index of the
+        statement holding each (-1 for none): read once, for `statement`."""
+        spans = sorted(
+            (
+                ((s.lineno, s.col_offset), (s.end_lineno, s.end_col_offset), s)
+                for s in walk(self.tree)
+                if isinstance(s, gast.stmt) and s is not self.tree
+            ),
+            key=lambda span: span[0],
+        )
+        parents, open_ = [], []  # open_: the indices of the statements holding the current one
+        for i, (start, _, _) in enumerate(spans):
+            while open_ and spans[open_[-1]][1] < start:
+                open_.pop()
+            parents.append(open_[-1] if open_ else -1)
+            open_.append(i)
+        return spans, [span[0] for span in spans], parents
 
     @functools.cached_property
     def _statements_at(self) -> dict:

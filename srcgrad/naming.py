@@ -16,13 +16,17 @@ class Namer:
 
     def __init__(self, reserved=()):
         self.taken = set(reserved) | set(keyword.kwlist) | {n for n in dir(builtins) if not n.startswith("_")}
+        self.tried: dict[str, int] = {}  # base -> the last k tried for it, so each k is tried once
 
     def fresh(self, base: str) -> str:
         base = base if base.isidentifier() and not keyword.iskeyword(base) else "t"
-        candidate, k = base, 1
+        candidate, k = base, self.tried.get(base, 1)
+        if k > 1:
+            candidate = f"{base}_{k}"
         while candidate in self.taken:
             k += 1
             candidate = f"{base}_{k}"
+        self.tried[base] = k
         self.taken.add(candidate)
         return candidate
 

@@ -24,25 +24,7 @@ from ..naming import Namer
 from ..optimizations.simplify import simplify
 from ..syntax import assign, attr, call, const, copy_tree, is_number, name, names_in, substitute, to_source
 from ..syntax import walk as walk_tree
-
-
-class Fill(Record):
-    """An adjoint equal to the scalar expression `scalar` at every element of its primal."""
-
-    __match_args__ = ("scalar",)
-
-    def __init__(self, scalar: gast.expr):
-        self.scalar = scalar
-
-
-class Items(Record):
-    """The adjoint of a tuple (`sign, logdet = np.linalg.slogdet(A)`): one entry per item."""
-
-    __match_args__ = ("count", "parts")
-
-    def __init__(self, count: int, parts: dict):
-        self.count = count
-        self.parts = parts
+from .adjoints import AdjointTable, Fill, Items, state_names
 
 
 class Comment(Record):
@@ -91,7 +73,7 @@ class _Reverse:
         self.namer = namer
         self.facts = ShapeFacts(program, exact)
         self.np = name(program.numpy_alias)
-        self.adjoint: dict[str, gast.expr | Fill] = {}
+        self.adjoint = AdjointTable()  # primal -> its gradient's state
         self.adjoint_names: dict[str, str] = {}
         self.out: list = []
         self.pending_comment: Comment | None = None
@@ -140,17 +122,17 @@ class _Reverse:
         assigned = assigned_names(stmt.body + stmt.orelse)
         if not any(t in self.active and t in self.adjoint for t in assigned):
             return
-        before, outer, comment = dict(self.adjoint), self.out, self.pending_comment
+        before, outer, comment = self.adjoint.copy(), self.out, self.pending_comment
         results = []
         for i, block in enumerate((stmt.body, stmt.orelse)):
-            self.adjoint, self.out, self.pending_comment = dict(before), [], None
+            self.adjoint, self.out, self.pending_comment = before.copy(), [], None
             self.reverse_block(block)
             if self.stacks:  # in a loop: this branch's own values are saved at its end, going forward
                 pop = self.restore((id(stmt), i), self.out, self.written(block), _joined_in_ifs(block))
                 self.out.insert(0, pop)
             results.append((self.adjoint, self.out))
         (then_adj, then_out), (else_adj, else_out) = results
-        merged, differ = {}, []
+        merged, differ = AdjointTable(), []
         for primal in sorted(set(then_adj) | set(else_adj)):
             if primal in assigned:  # a value of one branch: its gradient is complete in there
                 continue
@@ -161,7 +143,7 @@ class _Reverse:
                 differ.append(primal)
         # a gradient both branches leave as it was may read a name a join would reassign
         # (`X, x = x, X` in a loop, then an `if`): that join takes a name of its own
-        unchanged = {n for state in merged.values() for n in _state_names(state)}
+        unchanged = {n for state in merged.values() for n in state_names(state)}
         moves = ([], [])  # per branch: gradients put under the names both branches end with
         for primal in differ:
             a, b = then_adj.get(primal), else_adj.get(primal)
@@ -294,12 +276,9 @@ class _Reverse:
 
     def protect(self, target: str, primal: str) -> None:
         """Before `target` is assigned anew, copy the other gradients that still read it."""
-        for other, state in list(self.adjoint.items()):
-            expr = state.scalar if isinstance(state, Fill) else state
-            if other == primal or not isinstance(expr, gast.AST) or target not in names_in(expr):
-                continue
+        for other in self.adjoint.others_reading(target, primal):
             held = self.namer.fresh("d" + other + "_held")
-            self.emit(assign(held, self.as_array(other, state)))
+            self.emit(assign(held, self.as_array(other, self.adjoint[other])))
             self.adjoint[other] = name(held)
 
     def as_array(self, primal: str, state) -> gast.expr:
@@ -499,14 +478,7 @@ class _Reverse:
 
     def still_read(self, target: str, primal: str) -> bool:
         """Whether rebinding `target` would change a gradient something else still reads."""
-        if target in self.reading:
-            return True
-        for other, state in self.adjoint.items():
-            if other != primal and isinstance(state, gast.AST) and target in set(names_in(state)):
-                return True
-            if other != primal and isinstance(state, Fill) and target in set(names_in(state.scalar)):
-                return True
-        return False
+        return target in self.reading or self.adjoint.read_by_others(target, primal)
 
     def spread(self, primal: str, fill: Fill) -> gast.expr:
         """The expression for a Fill adjoint as an array shaped like `primal` (the scalar itself
@@ -693,15 +665,6 @@ def _joined_in_ifs(block) -> dict:
     """For each `if` of a block, by its id: the values both its branches assign (the values it
     joins, defined after it on every path)."""
     return {id(s): assigned_names(s.body) & assigned_names(s.orelse) for s in block if isinstance(s, If)}
-
-
-def _state_names(state) -> set:
-    """The variables an adjoint state reads."""
-    if isinstance(state, Fill):
-        return set(names_in(state.scalar))
-    if isinstance(state, gast.AST):
-        return set(names_in(state))
-    return set()
 
 
 def _same(a, b) -> bool:
