@@ -39,6 +39,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .cache import NUMBER_GUARD
+from .naming import function_identifier
 from .rules import registry
 
 # Types an argument not differentiated may have at the fast entry; the code reads them as the
@@ -152,7 +153,7 @@ def write(owner, variant, values: dict, helpers: dict) -> Entry | None:
     call_args = ", ".join(params + [f"{k}={k}" for k in keyword_only])
     slow, finish, failed = (bind(helpers[k], k) for k in ("slow", "finish", "failed"))
     exc = _P.format("exc")
-    name = owner.fn.__name__
+    name = function_identifier(owner.fn)  # `lambda_` for a lambda
     out = [
         header.replace(f"def {generated.function_name}(", f"def {name}(", 1),
         "    if (",

@@ -34,3 +34,9 @@ class Namer:
         """Take `identifier` itself (a user variable's own name)."""
         self.taken.add(identifier)
         return identifier
+
+
+def function_identifier(fn) -> str:
+    """A Python identifier for the function `fn`: its name, or `lambda_` for a lambda."""
+    name = getattr(fn, "__name__", "")
+    return name if name.isidentifier() and not keyword.iskeyword(name) else "lambda_"

@@ -496,3 +496,16 @@ def test_f_strings_are_made_as_the_code_runs(capsys):
     with pytest.raises(ValueError, match="expected a vector, got 2 dimensions"):
         srcgrad.grad(with_messages)(np.ones((2, 2)), 0.5)
     assert "loss " in capsys.readouterr().out
+
+
+def test_a_lambda_given_to_grad_jvp_and_vjp_runs_again_through_the_fast_entry():
+    """The third call of a lambda's gradient runs the generated entry point, named `lambda_`
+    (a lambda's own name, `<lambda>`, is no identifier)."""
+    f = lambda x, w: np.sum(np.tanh(x * w))  # noqa: E731
+    x, w = np.ones(3), np.arange(3.0)
+    expected = w * (1 - np.tanh(x * w) ** 2)
+    grad, jvp, vjp = srcgrad.grad(f), srcgrad.jvp(f), srcgrad.vjp(f)
+    for _ in range(3):
+        assert np.allclose(grad(x, w)[1], expected)
+        assert np.isclose(jvp(x, w, np.ones(3))[1], expected.sum())
+        assert np.allclose(vjp(x, w, 2.0)[1], 2 * expected)

@@ -471,3 +471,26 @@ def test_adding_a_negative_literal_becomes_a_subtraction():
     x = np.array([0.3, -0.2, 0.5])
     check_grads(cancels, x)
     np.testing.assert_allclose(srcgrad.grad(cancels)(x)[1], 1 - np.tanh(x) ** 2)
+
+
+def _mean_squared_error(w, b, x, y, n):
+    z = x @ w + b
+    return np.sum((z - y) ** 2) / n
+
+
+def test_integer_data_and_an_int_count_get_the_specialised_code_and_stay_right():
+    """Integer arrays are keyed by their shape, a Python int as an int of any value: the code
+    for them has no run-time shape helper and no array of ones, and other ints reuse it."""
+    x, y = np.arange(12).reshape(4, 3), np.arange(4)
+    grad = srcgrad.grad(_mean_squared_error, wrt=("w", "b"))
+    w = np.linspace(-1.0, 1.0, 3)
+    grad(w, 0.5, x, y, 4)
+    source = grad.source
+    assert "unbroadcast" not in source and "ones_like" not in source, source
+    for n in (4, 7):
+        check_grads(_mean_squared_error, w, 0.5, x, y, n, wrt=("w", "b"))
+        value, (dw, db) = grad(w, 0.5, x, y, n)
+        residual = x @ w + 0.5 - y
+        assert np.allclose(dw, 2 * residual @ x / n) and np.isclose(db, 2 * residual.sum() / n)
+    value, (dw, db) = grad(w, 0.5, x, y, 4.0)  # a float count: other code, the same gradient
+    assert np.allclose(dw, 2 * (x @ w + 0.5 - y) @ x / 4)

@@ -37,7 +37,7 @@ import gast
 import numpy
 
 from ..ir import JOIN, Assign, For, Program, walk
-from .shapes import FULL_REDUCTIONS, broadcast_shapes, elementwise
+from .shapes import FULL_REDUCTIONS, INT, broadcast_shapes, elementwise
 
 
 class _Unknown:
@@ -46,7 +46,6 @@ class _Unknown:
 
 
 UNKNOWN = _Unknown()
-INT = "INT"  # a Python int whose value is not known (a loop index)
 _NOT_YET = object()  # before the fixed point reaches an assignment's inputs
 
 

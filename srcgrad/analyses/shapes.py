@@ -29,6 +29,7 @@ from ..ir import JOIN, Assign, Program, walk
 from ..syntax import is_number
 
 SCALAR = "<scalar>"
+INT = "INT"  # an exact value (analyses.exact): a Python int whose value is not known (a loop index)
 _ELEMENTWISE_OPS = {
     operator.add,
     operator.sub,
@@ -73,6 +74,8 @@ class ShapeFacts:
     def __init__(self, program: Program, exact: dict | None = None):
         self.numpy_alias = program.numpy_alias
         self.exact = {n: v for n, v in (exact or {}).items() if type(v) is tuple}
+        # Python ints (a count passed in, a loop index): scalars, whatever their value
+        self.python_ints = {n for n, v in (exact or {}).items() if v == INT or type(v) is int}
         self.exact_classes: dict[str, tuple] = {}  # representative -> the exact shape
         assigns = [s for s in walk(program.body) if isinstance(s, Assign)]
         counts = Counter(s.target for s in assigns)
@@ -93,7 +96,7 @@ class ShapeFacts:
 
     def _learn_all(self, program: Program, assigns, counts, scalar_joins) -> None:
         self.parent: dict[str, str] = {}
-        self.scalars: set[str] = set(program.scalar_globals) | set(scalar_joins)
+        self.scalars: set[str] = set(program.scalar_globals) | set(scalar_joins) | self.python_ints
         self.shapes: set[str] = set()  # names holding an array's shape tuple
         self.exact_classes = {}
         for n, shape in self.exact.items():  # a 0-d array is not a scalar: `g.T` must still work

@@ -22,6 +22,7 @@ import inspect
 import numpy as np
 
 from .. import backends, cache
+from ..analyses.exact import INT
 from ..errors import SrcgradError
 from ..frontend import read_function
 from ..generated import read_generated
@@ -123,13 +124,14 @@ class Compiled:
 
     def shape_key(self, named) -> tuple | None:
         """The key of the code specialised to these arguments ((name, value) pairs): the shape
-        of each float and NumPy value; None past SPECIALIZE_LIMIT different keys (the code for
-        any shapes). Other arguments are left out of the key: the code treats them as unknown."""
+        of each float and NumPy value, INT for a Python int; None past SPECIALIZE_LIMIT
+        different keys (the code for any shapes). Other arguments are left out of the key: the
+        code treats them as unknown."""
         named = list(named)
-        key = tuple(
-            (n, a.shape if isinstance(a, (np.ndarray, np.generic)) else ())
+        key = tuple(  # a Python int is keyed as an int of any value (a count, a step, a size)
+            (n, a.shape if isinstance(a, (np.ndarray, np.generic)) else INT if type(a) is int else ())
             for n, a in named
-            if type(a) is float or isinstance(a, (np.ndarray, np.generic))
+            if type(a) in (float, int) or isinstance(a, (np.ndarray, np.generic))
         )
         nested = [(n, a) for n, a in named if n in self.wrt and isinstance(a, (dict, list, tuple))]
         key += tuple(  # the leaves of a nested parameter: ((parameter, path), shape)

@@ -12,6 +12,7 @@ import numpy as np
 from .. import backends
 from ..errors import ArgumentTypeError, SrcgradError
 from ..frontend import require_def
+from ..naming import function_identifier
 from .arguments import (
     POSITIONAL,
     add_leaf_roots,
@@ -264,7 +265,7 @@ class VjpFunction(_Product):
                 hint="Apply vjp to the original function (jvp and grad can take a grad function).",
             )
         super().__init__(f, wrt)
-        (self.cotangent_name,) = self._extra_parameters(["d" + self.fn.__name__])
+        (self.cotangent_name,) = self._extra_parameters(["d" + function_identifier(self.fn)])
 
     def _build(self, source, structures, shapes):
         from ..pipeline import build

@@ -107,10 +107,31 @@ class Shape(tuple):
 def shape_of(x) -> Shape:
     """What a loop saves of a value the backward pass reads only for its shape.
 
+    A tuple of arrays (what `np.gradient` returns) is kept whole: its items' shapes may differ.
+
     >>> unbroadcast(np.ones((4, 3)), shape_of(np.zeros(3)))
     array([4., 4., 4.])
     """
+    if isinstance(x, (tuple, list)) and not isinstance(x, Shape):
+        return x
     return Shape(np.shape(x))
+
+
+class Parts(tuple):
+    """The gradient of a tuple of arrays (what `np.gradient` or `cho_factor` return), one
+    gradient per item. Gradients add item by item, so that two reads of one tuple add up (a
+    tuple's `+` would join them).
+
+    >>> Parts((np.ones(2), 0.0)) + Parts((np.ones(2), 1.0))
+    (array([2., 2.]), 1.0)
+    """
+
+    def __add__(self, other):
+        if isinstance(other, tuple) and not isinstance(other, Shape) and len(other) == len(self):
+            return Parts(a + b for a, b in zip(self, other))
+        return NotImplemented
+
+    __radd__ = __add__
 
 
 def _shape(x) -> tuple:
@@ -305,6 +326,8 @@ def ungetitem(g, x, index):
            [1., 1.],
            [1., 1.]])
     """
+    if isinstance(x, (tuple, list)) and not isinstance(x, Shape):  # an item of a tuple of arrays
+        return _unpick(g, x, index)
     if isinstance(x, Shape):  # a loop saved only x's shape (`shape_of`)
         out = module_of(g).zeros(tuple(x), dtype=np.result_type(g))
     else:
@@ -315,6 +338,23 @@ def ungetitem(g, x, index):
         out[index] += g
         return out
     return scatter_add(out, index, g)
+
+
+def _unpick(g, x, index) -> Parts:
+    """The gradient of `x[index]` for a tuple `x` of arrays: `g` at the items picked, zeros
+    at the others.
+
+    >>> _unpick(np.ones(2), (np.zeros(2), np.zeros(3)), 0)
+    (array([1., 1.]), array([0., 0., 0.]))
+    """
+    parts = [np.zeros_like(item) for item in x]
+    picked = range(len(x))[index]
+    if isinstance(picked, int):
+        parts[picked] = parts[picked] + g
+    else:
+        for k, part in zip(picked, g):
+            parts[k] = parts[k] + part
+    return Parts(parts)
 
 
 def with_item(x, index, v):
