@@ -1,17 +1,22 @@
 """Rows for the signal rules (srcgrad/rules/numpy/signal.py): np.diff (n, axis, prepend and
-append), np.gradient (spacings, axis), np.cross (its axis arguments, broadcasting, 2-vectors) and
-the FFT shifts; the machinery is in tests/rulespec.py and the forms each row is tested in are
-described in tests/test_rules.py. These functions are linear (cross bilinear), so the rows check
-their transposes anywhere; the tests after the table check exact values and small programs.
+append), np.gradient (spacings, axis), np.cross (its axis arguments, broadcasting, 2-vectors),
+the FFT shifts, and scipy.signal's convolve and correlate (modes full, same and valid, N-d, each
+input larger, both differentiated); the machinery is in tests/rulespec.py and the forms each row
+is tested in are described in tests/test_rules.py. These functions are linear (cross and the
+convolutions bilinear), so the rows check their transposes anywhere; the tests after the table
+check exact values and small programs.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.signal
 from hypothesis import strategies as st
 from rulespec import *  # noqa: F403  (domains and argument builders, used by the rows)
 from rulespec import _array, check_both_modes, check_program, define_tests, rows
+from scipy import signal
+from scipy.signal import convolve
 
 import srcgrad
 
@@ -175,6 +180,46 @@ def ifftshift_axes_w(x, w):
     return np.sum(w * np.fft.ifftshift(x, axes=(0,)))
 
 
+def convolve_s(x, y):
+    return np.sum(signal.convolve(x, y))
+
+
+def convolve_w(x, y, w):
+    return np.sum(w * signal.convolve(x, y))
+
+
+def convolve_mode_s(x, y, mode):
+    return np.sum(convolve(x, y, mode=mode))
+
+
+def convolve_mode_w(x, y, mode, w):
+    return np.sum(w * convolve(x, y, mode=mode))
+
+
+def convolve_same_direct_s(x, y):
+    return np.sum(signal.convolve(x, y, "same", "direct"))
+
+
+def convolve_same_direct_w(x, y, w):
+    return np.sum(w * signal.convolve(x, y, "same", "direct"))
+
+
+def convolve_valid_fft_s(x, y):
+    return np.sum(convolve(x, y, mode="valid", method="fft"))
+
+
+def convolve_valid_fft_w(x, y, w):
+    return np.sum(w * convolve(x, y, mode="valid", method="fft"))
+
+
+def correlate_mode_s(x, y, mode):
+    return np.sum(signal.correlate(x, y, mode))
+
+
+def correlate_mode_w(x, y, mode, w):
+    return np.sum(w * signal.correlate(x, y, mode))
+
+
 # ---------------------------------------------------------------------------------------------
 # Argument builders.
 
@@ -240,6 +285,29 @@ def cross_axis_args(draw, array):
     return array((3, n)), array((3, 1))
 
 
+def _convolution_shapes(draw, valid):
+    """Shapes of two inputs of one rank (1-3 axes); for "valid", one at least as long as the
+    other along every axis (either one), as SciPy requires."""
+    ndim = draw(st.integers(1, 3))
+    x = tuple(draw(st.integers(1, 5)) for _ in range(ndim))
+    if not valid:
+        return x, tuple(draw(st.integers(1, 5)) for _ in range(ndim))
+    y = tuple(draw(st.integers(1, n)) for n in x)
+    return (x, y) if draw(st.booleans()) else (y, x)
+
+
+def convolution_args(mode=None, valid=False):
+    """Two arrays for scipy.signal.convolve or correlate, and a mode (drawn if `mode` is None)."""
+
+    @drawn
+    def args(draw, array):
+        chosen = mode or draw(st.sampled_from(["full", "same", "valid"]))
+        sx, sy = _convolution_shapes(draw, valid or chosen == "valid")
+        return (array(sx), array(sy)) + (() if mode else (chosen,))
+
+    return args
+
+
 XY, AB = ("x", "y"), ("a", "b")
 
 # fmt: off
@@ -267,6 +335,18 @@ SPECS = [
     row("ifftshift", "ifftshift", "ifftshift", np.fft.ifftshift, args=ndim(1, 3)),
     row("ifftshift-axes=(0,)", "ifftshift", "ifftshift_axes",
         lambda x: np.fft.ifftshift(x, axes=(0,)), args=ndim(1, 3)),
+    # `signal.convolve` (from scipy import signal): the spelling `scipy.signal.convolve` reaches
+    # generated code through srcgrad's view of `scipy` on Dask, which has only scipy.special;
+    # test_program_convolutions spells it so on NumPy
+    row("signal.convolve", "convolve", "convolve", scipy.signal.convolve, XY, convolution_args("full")),
+    row("convolve-mode-drawn", "convolve", "convolve_mode",
+        lambda x, y, mode: scipy.signal.convolve(x, y, mode=mode), XY, convolution_args()),
+    row("convolve-same-direct", "convolve", "convolve_same_direct",
+        lambda x, y: scipy.signal.convolve(x, y, "same", "direct"), XY, convolution_args("same")),
+    row("convolve-valid-fft", "convolve", "convolve_valid_fft",
+        lambda x, y: scipy.signal.convolve(x, y, "valid", "fft"), XY, convolution_args("valid")),
+    row("correlate-mode-drawn", "correlate", "correlate_mode", scipy.signal.correlate, XY,
+        convolution_args()),
 ]
 # fmt: on
 
@@ -355,3 +435,143 @@ def test_program_gradient_2d_and_its_hessian():
     g = srcgrad.grad(program_gradient_2d, with_value=False)
     eps = 1e-5
     np.testing.assert_allclose(hv, (g(f + eps * v) - g(f - eps * v)) / (2 * eps), rtol=1e-6, atol=1e-8)
+
+
+# ---------------------------------------------------------------------------------------------
+# scipy.signal's convolutions: the gradient is the transpose of the Jacobian SciPy's own values
+# give (the convolution of each unit array), exactly, in every mode and for each input larger.
+
+
+def _jacobian(op, x, y, part):
+    """The matrix of the linear map `part -> op(x, y)`, column by column from unit arrays."""
+    own = (x, y)[part]
+    columns = []
+    for i in range(own.size):
+        unit = np.zeros(own.size)
+        unit[i] = 1.0
+        unit = unit.reshape(own.shape)
+        columns.append(np.ravel(op(unit, y) if part == 0 else op(x, unit)))
+    return np.stack(columns, axis=1)
+
+
+def convolve_exact(x, y, w, mode):
+    return np.sum(w * scipy.signal.convolve(x, y, mode, "direct"))
+
+
+def correlate_exact(x, y, w, mode):
+    return np.sum(w * signal.correlate(x, y, mode=mode, method="direct"))
+
+
+SHAPE_PAIRS = [
+    ((5,), (3,)),
+    ((3,), (5,)),
+    ((4,), (4,)),
+    ((4, 5), (2, 3)),
+    ((2, 3), (4, 5)),
+    ((3, 4, 2), (2, 2, 2)),
+]
+
+
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+@pytest.mark.parametrize("shapes_xy", SHAPE_PAIRS, ids=lambda p: f"{p[0]}*{p[1]}")
+@pytest.mark.parametrize("f", [convolve_exact, correlate_exact], ids=["convolve", "correlate"])
+def test_convolutions_are_transposed_exactly(f, shapes_xy, mode):
+    rng = np.random.default_rng(len(shapes_xy[0]) + 10 * len(mode))
+    x, y = rng.normal(size=shapes_xy[0]), rng.normal(size=shapes_xy[1])
+    op = scipy.signal.convolve if f is convolve_exact else scipy.signal.correlate
+    w = rng.normal(size=op(x, y, mode).shape)
+    expected = [
+        (_jacobian(lambda a, b: op(a, b, mode, "direct"), x, y, part).T @ np.ravel(w)).reshape(
+            (x, y)[part].shape
+        )
+        for part in (0, 1)
+    ]
+    check_both_modes(f, (x, y, w, mode), XY, expected)
+
+
+def test_same_mode_is_centred_as_scipy_centres_it():
+    # x = [1, 2, 3, 4] with y = [1, 10, 100]: the full convolution has 6 entries, "same" keeps
+    # entries 1 to 4; w = e_0 picks entry 1, x[0] * 10 + x[1] * 1
+    w = np.array([1.0, 0.0, 0.0, 0.0])
+    x, y = np.array([1.0, 2.0, 3.0, 4.0]), np.array([1.0, 10.0, 100.0])
+    check_both_modes(convolve_exact, (x, y, w, "same"), XY, [[10.0, 1.0, 0.0, 0.0], [2.0, 1.0, 0.0]])
+
+
+def layer(image, kernel, probe):
+    feature = np.tanh(scipy.signal.convolve(image, kernel, mode="same"))
+    pooled = signal.correlate(feature, probe, mode="valid")
+    return np.sum(pooled**2) + np.sum(convolve(feature[0], kernel[:, 0], mode="full"))
+
+
+def test_program_convolutions():
+    rng = np.random.default_rng(7)
+    args = (rng.normal(size=(5, 6)), 0.5 * rng.normal(size=(3, 2)), rng.normal(size=(2, 3)))
+    check_program(layer, args, ("image", "kernel", "probe"))
+
+
+def test_the_convolutions_register_when_the_program_imports_scipy_signal_after_the_table_loaded(tmp_path):
+    import subprocess
+    import sys
+
+    program = tmp_path / "program.py"
+    program.write_text(
+        "import sys, numpy as np, srcgrad, srcgrad.rules\n"
+        "srcgrad.rules.lookup(np.exp)  # the table loads before scipy.signal is imported\n"
+        "assert 'scipy.signal' not in sys.modules\n"
+        "from scipy.signal import convolve\n\n"
+        "def f(x):\n"
+        "    return np.sum(convolve(x, np.array([1.0, 2.0])) ** 2)\n\n"
+        "print(list(srcgrad.grad(f, with_value=False)(np.array([1.0, 0.0]))))\n"
+    )
+    out = subprocess.run([sys.executable, str(program)], capture_output=True, text=True, check=True)
+    # convolve([1, 0], [1, 2]) = [1, 2, 0]; the gradient of its squares' sum is
+    # correlate(2 * [1, 2, 0], [1, 2], "valid")
+    assert out.stdout.strip() == "[np.float64(10.0), np.float64(4.0)]"
+
+
+# np.gradient of an array of 2 or more axes returns a tuple: its items are read by index or
+# unpacked, and two reads of one tuple add their gradients item by item.
+
+
+def gradient_item(x):
+    return np.sum(np.gradient(x)[0] ** 2)
+
+
+def gradient_unpacked(x):
+    gy, gx = np.gradient(x)
+    return np.sum(gy * gx)
+
+
+def gradient_read_twice(x):
+    parts = np.gradient(x)
+    return np.sum(parts[0] ** 2) + np.sum(np.sin(parts[1]))
+
+
+def gradient_in_a_loop(x):
+    total = 0.0
+    for k in range(3):
+        parts = np.gradient(x * k)
+        total = total + np.sum(parts[1] ** 2)
+    return total
+
+
+def gradient_spaced_axes(x):
+    return np.sum(np.gradient(x, 0.5, axis=(0, 1))[1] ** 2)
+
+
+@pytest.mark.parametrize(
+    "f", [gradient_item, gradient_unpacked, gradient_read_twice, gradient_in_a_loop, gradient_spaced_axes]
+)
+def test_items_of_np_gradient_of_a_matrix(f):
+    x = np.arange(12.0).reshape(3, 4) ** 1.5
+    check_grads(f, x)
+    check_grads(f, x, mode="forward")
+
+
+def test_hessian_through_an_item_of_np_gradient():
+    x = np.arange(6.0).reshape(2, 3) ** 1.5
+    hessian = srcgrad.hessian(gradient_item)(x)
+    # gradient_item is a quadratic form: its Hessian is 2 D^T D, for D the first axis' np.gradient
+    basis = np.eye(6).reshape(6, 2, 3)
+    columns = np.stack([np.gradient(b)[0].ravel() for b in basis], axis=1)
+    assert np.allclose(hessian.reshape(6, 6), 2 * columns.T @ columns)

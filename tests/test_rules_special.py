@@ -202,10 +202,136 @@ def i0_w(x, w):
     return np.sum(w * np.i0(x))
 
 
+def gamma_s(x):
+    return np.sum(special.gamma(x))
+
+
+def gamma_w(x, w):
+    return np.sum(w * special.gamma(x))
+
+
+def rgamma_s(x):
+    return np.sum(special.rgamma(x))
+
+
+def rgamma_w(x, w):
+    return np.sum(w * special.rgamma(x))
+
+
+def psi_s(x):
+    return np.sum(special.psi(x))
+
+
+def psi_w(x, w):
+    return np.sum(w * special.psi(x))
+
+
+def digamma_s(x):
+    return np.sum(scipy.special.digamma(x))
+
+
+def digamma_w(x, w):
+    return np.sum(w * scipy.special.digamma(x))
+
+
+# polygamma and multigammaln have no weighted form: its `w` would be an array, moved to Dask in
+# the backend pass, and Dask has no counterpart of them (they are no ufuncs). SciPy computes
+# them in float64 whatever the input: the rows cast the value back to the input's dtype for the
+# float32 pass.
+
+
+def polygamma_s(x):
+    return np.sum(special.polygamma(2, x).astype(np.asarray(x).dtype))
+
+
+def polygamma_var_s(n, x):
+    return np.sum(special.polygamma(n, x).astype(np.asarray(x).dtype))
+
+
+def multigammaln_s(a):
+    return np.sum(special.multigammaln(a, 3).astype(np.asarray(a).dtype))
+
+
+def gammainc_s(a, x):
+    return np.sum(special.gammainc(a, x))
+
+
+def gammainc_w(a, x, w):
+    return np.sum(w * special.gammainc(a, x))
+
+
+def gammaincc_s(a, x):
+    return np.sum(special.gammaincc(a, x))
+
+
+def gammaincc_w(a, x, w):
+    return np.sum(w * special.gammaincc(a, x))
+
+
+def beta_s(a, b):
+    return np.sum(special.beta(a, b))
+
+
+def beta_w(a, b, w):
+    return np.sum(w * special.beta(a, b))
+
+
+def betaln_s(a, b):
+    return np.sum(special.betaln(a, b))
+
+
+def betaln_w(a, b, w):
+    return np.sum(w * special.betaln(a, b))
+
+
+def betainc_s(a, b, x):
+    return np.sum(special.betainc(a, b, x))
+
+
+def betainc_w(a, b, x, w):
+    return np.sum(w * special.betainc(a, b, x))
+
+
+def erfinv_s(x):
+    return np.sum(special.erfinv(x))
+
+
+def erfinv_w(x, w):
+    return np.sum(w * special.erfinv(x))
+
+
+def erfcinv_s(x):
+    return np.sum(special.erfcinv(x))
+
+
+def erfcinv_w(x, w):
+    return np.sum(w * special.erfcinv(x))
+
+
+def scipy_i0_s(x):
+    return np.sum(special.i0(x))
+
+
+def scipy_i0_w(x, w):
+    return np.sum(w * special.i0(x))
+
+
+def i1_s(x):
+    return np.sum(special.i1(x))
+
+
+def i1_w(x, w):
+    return np.sum(w * special.i1(x))
+
+
 # ---------------------------------------------------------------------------------------------
 # The table.
 
 AB = ("a", "b")
+ABOVE_ONE = Domain(1.2, 4.0)  # multigammaln(a, 3): defined for a > 1
+SHAPE = Domain(0.3, 3.0)  # the parameters of the incomplete gamma and beta functions, beta's
+OPEN = Domain(0.3, 4.0)  # polygamma(2, x): away from the poles
+INVERSE = Domain(-0.9, 0.9)  # erfinv: away from its poles at -1 and 1
 
 # fmt: off
 SPECS = [
@@ -236,6 +362,27 @@ SPECS = [
     row("xlogy-entropy", "xlogy", "entropy", lambda p: -xlogy(p, p), ("p",), unary(POSITIVE)),
     row("np.i0", "i0", "i0", np.i0, args=unary(Domain(-4.0, 4.0))),
     row("np.i0-pyfloat", "i0", "i0", np.i0, args=unary(pyfloat=True)),
+    row("gamma", "gamma", "gamma", special.gamma, args=unary(GAMMA)),
+    row("rgamma", "rgamma", "rgamma", special.rgamma, args=unary(GAMMA)),
+    row("psi", "psi", "psi", special.psi, args=unary(GAMMA)),
+    row("digamma", "psi", "digamma", special.digamma, args=unary(GAMMA)),
+    # polygamma and multigammaln are no ufuncs: Dask has no counterpart of them, so their rows
+    # draw Python floats (an array of them is checked by test_polygamma_and_multigammaln_of_arrays)
+    row("polygamma", "polygamma", "polygamma", lambda x: special.polygamma(2, x),
+        args=unary(OPEN, pyfloat=True)),
+    row("polygamma-order-drawn", "polygamma", "polygamma_var", special.polygamma,
+        args=lambda dtype: st.tuples(st.integers(0, 3), scalars(0.3, 4.0))),
+    row("multigammaln", "multigammaln", "multigammaln", lambda a: special.multigammaln(a, 3), ("a",),
+        unary(ABOVE_ONE, pyfloat=True)),
+    row("gammainc", "gammainc", "gammainc", special.gammainc, ("x",), broadcasting(SHAPE, POSITIVE)),
+    row("gammaincc", "gammaincc", "gammaincc", special.gammaincc, ("x",), broadcasting(SHAPE, POSITIVE)),
+    row("beta", "beta", "beta", special.beta, AB, broadcasting(SHAPE, SHAPE)),
+    row("betaln", "betaln", "betaln", special.betaln, AB, broadcasting(SHAPE, SHAPE)),
+    row("betainc", "betainc", "betainc", special.betainc, ("x",), broadcasting(SHAPE, SHAPE, UNIT)),
+    row("erfinv", "erfinv", "erfinv", special.erfinv, args=unary(INVERSE)),
+    row("erfcinv", "erfcinv", "erfcinv", special.erfcinv, args=unary(Domain(0.1, 1.9))),
+    row("scipy.special.i0", "i0", "scipy_i0", special.i0, args=unary(Domain(-4.0, 4.0))),
+    row("i1", "i1", "i1", special.i1, args=unary(Domain(-4.0, 4.0))),
 ]
 # fmt: on
 
@@ -331,3 +478,187 @@ def test_second_derivative_of_i0():
     hessian = srcgrad.hessian(i0_s)(x)
     d2 = scipy.special.i0(x) - np.where(x == 0, 0.5, scipy.special.i1(x) / np.where(x == 0, 1.0, x))
     np.testing.assert_allclose(hessian, np.diag(np.where(x == 0, 0.5, d2)), rtol=1e-12, atol=1e-15)
+
+
+# ---------------------------------------------------------------------------------------------
+# The gamma and beta functions, Bessel's i1 and the inverse error functions at their poles and edges:
+# the gradient each rule's comment states, and a tangent that is its dot product with a direction.
+
+
+def _quiet_grad(f, *args, wrt=None):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return _grad(f, *args, wrt=wrt)
+
+
+def test_gamma_at_its_poles_and_overflow():
+    dx = _quiet_grad(gamma_s, np.array([0.0, -0.0, -1.0, -2.0, 171.7, 2.0]))
+    assert dx[0] == -np.inf and dx[1] == -np.inf  # gamma falls from +-inf on both sides of 0
+    assert np.isnan(dx[2]) and np.isnan(dx[3])  # SciPy's gamma is nan at -1, -2, ...
+    assert dx[4] == np.inf
+    assert dx[5] == pytest.approx(special.gamma(2.0) * special.digamma(2.0), rel=1e-14)
+
+
+def test_rgamma_at_its_zeros_has_the_slopes_of_an_entire_function():
+    x = np.array([0.0, -1.0, -2.0, -3.0, -4.0, 0.5])
+    expected = np.array([1.0, -1.0, 2.0, -6.0, 24.0, -special.rgamma(0.5) * special.digamma(0.5)])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        check_both_modes(rgamma_s, (x,), ("x",), [expected])
+    # the slopes of (1 / gamma) against central differences across its zeros
+    h = 1e-6
+    np.testing.assert_allclose(
+        expected[:5], (special.rgamma(x[:5] + h) - special.rgamma(x[:5] - h)) / (2 * h), rtol=1e-8
+    )
+
+
+def test_psi_and_polygamma_at_the_poles():
+    dx = _quiet_grad(psi_s, np.array([0.0, -1.0, -2.0]))
+    np.testing.assert_array_equal(dx, np.inf)
+    dx = _quiet_grad(polygamma_s, np.array([0.0, -1.0]))
+    np.testing.assert_array_equal(dx, special.polygamma(3, np.array([0.0, -1.0])))
+    assert np.all(np.isinf(dx))
+
+
+def test_gammasgn_carries_no_gradient():
+    x = np.array([-2.5, -1.5, -0.5, 0.5, 3.0])
+    np.testing.assert_array_equal(_grad(gammasgn_product_s, x), special.gammasgn(x))
+
+
+def gammasgn_product_s(x):
+    return np.sum(special.gammasgn(x) * x)
+
+
+def test_incomplete_gamma_and_beta_at_the_edges_of_their_support():
+    a = np.array([0.5, 1.0, 2.0])
+    dx = _quiet_grad(gammainc_s, a, np.zeros(3), wrt="x")
+    np.testing.assert_array_equal(dx, [np.inf, 1.0, 0.0])
+    dx = _quiet_grad(gammaincc_s, a, np.zeros(3), wrt="x")
+    np.testing.assert_array_equal(dx, [-np.inf, -1.0, 0.0])
+    dx = _quiet_grad(gammainc_s, a, -np.ones(3), wrt="x")  # below the support: SciPy's value is nan
+    np.testing.assert_array_equal(dx, 0.0)
+    b = np.array([2.0, 3.0, 2.0])
+    dx = _quiet_grad(betainc_s, a, b, np.zeros(3), wrt="x")
+    np.testing.assert_allclose(dx, [np.inf, 3.0, 0.0], rtol=1e-15)  # beta(1, b)'s density at 0 is b
+    dx = _quiet_grad(betainc_s, a, b, np.array([-0.5, 1.5, 1.0]), wrt="x")
+    np.testing.assert_array_equal(dx, 0.0)  # outside [0, 1], and at 1 for b > 1
+
+
+def test_incomplete_gamma_and_beta_refuse_a_differentiated_parameter():
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="no derivative in its argument 'a'"):
+        _grad(gammainc_s, np.array([1.5]), np.array([0.5]), wrt="a")
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="no derivative in its argument 'b'"):
+        _grad(betainc_s, np.array([1.5]), np.array([2.5]), np.array([0.5]), wrt="b")
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="no derivative in its argument 'n'"):
+        _grad(polygamma_var_s, 1.0, 0.5, wrt="n")
+
+
+def test_incomplete_gamma_and_beta_have_first_derivatives_only():
+    """Their slope is a density, read through log_density, which has no tangent rule yet: a
+    second derivative stops with an error naming it, not a wrong value."""
+    with pytest.raises(srcgrad.NoRuleError, match="log_density"):
+        srcgrad.hessian(gammainc_s, wrt="x")(np.array([1.5]), np.array([0.5]))
+
+
+def test_beta_and_betaln_at_their_poles_and_zeros():
+    a, b = np.array([0.0, 0.5]), np.array([2.0, -0.5])  # a pole of beta, then a zero (a + b = 0)
+    da, db = _quiet_grad(beta_s, a, b, wrt=("a", "b"))
+    assert da[0] == -np.inf  # beta(a, 2) = 1 / (a (a + 1)) falls from inf
+    assert np.isnan(da[1]) and np.isnan(db[1])  # 0 * inf at a zero of beta
+    da, db = _quiet_grad(betaln_s, a, b, wrt=("a", "b"))
+    assert da[0] == -np.inf and da[1] == np.inf and db[1] == np.inf  # log|beta| falls to -inf at a zero
+
+
+def test_erfinv_and_erfcinv_at_their_poles():
+    dx = _quiet_grad(erfinv_s, np.array([-1.0, 1.0, 0.0, 1.5]))
+    assert dx[0] == dx[1] == np.inf and dx[2] == pytest.approx(np.pi**0.5 / 2, rel=1e-15) and np.isnan(dx[3])
+    dx = _quiet_grad(erfcinv_s, np.array([0.0, 2.0, 1.0, -0.5]))
+    assert (
+        dx[0] == dx[1] == -np.inf and dx[2] == pytest.approx(-(np.pi**0.5) / 2, rel=1e-15) and np.isnan(dx[3])
+    )
+
+
+def test_inverse_error_functions_invert_the_error_functions_gradients():
+    x = np.array([-0.8, 0.1, 0.6])
+    np.testing.assert_allclose(_grad(erfinv_s, x) * _grad(erf_s, special.erfinv(x)), 1.0, rtol=1e-13)
+
+
+def test_i0_and_i1_at_zero():
+    zero = np.zeros(1)
+    assert _grad(i1_s, zero)[0] == 0.5 and _grad(scipy_i0_s, zero)[0] == 0.0
+    x = np.array([0.0, -0.0, 1.5, -1.5])
+    check_both_modes(i1_s, (x,), ("x",), [(special.i0(x) + special.iv(2, x)) / 2])
+
+
+def test_polygamma_and_multigammaln_of_arrays():
+    """Their rows draw Python floats (Dask has no counterpart of them): arrays here, with an
+    order that broadcasts against x."""
+    x = np.array([[0.4, 1.3, 2.7], [3.1, 0.8, 1.9]])
+    check_program(polygamma_var_s, (np.array([0, 1, 2]), x), ("x",))
+    np.testing.assert_allclose(
+        _grad(polygamma_var_s, np.array([0, 1, 2]), x, wrt="x"),
+        special.polygamma(np.array([1, 2, 3]), x),
+        rtol=1e-14,
+    )
+    a = np.array([1.3, 2.0, 3.7])
+    check_program(multigammaln_s, (a,), ("a",))
+    expected = sum(special.digamma(a - j / 2) for j in range(3))
+    np.testing.assert_allclose(_grad(multigammaln_s, a), expected, rtol=1e-14)
+
+
+def test_gamma_family_against_autograd():
+    autograd = pytest.importorskip("autograd")
+    asp = pytest.importorskip("autograd.scipy.special")
+    x = np.array([0.3, 1.7, 2.9, -0.5])
+    for ours, theirs in (
+        (gamma_s, asp.gamma),
+        (rgamma_s, asp.rgamma),
+        (psi_s, asp.psi),
+        (erfinv_s, asp.erfinv),
+    ):
+        arg = x / 4 if ours is erfinv_s else x
+        np.testing.assert_allclose(
+            _grad(ours, arg), autograd.grad(lambda v, f=theirs: f(v).sum())(arg), rtol=1e-13
+        )
+    a = np.array([0.7, 1.5, 3.0, 2.2])
+    theirs = autograd.grad(lambda v: asp.gammainc(a, v).sum())(np.abs(x))
+    np.testing.assert_allclose(_grad(gammainc_s, a, np.abs(x), wrt="x"), theirs, rtol=1e-12)
+
+
+def test_i0_and_i1_against_autograd():
+    autograd = pytest.importorskip("autograd")
+    asp = pytest.importorskip("autograd.scipy.special")
+    x = np.array([-2.3, 0.3, 1.7, 4.9, 8.0])
+    for ours, theirs in ((scipy_i0_s, asp.i0), (i1_s, asp.i1)):
+        np.testing.assert_allclose(
+            _grad(ours, x), autograd.grad(lambda v, f=theirs: f(v).sum())(x), rtol=1e-12
+        )
+
+
+def test_second_derivatives_of_the_gamma_family():
+    """Forward mode over the gradients (the helpers the rules call, digamma and polygamma, have
+    tangent rules), against central differences of the gradient."""
+    x = np.array([0.7, 1.9, 3.3])
+    h = 1e-5
+    for f in (gamma_s, rgamma_s, psi_s, erfinv_s, erfcinv_s, i1_s, scipy_i0_s, beta_s):
+        args = (
+            (x / 4,)
+            if f is erfinv_s
+            else (x / 2,)
+            if f is erfcinv_s
+            else (x, x[::-1])
+            if f is beta_s
+            else (x,)
+        )
+        grad = srcgrad.grad(f, with_value=False)
+        central = (grad(args[0] + h, *args[1:]) - grad(args[0] - h, *args[1:])) / (2 * h)
+        np.testing.assert_allclose(np.diag(srcgrad.hessian(f)(*args)), central, rtol=1e-6, err_msg=f.__name__)
+
+
+def program_gamma_family(x, nu):
+    # a series term, a log density and a tail probability, as users write them
+    term = (x / 2) ** nu * special.rgamma(x + 1.0) + special.i1(x) * special.beta(x, nu)
+    log_density = (nu - 1) * np.log(x) - x - special.gammaln(nu) + special.betaln(x, nu)
+    return np.sum(term + log_density + special.erfinv(x / 10.0) * special.gammainc(nu, x))
+
+
+def test_program_gamma_family():
+    check_program(program_gamma_family, (np.array([0.4, 1.3, 2.2, 3.5]), 1.5), ("x",))

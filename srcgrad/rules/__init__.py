@@ -42,12 +42,19 @@ def lookup(key) -> Rule | None:
 
 
 def _scipy_waiting() -> bool:
-    """Register the scipy.special and scipy.stats rules if the program imported them after the
-    table loaded; whether it registered any."""
-    from .numpy import special, stats
+    """Register the scipy.special, scipy.stats, scipy.linalg and scipy.signal rules if the
+    program imported them after the table loaded; whether it registered any."""
+    from .numpy import integrate, scipy_linalg, signal, special, stats
 
     waiting = False
-    for section, module in ((special, "scipy.special"), (stats, "scipy.stats")):
+    sections = (
+        (special, "scipy.special"),
+        (stats, "scipy.stats"),
+        (scipy_linalg, "scipy.linalg"),
+        (signal, "scipy.signal"),
+        (integrate, "scipy.integrate"),
+    )
+    for section, module in sections:
         if not section.registered and module in sys.modules:
             section.register_scipy()
             waiting = True

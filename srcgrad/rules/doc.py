@@ -14,6 +14,7 @@ import operator
 import re
 import textwrap
 
+import gast
 import numpy
 
 from . import ADJOINTS, NONDIFFERENTIABLE, TANGENTS, lookup
@@ -28,7 +29,11 @@ SECTIONS = [
     "special",
     "signal",
     "stats",
+    "scipy_linalg",
+    "integrate",
 ]
+# the sections whose module's name is not their title
+_TITLES = {"scipy_linalg": "scipy.linalg", "integrate": "scipy.integrate"}
 _SYNTAX = {
     operator.add: "x + y",
     operator.sub: "x - y",
@@ -57,15 +62,40 @@ with your variables in place of its parameters, and simplifies the result.
 
 ## Reading a rule
 
+Most elementwise functions state their partial derivatives, once:
+
+<!-- doc-test: compare: rule_source('elementwise') -->
 ```python
-@adjoint(np.tanh)
-def tanh(g, ans, x):
-    dx = g * (1 - ans**2)
+@elementwise(np.tanh)
+def tanh(ans, x):
+    dx = 1 - ans**2
 ```
 
-- `g` is the gradient arriving at the result; `ans` is the result itself (here `tanh(x)`, so the
-  rule does not recompute it).
-- The other parameters are the function's own (`x`; `x, y`; `x, axis=None, keepdims=False`).
+- `ans` is the result itself (here `tanh(x)`, so the rule does not recompute it), and the other
+  parameters are the function's own (`x`; `x, y`).
+- Each `d<param>` line is the derivative of the result in that parameter, elementwise.
+- Both of the function's rules are made from it, and the table below shows them: the gradient
+  `dx = g * (1 - ans**2)`, where `g` is the gradient arriving at the result, and the tangent
+  `dx = t * (1 - ans**2)`. `g` joins the derivative as you would write it: `1 / x` gives
+  `g / x`, `-np.sin(x)` gives `-g * np.sin(x)`.
+- A function of two operands broadcasts them: its gradients are summed back to each operand's
+  shape (`np.divide`'s `dx = 1 / y` gives `dx = unbroadcast(g / y, x)`), and a tangent part
+  that is `t` alone (`x + y`'s) is spread to the result's shape.
+
+The other functions have a gradient template, and a tangent template beside it:
+
+<!-- doc-test: compare: rule_source('elementwise') -->
+```python
+@adjoint(np.maximum)
+def maximum(g, x, y):
+    # at ties (x == y) the whole gradient goes to x
+    mask = x >= y
+    dx = unbroadcast(np.where(mask, g, 0), x)
+    dy = unbroadcast(np.where(mask, 0, g), y)
+```
+
+- `g` is the gradient arriving at the result; `ans`, where a rule reads it, is the result.
+- The other parameters are the function's own (`x, y`; `x, axis=None, keepdims=False`).
 - Each assignment to `d<param>` is that parameter's gradient. Other assignments are temporaries.
 - `np` stands for your NumPy module, under whatever name you imported it.
 - `unbroadcast(g, x)` sums `g` back to `x`'s shape where `x` was broadcast; the generator removes
@@ -120,9 +150,45 @@ y = np.where(x > 0, np.sqrt(safe), 0.0)
 
 ## Your own rules
 
+An elementwise function of yours states its partial derivatives, as the table's do, and gets
+both rules, for reverse and forward mode, from them:
+
 ```python
 import numpy as np
 import srcgrad.extend
+import srcgrad.testing
+
+def softplus(x):
+    return np.log1p(np.exp(x))
+
+@srcgrad.extend.elementwise(softplus)
+def softplus_derivatives(x):
+    dx = 1 / (1 + np.exp(-x))
+
+def loss(x):
+    return np.sum(softplus(x) ** 2)
+
+srcgrad.testing.check_grads(srcgrad.grad(loss), np.linspace(-2.0, 2.0, 5))
+assert "np.exp(-x)" in srcgrad.grad(loss).source
+```
+
+A function of several arguments states one derivative for each argument that has one; they
+broadcast as NumPy's binary functions do:
+
+```python
+def scaled_tanh(x, s):
+    return s * np.tanh(x)
+
+@srcgrad.extend.elementwise(scaled_tanh)
+def scaled_tanh_derivatives(ans, x, s):
+    dx = s - ans * ans / s
+    ds = ans / s
+```
+
+A function that is not elementwise, or whose gradient is not `g` times a derivative (a
+selection such as `np.where`'s, a cast), gets a gradient template:
+
+```python
 from scipy.special import expit
 
 @srcgrad.extend.adjoint(expit)
@@ -138,8 +204,9 @@ def expit_tangent(t, ans, x):
     dx = t * ans * (1 - ans)
 ```
 
-A template is checked when you register it (it may use only its parameters, `g` or `t`, `ans`,
-`np`, the runtime helpers and its own temporaries). Check it with `srcgrad.testing.check_grads`.
+A template, or a statement of derivatives, is checked when you register it (it may use only
+its parameters, `g` or `t`, `ans`, `np`, the runtime helpers and its own temporaries).
+Check it with `srcgrad.testing.check_grads`.
 `srcgrad.extend.nondifferentiable(f)` declares that `f`'s result carries no gradient, and
 `srcgrad.stop_gradient(x)` makes one value constant inside a function.
 
@@ -176,7 +243,7 @@ def display(key) -> str:
     elif module.startswith("numpy."):
         public = "np." + module.split(".")[1]
     else:
-        public = module.replace("._ufuncs", "").replace("._logsumexp", "")
+        public = re.sub(r"\._\w+", "", module)  # scipy.linalg._basic: SciPy's private modules
     if public.startswith("np") and not _reachable(public, name):
         public = "np"
     return f"{public}.{name}"
@@ -226,7 +293,33 @@ def _body(rule) -> tuple[str, str]:
             notes.append(_constant(stripped[comment + 3 :].strip(), rule.constants, code=False))
             stripped = stripped[:comment].rstrip()
         code.append(_constant(stripped, rule.constants, code=True).replace("|", "\\|"))
+    if rule.partials:  # the lines made from its partial derivatives, as they are inlined
+        code = [line.replace("|", "\\|") for line in _made_lines(rule.body())]
     return "<br>".join(f"`{c}`" for c in code), " ".join(notes).replace("|", "\\|")
+
+
+def _made_lines(body, indent: str = "") -> list[str]:
+    """The lines of a template made from partial derivatives (`@elementwise`)."""
+    from ..syntax import to_source
+
+    lines = []
+    for stmt in body:
+        if isinstance(stmt, gast.If):
+            lines.append(f"{indent}if {to_source(stmt.test)}:")
+            lines += _made_lines(stmt.body, indent + "    ")
+            if stmt.orelse:
+                lines.append(f"{indent}else:")
+                lines += _made_lines(stmt.orelse, indent + "    ")
+        else:
+            lines.append(f"{indent}{stmt.targets[0].id} = {_styled(to_source(stmt.value))}")
+    return lines
+
+
+def _styled(code: str) -> str:
+    """`code`, printed by `ast.unparse`, in the style of the hand-written rules beside it: a
+    power of simple operands hugged (`ans**2`), strings in double quotes."""
+    code = re.sub(r"(?<![\w.)\]])([\w.]+) \*\* ([\w.]+)(?![\w.(\[])", r"\1**\2", code)
+    return re.sub(r"'([^'\"\\]*)'", r'"\1"', code)
 
 
 def _constant(text: str, constants: dict, code: bool) -> str:
@@ -261,8 +354,10 @@ def _tangent_code(keys) -> str:
 
 
 def render() -> str:
-    import scipy.special  # noqa: F401  (the table documents the scipy.special rules too)
-    import scipy.stats  # noqa: F401  (and the scipy.stats ones)
+    import scipy.linalg  # noqa: F401  (the table documents the scipy.linalg, scipy.signal,
+    import scipy.signal  # noqa: F401  scipy.special and scipy.stats rules too)
+    import scipy.special  # noqa: F401
+    import scipy.stats  # noqa: F401
 
     lookup(None)  # load the table
     out = [HEADER]
@@ -275,7 +370,9 @@ def render() -> str:
         rows = [(rule, keys) for rule, keys in rules.values() if rule.template.__module__ == module.__name__]
         if not rows:
             continue
-        out.append(f"## {section.capitalize()}\n\n{inspect.getdoc(module).splitlines()[0]}\n")
+        out.append(
+            f"## {_TITLES.get(section, section.capitalize())}\n\n{inspect.getdoc(module).splitlines()[0]}\n"
+        )
         out.append("| function | gradient | tangent | at kinks, ties and poles |\n|---|---|---|---|")
         for rule, keys in rows:
             # a name only some NumPy versions have (np.row_stack) is left out: the page is the same

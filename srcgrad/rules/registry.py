@@ -1,5 +1,6 @@
 """The rule tables and the decorators that fill them: reverse-mode and forward-mode templates,
-and non-differentiable functions.
+both made from one statement of an elementwise function's partial derivatives, and
+non-differentiable functions.
 
 A key is whatever selects an operation: a NumPy function or ufunc (`numpy.exp`), an `operator`
 function for Python syntax (`operator.add` for `+`), a builtin (`abs`), a method bound to an
@@ -31,11 +32,46 @@ def tangent(*keys, name: str | None = None, constants: dict | None = None):
     return _registrar(TANGENTS, TangentRule, keys, name, constants)
 
 
-def _registrar(table: dict, kind, keys, name, constants):
+def elementwise(*keys, name: str | None = None):
+    """Register both rules of each key, an elementwise function, from the decorated statement of
+    its partial derivatives: a function of `ans` (the result, if a derivative reads it) and the
+    function's own parameters, whose lines `d<param> = ∂` give the derivative of the result in
+    that parameter, elementwise, as an expression in the arguments and the result:
+
+        @elementwise(np.tanh)
+        def tanh(ans, x):
+            dx = 1 - ans**2
+
+    The reverse-mode rule (named `name`, the function's own name by default) has `dx = g * ∂`,
+    and the forward-mode rule (that name with `_tangent`) `dx = t * ∂`. `g` or `t` joins the
+    derivative as a person writes it: in front of a product (`2 * x`: `g * 2 * x`), in place of a
+    numerator of 1 (`1 / x`: `g / x`), on a numerator that is a sum (`(a - b) / 2`:
+    `g * (a - b) / 2`), with a leading minus in front (`-np.sin(x)`: `-g * np.sin(x)`), and
+    around anything else (`g * (1 - ans**2)`, `g * (x / r)`).
+
+    A function of two or more operands (the parameters without a default, and those with a
+    derivative) broadcasts them: each gradient is summed back to its parameter's shape,
+    `unbroadcast(g * ∂, x)` (the minus of `-∂` outside it), and a tangent part that is `t` itself
+    (a derivative of 1), or whose derivative reads neither `ans` nor the other operands, is
+    spread to the result's shape with `broadcast_like(..., ans)`. Parameters with a default and
+    no derivative (`np.copy`'s `order`) are options. Temporaries (`r = np.hypot(x, y)`) and
+    comments are allowed, as in any template; the comments are the rule's conventions at its
+    poles and kinks, shared by both rules.
+    """
+
+    def register(template):
+        _registrar(ADJOINTS, Rule, keys, name, None, partials=True)(template)
+        tangent_name = f"{name or template.__name__}_tangent"
+        return _registrar(TANGENTS, TangentRule, keys, tangent_name, None, partials=True)(template)
+
+    return register
+
+
+def _registrar(table: dict, kind, keys, name, constants, partials: bool = False):
     def register(template):
         global version
         version += 1
-        rule = kind(template, keys, name, constants)
+        rule = kind(template, keys, name, constants, partials)
         for key in keys:
             table[key] = rule
             NONDIFFERENTIABLE.discard(key)

@@ -33,7 +33,7 @@ import gast
 
 from .. import runtime
 from ..frontend import read_source
-from ..syntax import names_in, substitute, walk
+from ..syntax import call, name, names_in, neg, substitute, walk
 
 SPECIAL = ("g", "ans")
 SYMBOLIC = ("np", "fill")
@@ -58,10 +58,18 @@ class Rule:
 
     special = SPECIAL  # the template parameters that are not the operation's
 
-    def __init__(self, template, keys, name: str | None = None, constants: dict | None = None):
+    def __init__(
+        self,
+        template,
+        keys,
+        name: str | None = None,
+        constants: dict | None = None,
+        partials: bool = False,
+    ):
         self.template = template
         self.keys = keys
         self.constants = dict(constants or {})  # names bound at registration (the docstring's end)
+        self.partials = partials  # the template states partial derivatives (`registry.elementwise`)
         self._name = name
         self._body: list[gast.stmt] | None = None
 
@@ -92,8 +100,11 @@ class Rule:
 
     @functools.cached_property
     def uses_ans(self) -> bool:
-        """Whether the template reads the operation's result (`tanh`'s does)."""
-        return "ans" in inspect.signature(self.template).parameters
+        """Whether the template reads the operation's result (`tanh`'s does): one made from
+        partial derivatives may read it without naming it (`broadcast_like(t, ans)`)."""
+        if "ans" in inspect.signature(self.template).parameters:
+            return True
+        return self.partials and any("ans" in set(names_in(s)) for s in _assignments(self.body()))
 
     @property
     def name(self) -> str:
@@ -179,8 +190,67 @@ class Rule:
         if self.constants:
             body = self._bind_constants(body)
         known = {p.name for p in self.params} | set(self.special) | set(SYMBOLIC) | set(runtime.__all__)
+        if self.partials:
+            named = {"g", "t"} & set(inspect.signature(self.template).parameters)
+            if named:
+                raise TemplateError(
+                    f"rule {self.name!r} states partial derivatives: its parameters are `ans` and "
+                    f"the function's own, not {sorted(named)[0]!r} (both rules are made from it)"
+                )
+            _validate(self.name, body, known - {"g", "t"})
+            return self._from_partials(body)
         _validate(self.name, body, known)
         return body
+
+    def _from_partials(self, body: list[gast.stmt]) -> list[gast.stmt]:
+        """The template made from a statement of partial derivatives (see `registry.elementwise`):
+        each `d<param> = ∂` becomes that parameter's part, `self.part` of it; temporaries stay."""
+        params = [p.name for p in self.params]
+        statements = list(_assignments(body))
+        parts = {s.targets[0].id[1:] for s in statements if _part_of(s, params)}
+        if not parts:
+            raise TemplateError(
+                f"rule {self.name!r} states no derivative: write `d<param> = ...` for a parameter "
+                f"of the function ({', '.join(params)})"
+            )
+        operands = {p.name for p in self.params if p.default is inspect.Parameter.empty} | parts
+        reads: dict[str, set] = {}  # each temporary's names, through the temporaries it reads
+        for stmt in statements:
+            target = stmt.targets[0].id
+            if _part_of(stmt, params):
+                read = set(names_in(stmt.value)) & {f"d{p}" for p in parts}
+                if read:
+                    raise TemplateError(
+                        f"rule {self.name!r}: a derivative reads another, {sorted(read)[0]!r}"
+                    )
+                continue
+            reads[target] = {m for n in names_in(stmt.value) for m in reads.get(n, {n}) | {n}}
+        broadcasting = operands if len(operands) > 1 else None
+        return [self._made(stmt, params, broadcasting, reads) for stmt in body]
+
+    def _made(self, stmt, params, operands, reads):
+        if isinstance(stmt, gast.If):
+            return gast.If(
+                test=stmt.test,
+                body=[self._made(s, params, operands, reads) for s in stmt.body],
+                orelse=[self._made(s, params, operands, reads) for s in stmt.orelse],
+            )
+        if not _part_of(stmt, params):
+            return stmt
+        param = stmt.targets[0].id[1:]
+        read = {m for n in names_in(stmt.value) for m in reads.get(n, {n}) | {n}}
+        value = self.part(param, stmt.value, operands, read)
+        return gast.Assign(targets=stmt.targets, value=value, type_comment=None)
+
+    def part(self, param: str, derivative, operands, read) -> gast.expr:
+        """The gradient of `param` from its partial derivative: `g * ∂`, summed back to the
+        parameter's shape (`unbroadcast`) where the function broadcasts (`operands` is the set of
+        its operands then, else None), with a minus in front of the whole."""
+        negated, product = _times(name("g"), derivative)
+        if operands is None:
+            return _times(neg(name("g")) if negated else name("g"), derivative)[1]
+        summed = call(name("unbroadcast"), [product, name(param)])
+        return neg(summed) if negated else summed
 
     def _bind_constants(self, body: list[gast.stmt]) -> list[gast.stmt]:
         """The body with each bound name replaced by its literal, or by the tuple of parameters
@@ -258,6 +328,46 @@ class Rule:
                 out.append(("local", new, value))
 
 
+def _part_of(stmt, params) -> bool:
+    """Whether `stmt` is a `d<param> = ...` line of a template."""
+    target = stmt.targets[0].id
+    return target.startswith("d") and target[1:] in params
+
+
+def _times(s: gast.expr, derivative: gast.expr) -> tuple[bool, gast.expr]:
+    """`s` (the gradient `g` or the tangent `t`) times `derivative`, written as a person would:
+    in front of a product (`2 * x`: `s * 2 * x`), in place of a numerator of 1 (`1 / x`: `s / x`),
+    on a numerator that is a sum (`(a - b) / 2`: `s * (a - b) / 2`), and `s * (...)` around
+    anything else (`1 - ans**2`, `x / r`); and whether a leading minus (`-np.sin(x)`, `-1 / y`,
+    `-ans / y`) was taken out, for the caller to put in front."""
+    if isinstance(derivative, gast.UnaryOp) and isinstance(derivative.op, gast.USub):
+        negated, product = _times(s, derivative.operand)
+        return not negated, product
+    if isinstance(derivative, gast.Constant) and derivative.value == 1 and type(derivative.value) is not bool:
+        return False, s
+    if isinstance(derivative, gast.BinOp) and (
+        isinstance(derivative.op, gast.Mult)
+        or isinstance(derivative.op, gast.Div)
+        and _leads(derivative.left)
+    ):
+        negated, left = _times(s, derivative.left)
+        return negated, gast.BinOp(left=left, op=derivative.op, right=derivative.right)
+    return False, gast.BinOp(left=s, op=gast.Mult(), right=derivative)
+
+
+def _leads(numerator: gast.expr) -> bool:
+    """Whether `s` joins a quotient's numerator (`1 / y`, `-ans / y`, `2 * x / y`, `(x / r) / r`,
+    `(a - b) / 2`), rather than multiplying a quotient of one value by another whole, which may
+    be a bounded ratio or a constant (`s * (x / r)`, `s * (np.pi / 180)`)."""
+    if isinstance(numerator, gast.Constant):
+        return numerator.value == 1
+    if isinstance(numerator, gast.UnaryOp):
+        return isinstance(numerator.op, gast.USub)
+    return isinstance(numerator, gast.BinOp) and isinstance(
+        numerator.op, (gast.Mult, gast.Div, gast.Add, gast.Sub)
+    )
+
+
 def _decide(test: gast.expr) -> bool:
     """Evaluate a template condition made of literals; False if it depends on a variable."""
     if any(True for _ in names_in(test)):
@@ -326,6 +436,19 @@ class TangentRule(Rule):
                     "`d<param>` parts may, each with its own parameter's tangent"
                 )
         return body
+
+    def part(self, param: str, derivative, operands, read) -> gast.expr:
+        """The tangent part of `param` from its partial derivative: `t * ∂`, of the result's shape.
+        Where the function broadcasts (`operands` is the set of its operands then, else None), a
+        part that is `t` itself is spread with `broadcast_like(t, ans)`, and so is one whose
+        derivative reads neither `ans` nor the other operands (`read`), which `t * ∂` alone might
+        leave short of the result's shape."""
+        negated, product = _times(name("t"), derivative)
+        shaped = "ans" in read or operands is None or operands - {param} <= read
+        if shaped and not (operands is not None and isinstance(product, gast.Name)):
+            return _times(neg(name("t")) if negated else name("t"), derivative)[1]
+        spread = call(name("broadcast_like"), [product, name("ans")])
+        return neg(spread) if negated else spread
 
     def expand_parts(self, mapping, tangents: dict, fresh) -> list[tuple[str, str, gast.expr]]:
         """The template with `mapping` substituted: ("local", new_name, expr) for temporaries and

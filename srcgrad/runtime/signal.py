@@ -1,5 +1,6 @@
 """Runtime helpers for the signal rules (see srcgrad/rules/numpy/signal.py): the transposes of
-differences, of numerical gradients and of cross products."""
+differences, of numerical gradients, of cross products and of scipy.signal's convolutions (SciPy
+is imported only when a convolution's helper runs)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,19 @@ from ..errors import UnsupportedArgumentsError
 from .core import _shape, asarray, module_of, unbroadcast
 from .elementwise import uncast
 
-__all__ = ["cross_adjoint", "diff_adjoint", "gradient_adjoint"]
+__all__ = [
+    "cross_adjoint",
+    "diff_adjoint",
+    "gradient_adjoint",
+    "convolve_adjoint",
+    "convolve_jvp",
+    "correlate_adjoint",
+    "correlate_jvp",
+]
+
+# The convolutions' helpers have no tangent rules yet (srcgrad/rules/helpers.py): a second
+# derivative through one (hvp, hessian, grad of a grad) stops with a NoRuleError naming it.
+FIRST_ORDER_ONLY = frozenset(["convolve_adjoint", "convolve_jvp", "correlate_adjoint", "correlate_jvp"])
 
 
 def _three(v):
@@ -141,3 +154,100 @@ def gradient_adjoint(g, f, s0=None, s1=None, s2=None, axis=None, edge_order=1):
         piece = _ungradient(asarray(part), k, h)
         total = piece if total is None else total + piece
     return uncast(total, f)
+
+
+# ---------------------------------------------------------------------------------------------
+# scipy.signal.convolve and correlate: `convolve(in1, in2, mode)` is a part of the full
+# convolution, whose entry p is the sum of in1[i] * in2[j] over i + j = p.
+
+
+def _start(n1: int, n2: int, mode: str) -> int:
+    """Where along one axis the result of `mode` starts in the full convolution (SciPy centres
+    "same" and "valid" in it)."""
+    if mode == "full":
+        return 0
+    if mode == "same":
+        return (n2 - 1) // 2
+    return min(n1, n2) - 1  # valid
+
+
+def _real_inputs(*values) -> None:
+    if any(np.iscomplexobj(v) for v in values):
+        raise UnsupportedArgumentsError(
+            "srcgrad differentiates scipy.signal's convolve and correlate of real arrays only; "
+            "here an input is complex"
+        )
+
+
+def convolve_adjoint(g, in1, in2, mode="full", method="auto", part=0):
+    """The gradient of `scipy.signal.convolve(in1, in2, mode, method)` with respect to `in1`
+    (`part` 0) or `in2` (`part` 1): `g` put where the result lies in the full convolution, zeros
+    around it, correlated ("valid") with the other input.
+
+    >>> convolve_adjoint(np.array([1.0, 0.0, 0.0, 2.0]), np.zeros(3), np.array([1.0, 10.0]))
+    array([ 1.,  0., 20.])
+    >>> convolve_adjoint(np.array([1.0]), np.zeros(3), np.array([1.0, 2.0, 3.0]), "valid", part=1)
+    array([0., 0., 0.])
+    """
+    from scipy.signal import correlate
+
+    _real_inputs(g, in1, in2)
+    in1, in2, g = asarray(in1), asarray(in2), asarray(g)
+    own, other = (in1, in2) if part == 0 else (in2, in1)
+    if np.ndim(in1) == 0:  # SciPy multiplies 0-d inputs
+        return uncast(g * other, own)
+    full = tuple(n1 + n2 - 1 for n1, n2 in zip(in1.shape, in2.shape))
+    spread = np.zeros(full, dtype=np.result_type(g, in1, in2))
+    place = tuple(
+        slice(_start(n1, n2, mode), _start(n1, n2, mode) + n)
+        for n1, n2, n in zip(in1.shape, in2.shape, g.shape)
+    )
+    spread[place] = g
+    return uncast(correlate(spread, other, mode="valid", method=method), own)
+
+
+def convolve_jvp(t, in1, in2, mode="full", method="auto", part=0):
+    """The tangent of `scipy.signal.convolve(in1, in2, mode, method)` in the direction `t` of
+    `in1` (`part` 0) or `in2` (`part` 1): the convolution with `t` in that input's place.
+
+    >>> convolve_jvp(np.array([1.0, 1.0]), np.zeros(2), np.array([1.0, 2.0]))
+    array([1., 3., 2.])
+    """
+    from scipy.signal import convolve
+
+    _real_inputs(t, in1, in2)
+    if part == 0:
+        return convolve(t, in2, mode=mode, method=method)
+    return convolve(in1, t, mode=mode, method=method)
+
+
+def _reversed(x):
+    """`x` reversed along every axis: correlating with `x` is convolving with this."""
+    x = asarray(x)
+    return x[(slice(None, None, -1),) * x.ndim]
+
+
+def correlate_adjoint(g, in1, in2, mode="full", method="auto", part=0):
+    """The gradient of `scipy.signal.correlate(in1, in2, mode, method)` with respect to `in1`
+    (`part` 0) or `in2` (`part` 1), for real inputs: that of the convolution with `in2` reversed.
+
+    >>> correlate_adjoint(np.array([1.0, 0.0, 0.0, 2.0]), np.zeros(3), np.array([10.0, 1.0]))
+    array([ 1.,  0., 20.])
+    """
+    d = convolve_adjoint(g, in1, _reversed(in2), mode, method, part)
+    return d if part == 0 else _reversed(d)
+
+
+def correlate_jvp(t, in1, in2, mode="full", method="auto", part=0):
+    """The tangent of `scipy.signal.correlate(in1, in2, mode, method)` in the direction `t` of
+    `in1` (`part` 0) or `in2` (`part` 1): the correlation with `t` in that input's place.
+
+    >>> correlate_jvp(np.array([1.0, 1.0]), np.zeros(2), np.array([1.0, 2.0]))
+    array([2., 3., 1.])
+    """
+    from scipy.signal import correlate
+
+    _real_inputs(t, in1, in2)
+    if part == 0:
+        return correlate(t, in2, mode=mode, method=method)
+    return correlate(in1, t, mode=mode, method=method)

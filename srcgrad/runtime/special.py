@@ -17,6 +17,7 @@ __all__ = [
     "logsumexp_jvp_a",
     "logsumexp_jvp_b",
     "polygamma",
+    "rgamma_zero_slopes",
 ]
 
 
@@ -122,3 +123,23 @@ def polygamma(n, x):
     from scipy.special import polygamma as psi_n
 
     return psi_n(n, x)
+
+
+def rgamma_zero_slopes(x):
+    """The slope of `scipy.special.rgamma` (1 / gamma, an entire function) at its zeros:
+    `(-1)**n * n!` at x = -n for n = 0, 1, 2, ..., and 0 elsewhere. There its slope
+    `-rgamma(x) * digamma(x)` is 0 times an infinity. Constant but at those points, it carries no
+    gradient itself.
+
+    >>> rgamma_zero_slopes(np.array([0.0, -1.0, -3.0, 0.5, 2.0]))
+    array([ 1., -1., -6.,  0.,  0.])
+    """
+    from .core import module_of
+
+    if module_of(x).__name__ == "cupy":
+        from cupyx.scipy.special import gamma
+    else:
+        from scipy.special import gamma
+    zero = (x <= 0) & (x == np.floor(x)) & np.isfinite(x)
+    n = np.where(zero, -x, 0)
+    return np.where(zero, (1 - 2 * (n % 2)) * gamma(n + 1), 0)

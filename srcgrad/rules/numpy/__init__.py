@@ -20,8 +20,23 @@ tangent is the mean of the tied elements' tangents).
 
 The table is a package, one module per section, as a textbook orders them: `elementwise`,
 `reductions`, `linalg`, `shape`, `indexing`, `python` (builtins), `special` (numerically
-careful special functions, also reached through `scipy.special` where SciPy is installed), and
-`signal` (differences, numerical gradients, cross products, FFT shifts).
+careful special functions, also reached through `scipy.special` where SciPy is installed),
+`signal` (differences, numerical gradients, cross products, FFT shifts, and scipy.signal's
+convolve and correlate), `stats` (scipy.stats's distributions) and `scipy_linalg`
+(scipy.linalg's triangular, banded and Cholesky solves, solve_sylvester, sqrtm and expm). The
+SciPy rules register once the user's program has imported that SciPy module.
 """
 
-from . import elementwise, indexing, linalg, python, reductions, shape, signal, special, stats  # noqa: F401  (each registers its rules)
+from . import (  # noqa: F401  (each registers its rules)
+    elementwise,
+    indexing,
+    integrate,
+    linalg,
+    python,
+    reductions,
+    scipy_linalg,
+    shape,
+    signal,
+    special,
+    stats,
+)

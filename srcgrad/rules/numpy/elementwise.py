@@ -1,8 +1,19 @@
 """Elementwise rules: what carries no gradient, unary functions, broadcasting binary ones.
 
-Each adjoint rule is followed by its tangent rule. A unary tangent is `t` times the derivative;
-a binary operation's parts take the result's shape from the other operand (`t * y`), or from
-`broadcast_like(t, ans)` where a part is `t` itself.
+Most rules state their partial derivatives once (`@elementwise`, described in
+`rules/registry.py`): `dx = 1 - ans**2` is the derivative of tanh's result in `x`, from which
+both the gradient `g * (1 - ans**2)` and the tangent `t * (1 - ans**2)` are made. A binary
+operation's gradients are summed back to each operand's shape (`unbroadcast(g * ∂, x)`), and a
+tangent part that `t * ∂` would leave short of the result's shape is spread to it
+(`broadcast_like(t, ans)`).
+
+The others are written as an adjoint rule followed by its tangent rule, where the two are not
+`g` and `t` times one derivative: selections (`np.maximum`, `np.where`, `np.clip`,
+`np.nan_to_num`: the operand not chosen gets exactly 0, even where `g` is inf or nan, which
+`g * 0` would not give), casts (`np.array`, `np.asarray`, `.astype`, `np.float_power`: a
+gradient goes back to its operand's dtype, a tangent forward to the result's), exact zeros that
+read neither `g` nor `t` (`np.imag`, `np.angle`), and the product, whose tangent keeps the
+operands' order.
 """
 
 # ruff: noqa: F821  (`fill` and the runtime helpers are names in generated code, not here)
@@ -13,7 +24,7 @@ import operator
 import numpy as np
 
 from ...markers import stop_gradient
-from ..registry import adjoint, nondifferentiable, tangent
+from ..registry import adjoint, elementwise, nondifferentiable, tangent
 
 # ---------------------------------------------------------------------------------------------
 # Non-differentiable: their results carry no gradient.
@@ -65,110 +76,57 @@ nondifferentiable(
 # Unary elementwise.
 
 
-@adjoint(operator.neg, np.negative)
-def negative(g, x):
-    dx = -g
+@elementwise(operator.neg, np.negative)
+def negative(x):
+    dx = -1
 
 
-@tangent(operator.neg, np.negative)
-def negative_tangent(t, x):
-    dx = -t
+@elementwise(operator.pos, np.positive)
+def positive(x):
+    dx = 1
 
 
-@adjoint(operator.pos, np.positive)
-def positive(g, x):
-    dx = g
+@elementwise(np.exp)
+def exp(ans, x):
+    dx = ans
 
 
-@tangent(operator.pos, np.positive)
-def positive_tangent(t, x):
-    dx = t
-
-
-@adjoint(np.exp)
-def exp(g, ans, x):
-    dx = g * ans
-
-
-@tangent(np.exp)
-def exp_tangent(t, ans, x):
-    dx = t * ans
-
-
-@adjoint(np.log)
-def log(g, x):
+@elementwise(np.log)
+def log(x):
     # inf at 0 (the pole), nan below
-    dx = g / x
+    dx = 1 / x
 
 
-@tangent(np.log)
-def log_tangent(t, x):
-    # inf at 0 (the pole), nan below
-    dx = t / x
+@elementwise(np.tanh)
+def tanh(ans, x):
+    dx = 1 - ans**2
 
 
-@adjoint(np.tanh)
-def tanh(g, ans, x):
-    dx = g * (1 - ans**2)
+@elementwise(np.sin)
+def sin(x):
+    dx = np.cos(x)
 
 
-@tangent(np.tanh)
-def tanh_tangent(t, ans, x):
-    dx = t * (1 - ans**2)
+@elementwise(np.cos)
+def cos(x):
+    dx = -np.sin(x)
 
 
-@adjoint(np.sin)
-def sin(g, x):
-    dx = g * np.cos(x)
+@elementwise(np.sqrt)
+def sqrt(ans, x):
+    # at 0 the slope is infinite: inf (nan where the incoming gradient or tangent is 0)
+    dx = 1 / (2 * ans)
 
 
-@tangent(np.sin)
-def sin_tangent(t, x):
-    dx = t * np.cos(x)
+@elementwise(np.square)
+def square(x):
+    dx = 2 * x
 
 
-@adjoint(np.cos)
-def cos(g, x):
-    dx = -g * np.sin(x)
-
-
-@tangent(np.cos)
-def cos_tangent(t, x):
-    dx = -t * np.sin(x)
-
-
-@adjoint(np.sqrt)
-def sqrt(g, ans, x):
-    # at 0 the slope is infinite: the gradient is inf (nan where g is 0)
-    dx = g / (2 * ans)
-
-
-@tangent(np.sqrt)
-def sqrt_tangent(t, ans, x):
-    # at 0 the slope is infinite: the tangent is inf (nan where t is 0)
-    dx = t / (2 * ans)
-
-
-@adjoint(np.square)
-def square(g, x):
-    dx = g * 2 * x
-
-
-@tangent(np.square)
-def square_tangent(t, x):
-    dx = t * 2 * x
-
-
-@adjoint(np.abs, builtins.abs, np.fabs)  # np.absolute is np.abs
-def absolute(g, x):
-    # at 0 the gradient is 0 (the subgradient np.sign picks)
-    dx = g * np.sign(x)
-
-
-@tangent(np.abs, builtins.abs, np.fabs)
-def absolute_tangent(t, x):
-    # at 0 the tangent is 0 (the subgradient np.sign picks)
-    dx = t * np.sign(x)
+@elementwise(np.abs, builtins.abs, np.fabs)  # np.absolute is np.abs
+def absolute(x):
+    # at 0 the derivative is 0 (the subgradient np.sign picks)
+    dx = np.sign(x)
 
 
 @adjoint(np.nan_to_num)
@@ -189,14 +147,9 @@ def nan_to_num_tangent(t, ans, x, copy=True, nan=0.0, posinf=None, neginf=None):
     dneginf = broadcast_like(np.where(x == -np.inf, t, 0), ans)
 
 
-@adjoint(np.copy)
-def copy(g, x, order="K", subok=False):
-    dx = g
-
-
-@tangent(np.copy)
-def copy_tangent(t, x, order="K", subok=False):
-    dx = t
+@elementwise(np.copy)
+def copy(x, order="K", subok=False):
+    dx = 1
 
 
 @adjoint(np.array)
@@ -232,240 +185,124 @@ def astype_tangent(t, ans, x, dtype, order="K", casting="unsafe", subok=True, co
     dx = uncast(t, ans, dtype)
 
 
-@adjoint(np.exp2)
-def exp2(g, ans, x):
-    dx = g * ans * 0.6931471805599453
+@elementwise(np.exp2)
+def exp2(ans, x):
+    dx = ans * 0.6931471805599453
 
 
-@tangent(np.exp2)
-def exp2_tangent(t, ans, x):
-    dx = t * ans * 0.6931471805599453
+@elementwise(np.expm1)
+def expm1(ans, x):
+    dx = ans + 1
 
 
-@adjoint(np.expm1)
-def expm1(g, ans, x):
-    dx = g * (ans + 1)
-
-
-@tangent(np.expm1)
-def expm1_tangent(t, ans, x):
-    dx = t * (ans + 1)
-
-
-@adjoint(np.log2)
-def log2(g, x):
+@elementwise(np.log2)
+def log2(x):
     # inf at 0 (the pole), nan below
-    dx = g / (x * 0.6931471805599453)
+    dx = 1 / (x * 0.6931471805599453)
 
 
-@tangent(np.log2)
-def log2_tangent(t, x):
+@elementwise(np.log10)
+def log10(x):
     # inf at 0 (the pole), nan below
-    dx = t / (x * 0.6931471805599453)
+    dx = 1 / (x * 2.302585092994046)
 
 
-@adjoint(np.log10)
-def log10(g, x):
-    # inf at 0 (the pole), nan below
-    dx = g / (x * 2.302585092994046)
-
-
-@tangent(np.log10)
-def log10_tangent(t, x):
-    # inf at 0 (the pole), nan below
-    dx = t / (x * 2.302585092994046)
-
-
-@adjoint(np.log1p)
-def log1p(g, x):
+@elementwise(np.log1p)
+def log1p(x):
     # inf at -1 (the pole), nan below
-    dx = g / (1 + x)
+    dx = 1 / (1 + x)
 
 
-@tangent(np.log1p)
-def log1p_tangent(t, x):
-    # inf at -1 (the pole), nan below
-    dx = t / (1 + x)
+@elementwise(np.cbrt)
+def cbrt(ans, x):
+    # at 0 the slope is infinite: inf (nan where the incoming gradient or tangent is 0)
+    dx = 1 / (3 * ans**2)
 
 
-@adjoint(np.cbrt)
-def cbrt(g, ans, x):
-    # at 0 the slope is infinite: the gradient is inf (nan where g is 0)
-    dx = g / (3 * ans**2)
-
-
-@tangent(np.cbrt)
-def cbrt_tangent(t, ans, x):
-    # at 0 the slope is infinite: the tangent is inf (nan where t is 0)
-    dx = t / (3 * ans**2)
-
-
-@adjoint(np.reciprocal)
-def reciprocal(g, ans, x):
+@elementwise(np.reciprocal)
+def reciprocal(ans, x):
     # -inf at 0 (the pole)
-    dx = -g * ans**2
+    dx = -(ans**2)
 
 
-@tangent(np.reciprocal)
-def reciprocal_tangent(t, ans, x):
-    # -inf at 0 (the pole)
-    dx = -t * ans**2
+@elementwise(np.tan)
+def tan(ans, x):
+    dx = 1 + ans**2
 
 
-@adjoint(np.tan)
-def tan(g, ans, x):
-    dx = g * (1 + ans**2)
-
-
-@tangent(np.tan)
-def tan_tangent(t, ans, x):
-    dx = t * (1 + ans**2)
-
-
-@adjoint(np.arcsin)
-def arcsin(g, x):
+@elementwise(np.arcsin)
+def arcsin(x):
     # inf at -1 and 1, nan outside [-1, 1]
-    dx = g / np.sqrt((1 - x) * (1 + x))
+    dx = 1 / np.sqrt((1 - x) * (1 + x))
 
 
-@tangent(np.arcsin)
-def arcsin_tangent(t, x):
-    # inf at -1 and 1, nan outside [-1, 1]
-    dx = t / np.sqrt((1 - x) * (1 + x))
-
-
-@adjoint(np.arccos)
-def arccos(g, x):
+@elementwise(np.arccos)
+def arccos(x):
     # -inf at -1 and 1, nan outside [-1, 1]
-    dx = -g / np.sqrt((1 - x) * (1 + x))
+    dx = -1 / np.sqrt((1 - x) * (1 + x))
 
 
-@tangent(np.arccos)
-def arccos_tangent(t, x):
-    # -inf at -1 and 1, nan outside [-1, 1]
-    dx = -t / np.sqrt((1 - x) * (1 + x))
+@elementwise(np.arctan)
+def arctan(x):
+    dx = 1 / (1 + x**2)
 
 
-@adjoint(np.arctan)
-def arctan(g, x):
-    dx = g / (1 + x**2)
+@elementwise(np.sinh)
+def sinh(x):
+    dx = np.cosh(x)
 
 
-@tangent(np.arctan)
-def arctan_tangent(t, x):
-    dx = t / (1 + x**2)
+@elementwise(np.cosh)
+def cosh(x):
+    dx = np.sinh(x)
 
 
-@adjoint(np.sinh)
-def sinh(g, x):
-    dx = g * np.cosh(x)
+@elementwise(np.arcsinh)
+def arcsinh(x):
+    dx = 1 / np.hypot(x, 1)
 
 
-@tangent(np.sinh)
-def sinh_tangent(t, x):
-    dx = t * np.cosh(x)
-
-
-@adjoint(np.cosh)
-def cosh(g, x):
-    dx = g * np.sinh(x)
-
-
-@tangent(np.cosh)
-def cosh_tangent(t, x):
-    dx = t * np.sinh(x)
-
-
-@adjoint(np.arcsinh)
-def arcsinh(g, x):
-    dx = g / np.hypot(x, 1)
-
-
-@tangent(np.arcsinh)
-def arcsinh_tangent(t, x):
-    dx = t / np.hypot(x, 1)
-
-
-@adjoint(np.arccosh)
-def arccosh(g, x):
+@elementwise(np.arccosh)
+def arccosh(x):
     # inf at 1, nan below
-    dx = g / (np.sqrt(x - 1) * np.sqrt(x + 1))
+    dx = 1 / (np.sqrt(x - 1) * np.sqrt(x + 1))
 
 
-@tangent(np.arccosh)
-def arccosh_tangent(t, x):
-    # inf at 1, nan below
-    dx = t / (np.sqrt(x - 1) * np.sqrt(x + 1))
-
-
-@adjoint(np.arctanh)
-def arctanh(g, x):
+@elementwise(np.arctanh)
+def arctanh(x):
     # inf at -1 and 1, nan outside [-1, 1]
-    dx = g / ((1 - x) * (1 + x))
+    dx = 1 / ((1 - x) * (1 + x))
 
 
-@tangent(np.arctanh)
-def arctanh_tangent(t, x):
-    # inf at -1 and 1, nan outside [-1, 1]
-    dx = t / ((1 - x) * (1 + x))
+@elementwise(np.sinc)
+def sinc(ans, x):
+    dx = sinc_derivative(x, ans)
 
 
-@adjoint(np.sinc)
-def sinc(g, ans, x):
-    dx = g * sinc_derivative(x, ans)
+@elementwise(np.deg2rad, np.radians)
+def deg2rad(x):
+    dx = np.pi / 180
 
 
-@tangent(np.sinc)
-def sinc_tangent(t, ans, x):
-    dx = t * sinc_derivative(x, ans)
-
-
-@adjoint(np.deg2rad, np.radians)
-def deg2rad(g, x):
-    dx = g * (np.pi / 180)
-
-
-@tangent(np.deg2rad, np.radians)
-def deg2rad_tangent(t, x):
-    dx = t * (np.pi / 180)
-
-
-@adjoint(np.rad2deg, np.degrees)
-def rad2deg(g, x):
-    dx = g * (180 / np.pi)
-
-
-@tangent(np.rad2deg, np.degrees)
-def rad2deg_tangent(t, x):
-    dx = t * (180 / np.pi)
+@elementwise(np.rad2deg, np.degrees)
+def rad2deg(x):
+    dx = 180 / np.pi
 
 
 # ---------------------------------------------------------------------------------------------
 # Binary, broadcasting.
 
 
-@adjoint(operator.add, np.add)
-def add(g, x, y):
-    dx = unbroadcast(g, x)
-    dy = unbroadcast(g, y)
+@elementwise(operator.add, np.add)
+def add(x, y):
+    dx = 1
+    dy = 1
 
 
-@tangent(operator.add, np.add)
-def add_tangent(t, ans, x, y):
-    dx = broadcast_like(t, ans)
-    dy = broadcast_like(t, ans)
-
-
-@adjoint(operator.sub, np.subtract)
-def subtract(g, x, y):
-    dx = unbroadcast(g, x)
-    dy = -unbroadcast(g, y)
-
-
-@tangent(operator.sub, np.subtract)
-def subtract_tangent(t, ans, x, y):
-    dx = broadcast_like(t, ans)
-    dy = -broadcast_like(t, ans)
+@elementwise(operator.sub, np.subtract)
+def subtract(x, y):
+    dx = 1
+    dy = -1
 
 
 @adjoint(operator.mul, np.multiply)
@@ -474,66 +311,42 @@ def multiply(g, x, y):
     dy = unbroadcast(g * x, y)
 
 
+# Written out, not made from `dx = y; dy = x`: y's tangent part keeps the operands' order,
+# `x * t`, so that forward-mode code reads as the product rule, `dx * y + x * dy`.
 @tangent(operator.mul, np.multiply)
 def multiply_tangent(t, x, y):
     dx = t * y
     dy = x * t
 
 
-@adjoint(operator.truediv, np.divide)
-def divide(g, ans, x, y):
-    dx = unbroadcast(g / y, x)
-    dy = -unbroadcast(g * ans / y, y)
+@elementwise(operator.truediv, np.divide)
+def divide(ans, x, y):
+    dx = 1 / y
+    dy = -ans / y
 
 
-@tangent(operator.truediv, np.divide)
-def divide_tangent(t, ans, x, y):
-    dx = t / y
-    dy = -t * ans / y
+@elementwise(operator.pow, np.power)
+def power(ans, x, y):
+    # the derivative in y, ans * log(x), is nan for x < 0 and x == 0: take care when the exponent
+    # is a variable
+    dx = y * x ** (y - 1)
+    dy = ans * np.log(x)
 
 
-@adjoint(operator.pow, np.power)
-def power(g, ans, x, y):
-    # d/dy is ans * log(x): nan for x < 0 and x == 0; take care when the exponent is a variable
-    dx = unbroadcast(g * y * x ** (y - 1), x)
-    dy = unbroadcast(g * ans * np.log(x), y)
-
-
-@tangent(operator.pow, np.power)
-def power_tangent(t, ans, x, y):
-    # y's part, t * ans * log(x), is nan for x < 0 and x == 0
-    dx = t * y * x ** (y - 1)
-    dy = t * ans * np.log(x)
-
-
-@adjoint(operator.mod, np.remainder)  # np.mod is np.remainder
-def remainder(g, x, y):
+@elementwise(operator.mod, np.remainder)  # np.mod is np.remainder
+def remainder(x, y):
     # x - y * floor(x / y): slope 1 in x, -floor(x / y) in y; at a jump (x a multiple of y), the
     # slopes of the piece the value is on (the quotient np.floor_divide gives)
-    dx = unbroadcast(g, x)
-    dy = -unbroadcast(g * np.floor_divide(x, y), y)
+    dx = 1
+    dy = -np.floor_divide(x, y)
 
 
-@tangent(operator.mod, np.remainder)
-def remainder_tangent(t, ans, x, y):
-    # at a jump (x a multiple of y), the slopes of the piece the value is on
-    dx = broadcast_like(t, ans)
-    dy = -t * np.floor_divide(x, y)
-
-
-@adjoint(np.fmod)
-def fmod(g, ans, x, y):
+@elementwise(np.fmod)
+def fmod(ans, x, y):
     # x - y * trunc(x / y): slope 1 in x, -trunc(x / y) in y; at a jump (x a multiple of y), the
     # slopes of the piece the value is on (the quotient (x - ans) / y, rounded to its integer)
-    dx = unbroadcast(g, x)
-    dy = -unbroadcast(g * np.round((x - ans) / y), y)
-
-
-@tangent(np.fmod)
-def fmod_tangent(t, ans, x, y):
-    # at a jump (x a multiple of y), the slopes of the piece the value is on
-    dx = broadcast_like(t, ans)
-    dy = -t * np.round((x - ans) / y)
+    dx = 1
+    dy = -np.round((x - ans) / y)
 
 
 @adjoint(np.maximum)
@@ -568,6 +381,8 @@ def minimum_tangent(t, x, y):
     dy = np.where(mask, 0, t)
 
 
+# float_power computes in float64: its gradients are cast back to x's and y's dtype (`uncast`),
+# its tangent is float64 as its value is, so the two rules differ and are written out.
 @adjoint(np.float_power)
 def float_power(g, ans, x, y):
     # as for power: the exponent's gradient is nan for x <= 0; gradients come back in x's, y's dtype
@@ -646,64 +461,34 @@ def clip_tangent(t, ans, x, a_min=None, a_max=None, min=None, max=None):
     dmax = broadcast_like(np.where(above, t, 0), ans)
 
 
-@adjoint(np.arctan2)
-def arctan2(g, y, x):
+@elementwise(np.arctan2)
+def arctan2(y, x):
     # nan at the origin, where the angle jumps
     r = np.hypot(x, y)
-    dy = unbroadcast(g * (x / r) / r, y)
-    dx = unbroadcast(-g * (y / r) / r, x)
+    dy = (x / r) / r
+    dx = -(y / r) / r
 
 
-@tangent(np.arctan2)
-def arctan2_tangent(t, y, x):
-    # nan at the origin, where the angle jumps
-    r = np.hypot(x, y)
-    dy = t * (x / r) / r
-    dx = -t * (y / r) / r
-
-
-@adjoint(np.hypot)
-def hypot(g, ans, x, y):
-    # at the origin the gradient is 0 (as for abs at 0)
+@elementwise(np.hypot)
+def hypot(ans, x, y):
+    # at the origin the derivatives are 0 (as for abs at 0)
     r = np.where(ans == 0, 1, ans)
-    dx = unbroadcast(g * (x / r), x)
-    dy = unbroadcast(g * (y / r), y)
+    dx = x / r
+    dy = y / r
 
 
-@tangent(np.hypot)
-def hypot_tangent(t, ans, x, y):
-    # at the origin the tangent is 0 (as for abs at 0)
-    r = np.where(ans == 0, 1, ans)
-    dx = t * (x / r)
-    dy = t * (y / r)
-
-
-@adjoint(np.logaddexp)
-def logaddexp(g, ans, x, y):
+@elementwise(np.logaddexp)
+def logaddexp(ans, x, y):
     # finite for finite inputs; nan where an input is +inf (inf - inf), and where both are -inf
-    dx = unbroadcast(g * np.exp(x - ans), x)
-    dy = unbroadcast(g * np.exp(y - ans), y)
+    dx = np.exp(x - ans)
+    dy = np.exp(y - ans)
 
 
-@tangent(np.logaddexp)
-def logaddexp_tangent(t, ans, x, y):
+@elementwise(np.logaddexp2)
+def logaddexp2(ans, x, y):
     # finite for finite inputs; nan where an input is +inf (inf - inf), and where both are -inf
-    dx = t * np.exp(x - ans)
-    dy = t * np.exp(y - ans)
-
-
-@adjoint(np.logaddexp2)
-def logaddexp2(g, ans, x, y):
-    # finite for finite inputs; nan where an input is +inf (inf - inf), and where both are -inf
-    dx = unbroadcast(g * np.exp2(x - ans), x)
-    dy = unbroadcast(g * np.exp2(y - ans), y)
-
-
-@tangent(np.logaddexp2)
-def logaddexp2_tangent(t, ans, x, y):
-    # finite for finite inputs; nan where an input is +inf (inf - inf), and where both are -inf
-    dx = t * np.exp2(x - ans)
-    dy = t * np.exp2(y - ans)
+    dx = np.exp2(x - ans)
+    dy = np.exp2(y - ans)
 
 
 @adjoint(np.where)
@@ -724,26 +509,16 @@ def where_tangent(t, ans, condition, x, y):
 # Complex parts, of the real values srcgrad differentiates (`real_only` refuses a complex one).
 
 
-@adjoint(np.real, np.conjugate)  # np.conj is np.conjugate
-def real(g, val):
+@elementwise(np.real, np.conjugate)  # np.conj is np.conjugate
+def real(val):
     # the identity on real values
-    dval = g * real_only(val, "np.real and np.conj")
+    dval = real_only(val, "np.real and np.conj")
 
 
-@tangent(np.real, np.conjugate)
-def real_tangent(t, val):
-    dval = t * real_only(val, "np.real and np.conj")
-
-
-@adjoint(np.real_if_close)
-def real_if_close(g, a, tol=100):
+@elementwise(np.real_if_close)
+def real_if_close(a, tol=100):
     # the identity on real values
-    da = g * real_only(a, "np.real_if_close")
-
-
-@tangent(np.real_if_close)
-def real_if_close_tangent(t, a, tol=100):
-    da = t * real_only(a, "np.real_if_close")
+    da = real_only(a, "np.real_if_close")
 
 
 @adjoint(np.imag)

@@ -1,15 +1,20 @@
-"""Differences and signals: np.diff, np.gradient, np.cross, the FFT shifts.
+"""Differences and signals: np.diff, np.gradient, np.cross, the FFT shifts, scipy.signal's convolutions.
 
-All are linear in each argument (cross is bilinear): each tangent rule, after its adjoint,
-applies the operation to `t`, and each adjoint is the operation's transpose. They are smooth:
-no kinks, ties or poles.
+All are linear in each argument (cross and convolutions are bilinear): each tangent rule, after
+its adjoint, applies the operation to `t`, and each adjoint is the operation's transpose. They
+are smooth: no kinks, ties or poles. `scipy.signal.convolve` and `correlate` are registered once
+the user's program has imported `scipy.signal`, as scipy.special's functions are.
 """
 
 # ruff: noqa: F821  (the runtime helpers are names in generated code, not here)
 
+import sys
+
 import numpy as np
 
 from ..registry import adjoint, tangent
+
+registered = False
 
 # ---------------------------------------------------------------------------------------------
 # Differences.
@@ -109,3 +114,42 @@ def ifftshift(g, x, axes=None):
 @tangent(np.fft.ifftshift)
 def ifftshift_tangent(t, x, axes=None):
     dx = np.fft.ifftshift(t, axes)
+
+
+# ---------------------------------------------------------------------------------------------
+# scipy.signal's convolutions, N-d: the transpose of a convolution is a correlation.
+
+
+def register_scipy() -> None:
+    """Register the rules for scipy.signal's convolve and correlate, each adjoint with its tangent."""
+    global registered
+    registered = True
+    import scipy.signal
+
+    @adjoint(scipy.signal.convolve)
+    def convolve(g, in1, in2, mode="full", method="auto"):
+        # bilinear, smooth everywhere (complex inputs are refused); modes full, valid and same:
+        # g is placed where the result lies in the full convolution (0 elsewhere), then
+        # correlated with the other input ("valid")
+        din1 = convolve_adjoint(g, in1, in2, mode, method, 0)
+        din2 = convolve_adjoint(g, in1, in2, mode, method, 1)
+
+    @tangent(scipy.signal.convolve)
+    def convolve_tangent(t, in1, in2, mode="full", method="auto"):
+        din1 = convolve_jvp(t, in1, in2, mode, method, 0)
+        din2 = convolve_jvp(t, in1, in2, mode, method, 1)
+
+    @adjoint(scipy.signal.correlate)
+    def correlate(g, in1, in2, mode="full", method="auto"):
+        # the convolution with in2 reversed along every axis: smooth everywhere, as convolve
+        din1 = correlate_adjoint(g, in1, in2, mode, method, 0)
+        din2 = correlate_adjoint(g, in1, in2, mode, method, 1)
+
+    @tangent(scipy.signal.correlate)
+    def correlate_tangent(t, in1, in2, mode="full", method="auto"):
+        din1 = correlate_jvp(t, in1, in2, mode, method, 0)
+        din2 = correlate_jvp(t, in1, in2, mode, method, 1)
+
+
+if "scipy.signal" in sys.modules:
+    register_scipy()

@@ -1,10 +1,17 @@
-"""Numerically careful special functions: sigmoid, softmax, logsumexp, Bessel's i0 and friends.
+"""Numerically careful special functions: sigmoid, softmax, logsumexp, gamma, Bessel's i0 and i1.
 
-Rules here stay finite at large and infinite inputs where the math allows, the tangent rules
-(each after its adjoint) as the adjoints. `np.i0`'s derivative, `scipy.special.i1`, is computed
-by SciPy when a gradient needs it. Those for
+Rules here stay finite at large and infinite inputs where the math allows, the tangent rules as
+the adjoints; the elementwise ones state their derivatives once (`@elementwise`). `np.i0`'s
+derivative, `scipy.special.i1`, is computed by SciPy when a gradient needs it. Those for
 `scipy.special` are registered once the user's program has imported it (importing SciPy here
 would cost every user a fifth of a second), checked again whenever a lookup misses.
+
+Each rule says in one comment what it gives at the poles and edges of its function. Where a
+function is infinite (gamma at 0, -1, -2, ...), its slope is the infinity or nan that its
+formula gives there, as SciPy computes the function itself. An incomplete gamma or beta function
+has a derivative in its last argument only (in its parameters it has no closed form): srcgrad
+refuses a call whose parameters depend on the values being differentiated, as it does an order
+(`polygamma`'s `n`) or a dimension (`multigammaln`'s `d`).
 """
 
 # ruff: noqa: F821  (`fill` and the runtime helpers are names in generated code, not here)
@@ -13,7 +20,8 @@ import sys
 
 import numpy as np
 
-from ..registry import adjoint, tangent
+from ... import runtime
+from ..registry import adjoint, elementwise, nondifferentiable, tangent
 
 registered = False
 
@@ -21,16 +29,15 @@ registered = False
 # NumPy's own.
 
 
-@adjoint(np.i0)
-def i0(g, x):
+@elementwise(np.i0)
+def i0(x):
     # i1, odd and smooth: 0 at 0; it overflows to inf, as i0 does, beyond |x| of about 713
-    dx = g * bessel_i1(x)
+    dx = bessel_i1(x)
 
 
-@tangent(np.i0)
-def i0_tangent(t, x):
-    dx = t * bessel_i1(x)
-
+# The helper rgamma's rule calls, constant but at isolated points, carries no gradient (the rules
+# of the other helpers, for derivatives of higher order, are in rules/helpers.py).
+nondifferentiable(runtime.rgamma_zero_slopes)
 
 # ---------------------------------------------------------------------------------------------
 # scipy.special.
@@ -42,24 +49,15 @@ def register_scipy() -> None:
     registered = True
     import scipy.special
 
-    @adjoint(scipy.special.expit)
-    def expit(g, ans, x):
+    @elementwise(scipy.special.expit)
+    def expit(ans, x):
         # from the result alone: 0, not nan, at x = +-inf
-        dx = g * ans * (1 - ans)
+        dx = ans * (1 - ans)
 
-    @tangent(scipy.special.expit)
-    def expit_tangent(t, ans, x):
-        dx = t * ans * (1 - ans)
-
-    @adjoint(scipy.special.logit)
-    def logit(g, x):
+    @elementwise(scipy.special.logit)
+    def logit(x):
         # inf at 0 and 1, where logit is -inf and inf
-        dx = g / (x * (1 - x))
-
-    @tangent(scipy.special.logit)
-    def logit_tangent(t, x):
-        # inf at 0 and 1, where logit is -inf and inf
-        dx = t / (x * (1 - x))
+        dx = 1 / (x * (1 - x))
 
     @adjoint(scipy.special.logsumexp)
     def logsumexp(g, ans, a, axis=None, b=None, keepdims=False):
@@ -105,45 +103,106 @@ def register_scipy() -> None:
         else:
             dx = t - np.sum(np.exp(ans) * t, axis=axis, keepdims=True)
 
-    @adjoint(scipy.special.erf)
-    def erf(g, x):
+    @elementwise(scipy.special.erf)
+    def erf(x):
         # 1.1283791670955126 is 2 / sqrt(pi); 0, not nan, at x = +-inf
-        dx = g * 1.1283791670955126 * np.exp(-x * x)
+        dx = 1.1283791670955126 * np.exp(-x * x)
 
-    @tangent(scipy.special.erf)
-    def erf_tangent(t, x):
-        # 1.1283791670955126 is 2 / sqrt(pi); 0, not nan, at x = +-inf
-        dx = t * 1.1283791670955126 * np.exp(-x * x)
+    @elementwise(scipy.special.erfc)
+    def erfc(x):
+        dx = -1.1283791670955126 * np.exp(-x * x)
 
-    @adjoint(scipy.special.erfc)
-    def erfc(g, x):
-        dx = -g * 1.1283791670955126 * np.exp(-x * x)
-
-    @tangent(scipy.special.erfc)
-    def erfc_tangent(t, x):
-        dx = -t * 1.1283791670955126 * np.exp(-x * x)
-
-    @adjoint(scipy.special.gammaln)
-    def gammaln(g, x):
+    @elementwise(scipy.special.gammaln)
+    def gammaln(x):
         # digamma; at the poles of gamma (0, -1, -2, ...) it is nan or inf
-        dx = g * digamma(x)
+        dx = digamma(x)
 
-    @tangent(scipy.special.gammaln)
-    def gammaln_tangent(t, x):
-        # digamma; at the poles of gamma (0, -1, -2, ...) it is nan or inf
-        dx = t * digamma(x)
+    @elementwise(scipy.special.gamma)
+    def gamma(ans, x):
+        # at the poles, as gamma: -inf at 0 (gamma is inf there, digamma -inf), nan at -1, -2, ...
+        # (where SciPy's gamma is nan); inf beyond x = 171.6, where gamma overflows
+        dx = ans * digamma(x)
 
-    @adjoint(scipy.special.xlogy)
-    def xlogy(g, x, y):
-        # where x is 0 so is xlogy, for every y: y's gradient is 0 there, even at y = 0
-        dx = unbroadcast(g * np.log(y), x)
-        dy = unbroadcast(g * x / np.where(x == 0, 1, y), y)
+    @elementwise(scipy.special.rgamma)
+    def rgamma(ans, x):
+        # 1 / gamma is entire: at its zeros x = -n (0, -1, -2, ...), where -ans * digamma(x) is
+        # 0 times an infinity, the slope is (-1)**n * n! (a second derivative there is 0)
+        dx = np.where(ans == 0, rgamma_zero_slopes(x), -ans * digamma(x))
 
-    @tangent(scipy.special.xlogy)
-    def xlogy_tangent(t, x, y):
-        # where x is 0 so is xlogy, for every y: y's part is 0 there, even at y = 0
-        dx = t * np.log(y)
-        dy = t * x / np.where(x == 0, 1, y)
+    nondifferentiable(scipy.special.gammasgn)  # +-1, or 0 or nan at the poles: a step function
+
+    @elementwise(scipy.special.psi)  # scipy.special.digamma is psi
+    def psi(x):
+        # inf at the poles 0, -1, -2, ..., where digamma rises to inf and on from -inf
+        dx = polygamma(1, x)
+
+    @elementwise(scipy.special.polygamma, name="polygamma")
+    def polygamma_n(n, x):
+        # in x only (n is an order); SciPy's polygamma(n + 1, x) at the poles: +-inf
+        dx = polygamma(n + 1, x)
+
+    @elementwise(scipy.special.multigammaln)
+    def multigammaln(a, d):
+        # in a only (d is a dimension): the sum of digamma(a - j / 2) for j below d; SciPy refuses
+        # a <= (d - 1) / 2, where the function has its poles
+        da = np.sum(digamma(np.expand_dims(a, -1) - np.arange(d) / 2), axis=-1)
+
+    @elementwise(scipy.special.gammainc)
+    def gammainc(a, x):
+        # in x only: the density of the gamma distribution of shape a. 0 for x < 0 (SciPy's
+        # gammainc is nan there); at x = 0, inf for a < 1, 1 for a = 1 and 0 for a > 1. First
+        # derivatives only: log_density has no tangent rule yet
+        dx = np.exp(log_density("gamma", x, a))
+
+    @elementwise(scipy.special.gammaincc)
+    def gammaincc(a, x):
+        # in x only: minus gammainc's (0 for x < 0; at x = 0, -inf for a < 1)
+        dx = -np.exp(log_density("gamma", x, a))
+
+    @elementwise(scipy.special.beta)
+    def beta(ans, a, b):
+        # at a pole of beta (a or b is 0, -1, -2, ...) an infinity or nan, as ans * digamma gives:
+        # -inf in a at a = 0; nan at its zeros (a + b is 0, -1, ..., a and b are not), 0 * inf
+        da = ans * (digamma(a) - digamma(a + b))
+        db = ans * (digamma(b) - digamma(a + b))
+
+    @elementwise(scipy.special.betaln)
+    def betaln(a, b):
+        # the log of |beta|: at its poles (a or b is 0, -1, -2, ...) an infinity or nan, as the
+        # digammas give (-inf in a at a = 0); where a + b is 0 (a zero of beta) inf, where it is
+        # -1, -2, ... nan, as digamma(a + b) is -inf and nan there
+        da = digamma(a) - digamma(a + b)
+        db = digamma(b) - digamma(a + b)
+
+    @elementwise(scipy.special.betainc)
+    def betainc(a, b, x):
+        # in x only: the density of the beta distribution (a, b). 0 outside [0, 1]; at x = 0, inf
+        # for a < 1 and 0 for a > 1 (b at x = 1 likewise). First derivatives only, as gammainc's
+        dx = np.exp(log_density("beta", x, a, b))
+
+    @elementwise(scipy.special.erfinv)
+    def erfinv(ans, x):
+        # 0.886226925452758 is sqrt(pi) / 2: inf at -1 and 1 (where erfinv is -inf and inf), nan
+        # outside [-1, 1]
+        dx = 0.886226925452758 * np.exp(ans * ans)
+
+    @elementwise(scipy.special.erfcinv)
+    def erfcinv(ans, x):
+        # -inf at 0 and 2 (where erfcinv is inf and -inf), nan outside [0, 2]
+        dx = -0.886226925452758 * np.exp(ans * ans)
+
+    elementwise(scipy.special.i0, name="i0")(i0)  # np.i0's statement, for SciPy's ufunc
+
+    @elementwise(scipy.special.i1)
+    def i1(ans, x):
+        # i0 - i1 / x: 1/2 at 0, even; it overflows to inf, as i1 does, beyond |x| of about 713
+        dx = np.where(x == 0, 0.5, np.i0(x) - ans / np.where(x == 0, 1, x))
+
+    @elementwise(scipy.special.xlogy)
+    def xlogy(x, y):
+        # where x is 0 so is xlogy, for every y: the derivative in y is 0 there, even at y = 0
+        dx = np.log(y)
+        dy = x / np.where(x == 0, 1, y)
 
 
 if "scipy.special" in sys.modules:
