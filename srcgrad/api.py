@@ -9,6 +9,7 @@ from .functions.compiled import transformed
 from .functions.derived import HessianFunction, HvpFunction, JacobianFunction, NestedGrad
 from .functions.gradient import GradFunction
 from .functions.products import JvpFunction, VjpFunction
+from .runtime import hooks as _hooks
 
 
 def grad(f=None, wrt=None, with_value=True, has_aux=False, check_finite=False):
@@ -124,3 +125,7 @@ def _made(make, f, wrt, *options):
     if f is None:
         return lambda func: make(func, wrt, *options)
     return make(f, wrt, *options)
+
+
+# runtime helpers that differentiate a function given to them while the code runs call these
+_hooks.transforms.update(vjp=vjp, jvp=jvp, hvp=hvp)

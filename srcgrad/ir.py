@@ -261,3 +261,9 @@ class Program(Record):
         self.structures = {} if structures is None else structures
         self.leaves = {} if leaves is None else leaves
         self.leaf_paths = {} if leaf_paths is None else leaf_paths
+
+
+def called_function(stmt: Assign):
+    """The function a call statement calls, as the code names it (a rule made for a gradient
+    function calls it again: `rules/gradients.py`); None for other statements."""
+    return stmt.value.func if isinstance(stmt.value, gast.Call) else None

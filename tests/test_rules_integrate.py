@@ -420,9 +420,8 @@ def with_times_by_keyword(W, y0, t):
     [
         (with_hmax, "unexpected keyword argument 'hmax'"),
         (with_full_output, "unexpected keyword argument 'full_output'"),
-        (with_times_by_keyword, "missing a required argument: 'times'"),
     ],
-    ids=["hmax", "full_output", "t-by-keyword"],
+    ids=["hmax", "full_output"],
 )
 def test_keywords_the_rule_does_not_take_are_refused_at_the_users_line(f, what):
     W, y0, t = np.eye(2) * 0.5, np.array([0.1, 0.2]), np.linspace(0.0, 1.0, 3)
@@ -459,12 +458,20 @@ def test_a_right_hand_side_srcgrad_cannot_differentiate_is_named():
     with pytest.raises(srcgrad.UnsupportedSyntaxError, match="right-hand side 'unreadable'") as info:
         srcgrad.grad(unreadable_loss, wrt="W")(W, y0, t)
     assert "with np.errstate" in str(info.value)  # the line of the right-hand side srcgrad stopped at
-    # a lambda: srcgrad.vjp and srcgrad.jvp do not take one yet, which odeint's derivative says
-    with pytest.raises(srcgrad.UnsupportedArgumentsError, match="do not take a lambda yet"):
-        srcgrad.grad(lambda_loss, wrt="W")(W, y0, t)
     # a function defined in the differentiated code, reading its variables: refused, not zero
     with pytest.raises(srcgrad.UnsupportedSyntaxError, match="define it at module level"):
         srcgrad.grad(closure_loss, wrt="W")(W, y0, t)
+
+
+def test_the_times_by_keyword_and_a_lambda_right_hand_side_give_the_same_gradient():
+    """SciPy's keyword for the times, `t=`, binds the rule's `times`; a right-hand side written
+    as a lambda is differentiated like its `def`."""
+    W, y0, t = np.eye(2) * 0.5, np.array([0.1, 0.2]), np.linspace(0.0, 1.0, 3)
+    expected = srcgrad.grad(lambda W, y0, t: np.sum(odeint(dynamics, y0, t, args=(W,))), wrt="W")(W, y0, t)
+    for f in (with_times_by_keyword, lambda_loss):
+        value, dW = srcgrad.grad(f, wrt="W")(W, y0, t)
+        assert np.isclose(value, expected[0]) and np.allclose(dW, expected[1], rtol=1e-6, atol=1e-9)
+    check_grads(with_times_by_keyword, W, y0, t, wrt=("W", "t"), mode="both", rtol=1e-5, atol=1e-7, eps=1e-4)
 
 
 def test_second_derivatives_through_odeint_stop_with_the_helpers_name():

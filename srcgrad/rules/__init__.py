@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 
-from . import registry
+from . import gradients, registry
 from .registry import ADJOINTS, NONDIFFERENTIABLE, TANGENTS, adjoint, nondifferentiable, tangent
 from .template import Rule, TangentRule
 
@@ -38,6 +38,8 @@ def lookup(key) -> Rule | None:
         return None
     if rule is None and _scipy_waiting():
         return lookup(key)
+    if rule is None and gradients.is_gradient_function(key):  # `g(x)` for g = srcgrad.grad(f)
+        return gradients.rules_for(key)[0]
     return rule
 
 
@@ -70,6 +72,8 @@ def lookup_tangent(key) -> TangentRule | None:
         return None
     if rule is None and _scipy_waiting():
         return lookup_tangent(key)
+    if rule is None and gradients.is_gradient_function(key):
+        return gradients.rules_for(key)[1]
     return rule
 
 

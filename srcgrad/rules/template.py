@@ -57,6 +57,9 @@ class Rule:
     """
 
     special = SPECIAL  # the template parameters that are not the operation's
+    # a keyword of the function -> the template's name for that parameter, where the function's
+    # own name is taken (odeint's `t`, the name of a tangent): set after registering the rule
+    keywords: dict[str, str] = {}
 
     def __init__(
         self,
@@ -277,7 +280,7 @@ class Rule:
         """Map the rule's parameters to the call's atoms; raise TypeError if they do not fit."""
         from ..syntax import const
 
-        bound = self.signature.bind(*args, **kwargs)
+        bound = self.signature.bind(*args, **{self.keywords.get(k, k): v for k, v in kwargs.items()})
         mapping = {}
         for p in self.params:
             if p.name in bound.arguments:

@@ -17,6 +17,7 @@ from .special import *  # noqa: F403
 
 __all__ = [*core.__all__, *elementwise.__all__, *reductions.__all__, *linalg.__all__, *decompositions.__all__]
 __all__ += [*shape.__all__, *signal.__all__, *special.__all__]
+from .gradients import *  # noqa: E402, F403  (a gradient function called in differentiated code)
 from .integrate import *  # noqa: E402, F403  (the scipy.integrate rules' helpers)
 from .scipy_linalg import *  # noqa: E402, F403  (the scipy.linalg rules' helpers)
 from .stats import *  # noqa: E402, F403  (the scipy.stats rules' helpers)
@@ -24,7 +25,8 @@ from .stats import *  # noqa: E402, F403  (the scipy.stats rules' helpers)
 __all__ += stats.__all__  # noqa: F405  (the imports above bind the submodules `stats` and `scipy_linalg`)
 __all__ += scipy_linalg.__all__  # noqa: F405
 __all__ += integrate.__all__  # noqa: F405
+__all__ += gradients.__all__  # noqa: F405
 
 # helpers with no tangent rule yet: a second derivative through one stops with a NoRuleError
 FIRST_ORDER_ONLY = stats.FIRST_ORDER_ONLY | scipy_linalg.FIRST_ORDER_ONLY | signal.FIRST_ORDER_ONLY  # noqa: F405
-FIRST_ORDER_ONLY |= integrate.FIRST_ORDER_ONLY  # noqa: F405
+FIRST_ORDER_ONLY |= integrate.FIRST_ORDER_ONLY | gradients.FIRST_ORDER_ONLY  # noqa: F405

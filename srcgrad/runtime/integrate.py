@@ -18,9 +18,9 @@ hand to odeint in turn:
 
 Both need derivatives of the user's `func`, a function passed as a value: srcgrad differentiates
 it when the gradient runs, with `srcgrad.vjp` (reverse) or `srcgrad.jvp` (forward) of it in y and
-in each float of `args`, made once per function and kept (`_derivative`). These helpers are the
-one place where the runtime calls srcgrad's public API, imported when they run (as SciPy is): the
-function to differentiate is known only then.
+in each float of `args`, made once per function and kept (`_derivative`): the function to
+differentiate is known only then. srcgrad's transforms sit above the runtime; `hooks.py` holds
+them for these helpers.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import functools
 import numpy as np
 
 from ..errors import NoGradientError, SrcgradError, UnsupportedArgumentsError
+from .hooks import transform
 
 __all__ = ["odeint_adjoint", "odeint_jvp"]
 
@@ -140,9 +141,7 @@ def _differentiable(value) -> bool:
 @functools.lru_cache(maxsize=64)
 def _derivative(kind: str, func, wrt: tuple):
     """`srcgrad.vjp` or `srcgrad.jvp` of `func` in the parameters at `wrt`, once per function."""
-    import srcgrad  # the public API, above the runtime: see the module's docstring
-
-    return (srcgrad.vjp if kind == "vjp" else srcgrad.jvp)(func, wrt=wrt)
+    return transform(kind)(func, wrt=wrt)
 
 
 class _Rhs:
@@ -151,12 +150,6 @@ class _Rhs:
     each flat (y is 1-D for odeint; the args' floats are laid end to end)."""
 
     def __init__(self, func, y0, times, args, tfirst):
-        if getattr(func, "__name__", None) == "<lambda>":  # srcgrad.vjp and jvp fail on one, so far
-            raise UnsupportedArgumentsError(
-                "odeint's derivative differentiates its right-hand side with srcgrad.vjp or "
-                "srcgrad.jvp, which do not take a lambda yet.",
-                hint="Define the right-hand side with `def` at module level.",
-            )
         self.func, self.tfirst = func, bool(tfirst)
         self.args = tuple(args)
         self.times = np.asarray(times, dtype=float)

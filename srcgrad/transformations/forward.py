@@ -30,12 +30,14 @@ from ..ir import (
     Program,
     Record,
     assigned_names,
+    called_function,
     effect_statement,
     walk,
 )
 from ..naming import Namer
 from ..optimizations.simplify import joined_where, simplify
 from ..syntax import assign, attr, call, const, name, to_source, tuple_
+from .reverse import transformed
 
 
 class Tangents(Record):
@@ -283,7 +285,7 @@ class _Forward:
                 tangents[p] = self.tangent[atom.id]
         if not tangents:
             return []
-        mapping = dict(bound, ans=name(stmt.target), np=self.np)
+        mapping = dict(bound, ans=name(stmt.target), np=self.np, FUNCTION=called_function(stmt))
         out, parts = [], []
         for kind, n, e in rule.expand_parts(mapping, tangents, self.namer.fresh):
             e = simplify(e, self.facts)
@@ -375,6 +377,7 @@ class _Forward:
         if callable(key):
             module = getattr(key, "__module__", None) or "numpy"
             what = f"{module}.{getattr(key, '__name__', what)}" if module else what
+        transformed(key, location, stmt)
         has_adjoint = rules.lookup(key) is not None
         raise NoRuleError(
             f"srcgrad has no forward-mode (tangent) rule for {what}"

@@ -19,7 +19,21 @@ import numpy
 from .. import rules
 from ..analyses.shapes import SCALAR, ShapeFacts, elementwise
 from ..errors import NoRuleError, UnsupportedSyntaxError
-from ..ir import APPEND, EMPTY_LIST, ITEM, JOIN, LEAF, Assign, For, If, Program, Record, assigned_names, walk
+from ..ir import (
+    APPEND,
+    EMPTY_LIST,
+    ITEM,
+    JOIN,
+    LEAF,
+    Assign,
+    For,
+    If,
+    Program,
+    Record,
+    assigned_names,
+    called_function,
+    walk,
+)
 from ..naming import Namer
 from ..optimizations.simplify import simplify
 from ..syntax import assign, attr, call, const, copy_tree, is_number, name, names_in, substitute, to_source
@@ -327,7 +341,7 @@ class _Reverse:
         bound = rule.bind_operation(stmt.op, args, location)
         rule.check_differentiable(stmt.op, bound, self.is_active, location)
         seed = self.adjoint[stmt.target]
-        mapping = dict(bound, ans=name(stmt.target), np=self.np)
+        mapping = dict(bound, ans=name(stmt.target), np=self.np, FUNCTION=called_function(stmt))
         if isinstance(seed, Items):
             seed = self.gather(stmt.target, seed)
         if isinstance(seed, Fill):
@@ -535,6 +549,7 @@ class _Reverse:
                 hint="Keep the values in separate variables (or a list or tuple), or pass a dict of "
                 "arrays as a parameter: srcgrad follows the arrays of those.",
             )
+        transformed(key, location, stmt)
         if callable(key):
             module = getattr(key, "__module__", None) or "numpy"
             what = f"{module}.{getattr(key, '__name__', what)}" if module else what
@@ -677,3 +692,18 @@ def _same(a, b) -> bool:
 
 def _is_fill(e: gast.expr) -> bool:
     return isinstance(e, gast.Call) and isinstance(e.func, gast.Name) and e.func.id == "fill"
+
+
+def transformed(key, location, stmt) -> None:
+    """Refuse, saying what it is, a call of a function srcgrad made other than `grad` (whose
+    calls have rules of their own, `rules/gradients.py`): a grad of a grad, hvp, jvp, ..."""
+    kind = type(key)
+    if kind.__module__.startswith("srcgrad.functions"):
+        raise NoRuleError(
+            f"srcgrad differentiates calls of the functions srcgrad.grad makes (second derivatives), "
+            f"not yet of a {kind.__name__} (`{to_source(stmt.value)}`): that would be a derivative "
+            "of a higher order, or of a product srcgrad computes forward.",
+            location,
+            hint="Call srcgrad.grad(f, with_value=False) in the differentiated code, or differentiate "
+            "f itself to the order you need (srcgrad.hessian, srcgrad.hvp).",
+        )

@@ -11,14 +11,14 @@ differentiate, in its first parameter (its second with `tfirst=True`) and in tho
 floats and float arrays of `args`.
 
 The times are the rule's `times` parameter, SciPy's `t` (a tangent template calls its tangent
-`t`): a call passing them by keyword, `t=...`, is refused at its line; pass them by position.
+`t`): a call passing them by keyword, `t=...`, binds them to `times`.
 The helpers are first-order only: a second derivative (hvp, hessian) through odeint stops with
 an error naming the helper.
 """
 
 # ruff: noqa: F821  (the runtime helpers are names in generated code, not here)
 
-from ..registry import adjoint, tangent
+from ..registry import ADJOINTS, TANGENTS, adjoint, tangent
 
 registered = False
 
@@ -58,3 +58,6 @@ def register_scipy() -> None:
             dy0 = odeint_jvp(ans, func, y0, times, args, rtol, atol, mxstep, tfirst, dy0=t)
             dtimes = odeint_jvp(ans, func, y0, times, args, rtol, atol, mxstep, tfirst, dtimes=t)
             dargs = odeint_jvp(ans, func, y0, times, args, rtol, atol, mxstep, tfirst, dargs=t)
+
+    for table in (ADJOINTS, TANGENTS):  # odeint(func, y0, t=...): SciPy's `t` is `times` here
+        table[solver].keywords = {"t": "times"}
