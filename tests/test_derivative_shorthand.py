@@ -273,3 +273,34 @@ def test_registering_a_statement_that_is_not_one_fails_at_once(kept_table):
         @srcgrad.extend.elementwise(softplus)
         def softplus_rule(g, x):
             dx = g / (1 + np.exp(-x))
+
+
+# ---------------------------------------------------------------------------------------------
+# Linear functions (`@linear`): the gradient is written, the tangent is the function itself.
+
+
+def _tangent_lines(key, **call):
+    """The tangent parts `key`'s forward-mode rule makes for a call with these arguments (a
+    string in a list is a variable's name, anything else a literal)."""
+    from srcgrad.syntax import const, name
+
+    rule = rules.lookup_tangent(key)
+    mapping = {p: name(v[0]) if isinstance(v, list) else const(v) for p, v in call.items()}
+    tangents = {p: name("t" + p) for p in rule.adjoint_rule.differentiates}
+    parts = rule.expand_parts(dict(mapping, np=name("np")), tangents, lambda base: base)
+    return [f"d{param} = {to_source(value)}" for kind, param, value in parts if kind == "part"]
+
+
+def test_a_linear_functions_tangent_is_the_function_with_its_default_arguments_left_out():
+    assert _tangent_lines(np.squeeze, x=["x"], axis=None) == ["dx = np.squeeze(tx)"]
+    assert _tangent_lines(np.squeeze, x=["x"], axis=1) == ["dx = np.squeeze(tx, axis=1)"]
+    taken = _tangent_lines(np.take, x=["x"], indices=["i"], axis=0, mode="raise")
+    assert taken == ["dx = np.take(tx, i, axis=0)"]
+    filled = _tangent_lines(np.full_like, a=["a"], fill_value=["v"])
+    assert filled == ["dfill_value = np.full_like(a, tfill_value)"]
+    assert isinstance(rules.lookup_tangent(np.reshape), rules.registry.LinearTangent)
+
+
+def test_linear_rules_are_for_numpys_functions():
+    with pytest.raises(TypeError, match="linear rules are for NumPy's functions"):
+        rules.registry._spelled(len)

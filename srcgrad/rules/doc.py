@@ -128,6 +128,11 @@ def multiply_tangent(t, x, y):
   `x * y`, `dx * y + x * dy`). A constant parameter's line is left out.
 - Every part has the result's shape: where a part is `t` itself, `broadcast_like(t, ans)` spreads
   it over a broadcast result, and the generator removes it where the shapes agree.
+- A linear function (a reshape, a transpose, a join, a take; `np.dot` in each of its arguments)
+  is declared with `@linear` in place of `@adjoint`: only its gradient, the function's
+  transpose, is written, and its tangent is the function itself with `t` in place of the
+  argument (`np.squeeze(t, axis=axis)`; arguments left at their default are left out of the
+  generated call).
 - For a list argument (`np.concatenate(arrays)`), `t` is the list of its elements' tangents,
   zeros for the constant ones. A function that returns a tuple (`np.linalg.eigh`) has a tuple of
   tangents.

@@ -13,7 +13,7 @@ The rule modules (`rules/numpy/`, `rules/helpers.py`) and `srcgrad.extend` regis
 
 from __future__ import annotations
 
-from .template import Rule, TangentRule
+from .template import LinearTangent, Rule, TangentRule
 
 ADJOINTS: dict[object, Rule] = {}
 TANGENTS: dict[object, TangentRule] = {}
@@ -65,6 +65,47 @@ def elementwise(*keys, name: str | None = None):
         return _registrar(TANGENTS, TangentRule, keys, tangent_name, None, partials=True)(template)
 
     return register
+
+
+def linear(*keys, name: str | None = None):
+    """Register the decorated template as the reverse-mode rule of each key, a function linear
+    in each parameter the template gives a gradient for (multilinear, as `np.dot`, included);
+    the forward-mode rule of each key is the function itself applied to the tangent of each such
+    parameter in its place (`np.reshape(t, shape)`; `np.dot(t, b)` and `np.dot(a, t)`): a linear
+    function's tangent is itself, so only its transpose, the gradient, is written.
+
+        @linear(np.reshape)
+        def reshape(g, x, shape):
+            dx = np.reshape(g, np.shape(x))
+
+    The template's parameters must be the function's own names (required ones first), as for
+    any rule: the tangent passes the required ones by position and the others by keyword.
+    """
+
+    def register(template):
+        adjoint(*keys, name=name)(template)
+        global version
+        for key in keys:
+            TANGENTS[key] = LinearTangent(ADJOINTS[key], _spelled(key))
+            version += 1
+        return template
+
+    return register
+
+
+def _spelled(key) -> str:
+    """How a template names the NumPy function `key`: `np.reshape`, `np.fft.fftshift`."""
+    import numpy
+
+    module, name = getattr(key, "__module__", "") or "", getattr(key, "__name__", "")
+    for path in (module, "numpy"):
+        if path == "numpy" or path.startswith("numpy."):
+            target = numpy
+            for part in path.split(".")[1:]:
+                target = getattr(target, part, None)
+            if getattr(target, name, None) is key:
+                return ".".join(["np", *path.split(".")[1:], name])
+    raise TypeError(f"linear rules are for NumPy's functions; {key!r} is not one")
 
 
 def _registrar(table: dict, kind, keys, name, constants, partials: bool = False):

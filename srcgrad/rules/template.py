@@ -480,6 +480,55 @@ class TangentRule(Rule):
             out.append(("local", new, value))
 
 
+class LinearTangent(TangentRule):
+    """The forward-mode rule of a function linear in each parameter it differentiates (or
+    multilinear, as `np.dot` is): the part of each such parameter is the function itself, with
+    that parameter's tangent `t` in its place (`registry.linear`). Its statements are made from
+    the reverse-mode rule's parameters: required ones by position, the others by keyword, left
+    out of the generated call where the call has their default."""
+
+    def __init__(self, adjoint_rule: Rule, function: str):
+        super().__init__(adjoint_rule.template, adjoint_rule.keys, f"{adjoint_rule.name}_tangent")
+        self.adjoint_rule = adjoint_rule
+        self.function = function  # how templates spell the function: "np.reshape", "np.fft.fftshift"
+        self.partials = True  # made, not written: docs/rules.md shows the statements it makes
+
+    @functools.cached_property
+    def params(self) -> list[inspect.Parameter]:
+        return self.adjoint_rule.params
+
+    uses_ans = False
+
+    def _parse(self) -> list[gast.stmt]:
+        lines = []
+        for p in self.params:
+            if p.name not in self.adjoint_rule.differentiates:
+                continue
+            args = [
+                ("t" if q.name == p.name else q.name)
+                if q.default is inspect.Parameter.empty
+                else f"{q.name}={'t' if q.name == p.name else q.name}"
+                for q in self.params
+            ]
+            lines.append(f"d{p.name} = {self.function}({', '.join(args)})")
+        return [gast.ast_to_gast(stmt) for stmt in ast.parse("\n".join(lines)).body]
+
+    def expand_parts(self, mapping, tangents: dict, fresh) -> list[tuple[str, str, gast.expr]]:
+        defaults = {p.name: p.default for p in self.params if p.default is not inspect.Parameter.empty}
+        out = super().expand_parts(mapping, tangents, fresh)
+        for _, _, value in out:
+            value.keywords = [k for k in value.keywords if not _is_default(k, defaults)]
+        return out
+
+
+def _is_default(keyword: gast.keyword, defaults: dict) -> bool:
+    """Whether a keyword argument passes its parameter's default, written as a literal."""
+    if keyword.arg not in defaults or not isinstance(keyword.value, gast.Constant):
+        return False
+    default, value = defaults[keyword.arg], keyword.value.value
+    return type(default) is type(value) and default == value
+
+
 def _assignments(body):
     for stmt in body:
         if isinstance(stmt, gast.If):

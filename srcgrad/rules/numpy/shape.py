@@ -1,14 +1,16 @@
 """Shape and indexing: reshapes, transposes, joins, splits, takes.
 
-These operations are linear: each tangent rule, after its adjoint, applies the operation to `t`
-(a sort applies the permutation that sorts `x`, a split cuts `t` where it cuts `x`).
+These operations are linear. Most are declared `@linear`: the template is the gradient (the
+operation's transpose), and the tangent is the operation itself applied to `t`. The others have
+a tangent rule after the adjoint, where the tangent takes more than that (a sort applies the
+permutation that sorts `x`, `np.append` pads each part's tangent with zeros).
 """
 
 # ruff: noqa: F821  (`fill` and the runtime helpers are names in generated code, not here)
 
 import numpy as np
 
-from ..registry import adjoint, nondifferentiable, tangent
+from ..registry import adjoint, linear, nondifferentiable, tangent
 
 # np.row_stack is np.vstack under its old name (deprecated in NumPy 2.0, gone from later ones)
 ROW_STACK = (np.row_stack,) if hasattr(np, "row_stack") else ()
@@ -27,7 +29,7 @@ def T_tangent(t, x):
     dx = t.T
 
 
-@adjoint(np.transpose)
+@linear(np.transpose)
 def transpose(g, x, axes=None):
     if axes is None:
         dx = np.transpose(g)
@@ -35,22 +37,9 @@ def transpose(g, x, axes=None):
         dx = untranspose(g, axes)
 
 
-@tangent(np.transpose)
-def transpose_tangent(t, x, axes=None):
-    if axes is None:
-        dx = np.transpose(t)
-    else:
-        dx = np.transpose(t, axes)
-
-
-@adjoint(np.reshape)
+@linear(np.reshape)
 def reshape(g, x, shape):
     dx = np.reshape(g, np.shape(x))
-
-
-@tangent(np.reshape)
-def reshape_tangent(t, x, shape):
-    dx = np.reshape(t, shape)
 
 
 @adjoint(np.ravel)
@@ -86,169 +75,81 @@ def linspace_tangent(t, ans, start, stop, num=50, endpoint=True, retstep=False, 
     dstop = np.expand_dims(t, axis) * w
 
 
-@adjoint(np.expand_dims)
+@linear(np.expand_dims)
 def expand_dims(g, x, axis):
     dx = np.reshape(g, np.shape(x))
 
 
-@tangent(np.expand_dims)
-def expand_dims_tangent(t, x, axis):
-    dx = np.expand_dims(t, axis)
-
-
-@adjoint(np.squeeze)
+@linear(np.squeeze)
 def squeeze(g, x, axis=None):
     dx = np.reshape(g, np.shape(x))
 
 
-@tangent(np.squeeze)
-def squeeze_tangent(t, x, axis=None):
-    if axis is None:
-        dx = np.squeeze(t)
-    else:
-        dx = np.squeeze(t, axis)
-
-
-@adjoint(np.atleast_1d, np.atleast_2d, np.atleast_3d)
+@linear(np.atleast_1d, np.atleast_2d, np.atleast_3d)
 def atleast_nd(g, x):
     dx = np.reshape(g, np.shape(x))
 
 
-@tangent(np.atleast_1d, np.atleast_2d, np.atleast_3d)
-def atleast_nd_tangent(t, ans, x):
-    dx = np.reshape(t, np.shape(ans))
-
-
-@adjoint(np.rollaxis)
+@linear(np.rollaxis)
 def rollaxis(g, x, axis, start=0):
     dx = np.moveaxis(g, rollaxis_destination(x, axis, start), axis)
 
 
-@tangent(np.rollaxis)
-def rollaxis_tangent(t, x, axis, start=0):
-    dx = np.rollaxis(t, axis, start)
-
-
-@adjoint(np.swapaxes)
+@linear(np.swapaxes)
 def swapaxes(g, x, axis1, axis2):
     dx = np.swapaxes(g, axis1, axis2)
 
 
-@tangent(np.swapaxes)
-def swapaxes_tangent(t, x, axis1, axis2):
-    dx = np.swapaxes(t, axis1, axis2)
-
-
-@adjoint(np.moveaxis)
+@linear(np.moveaxis)
 def moveaxis(g, x, source, destination):
     dx = np.moveaxis(g, destination, source)
 
 
-@tangent(np.moveaxis)
-def moveaxis_tangent(t, x, source, destination):
-    dx = np.moveaxis(t, source, destination)
-
-
-@adjoint(np.broadcast_to)
+@linear(np.broadcast_to)
 def broadcast_to(g, x, shape):
     dx = unbroadcast(g, x)
 
 
-@tangent(np.broadcast_to)
-def broadcast_to_tangent(t, x, shape):
-    dx = np.broadcast_to(t, shape)
-
-
-@adjoint(np.flip)
+@linear(np.flip)
 def flip(g, x, axis=None):
     dx = np.flip(g, axis)
 
 
-@tangent(np.flip)
-def flip_tangent(t, x, axis=None):
-    if axis is None:
-        dx = np.flip(t)
-    else:
-        dx = np.flip(t, axis)
-
-
-@adjoint(np.fliplr)
+@linear(np.fliplr)
 def fliplr(g, x):
     dx = np.fliplr(g)
 
 
-@tangent(np.fliplr)
-def fliplr_tangent(t, x):
-    dx = np.fliplr(t)
-
-
-@adjoint(np.flipud)
+@linear(np.flipud)
 def flipud(g, x):
     dx = np.flipud(g)
 
 
-@tangent(np.flipud)
-def flipud_tangent(t, x):
-    dx = np.flipud(t)
-
-
-@adjoint(np.roll)
+@linear(np.roll)
 def roll(g, x, shift, axis=None):
     dx = np.roll(g, np.negative(shift), axis)
 
 
-@tangent(np.roll)
-def roll_tangent(t, x, shift, axis=None):
-    if axis is None:
-        dx = np.roll(t, shift)
-    else:
-        dx = np.roll(t, shift, axis)
-
-
-@adjoint(np.triu)
+@linear(np.triu)
 def triu(g, x, k=0):
     dx = unbroadcast(np.triu(g, k), x)
 
 
-@tangent(np.triu)
-def triu_tangent(t, x, k=0):
-    if k == 0:
-        dx = np.triu(t)
-    else:
-        dx = np.triu(t, k)
-
-
-@adjoint(np.tril)
+@linear(np.tril)
 def tril(g, x, k=0):
     dx = unbroadcast(np.tril(g, k), x)
-
-
-@tangent(np.tril)
-def tril_tangent(t, x, k=0):
-    if k == 0:
-        dx = np.tril(t)
-    else:
-        dx = np.tril(t, k)
 
 
 # ---------------------------------------------------------------------------------------------
 # Joins, repeats and padding.
 
 
-@adjoint(np.concatenate)
+@linear(np.concatenate)
 def concatenate(g, arrays, axis=0):
     darrays = unconcatenate(g, arrays, axis)
 
 
-@tangent(np.concatenate)
-def concatenate_tangent(t, arrays, axis=0):
-    if axis == 0:
-        darrays = np.concatenate(t)
-    else:
-        darrays = np.concatenate(t, axis)
-
-
-@adjoint(np.stack)
+@linear(np.stack)
 def stack(g, arrays, axis=0):
     if axis == 0:
         darrays = g
@@ -256,43 +157,20 @@ def stack(g, arrays, axis=0):
         darrays = np.moveaxis(g, axis, 0)
 
 
-@tangent(np.stack)
-def stack_tangent(t, arrays, axis=0):
-    if axis == 0:
-        darrays = np.stack(t)
-    else:
-        darrays = np.stack(t, axis)
-
-
-@adjoint(np.hstack)
+@linear(np.hstack)
 def hstack(g, tup):
     dtup = unhstack(g, tup)
 
 
-@tangent(np.hstack)
-def hstack_tangent(t, tup):
-    dtup = np.hstack(t)
-
-
-@adjoint(np.vstack, *ROW_STACK)
+@linear(np.vstack, *ROW_STACK)
 def vstack(g, tup):
     # also np.row_stack, its old name, on the NumPy versions that still have it
     dtup = unvstack(g, tup)
 
 
-@tangent(np.vstack, *ROW_STACK)
-def vstack_tangent(t, tup):
-    dtup = np.vstack(t)
-
-
-@adjoint(np.column_stack)
+@linear(np.column_stack)
 def column_stack(g, tup):
     dtup = uncolumn_stack(g, tup)
-
-
-@tangent(np.column_stack)
-def column_stack_tangent(t, tup):
-    dtup = np.column_stack(t)
 
 
 @adjoint(np.append)
@@ -309,27 +187,14 @@ def append_tangent(t, arr, values, axis=None):
     dvalues = np.append(np.zeros_like(arr), t, axis)
 
 
-@adjoint(np.repeat)
+@linear(np.repeat)
 def repeat(g, x, repeats, axis=None):
     dx = unrepeat(g, x, repeats, axis)
 
 
-@tangent(np.repeat)
-def repeat_tangent(t, x, repeats, axis=None):
-    if axis is None:
-        dx = np.repeat(t, repeats)
-    else:
-        dx = np.repeat(t, repeats, axis)
-
-
-@adjoint(np.tile)
+@linear(np.tile)
 def tile(g, x, reps):
     dx = untile(g, x, reps)
-
-
-@tangent(np.tile)
-def tile_tangent(t, x, reps):
-    dx = np.tile(t, reps)
 
 
 @adjoint(np.pad)
@@ -358,31 +223,16 @@ def pad_tangent(t, x, pad_width, mode="constant", constant_values=0, reflect_typ
 # Takes and sorts: the gradient goes back to where each element came from.
 
 
-@adjoint(np.take)
+@linear(np.take)
 def take(g, x, indices, axis=None, mode="raise"):
     # an index taken more than once gets the sum of its gradients
     dx = untake(g, x, indices, axis, mode)
 
 
-@tangent(np.take)
-def take_tangent(t, x, indices, axis=None, mode="raise"):
-    if axis is None and mode == "raise":
-        dx = np.take(t, indices)
-    elif mode == "raise":
-        dx = np.take(t, indices, axis)
-    else:
-        dx = np.take(t, indices, axis, mode=mode)
-
-
-@adjoint(np.take_along_axis)
+@linear(np.take_along_axis)
 def take_along_axis(g, x, indices, axis=-1):
     # an index taken more than once gets the sum of its gradients
     dx = untake_along_axis(g, x, indices, axis)
-
-
-@tangent(np.take_along_axis)
-def take_along_axis_tangent(t, x, indices, axis=-1):
-    dx = np.take_along_axis(t, indices, axis)
 
 
 @adjoint(np.sort)
@@ -430,74 +280,39 @@ def select_tangent(t, ans, condlist, choicelist, default=0):
 # Splitting (the results are unpacked: `a, b = np.split(x, 2)`), filling, orderings.
 
 
-@adjoint(np.split, np.array_split)
+@linear(np.split, np.array_split)
 def split(g, x, indices_or_sections, axis=0):
     # g holds one gradient per part (zeros for the parts nothing differentiable used)
     dx = np.concatenate(g, axis)
 
 
-@tangent(np.split, np.array_split)
-def split_tangent(t, x, indices_or_sections, axis=0):
-    # the tangents of the parts: t cut in the same places (array_split cuts where split does)
-    if axis == 0:
-        dx = np.array_split(t, indices_or_sections)
-    else:
-        dx = np.array_split(t, indices_or_sections, axis)
-
-
-@adjoint(np.hsplit)
+@linear(np.hsplit)
 def hsplit(g, ary, indices_or_sections):
     # cuts along axis 1 (axis 0 for a 1-D array), which np.hstack joins; unpack the parts
     dary = np.hstack(g)
 
 
-@tangent(np.hsplit)
-def hsplit_tangent(t, ary, indices_or_sections):
-    dary = np.hsplit(t, indices_or_sections)
-
-
-@adjoint(np.vsplit)
+@linear(np.vsplit)
 def vsplit(g, ary, indices_or_sections):
     # cuts along axis 0, which np.vstack joins; unpack the parts
     dary = np.vstack(g)
 
 
-@tangent(np.vsplit)
-def vsplit_tangent(t, ary, indices_or_sections):
-    dary = np.vsplit(t, indices_or_sections)
-
-
-@adjoint(np.dsplit)
+@linear(np.dsplit)
 def dsplit(g, ary, indices_or_sections):
     # cuts along axis 2, which np.dstack joins; unpack the parts
     dary = np.dstack(g)
 
 
-@tangent(np.dsplit)
-def dsplit_tangent(t, ary, indices_or_sections):
-    dary = np.dsplit(t, indices_or_sections)
-
-
-@adjoint(np.full)
+@linear(np.full)
 def full(g, shape, fill_value):
     dfill_value = unbroadcast(g, fill_value)
 
 
-@tangent(np.full)
-def full_tangent(t, shape, fill_value):
-    dfill_value = np.full(shape, t)
-
-
-@adjoint(np.full_like)
+@linear(np.full_like)
 def full_like(g, a, fill_value):
     # the values of `a` do not matter, only its shape: no gradient to `a`
     dfill_value = unbroadcast(g, fill_value)
-
-
-@tangent(np.full_like)
-def full_like_tangent(t, a, fill_value):
-    # the values of `a` do not matter, only its shape (and dtype): no part for `a`
-    dfill_value = np.full_like(a, t)
 
 
 nondifferentiable(np.argsort, np.argpartition)
