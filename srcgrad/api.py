@@ -23,6 +23,12 @@ def grad(f=None, wrt=None, with_value=True, has_aux=False, check_finite=False):
     checks each gradient as it computes it and raises `NonFiniteGradientError` at the line of `f`
     where a NaN or an infinity first appears. Use as `@grad`, `@grad(wrt=...)` or
     `grad(f, wrt=...)`; the generated code is `.source` on the result.
+
+    A differentiated parameter may be a dict, list or tuple of arrays, or a NamedTuple or
+    dataclass instance (nested in one another as deep as you like): its gradient is nested
+    alike, a NamedTuple or dataclass instance of the parameter's own class holding the
+    gradients in its fields (a dataclass made without running its `__init__`); a field that
+    holds no floating-point value (an int, a string, a function) keeps the parameter's value.
     """
     if isinstance(f, (str, int, tuple, list)) and wrt is None:  # @grad("W") or @grad(("W", "b"))
         f, wrt = None, f
@@ -66,11 +72,12 @@ def jvp(f=None, wrt=None, has_aux=False):
     `wrt` names the parameters the tangents belong to, as for `grad` (by default the first). The
     new function takes `f`'s arguments, then one tangent per `wrt` parameter, of that
     parameter's shape, in `wrt`'s order (by position, or by the name `d<parameter>` that
-    `.source` shows). A parameter that is a dict, list or tuple of arrays (nested) has a tangent
-    nested like it, each part of its part's shape. `f` may return an array (its tangent has the
-    same shape) or a tuple of them (a tuple of tangents). Use as `@jvp`, `@jvp(wrt=...)` or
-    `jvp(f, wrt=...)`; `f` may also be the result of `grad` (forward over reverse: the tangent
-    of the gradients is a Hessian-vector product).
+    `.source` shows). A parameter that is a dict, list or tuple of arrays, or a NamedTuple or
+    dataclass instance (nested) has a tangent nested like it (an instance of the same class for
+    a NamedTuple or dataclass), each part of its part's shape. `f` may return an array (its
+    tangent has the same shape) or a tuple of them (a tuple of tangents). Use as `@jvp`,
+    `@jvp(wrt=...)` or `jvp(f, wrt=...)`; `f` may also be the result of `grad` (forward over
+    reverse: the tangent of the gradients is a Hessian-vector product).
     """
     return _made(JvpFunction, f, wrt, has_aux)
 
@@ -80,8 +87,9 @@ def vjp(f=None, wrt=None):
     product, for a function whose value is an array. The new function takes `f`'s arguments and
     then the cotangent, of the value's shape (by position, or by the name `.source` shows). It is
     one reverse pass, like `grad`'s, seeded with the cotangent instead of 1.0; `wrt` is as for
-    `grad`, and a parameter that is a dict, list or tuple of arrays gets its gradient in the same
-    nesting. Use as `@vjp`, `@vjp(wrt=...)` or `vjp(f, wrt=...)`.
+    `grad`, and a parameter that is a dict, list or tuple of arrays, or a NamedTuple or dataclass
+    instance, gets its gradient in the same nesting. Use as `@vjp`, `@vjp(wrt=...)` or
+    `vjp(f, wrt=...)`.
     """
     return _made(VjpFunction, f, wrt)
 

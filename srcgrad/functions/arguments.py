@@ -1,9 +1,11 @@
 """The arguments of a call and the values returned: which parameters are differentiated, whether
-an argument can be, the nesting of dict and list parameters, and each gradient or tangent made a
-value like its parameter that owns its memory (never an argument, nor a view of one)."""
+an argument can be, the nesting of dict, list, tuple, NamedTuple and dataclass parameters, and
+each gradient or tangent made a value like its parameter that owns its memory (never an argument,
+nor a view of one)."""
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 
 import numpy as np
@@ -61,8 +63,18 @@ def _wrt_location(f) -> Location:
 
 
 def structure_of(value, path: str):
-    """The nesting of dicts, lists and tuples in `value`, as a hashable description; each leaf
-    must be a floating-point value (`path` names it in the error otherwise)."""
+    """The nesting of dicts, lists, tuples, NamedTuples and dataclasses in `value`, as a hashable
+    description; each leaf must be a floating-point value (`path` names it in the error
+    otherwise). A NamedTuple or dataclass instance (a record) is `(RECORD kind, names of the
+    fields differentiated, their structures)`: its kind says its class, all its field names and
+    the fields that decide the code (`record_kind`); a field that holds no floating-point value
+    is read as it is, not differentiated, and left out of the rest."""
+    if is_record(value):
+        fields = record_fields(value)
+        differentiated = [(n, v) for n, v in fields if holds_floats(v)]
+        kind = record_kind(value, fields, path)
+        parts = tuple(structure_of(v, f"{path}.{n}") for n, v in differentiated)
+        return (kind, tuple(n for n, _ in differentiated), parts)
     if isinstance(value, dict):
         keys = tuple(value)
         return ("dict", keys, tuple(structure_of(value[k], f"{path}[{k!r}]") for k in keys))
@@ -80,10 +92,110 @@ def structures_of(wrt: list[str], params: list):
     None for a plain one). Raises ArgumentTypeError for a value that cannot be differentiated."""
     for w, p in zip(wrt, params):
         if not ((type(p) is np.ndarray and p.dtype.kind == "f") or type(p) is float):
-            if isinstance(p, (dict, list, tuple)):
+            if is_nested(p):
                 return tuple((w, structure_of(p, w)) for w, p in zip(wrt, params))
             check_differentiable(w, p)
     return None
+
+
+# -- records: NamedTuple and dataclass instances --------------------------------------------------
+
+RECORD = "record"  # the first item of a record's kind (see structure_of)
+
+
+def is_record(value) -> bool:
+    """Whether `value` is an instance of a NamedTuple (or collections.namedtuple) class or of a
+    dataclass."""
+    if isinstance(value, tuple):
+        return isinstance(getattr(type(value), "_fields", None), tuple)
+    return dataclasses.is_dataclass(value) and not isinstance(value, type)
+
+
+def is_nested(value) -> bool:
+    """A value srcgrad follows part by part: a dict, list, tuple, NamedTuple or dataclass."""
+    return isinstance(value, (dict, list, tuple)) or is_record(value)
+
+
+def record_fields(value) -> list[tuple[str, object]]:
+    """(name, value) for each field of a record, in the class's order (a dataclass's fields with
+    `init=False` too; one the instance has no value for is left out)."""
+    if isinstance(value, tuple):
+        return list(zip(type(value)._fields, value))
+    missing = object()
+    found = [(f.name, getattr(value, f.name, missing)) for f in dataclasses.fields(value)]
+    return [(n, v) for n, v in found if v is not missing]
+
+
+def record_kind(value, fields, path: str) -> tuple:
+    """The kind of a record in its structure: (RECORD, its class, the names of its fields, the
+    fields that decide the code, as (name, value): a function, which the code calls by its rule
+    or writes out, or one of the user's objects, whose methods it writes out (as an
+    `ObjectKey`)). The class is part of the key of the code, so two classes with the same fields
+    never share it; so are those fields' values. A dataclass that srcgrad cannot make a
+    gradient of (`rebuild_record`) is refused here, before anything runs."""
+    cls = type(value)
+    if not isinstance(value, tuple) and cls.__new__ is not object.__new__:
+        raise ArgumentTypeError(
+            f"srcgrad returns the gradient with respect to {path} as an instance of {cls.__qualname__} "
+            f"holding the gradients in its fields, made without calling {cls.__qualname__}'s __init__ "
+            f"(which may check or change the values it is given); {cls.__qualname__} has a "
+            "__new__ of its own (or a base class that is not a plain object), so it cannot be made "
+            "that way.",
+            hint=f"Pass the arrays of {path} as a dict, a NamedTuple or a dataclass without a "
+            "__new__ of its own.",
+        )
+    bound = tuple(
+        (n, v if is_function(v) else ObjectKey((INSTANCE_ARGUMENT, v)))
+        for n, v in fields
+        if not holds_floats(v) and (is_function(v) or is_users_object(v))
+    )
+    return (RECORD, cls, tuple(n for n, _ in fields), bound)
+
+
+def is_function(value) -> bool:
+    return inspect.isfunction(value) or inspect.isbuiltin(value) or isinstance(value, np.ufunc)
+
+
+def holds_floats(value) -> bool:
+    """Whether a record's field is differentiated: it is, or holds, a floating-point number or
+    array (or a complex one, or an array of a library srcgrad does not take, refused then with
+    the reason). Any other field (an int, a string, None, an array of integers, a function) is
+    read as it is."""
+    if type(value) is float or isinstance(value, (float, complex, np.floating, np.complexfloating)):
+        return True
+    if is_nested(value):
+        return any(holds_floats(leaf) for _, leaf in leaves(value))
+    if backends.kind_of(value) is None:
+        return backends.foreign(value)
+    return value.dtype.kind in ("f", "c")
+
+
+def rebuild_record(record, values: dict):
+    """A record of `record`'s class whose fields hold `values` (field name -> value), and
+    `record`'s own values in the others. A NamedTuple is made by `_make`; a dataclass without
+    calling its `__init__` (nor `__post_init__`): each field set as it is (on a frozen one
+    too), so that a gradient is exactly the gradients of the fields, `init=False` fields
+    included, never checked or changed as a parameter would be."""
+    cls = type(record)
+    if isinstance(record, tuple):
+        return cls._make(values.get(n, v) for n, v in zip(cls._fields, record))
+    made = object.__new__(cls)
+    for n, v in record_fields(record):
+        object.__setattr__(made, n, values.get(n, v))
+    return made
+
+
+def path_text(value, path) -> str:
+    """How the user spells the part of `value` at `path`: `['W1']`, `[0]`, `.W`, in turn."""
+    text = ""
+    for key in path:
+        if is_record(value):
+            text += f".{key}"
+            value = getattr(value, key)
+        else:
+            text += f"[{key!r}]"
+            value = value[key]
+    return text
 
 
 def function_arguments(named: dict, wrt) -> tuple:
@@ -97,12 +209,53 @@ def function_arguments(named: dict, wrt) -> tuple:
         if inspect.isfunction(v) or inspect.isbuiltin(v) or isinstance(v, np.ufunc) or inspect.ismethod(v):
             out.append((n, (FUNCTION_ARGUMENT, v)))
         elif is_users_object(v):  # `model.forward(x)` on it: code for its class's methods
-            out.append((n, (INSTANCE_ARGUMENT, v)))
+            out.append((n, ObjectKey((INSTANCE_ARGUMENT, v))))
     return tuple(out)
 
 
+class ObjectKey(tuple):
+    """`(INSTANCE_ARGUMENT, obj)` as a key of the code. The code for one of the user's objects
+    depends on its class (the methods written out) and on the attributes whose values the
+    lowering binds into it (one of the user's objects, a list or tuple holding one, a function:
+    anf/inlining.py `known_attribute`); arrays and numbers are read as the code runs. So two
+    dataclass instances with the same class and those attributes share the code (a dataclass
+    of data passed at each step is compiled for once); any other object keys it by identity.
+    Never by the object's own `==`, which may compare arrays or be missing (a dataclass that
+    is not frozen cannot be hashed)."""
+
+    __slots__ = ()
+
+    def _key(self):
+        obj = self[1]
+        if not dataclasses.is_dataclass(obj):
+            return self[0], id(obj)
+        own = getattr(obj, "__dict__", None)
+        if not isinstance(own, dict):  # slots: no attribute is bound in
+            return self[0], type(obj), ()
+        return self[0], type(obj), tuple((k, id(v)) for k, v in own.items() if _bound_into_code(v))
+
+    def __hash__(self):
+        return hash(self._key())
+
+    def __eq__(self, other):
+        return isinstance(other, ObjectKey) and self._key() == other._key()
+
+    def __ne__(self, other):
+        return not self == other
+
+
+def _bound_into_code(value) -> bool:
+    """Whether the lowering binds an object's attribute holding `value` into the code."""
+    listed = isinstance(value, (list, tuple)) and any(is_users_object(v) for v in value)
+    return is_users_object(value) or listed or inspect.isfunction(value)
+
+
 def skeleton(value) -> str:
-    """The nesting of `value` for a message: `{'W': array (2, 3), 'b': [float, float]}`."""
+    """The nesting of `value` for a message: `{'W': array (2, 3), 'b': [float, float]}`,
+    `Layer(W=array (2, 3), n=int)`."""
+    if is_record(value):
+        fields = ", ".join(f"{n}={skeleton(v)}" for n, v in record_fields(value))
+        return f"{type(value).__name__}({fields})"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k!r}: {skeleton(v)}" for k, v in value.items()) + "}"
     if isinstance(value, list):
@@ -115,9 +268,14 @@ def skeleton(value) -> str:
 
 
 def leaves(value, path=()):
-    """(path, leaf) for each value in nested dicts, lists and tuples; a path is the keys and
-    indices that lead to the leaf."""
-    if isinstance(value, dict):
+    """(path, leaf) for each value in nested dicts, lists, tuples and records; a path is the
+    keys, indices and field names that lead to the leaf. A record's fields that are not
+    differentiated (`holds_floats`) are not leaves."""
+    if is_record(value):
+        for n, v in record_fields(value):
+            if holds_floats(v):
+                yield from leaves(v, (*path, n))
+    elif isinstance(value, dict):
         for k, v in value.items():
             yield from leaves(v, (*path, k))
     elif isinstance(value, (list, tuple)):
@@ -208,11 +366,22 @@ def owned(a, dtype, roots: set):
 
 
 def gradient_tree_like(g, p, roots: set):
+    return tree_like(g, p, lambda gi, pi: gradient_like(gi, pi, roots))
+
+
+def tree_like(g, p, leaf):
+    """`g`, what the generated code returns for the nested parameter `p` (a dict for a record, of
+    the fields differentiated), nested as `p` is: `leaf(g part, p part)` at each leaf, and a
+    record of `p`'s class for a record (`rebuild_record`), whose fields that are not
+    differentiated hold `p`'s own values, so that it is a valid instance."""
+    if is_record(p):
+        parts = {n: tree_like(g[n], v, leaf) for n, v in record_fields(p) if holds_floats(v)}
+        return rebuild_record(p, parts)
     if isinstance(p, dict):
-        return {k: gradient_tree_like(g[k], p[k], roots) for k in p}
+        return {k: tree_like(g[k], p[k], leaf) for k in p}
     if isinstance(p, (list, tuple)):
-        return type(p)(gradient_tree_like(gi, pi, roots) for gi, pi in zip(g, p))
-    return gradient_like(g, p, roots)
+        return type(p)(tree_like(gi, pi, leaf) for gi, pi in zip(g, p))
+    return leaf(g, p)
 
 
 def add_leaf_roots(value, roots: set) -> None:
@@ -265,10 +434,11 @@ def user_call(signature, values):
 
 def check_parameter(w: str, value, what: str = "forward mode", nested: bool = False) -> None:
     """A float or a float array, or an error naming the parameter; with `nested`, also dicts,
-    lists and tuples of them, each leaf checked (and named by its path)."""
-    if nested and isinstance(value, (dict, list, tuple)):
+    lists, tuples, NamedTuples and dataclasses of them, each leaf checked (and named by its
+    path)."""
+    if nested and is_nested(value):
         for path, leaf in leaves(value):
-            check_parameter(w + "".join(f"[{k!r}]" for k in path), leaf, what)
+            check_parameter(w + path_text(value, path), leaf, what)
         return
     if not ((type(value) is np.ndarray and value.dtype.kind == "f") or type(value) is float):
         refuse_structure(w, value, what)
@@ -283,6 +453,14 @@ def refuse_structure(w: str, value, what: str = "forward mode") -> None:
             f"{what} runs on NumPy arrays and floats for now, but {w} is a {kind} array.",
             hint="Pass NumPy arrays (e.g. .get() for CuPy, .compute() for Dask), or use "
             "srcgrad.grad, which runs on CuPy and Dask.",
+        )
+    if is_record(value):
+        kind = "NamedTuple" if isinstance(value, tuple) else "dataclass"
+        raise ArgumentTypeError(
+            f"{what} takes floats and arrays, but {w} is a {type(value).__name__} (a {kind}): "
+            f"parameters that are NamedTuples or dataclasses of arrays are not supported in {what} yet.",
+            hint=f"Pass the arrays of {w} as parameters of their own, or use srcgrad.grad, "
+            "or srcgrad.jvp or srcgrad.vjp of the function itself (they take them).",
         )
     if isinstance(value, (dict, list, tuple)):
         raise ArgumentTypeError(
@@ -340,6 +518,11 @@ def tangent_tree_like(w: str, primal, tangent, name: str | None = None):
 
 
 def _tangent_tree(path: str, primal, tangent):
+    """The tangent checked, as the generated code reads it: nested like the parameter, a record's
+    as a dict of its fields differentiated (`dp['W']`)."""
+    if is_record(primal):
+        fields = [(n, v) for n, v in record_fields(primal) if holds_floats(v)]
+        return {n: _tangent_tree(f"{path}.{n}", v, getattr(tangent, n)) for n, v in fields}
     if isinstance(primal, dict):
         return {k: _tangent_tree(f"{path}[{k!r}]", primal[k], tangent[k]) for k in primal}
     if isinstance(primal, (list, tuple)):
@@ -350,7 +533,13 @@ def _tangent_tree(path: str, primal, tangent):
 
 def _nesting_difference(primal, tangent, path: str) -> str | None:
     """Where `tangent` is nested unlike `primal`, said in words; None if nowhere."""
-    if isinstance(primal, dict):
+    if is_record(primal):
+        kind = type(primal).__name__
+        if type(tangent) is not type(primal):
+            return f"{path} is a {kind}, its tangent {_a_kind(tangent)}"
+        fields = [(n, v) for n, v in record_fields(primal) if holds_floats(v)]
+        items = [(f"{path}.{n}", v, getattr(tangent, n, None)) for n, v in fields]
+    elif isinstance(primal, dict):
         if not isinstance(tangent, dict):
             return f"{path} is a dict, its tangent {_a_kind(tangent)}"
         if set(tangent) != set(primal):
@@ -368,7 +557,7 @@ def _nesting_difference(primal, tangent, path: str) -> str | None:
             return f"{path} is a {kind} of {len(primal)}, its tangent a {kind} of {len(tangent)}"
         items = [(f"{path}[{i}]", p, t) for i, (p, t) in enumerate(zip(primal, tangent))]
     else:
-        if isinstance(tangent, (dict, list, tuple)) and not written_out(tangent):
+        if is_record(tangent) or (isinstance(tangent, (dict, list, tuple)) and not written_out(tangent)):
             return f"{path} is {_a_kind(primal)}, its tangent {_a_kind(tangent)}"
         return None
     for sub, p, t in items:
@@ -391,7 +580,7 @@ def written_out(value) -> bool:
 def _a_kind(value) -> str:
     if isinstance(value, np.ndarray):
         return "an array"
-    if isinstance(value, (dict, list, tuple)):
+    if is_nested(value):
         return f"a {type(value).__name__}"
     return describe(value)
 

@@ -26,7 +26,7 @@ from ..analyses.exact import INT
 from ..errors import SrcgradError
 from ..frontend import read_function
 from ..generated import read_generated
-from .arguments import leaves, resolve_wrt
+from .arguments import is_nested, leaves, resolve_wrt
 from .failures import internal_error
 
 SPECIALIZE_LIMIT = 8  # argument shapes one function gets code of its own for; beyond, the general code
@@ -133,7 +133,7 @@ class Compiled:
             for n, a in named
             if type(a) in (float, int) or isinstance(a, (np.ndarray, np.generic))
         )
-        nested = [(n, a) for n, a in named if n in self.wrt and isinstance(a, (dict, list, tuple))]
+        nested = [(n, a) for n, a in named if n in self.wrt and is_nested(a)]
         key += tuple(  # the leaves of a nested parameter: ((parameter, path), shape)
             ((n, path), leaf.shape if isinstance(leaf, (np.ndarray, np.generic)) else ())
             for n, a in nested
@@ -147,9 +147,9 @@ class Compiled:
     @property
     def source(self) -> str:
         """The generated Python source: before a call, the code for arguments of any shape;
-        after calls, the code the last call ran (for the structure of its dict and list
-        parameters, and specialised to the shapes of its arrays and floats, those inside them
-        too)."""
+        after calls, the code the last call ran (for the structure of its dict, list, NamedTuple
+        and dataclass parameters, and specialised to the shapes of its arrays and floats, those
+        inside them too)."""
         if self._shown is None:
             self.variant()
         return self._shown.build.generated.source

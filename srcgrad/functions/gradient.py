@@ -1,7 +1,8 @@
 """`GradFunction`: the callable `grad` returns. Reverse mode: the user's function's value and
 gradients from generated code, for NumPy, CuPy and Dask arrays and for parameters that are dicts,
-lists and tuples of them; the gradients returned as values like their parameters; an exception
-from the generated code explained by the user's own function and lines."""
+lists, tuples, NamedTuples and dataclasses of them; the gradients returned as values like their
+parameters; an exception from the generated code explained by the user's own function and
+lines."""
 
 from __future__ import annotations
 
@@ -29,9 +30,12 @@ from .arguments import (
     gradient_like,
     gradient_like_on,
     gradient_tree_like,
+    is_nested,
     leaves,
+    path_text,
     root,
     structures_of,
+    tree_like,
 )
 from .compiled import Compiled
 from .failures import clip, exception_summary, failure_site, generated_line
@@ -217,8 +221,8 @@ class GradFunction(Compiled):
         """The backend of this call's arrays (nested parameters' leaves included)."""
         named = list(self.signature.bind(*args, **kwargs).arguments.items())
         for w, p in zip(self.wrt, params):
-            if isinstance(p, (dict, list, tuple)):
-                named += [(w + "".join(f"[{k!r}]" for k in path), leaf) for path, leaf in leaves(p)]
+            if is_nested(p):
+                named += [(w + path_text(p, path), leaf) for path, leaf in leaves(p)]
         return backends.choose(named)
 
     def _call_on(self, backend, structures, params, args, kwargs):
@@ -238,11 +242,7 @@ class GradFunction(Compiled):
                 roots |= {id(leaf) for _, leaf in leaves(p)}
 
         def like(g, p):
-            if isinstance(p, dict):
-                return {k: like(g[k], p[k]) for k in p}
-            if isinstance(p, (list, tuple)):
-                return type(p)(like(gi, pi) for gi, pi in zip(g, p))
-            return gradient_like_on(xp, g, p, roots)
+            return tree_like(g, p, lambda gi, pi: gradient_like_on(xp, gi, pi, roots))
 
         grads = like(grads, params[0]) if self.single else tuple(map(like, grads, params))
         if self.with_value:

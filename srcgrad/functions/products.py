@@ -22,6 +22,7 @@ from .arguments import (
     gradient_tree_like,
     identifiers,
     input_roots,
+    is_nested,
     refuse_structure,
     skeleton,
     structures_of,
@@ -92,7 +93,7 @@ class _Product(Compiled, Transformed):
         roots = input_roots(values)
         if structures is not None:
             for v in values.values():
-                if isinstance(v, (dict, list, tuple)):
+                if is_nested(v):
                     add_leaf_roots(v, roots)
         return roots
 
@@ -172,7 +173,7 @@ class JvpFunction(_Product):
         structures = None
         for w, t in zip(self.wrt, self.tangent_names):
             primal = values[w]
-            if isinstance(primal, (dict, list, tuple)):
+            if is_nested(primal):
                 if self.inner is not None:  # the gradient's code is read back for plain parameters only
                     refuse_structure(w, primal)
                 if structures is None:
@@ -301,7 +302,7 @@ class VjpFunction(_Product):
             if value is None or (np.shape(cotangent) == np.shape(value) and not _nested(value, cotangent)):
                 self._explain(exc, args, kwargs)
             grads = None
-        if isinstance(value, (dict, list, tuple)):
+        if is_nested(value):
             self._nested_value(value, variant)
         if _nested(cotangent):
             raise ArgumentTypeError(

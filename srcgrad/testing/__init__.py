@@ -27,12 +27,15 @@ Hypothesis strategies for inputs live in `srcgrad.testing.strategies` (needs hyp
 
 from __future__ import annotations
 
+import copy
 import weakref
 
 import numpy as np
 
 from ..api import grad
+from ..functions.arguments import holds_floats, is_nested, is_record, path_text, record_fields
 from ..functions.arguments import leaves as _leaves
+from ..functions.arguments import skeleton as _skeleton
 from ..functions.gradient import GradFunction
 
 __all__ = ["check_grads", "assert_grads_close", "GradientMismatch"]
@@ -120,8 +123,10 @@ def check_grads(
     step. `mode="forward"` checks forward mode instead of the gradient: along the same
     directions, `srcgrad.jvp(f, wrt=...)` must match the central difference and reverse mode's
     `<gradient, v>` (the gradient is still computed and returned); `mode="both"` checks both
-    modes. Forward mode does not take nested (dict, list, tuple) parameters yet: asking for it
-    with one raises NotImplementedError.
+    modes. Forward mode does not take nested (dict, list, tuple, NamedTuple, dataclass)
+    parameters yet: asking for it with one raises NotImplementedError. A nested parameter's
+    gradient must be nested alike: for a NamedTuple or dataclass, an instance of its class,
+    holding the parameter's own values in the fields that are not differentiated.
     """
     __tracebackhide__ = True  # pytest shows the caller's line, not this function's internals
     if mode not in MODES:
@@ -135,10 +140,11 @@ def check_grads(
     params.apply_defaults()
     if mode != "reverse":
         for name in g.wrt:
-            if isinstance(params.arguments[name], (dict, list, tuple)):
+            if is_nested(params.arguments[name]):
                 raise NotImplementedError(
                     f"check_grads(mode={mode!r}): forward mode does not take nested parameters "
-                    f"(dicts, lists, tuples) yet, and {name!r} of {raw.__name__!r} is a "
+                    f"(dicts, lists, tuples, NamedTuples, dataclasses) yet, and {name!r} of "
+                    f"{raw.__name__!r} is a "
                     f"{type(params.arguments[name]).__name__}; check it with mode='reverse'."
                 )
     expected = raw(*_fresh(args), **_fresh(kwargs))  # a function may write into its arguments
@@ -154,6 +160,7 @@ def check_grads(
     rng = np.random.default_rng(seed)
     checks = []
     for name, gradient in zip(g.wrt, grads):  # a nested parameter is checked leaf by leaf
+        _check_nesting(name, gradient, params.arguments[name])
         for path, leaf in _leaves(params.arguments[name]):
             checks.append((name, path, _get(gradient, path), leaf))
 
@@ -205,7 +212,7 @@ def check_grads(
 
     def prepare(name, path, gradient, p):
         """The leaf's label, its gradient in float64, its tolerances and random directions."""
-        label = name + "".join(f"[{k!r}]" for k in path)
+        label = name + path_text(params.arguments[name], path)
         _check_kind(label, gradient, p)
         g64 = np.asarray(gradient, dtype=np.float64)
         low = isinstance(gradient, (np.ndarray, np.generic)) and gradient.dtype.itemsize < 8
@@ -476,7 +483,7 @@ def _scalar(x):
 
 def _get(value, path):
     for key in path:
-        value = value[key]
+        value = getattr(value, key) if is_record(value) else value[key]
     return value
 
 
@@ -485,6 +492,8 @@ def _put(value, path, new):
     if not path:
         return new
     key, rest = path[0], path[1:]
+    if is_record(value):
+        return _with_fields(value, {key: _put(getattr(value, key), rest, new)})
     if isinstance(value, dict):
         return {**value, key: _put(value[key], rest, new)}
     items = list(value)
@@ -493,13 +502,51 @@ def _put(value, path, new):
 
 
 def _tree_map(fn, value):
-    """`value` with `fn` applied to each leaf of its dicts, lists and tuples (NamedTuples too)."""
+    """`value` with `fn` applied to each leaf of its dicts, lists, tuples, NamedTuples and
+    dataclasses (the fields srcgrad differentiates)."""
+    if is_record(value):
+        return _with_fields(value, {n: _tree_map(fn, v) for n, v in record_fields(value) if holds_floats(v)})
     if isinstance(value, dict):
         return {k: _tree_map(fn, v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        items = [_tree_map(fn, v) for v in value]
-        return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)
+        return type(value)([_tree_map(fn, v) for v in value])
     return fn(value)
+
+
+def _with_fields(record, values: dict):
+    """A copy of a NamedTuple or dataclass instance with the fields `values` names changed: the
+    object `f` would see had the caller made it with those values (a dataclass copied with its
+    other attributes, its __init__ not run again)."""
+    if isinstance(record, tuple):
+        return record._replace(**values)
+    made = copy.copy(record)
+    for n, v in values.items():
+        object.__setattr__(made, n, v)
+    return made
+
+
+def _check_nesting(label, gradient, p):
+    """Raise GradientMismatch if the gradient of a nested parameter is not nested like it: the
+    same kinds (a record of the parameter's class), keys and lengths, and in a record's fields
+    that are not differentiated, the parameter's own values."""
+    if is_record(p):
+        if type(gradient) is not type(p):
+            kinds = f"a {type(gradient).__name__}, not a {type(p).__name__}"
+            raise GradientMismatch(f"gradient for {label!r} is {kinds}")
+        for n, v in record_fields(p):
+            held = getattr(gradient, n, None)
+            if holds_floats(v):
+                _check_nesting(f"{label}.{n}", held, v)
+            elif held is not v:
+                raise GradientMismatch(
+                    f"gradient for {label!r} holds {held!r} in its field {n!r}, not the parameter's own {v!r}"
+                )
+    elif isinstance(p, (dict, list, tuple)):
+        if type(gradient) is not type(p) or len(gradient) != len(p):
+            shown = f"{_skeleton(gradient)}, not nested like {_skeleton(p)}"
+            raise GradientMismatch(f"gradient for {label!r} is {shown}")
+        for k in list(p) if isinstance(p, dict) else range(len(p)):
+            _check_nesting(f"{label}[{k!r}]", gradient[k], p[k])
 
 
 def _fresh(value):

@@ -48,6 +48,9 @@ class Calls:
                 self.source.location(node),
                 hint="Drop `out=` and assign the result to a new name.",
             )
+        called = self.env.get(func.id) if isinstance(func, gast.Name) else None
+        if is_struct(called) and self.nested.is_record(called):  # `layer(h)`: its class's __call__
+            return self.record_method(copy_tree(called), func, "__call__", args, kwargs, hint, effect)
         func = self.called_function(func)
         if isinstance(func, gast.Subscript):  # `fs[0](x)`: a function read from a list made here
             func = self.expr(func)
@@ -168,6 +171,8 @@ class Calls:
     def method_call(self, func, args, kwargs, hint, effect):
         base = self.expr(func.value)
         method = func.attr
+        if is_struct(base) and self.nested.is_record(base):
+            return self.record_method(base, func, method, args, kwargs, hint, effect)
         if is_struct(base):
             return self.nested.method(base, method, args, kwargs, self.source, func)
         inlined = self.users_method(base, method)
@@ -222,3 +227,40 @@ class Calls:
             return self.emit(as_method, op, hint, method, effect)
         op = Op(None, [base, *args], kwargs, label=f".{method}()", pure=False)
         return self.emit(as_method, op, hint, method, effect)
+
+    # -- NamedTuple and dataclass parameters (records) ----------------------------------------
+
+    def record_attribute(self, base, node, hint):
+        """`p.W` on a record parameter: the field's atom (a leaf, a part, or a field read as it
+        is); a property of the record's class, written in Python, is written out like a
+        method."""
+        found = self.nested.field(base, node.attr)
+        if found is not None:
+            return found
+        member = inspect.getattr_static(self.nested.record_class(base), node.attr, None)
+        if isinstance(member, property) and member.fget is not None and self.is_users_function(member.fget):
+            return self.inline(member.fget, [base], {}, node, hint)
+        raise self.nested.no_attribute(base, node.attr, self.source, node)
+
+    def record_method(self, base, func, method, args, kwargs, hint, effect):
+        """`p.forward(x)` on a record parameter: the method of its class, written out with `self`
+        the record (a static method without it); `p.act(h)` calls the function the field `act`
+        holds, as for a function passed in. Any other method is refused."""
+        field = self.nested.field(base, method)
+        if field is not None:
+            target = self.function_args.get(field.id) if isinstance(field, gast.Name) else None
+            if target is None:
+                raise UnsupportedSyntaxError(
+                    f"`{to_source(func)}` calls the field {method!r} of "
+                    f"{self.nested.shown(*base.srcgrad_struct)!r}, which holds no function.",
+                    self.source.location(func),
+                )
+            if self.is_users_function(target):
+                return self.inline(target, args, kwargs, func, hint)
+            return self.call(field, target, args, kwargs, hint, effect)
+        member = inspect.getattr_static(self.nested.record_class(base), method, None)
+        if isinstance(member, staticmethod) and self.is_users_function(member.__func__):
+            return self.inline(member.__func__, args, kwargs, func, hint)
+        if inspect.isfunction(member) and self.is_users_function(member):
+            return self.inline(member, [base, *args], kwargs, func, hint)
+        return self.nested.method(base, method, args, kwargs, self.source, func)

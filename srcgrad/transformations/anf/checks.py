@@ -14,15 +14,20 @@ from ...syntax import walk as walk_tree
 from .atoms import is_struct, reads
 
 
-def check_leaves_followed(body, result, structures, source) -> None:
+def check_leaves_followed(body, result, structures, source, fields=frozenset()) -> None:
     """The invariant of nested parameters: the lowered program reads a nested parameter only
-    through its leaves (`W1 = params["W1"]`), so every read reaches the gradient. A read of
-    the whole, through a way of reading it the lowering does not follow, is refused at its
-    line: unchecked, the leaves would silently get no gradient from it."""
+    through its leaves (`W1 = params["W1"]`), and the fields of its records that are not
+    differentiated (`fields`: `n_layers = p.n_layers`), so every read reaches the gradient. A
+    read of the whole, through a way of reading it the lowering does not follow, is refused at
+    its line: unchecked, the leaves would silently get no gradient from it."""
     if not structures:
         return
     whole = set(structures)
-    statements = [(s, reads(s)) for s in walk(body) if not (isinstance(s, Assign) and s.op.key is LEAF)]
+    statements = [
+        (s, reads(s))
+        for s in walk(body)
+        if not (isinstance(s, Assign) and (s.op.key is LEAF or s.target in fields))
+    ]
     if result is not None:
         statements.append((result, set(names_in(result.value))))
     for stmt, names in statements:
@@ -85,7 +90,16 @@ def check_no_struct(atoms, source, node, what: str) -> None:
         if found is None:
             continue
         param, path = found.srcgrad_struct
-        part = param + "".join(f"[{k!r}]" for k in path)
+        part = getattr(found, "srcgrad_shown", None) or param + "".join(f"[{k!r}]" for k in path)
+        record = getattr(found, "srcgrad_record", None)  # the class of a NamedTuple or dataclass
+        if record:
+            raise UnsupportedSyntaxError(
+                f"srcgrad follows the parameter {part!r}, an instance of {record}, through its "
+                f"fields, the methods of its class and calls of your own functions, but not passed "
+                f"whole to `{what}`.",
+                source.location(node),
+                hint="Read its fields (p.W) and pass those.",
+            )
         raise UnsupportedSyntaxError(
             f"srcgrad follows the nested parameter {part!r} through indexing, loops, .values(), "
             f".items() and calls of your own functions, and a list of arrays into functions "

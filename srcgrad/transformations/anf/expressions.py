@@ -149,7 +149,8 @@ class Expressions:
             atom = self.expr(node.slice)
             key = atom.value if isinstance(atom, gast.Constant) else None
         if is_struct(base):
-            if isinstance(key, int) and not self.nested.is_dict(base) and key < 0:
+            plain = not (self.nested.is_dict(base) or self.nested.is_record(base))
+            if isinstance(key, int) and plain and key < 0:  # a NamedTuple's: its child() says
                 key += len(self.elements_of(base, node))
             return self.nested.child(base, key, self.source, node)
         if type(key) is not int or not -len(items) <= key < len(items):
@@ -209,6 +210,17 @@ class Expressions:
         base = self.expr(node.value)
         if is_struct(base) and self.nested.is_record(base):  # `p.W` of a NamedTuple or dataclass
             return self.record_attribute(base, node, hint)
+        plain = isinstance(base, gast.Name) and not is_struct(base) and base.id in self.wrt
+        if plain and not hasattr(numpy.ndarray, node.attr):
+            raise UnsupportedSyntaxError(  # the code for no argument yet (`.source` before a call)
+                f"`{to_source(node)}` reads a field of {base.id!r}, a parameter srcgrad "
+                "differentiates: srcgrad follows the fields of a NamedTuple or dataclass parameter "
+                "when it has the argument, whose class says what they are, and an array or a float "
+                f"has no attribute {node.attr!r}.",
+                self.source.location(node),
+                hint="Call the gradient with your arguments first: `.source` then shows the code for "
+                "them (`srcgrad show --example` calls <function>_example() for its arguments).",
+            )
         known = self.known_attribute(base, node.attr)
         if known is not None:  # `self.layers` of one of your objects: its layers, bound into the code
             return known

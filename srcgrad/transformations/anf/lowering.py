@@ -17,7 +17,7 @@ from ...naming import Namer
 from ...syntax import const, copy_tree, name, to_source
 from ...syntax import walk as walk_tree
 from ..desugar import grow_lists, rewrite_everyday, rewrite_loops
-from .atoms import is_list_literal, is_struct, params_of, stored_names, struct_ref
+from .atoms import is_list_literal, is_struct, params_of, stored_names
 from .branches import Branches
 from .calls import Calls
 from .checks import check_leaves_followed, check_lists_used_once, check_readable
@@ -86,9 +86,11 @@ class Lowering(Expressions, Calls, Branches, Loops, Unrolling, Inlining, LocalFu
     def run(self) -> Program:
         result = None
         self.origin = self.source.tree
-        self.body += self.nested.read_leaves(self.namer, self.origin)  # `W1 = params["W1"]`
+        self.body += self.nested.read_leaves(self.namer, self.origin)  # `W1 = params["W1"]`, `W = p.W`
+        self.function_args.update(self.nested.functions)  # `act = p.act`, a field holding np.tanh
+        self.object_args.update(self.nested.objects)  # `sc = p.sc`, a field holding an object of yours
         for param in self.nested.structures:
-            self.env[param] = struct_ref(param, ())
+            self.env[param] = self.nested.atom(param, ())
         if not self.source.generated:
             grow_lists(self.source.tree)
         rewrite_everyday(self.source.tree, self.namer)
@@ -99,7 +101,8 @@ class Lowering(Expressions, Calls, Branches, Loops, Unrolling, Inlining, LocalFu
             else:
                 self.lower_statement(stmt)
         self.check_functions_called(self.body, result)
-        check_leaves_followed(self.body, result, self.nested.structures, self.source)
+        fields = self.nested.field_reads()  # `n_layers = p.n_layers`: read whole, as it is
+        check_leaves_followed(self.body, result, self.nested.structures, self.source, fields)
         check_lists_used_once(self.body, self.list_names | self.literal_lists, self.source)
         return Program(
             source=self.source,
@@ -112,7 +115,7 @@ class Lowering(Expressions, Calls, Branches, Loops, Unrolling, Inlining, LocalFu
             numpy_injected=self.numpy_injected,
             scalar_globals=self.scalar_globals,
             user_identifiers=self.used | self.global_reads,  # the helpers' globals too
-            structures=self.nested.structures,
+            structures=self.nested.program_structures(),
             leaves=self.nested.leaves(),
             leaf_paths=self.nested.leaf_paths,
         )
@@ -305,7 +308,7 @@ class Lowering(Expressions, Calls, Branches, Loops, Unrolling, Inlining, LocalFu
             self.bind(target.id, atom)
             return
         if is_struct(atom):
-            parts = self.nested.parts(atom)
+            parts = self.nested.parts(atom, self.source.location(target))
         elif isinstance(atom, (gast.Tuple, gast.List)):
             parts = atom.elts
         else:
@@ -325,7 +328,9 @@ class Lowering(Expressions, Calls, Branches, Loops, Unrolling, Inlining, LocalFu
             return None
         if self.nested.is_dict(atom):
             return [const(k) for k in self.nested.keys(atom)]
-        return self.nested.parts(atom)
+        if self.nested.is_record(atom) and not self.nested.is_sequence(atom):
+            return None  # a dataclass: used whole, refused where it is (`len(p)`, `print(p)`)
+        return self.nested.parts(atom, self.source.location(node))
 
     # -- what names mean --------------------------------------------------------------------
 

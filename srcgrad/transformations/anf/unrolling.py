@@ -31,7 +31,7 @@ class Unrolling:
         if func is range:
             known = {k for k, v in self.env.items() if is_struct(v) or is_list_literal(v)}
             target = stmt.target.id if isinstance(stmt.target, gast.Name) else None
-            if target is None or not _indexes_with(stmt.body, target, known):
+            if target is None or not _indexes_with(stmt.body, target, known, self.is_struct_part):
                 return None
             return self.static_elements(iterable)
         if func is enumerate and len(iterable.args) == 1 and not iterable.keywords:
@@ -87,6 +87,8 @@ class Unrolling:
         if isinstance(iterable, gast.Call) and func is not MISSING and func is not None:
             return None  # range(), reversed() ...: an ordinary loop
         atom = self.expr(iterable)
+        if is_struct(atom) and self.nested.is_record(atom):  # a dataclass is refused: no order
+            return self.nested.parts(atom, self.source.location(iterable))
         elements = self.elements_of(atom, iterable)
         if elements is None:
             elements = self.objects_of(atom)
@@ -132,10 +134,10 @@ class Unrolling:
         if not isinstance(node, (gast.Name, gast.Subscript)):
             return None
         ref = self.expr(node)
-        if not is_struct(ref):
-            return None
+        if not is_struct(ref) or (method is not None and self.nested.is_record(ref)):
+            return None  # `p.items()` of a NamedTuple: refused where it is lowered as a call
         children = self.nested.keys(ref)
-        atoms = self.nested.parts(ref)
+        atoms = self.nested.parts(ref, self.source.location(node))
         if method == "items":
             return [gast.Tuple(elts=[const(k), a], ctx=gast.Load()) for k, a in zip(children, atoms)]
         if method == "keys" or (method is None and self.nested.is_dict(ref)):  # a dict gives its keys
@@ -143,6 +145,22 @@ class Unrolling:
         if method in (None, "values"):
             return atoms
         return None
+
+    def is_struct_part(self, node) -> bool:
+        """Whether `node`, read with attributes and literal keys from a variable (`net.layers`,
+        `params["layers"]`), is a part of a nested parameter that is not a leaf; decided from the
+        structure alone, nothing lowered."""
+        steps = []
+        while isinstance(node, (gast.Attribute, gast.Subscript)):
+            if isinstance(node, gast.Attribute):
+                steps.append(node.attr)
+            elif isinstance(node.slice, gast.Constant):
+                steps.append(node.slice.value)
+            else:
+                return False
+            node = node.value
+        ref = self.env.get(node.id) if isinstance(node, gast.Name) else None
+        return is_struct(ref) and self.nested.is_part(ref, steps[::-1])
 
     def row(self, atom, i: int):
         """`atom[i]`: an item of a sequence zipped with the parts of a parameter."""
@@ -207,13 +225,16 @@ class _Guarded:
         self.build = build
 
 
-def _indexes_with(body, index: str, sequences: set) -> bool:
-    """Whether a statement of `body` reads an item of one of `sequences` by an index that uses the
-    loop variable `index` (`ws[i]`, `params[keys[i]]`)."""
+def _indexes_with(body, index: str, sequences: set, is_struct_part) -> bool:
+    """Whether a statement of `body` reads an item of one of `sequences`, or of a part of a nested
+    parameter (`is_struct_part`: `net.layers`, `params["layers"]`), by an index that uses the
+    loop variable `index` (`ws[i]`, `params[keys[i]]`, `net.layers[i]`)."""
     return any(
         isinstance(n, gast.Subscript)
-        and isinstance(n.value, gast.Name)
-        and n.value.id in sequences
+        and (
+            (isinstance(n.value, gast.Name) and n.value.id in sequences)
+            or (isinstance(n.value, (gast.Attribute, gast.Subscript)) and is_struct_part(n.value))
+        )
         and index in {m.id for m in walk_tree(n.slice) if isinstance(m, gast.Name)}
         for stmt in body
         for n in walk_tree(stmt)
