@@ -12,6 +12,7 @@ import numpy
 
 from .errors import UnsupportedSyntaxError
 from .frontend import MISSING, SourceFunction
+from .local_dicts import split_dicts
 from .syntax import to_source, walk
 
 _STATEMENTS = (
@@ -110,6 +111,7 @@ def check(source: SourceFunction, helper: bool = False, changed_params=frozenset
     `changed_params`: the parameters its `x -= ...` may change, since the caller never reads
     their arrays again)."""
     tree = source.tree
+    split_dicts(tree)  # a dict of named values made in the function: one variable per key
     if isinstance(tree, gast.AsyncFunctionDef):
         _reject(source, tree, "an async function", "Use a plain `def` function.")
     returns = [n for n in own_nodes(tree) if isinstance(n, gast.Return)]

@@ -478,3 +478,60 @@ def test_short_circuits_that_would_read_a_computed_value_twice_are_refused(func,
     with pytest.raises(UnsupportedSyntaxError, match=re.escape(words)) as info:
         srcgrad.source(func)
     assert text in str(info.value)
+
+
+# -- dicts as local storage: one variable per literal key ---------------------------------------
+
+
+def cached_steps(W, x):
+    cache = {}
+    cache["h"] = np.tanh(x @ W)
+    cache["o"] = cache["h"] * 2.0
+    cache["o"] += 1.0
+    return np.sum(cache["o"] ** 2)
+
+
+def named_parameters(W, b, x):
+    ps = {"W": W, "b": b}
+    return np.sum(np.tanh(x @ ps["W"] + ps["b"]))
+
+
+def dict_call(W, b, x):
+    ps = dict(W=W * 2.0, b=b)
+    return np.sum(np.tanh(x @ ps["W"] + ps["b"]))
+
+
+def per_step_dict(W, x, n):
+    h = x
+    for t in range(n):
+        step = {"pre": h @ W}
+        step["h"] = np.tanh(step["pre"])
+        h = step["h"]
+    return np.sum(h)
+
+
+def dict_passed_whole(W, x):
+    cache = {"h": np.tanh(x @ W)}
+    return np.sum(list(cache.values())[0])
+
+
+@pytest.mark.parametrize("f", [cached_steps, named_parameters, dict_call, per_step_dict])
+def test_a_dict_of_named_values_is_a_variable_per_key(f):
+    rng = np.random.default_rng(0)
+    W, b, x = rng.normal(size=(3, 3)) * 0.5, rng.normal(size=3), rng.normal(size=(4, 3))
+    args = {"cached_steps": (W, x), "per_step_dict": (W, x, 3)}.get(f.__name__, (W, b, x))
+    wrt = ("W",) if f.__name__ in ("cached_steps", "per_step_dict") else ("W", "b")
+    check_grads(f, *args, wrt=wrt)
+    check_grads(f, *args, wrt=wrt, mode="forward")
+
+
+def test_the_generated_code_names_each_item_and_quotes_the_users_line():
+    source = srcgrad.source(cached_steps, wrt="W")
+    assert "cache_h = np.tanh(x @ W)" in source and "cache_o = cache_h * 2.0" in source, source
+    assert "# grad of: cache[\"o\"] = cache[\"h\"] * 2.0" in source, source
+
+
+def test_a_dict_used_whole_is_still_refused_at_its_line():
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="dict literal") as info:
+        srcgrad.grad(dict_passed_whole)(np.ones((3, 3)), np.ones((2, 3)))
+    assert "test_everyday_python.py" in str(info.value)
