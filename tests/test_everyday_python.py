@@ -528,7 +528,7 @@ def test_a_dict_of_named_values_is_a_variable_per_key(f):
 def test_the_generated_code_names_each_item_and_quotes_the_users_line():
     source = srcgrad.source(cached_steps, wrt="W")
     assert "cache_h = np.tanh(x @ W)" in source and "cache_o = cache_h * 2.0" in source, source
-    assert "# grad of: cache[\"o\"] = cache[\"h\"] * 2.0" in source, source
+    assert '# grad of: cache["o"] = cache["h"] * 2.0' in source, source
 
 
 def test_a_dict_used_whole_is_still_refused_at_its_line():
