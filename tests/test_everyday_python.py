@@ -535,3 +535,24 @@ def test_a_dict_used_whole_is_still_refused_at_its_line():
     with pytest.raises(srcgrad.UnsupportedSyntaxError, match="dict literal") as info:
         srcgrad.grad(dict_passed_whole)(np.ones((3, 3)), np.ones((2, 3)))
     assert "test_everyday_python.py" in str(info.value)
+
+
+# -- complex values inside: refused, never a wrong derivative ------------------------------------
+
+
+def complex_inside(x):
+    return np.sum(np.abs(np.exp(1j * x) * x))
+
+
+def complex_by_cast(x):
+    return np.sum(np.abs(x.astype(complex) * x))
+
+
+@pytest.mark.parametrize("f", [complex_inside, complex_by_cast])
+def test_complex_intermediates_are_refused_in_every_mode(f):
+    """The rules do not conjugate, so a derivative through complex values would be wrong
+    (`complex_inside`'s gradient came out [0.656, -0.520] where it is [1, 1]); it is refused."""
+    x = np.array([0.3, 0.7])
+    for make, extra in ((srcgrad.grad, ()), (srcgrad.jvp, (np.ones(2),)), (srcgrad.hvp, (np.ones(2),))):
+        with pytest.raises(srcgrad.errors.ComplexValueError, match="came out complex"):
+            make(f)(x, *extra)

@@ -12,7 +12,15 @@ import numpy as np
 
 from .. import backends
 from ..analyses.scope import is_users_object
-from ..errors import ArgumentTypeError, Location, SrcgradError, UnsupportedBackendError, WrtError, describe
+from ..errors import (
+    ArgumentTypeError,
+    ComplexValueError,
+    Location,
+    SrcgradError,
+    UnsupportedBackendError,
+    WrtError,
+    describe,
+)
 from ..frontend import def_location
 from ..ir import FUNCTION_ARGUMENT, INSTANCE_ARGUMENT
 
@@ -337,6 +345,7 @@ def gradient_like(g, p, roots: set):
     `roots` holds the ids of the argument arrays and of the gradients returned so far; a
     gradient that is, or is a view of, one of them is copied.
     """
+    refuse_complex(g, p)
     if type(p) is float:
         return float(g)
     if isinstance(p, np.generic):
@@ -354,9 +363,31 @@ def gradient_like(g, p, roots: set):
     return owned(g, p.dtype, roots)
 
 
+def refuse_complex(derivative, like) -> None:
+    """Raise if a derivative of a real value came out complex: the function computed with complex
+    numbers inside, which srcgrad's rules do not differentiate yet (its real part would be
+    wrong, not merely imprecise)."""
+    if _complex(derivative) and not _complex(like):
+        raise ComplexValueError(
+            "a derivative of a real value came out complex: the function computes with complex "
+            "numbers inside (`1j * x`, `x.astype(complex)`), and srcgrad does not differentiate "
+            "complex values yet, so it gives no derivative rather than a wrong one.",
+            hint="Compute with real arrays: a complex number as its real and imaginary parts.",
+        )
+
+
+def _complex(value) -> bool:
+    """Whether a value, or a part of a list or tuple of them, holds complex numbers."""
+    if isinstance(value, (list, tuple)):
+        return any(_complex(part) for part in value)
+    return np.iscomplexobj(value)
+
+
 def owned(a, dtype, roots: set):
     """The array `a` with `dtype`, sharing memory with no argument and no result returned so far
     (`roots`, which it joins)."""
+    if np.iscomplexobj(a) and not np.issubdtype(dtype, np.complexfloating):
+        refuse_complex(a, np.zeros((), dtype))
     if a.dtype != dtype:
         a = a.astype(dtype)
     elif not a.flags.writeable or root(a) in roots:
@@ -391,6 +422,7 @@ def add_leaf_roots(value, roots: set) -> None:
 def gradient_like_on(xp, g, p, roots: set):
     """`gradient_like` on CuPy or Dask: an array of the backend with the parameter's dtype and shape
     (a Dask gradient stays lazy), never one of the arguments themselves."""
+    refuse_complex(g, p)
     if type(p) is float and backends.kind_of(g) is None:
         return float(g)
     dtype = getattr(p, "dtype", None) or np.dtype(float)
@@ -599,6 +631,7 @@ def as_tangent(t, like, roots: set):
         return t
     if isinstance(like, tuple):
         return tuple(as_tangent(ti, li, roots) for ti, li in zip(t, like))
+    refuse_complex(t, like)
     if type(like) is float:
         return float(t)
     if isinstance(like, np.generic):
