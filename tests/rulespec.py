@@ -40,13 +40,23 @@ FLOAT32_SETTINGS = settings(max_examples=3, deadline=None)
 JVP_SETTINGS = settings(max_examples=5, deadline=None)
 # each backend is a third pass: the same value and gradients as NumPy, as that backend's arrays
 BACKEND_SETTINGS = settings(max_examples=2, deadline=None, derandomize=True)  # the same draws every run
-# Rows whose gradient Dask cannot compute: dask.array lacks the function (linalg beyond
-# solve/inv/cholesky/norm, sort, kron, take_along_axis, scipy.special's non-ufuncs), lacks
-# np.add.at (repeated indices, edge padding), or cannot assign along a diagonal. Their calls must
-# raise UnsupportedBackendError naming the function and Dask (or, for some draws, just work).
+# Rows whose gradient a backend cannot compute; their calls must raise UnsupportedBackendError
+# naming the backend (or, for some draws, just work). Dask: dask.array lacks the function (linalg
+# beyond solve/inv/cholesky/norm, sort, kron, take_along_axis, scipy.special's non-ufuncs), lacks
+# np.add.at (repeated indices, edge padding), or cannot assign along a diagonal. CuPy: the row
+# calls a function of CUPY_MISSING, or its gradient needs one.
 BACKEND_GAPS: dict[str, set] = {
     "dask": {
         "det",
+        "eig",
+        "eig-values-only",
+        "eig-vectors-only",
+        "svd",
+        "svd-full-nonsquare",
+        "svd-full_matrices-drawn",
+        "svd-reduced",
+        "svd-values",
+        "svd-values-reduced",
         "det-singular",
         "diag-2d",
         "diag-default-2d",
@@ -124,8 +134,36 @@ BACKEND_GAPS: dict[str, set] = {
         "fftshift-axes=-1",
         "ifftshift",
         "ifftshift-axes=(0,)",
+        # scipy.special's non-ufuncs
+        "polygamma",
+        "polygamma-order-drawn",
+        "multigammaln",
     },
-    "cupy": set(),
+    "cupy": {
+        "jv",
+        "jv-order-array",
+        "jn-order-drawn",
+        "yv-order-drawn",
+        "iv",
+        "ive-order-drawn",
+        "ive(0,x)",
+        "j1",  # its gradient needs jv of order 2
+    },
+}
+
+# The rule table's functions that have no counterpart in cupyx.scipy.special, whose Bessel
+# functions are those of fixed orders (j0, j1, y0, y1, yn, i0, i1, i0e, i1e), by the names user
+# code reads them (scipy.special.jn is jv). tests/test_backends.py's CuPy checks expect CuPy to
+# lack each of them, translating one to CuPy to raise UnsupportedBackendError naming it, and
+# every other function to have its counterpart. A function joins this set only when CuPy lacks
+# it: srcgrad refuses its calls on CuPy arrays with that error, and its rows join
+# BACKEND_GAPS["cupy"].
+CUPY_MISSING = {
+    "scipy.special.jv",
+    "scipy.special.jn",
+    "scipy.special.yv",
+    "scipy.special.iv",
+    "scipy.special.ive",
 }
 
 
@@ -574,7 +612,7 @@ def define_tests(specs, namespace):
         try:
             assert_same_on_backend(g, args, backend)
         except srcgrad.UnsupportedBackendError as exc:
-            assert "Dask" in str(exc), str(exc)
+            assert {"dask": "Dask", "cupy": "CuPy"}[backend] in str(exc), str(exc)
 
     namespace["test_rule"] = test_rule
     namespace["test_rule_float32"] = test_rule_float32
@@ -611,3 +649,31 @@ def check_both_modes(f, args, wrt, expected, seed=0):
     _, tangent = srcgrad.jvp(f, wrt=wrt)(*args, *v)
     dot = sum(float(np.sum(np.multiply(w, d))) for w, d in zip(expected, v))
     np.testing.assert_allclose(float(tangent), dot, rtol=1e-12, atol=1e-12)
+
+
+def section_test(specs, examples: int, **tolerances):
+    """The test of a SciPy section's rows (stats, scipy.linalg, integrate), whose functions are
+    slow enough that each row is checked in both modes at once: `check_grads(mode="both")` of
+    the row's seed form at drawn float64 points, with `tolerances` (rtol, atol, eps); at most
+    `examples` draws a row (fewer under SRCGRAD_RULE_EXAMPLES)."""
+    examples = min(examples, SETTINGS.max_examples)
+
+    @pytest.mark.parametrize("spec", specs, ids=lambda spec: spec.id)
+    @settings(max_examples=examples, deadline=None)
+    @given(data=st.data())
+    def test_rule(spec, data):
+        """The gradient and the tangent against central differences at drawn points."""
+        args = data.draw(spec.args(np.float64), label="args")
+        check_grads(cached_grad(spec.seed, spec.wrt), *args, wrt=spec.wrt, mode="both", **tolerances)
+
+    return test_rule
+
+
+_GRADIENTS: dict = {}
+
+
+def cached_grad(f, wrt):
+    """`srcgrad.grad(f, wrt=wrt)`, made once for all the draws of a row."""
+    if (f, wrt) not in _GRADIENTS:
+        _GRADIENTS[f, wrt] = srcgrad.grad(f, wrt=wrt)
+    return _GRADIENTS[f, wrt]

@@ -3,8 +3,10 @@
 CuPy cannot run without a CUDA device, so on this kind of machine its part is checked in two
 ways that need none: every name the generated code and the runtime helpers read from NumPy,
 recorded while the whole corpus runs, must exist in the real `cupy` namespace; and srcgrad's
-own translation of each rule-table function to CuPy's must succeed. The wheel imports without a
-GPU; .ci/run installs it, the test extra does not (274 MB), and without it these checks skip.
+own translation of each rule-table function to CuPy's must succeed. The exceptions are the
+functions of CUPY_MISSING (tests/rulespec.py), which CuPy lacks (Bessel functions of any order):
+CuPy must still lack them, and srcgrad must refuse them naming the function. The wheel imports
+without a GPU; .ci/run installs it, the test extra does not (274 MB), and without it these checks skip.
 The corpus and rule tests parametrized over `BACKENDS` run fully on CuPy wherever
 a device exists, and are skipped with the reason otherwise.
 """
@@ -15,6 +17,7 @@ import inspect
 import os
 import pathlib
 import platform
+import re
 import subprocess
 import sys
 import textwrap
@@ -33,6 +36,7 @@ from backendspec import (
 )
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
+from rulespec import CUPY_MISSING
 
 import srcgrad
 import srcgrad.rules
@@ -399,13 +403,21 @@ HOST_ONLY = {
 }  # fmt: skip
 
 
+def _cupy_missing_is_current(cupy, special):
+    """CUPY_MISSING names only functions CuPy really lacks: once it has one, it leaves the set."""
+    has = sorted(n for n in CUPY_MISSING if _in_cupy(n, cupy, special))
+    assert not has, f"CuPy has {has} now: take them out of CUPY_MISSING (tests/rulespec.py)"
+
+
 @pytest.mark.backends
 def test_every_name_the_corpus_read_exists_in_cupy(monkeypatch):
     cupy, special = _cupy()
+    _cupy_missing_is_current(cupy, special)
     seen = _recorded_names(monkeypatch)
     missing = sorted(n for n in set(seen) - HOST_ONLY if not _in_cupy(n, cupy, special))
-    assert not missing, f"CuPy lacks {missing}"
+    assert sorted(set(missing) - CUPY_MISSING) == [], f"CuPy lacks {missing}"
     assert len(seen) > 40  # the corpus reads 46: an empty recording would prove nothing
+    assert set(seen) >= CUPY_MISSING, "a function of CUPY_MISSING that no rule-table row calls"
 
 
 @pytest.mark.backends
@@ -464,16 +476,29 @@ def test_every_name_written_in_the_rules_and_runtime_exists_in_cupy():
 
 
 def test_every_rule_table_function_translates_to_cupy():
-    _cupy()
+    """Each function of the table has its CuPy counterpart, but those of CUPY_MISSING, which CuPy
+    lacks: translating one raises UnsupportedBackendError naming it."""
+    cupy, special = _cupy()
+    _cupy_missing_is_current(cupy, special)
     srcgrad.rules.lookup(np.exp)  # load the table (and the scipy.special section)
     import scipy.special  # noqa: F401
 
     cupy_backend = backends.backend_named("cupy")
     keys = [k for k in [*ADJOINTS, *NONDIFFERENTIABLE] if backends._path_of(k) is not None]
     assert len(keys) > 120
+    refused = set()
     for key in keys:
+        path = backends._path_of(key)
+        if path in CUPY_MISSING:
+            refusal = rf"{re.escape(path)} has no counterpart in CuPy"
+            with pytest.raises(srcgrad.UnsupportedBackendError, match=refusal):
+                cupy_backend.translate(key)
+            refused.add(path)
+            continue
         counterpart = cupy_backend.translate(key)
-        assert callable(counterpart), backends._path_of(key)
+        assert callable(counterpart), path
+    named = {backends._path_of(getattr(scipy.special, n.rpartition(".")[2])) for n in CUPY_MISSING}
+    assert refused == named, f"{sorted(named - refused)} are no functions of the rule table"
 
 
 def test_a_backend_missing_a_function_is_named_at_the_call():

@@ -91,6 +91,24 @@ def test_rules_doc_is_current():
     )
 
 
+def test_readme_counts_the_functions_the_rule_table_lists():
+    """The README's count of the functions srcgrad knows is docs/rules.md's (which
+    test_rules_doc_is_current keeps current)."""
+    table = (ROOT / "docs" / "rules.md").read_text()
+    named = {
+        n
+        for line in table.splitlines()
+        if line.startswith("| `")
+        for n in re.findall(r"`([^`]+)`", line.split("|")[1])
+    }
+    quiet = next(line for line in table.splitlines() if line.startswith("Comparisons, and:"))
+    without = len(re.findall(r"`([^`]+)`", quiet))
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    total, derivative = len(named) + without, len(named)
+    expected = f"the {total} NumPy, SciPy and Python functions srcgrad knows ({derivative} with a derivative"
+    assert expected in readme and f"{without} without)" in readme
+
+
 def test_api_doc_is_current():
     from srcgrad.apidoc import render
 

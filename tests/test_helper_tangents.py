@@ -20,6 +20,7 @@ from srcgrad.runtime import (
     average_dweights,
     average_dx,
     average_weights_jvp,
+    bessel,
     bessel_i1,
     broadcast_like,
     check_finite,
@@ -40,6 +41,7 @@ from srcgrad.runtime import (
     digamma,
     dot_dx,
     dot_dy,
+    eig_adjoint,
     eigh_adjoint,
     eigh_jvp,
     eigvalsh_adjoint,
@@ -77,6 +79,7 @@ from srcgrad.runtime import (
     solve_jvp_a,
     solve_matmul,
     solve_transposed,
+    svd_adjoint,
     swapped_if,
     symmetrized,
     tensordot_dx,
@@ -439,6 +442,35 @@ def f_pinv_jvp_hermitian(d, inverse, x):
     return pinv_jvp(d, inverse, x, True)
 
 
+def f_eig_adjoint(gw, gv, w, v):
+    return eig_adjoint((gw, gv), (w, v))
+
+
+def f_svd_adjoint(gu, gs, gvh, u, s, vh):
+    return svd_adjoint((gu, gs, gvh), (u, s, vh), None, False)
+
+
+def f_svd_adjoint_full(gu, gs, gvh, u, s, vh):
+    return svd_adjoint((gu, gs, gvh), (u, s, vh), None)
+
+
+def f_svd_adjoint_hermitian(gu, gs, gvh, u, s, vh):
+    return svd_adjoint((gu, gs, gvh), (u, s, vh), None, True, True, True)
+
+
+def f_svd_adjoint_values(g, s, x):
+    return svd_adjoint(g, s, x, True, False)
+
+
+def f_svd_adjoint_values_hermitian(g, s, x):
+    return svd_adjoint(g, s, x, True, False, True)
+
+
+def f_svd_adjoint_flag(gu, gs, gvh, u, s, vh, compute_uv):
+    # compute_uv a variable: the rule's general form
+    return svd_adjoint((gu, gs, gvh), (u, s, vh), None, False, compute_uv)
+
+
 def f_unravel(g, x):
     return unravel(g * g, x, "F")
 
@@ -527,6 +559,22 @@ def f_bessel_i1(x):
     return bessel_i1(x)
 
 
+def f_bessel_j(x):
+    return bessel("j", 1.5, x) + bessel("j", -1, x)
+
+
+def f_bessel_y(x):
+    return bessel("y", 2, x) * bessel("y", 0.5, x)
+
+
+def f_bessel_i(x):
+    return bessel("i", 0, x) + bessel("i", 2.5, np.abs(x))
+
+
+def f_bessel_ie(x):
+    return bessel("ie", 0, x) + bessel("ie", 3, x)
+
+
 def f_digamma(x):
     return digamma(x)
 
@@ -594,6 +642,28 @@ def _norm_args(rng, x, ord=None, axis=None, keepdims=False):
 def _eigh_args(rng):
     w, v = np.linalg.eigh(_symmetric(rng, 3))
     return (rng.normal(size=3), rng.normal(size=(3, 3)), w, v)
+
+
+def _eig_args(rng):
+    """Gradients (gw, gv), then w and v of a matrix with real, separated eigenvalues."""
+    p = np.eye(3) + 0.3 * rng.normal(size=(3, 3))
+    w, v = np.linalg.eig(p @ np.diag([2.0, -1.0, 0.5]) @ np.linalg.inv(p))
+    return (rng.normal(size=3), rng.normal(size=(3, 3)), w, v)
+
+
+def _svd_args(rng, m, n, full_matrices=False, hermitian=False):
+    """Gradients (gu, gs, gvh), then u, s and vh of a random matrix (m, n)."""
+    x = _symmetric(rng, m) if hermitian else rng.normal(size=(m, n))
+    u, s, vh = np.linalg.svd(x, full_matrices=full_matrices, hermitian=hermitian)
+    return (_normal(rng, *u.shape), _normal(rng, *s.shape), _normal(rng, *vh.shape), u, s, vh)
+
+
+def _svd_values_args(rng, m, n, hermitian=False):
+    """A gradient, then the singular values of a random matrix and the matrix (its
+    upper triangle noise that hermitian=True ignores)."""
+    x = rng.normal(size=(m, n))
+    s = np.linalg.svd(x, compute_uv=False, hermitian=hermitian)
+    return (_normal(rng, *(s.shape if not hermitian else (m, n))), s, x)
 
 
 def _pinv_args(rng, hermitian=False):
@@ -851,6 +921,25 @@ CASES = [
     ("pinv_adjoint", f_pinv_adjoint_total, lambda r: _pinv_args(r)[::2], ("g", "x")),
     ("pinv_jvp", f_pinv_jvp_total, lambda r: (_normal(r, 4, 3), _normal(r, 4, 3)), ("d", "x")),
     ("pinv_adjoint", f_pinv_adjoint_hermitian, lambda r: _pinv_args(r, True), ("g", "inverse", "x")),
+    ("eig_adjoint", f_eig_adjoint, _eig_args, ("gw", "gv", "w", "v")),
+    ("svd_adjoint", f_svd_adjoint, lambda r: _svd_args(r, 4, 3), ("gu", "gs", "gvh", "u", "s", "vh")),
+    ("svd_adjoint", f_svd_adjoint, lambda r: _svd_args(r, 2, 3), ("gu", "gs", "gvh", "u", "s", "vh")),
+    ("svd_adjoint", f_svd_adjoint_full, lambda r: _svd_args(r, 2, 4, True), ("gu", "gvh", "u", "s", "vh")),
+    ("svd_adjoint", f_svd_adjoint_full, lambda r: _svd_args(r, 4, 2, True), ("gu", "gvh", "u", "s", "vh")),
+    ("svd_adjoint", f_svd_adjoint_hermitian, lambda r: _svd_args(r, 3, 3, True, True), ("gu", "u", "vh")),
+    (
+        "svd_adjoint",
+        f_svd_adjoint_flag,
+        lambda r: (*_svd_args(r, 3, 2), True),
+        ("gu", "gs", "gvh", "u", "s", "vh"),
+    ),
+    ("svd_adjoint", f_svd_adjoint_values, lambda r: _svd_values_args(r, 3, 4), ("g", "x")),
+    (
+        "svd_adjoint",
+        f_svd_adjoint_values_hermitian,
+        lambda r: (lambda g, s, x: (_normal(r, 3), s, x))(*_svd_values_args(r, 3, 3, True)),
+        ("g", "x"),
+    ),
     (
         "pinv_jvp",
         f_pinv_jvp,
@@ -915,6 +1004,12 @@ CASES = [
         ("g0", "g1"),
     ),
     ("bessel_i1", f_bessel_i1, lambda r: (np.array([-2.0, -0.3, 0.0, 0.4, 5.0]),), ("x",)),
+    ("bessel", f_bessel_j, lambda r: (r.uniform(0.3, 6, 5),), ("x",)),
+    ("bessel", f_bessel_y, lambda r: (r.uniform(0.3, 6, 5),), ("x",)),
+    ("bessel", f_bessel_i, lambda r: (np.array([-2.7, -0.4, 0.8, 3.0]),), ("x",)),
+    # at 0 the kink of exp(-|x|), where ive(0, x)'s rule takes the mean slope: its central
+    # difference there, ive(0, x) being even
+    ("bessel", f_bessel_ie, lambda r: (np.array([-3.1, -0.6, 0.0, 0.9, 4.2]),), ("x",)),
     ("digamma", f_digamma, lambda r: (r.uniform(0.5, 3, 4),), ("x",)),
     ("polygamma", f_polygamma, lambda r: (r.uniform(0.5, 3, 4),), ("x",)),
     (
@@ -953,7 +1048,7 @@ CASES = [
     ),
 ]
 
-NEEDS_SCIPY = {"digamma", "polygamma", "bessel_i1"}
+NEEDS_SCIPY = {"digamma", "polygamma", "bessel_i1", "bessel"}
 
 # the pseudo-inverse helpers refuse an inverse that is not x's to within sqrt(eps): their
 # inverse is moved by 1e-10 only

@@ -21,9 +21,8 @@ import warnings
 import numpy as np
 import pytest
 import scipy.integrate
-from hypothesis import given, settings
 from hypothesis import strategies as st
-from rulespec import Spec
+from rulespec import Spec, section_test
 from scipy.integrate import ODEintWarning, odeint
 from scipy.linalg import expm, expm_frechet
 
@@ -137,22 +136,7 @@ SPECS = [
     row("odeint-decreasing-times", backwards_w, ("W", "b", "y0", "t"), net_args()),
 ]
 
-_GRADS: dict = {}
-
-
-def _grad(f, wrt):
-    if (f, wrt) not in _GRADS:
-        _GRADS[(f, wrt)] = srcgrad.grad(f, wrt=wrt)
-    return _GRADS[(f, wrt)]
-
-
-@pytest.mark.parametrize("spec", SPECS, ids=lambda spec: spec.id)
-@settings(max_examples=6, deadline=None)
-@given(data=st.data())
-def test_rule(spec, data):
-    """The gradient and the tangent against central differences at drawn points."""
-    args = data.draw(spec.args(np.float64), label="args")
-    check_grads(_grad(spec.seed, spec.wrt), *args, wrt=spec.wrt, mode="both", rtol=1e-5, atol=1e-7, eps=1e-4)
+test_rule = section_test(SPECS, 6, rtol=1e-5, atol=1e-7, eps=1e-4)
 
 
 def test_every_integrate_rule_has_a_row_and_a_tangent():

@@ -4,13 +4,16 @@ tests/rulespec.py and the two forms each row is tested in are described in tests
 Matrices that are inverted, solved with or factored are well-conditioned by construction
 (`m / n + 3 I`, `m m^T + I`, or given singular values); those whose gradient has a kink (the
 inf-norms, the matrix 1-norm, eigenvalues) are drawn from a seeded normal distribution, so that
-ties and repeated eigenvalues do not occur.
+ties and repeated eigenvalues do not occur. Those given to svd and eig are made from singular
+values (eigenvalues) at least 0.3 apart and from 0; tests at the end of the file take them at
+repeated and zero ones.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from rulespec import *  # noqa: F403  (domains and argument builders, used by the rows)
 from rulespec import _array, define_tests, rows
@@ -152,6 +155,94 @@ def hermitian_args(dtype):
         q = _orthogonal(rng, (n, n))
         w = rng.uniform(1, 2, n) * rng.choice([-1.0, 1.0], n)
         return ((q * w) @ q.T).astype(dtype)
+
+    return st.tuples(draw())
+
+
+def _separated(rng, count, sizes):
+    """`count` values of each batch entry (`sizes`, the batch shape) at least 0.3 apart and
+    from 0: 1, 1.5, 2, ... each moved by up to 0.1, in random order."""
+    values = 1 + 0.5 * np.arange(count) + rng.uniform(-0.1, 0.1, (*sizes, count))
+    return rng.permuted(values, axis=-1)
+
+
+def svd_args(shape="any", batch=True):
+    """A stack of matrices, of any `shape` ("square" or "nonsquare" for those alone), whose
+    singular values are at least 0.3 apart and from 0 (see `_separated`)."""
+
+    def args(dtype):
+        @st.composite
+        def draw(draw):
+            rng, b = _rng(draw), _batch(draw) if batch else ()
+            m = _side(draw)
+            n = m if shape == "square" else _side(draw)
+            if shape == "nonsquare" and n == m:
+                n = m + draw(st.integers(1, 2))
+            k = min(m, n)
+            u = _orthogonal(rng, (*b, m, m))[..., :k]
+            v = _orthogonal(rng, (*b, n, n))[..., :k, :]
+            return ((u * _separated(rng, k, b)[..., None, :]) @ v).astype(dtype)
+
+        return st.tuples(draw())
+
+    return args
+
+
+def svd_hermitian_args(dtype):
+    """A stack of matrices whose lower triangle is that of a symmetric matrix with eigenvalues of
+    either sign, their absolute values (the singular values) at least 0.3 apart and from 0; the
+    upper triangle is noise, which `hermitian=True` makes NumPy ignore."""
+
+    @st.composite
+    def draw(draw):
+        n, b, rng = _side(draw), _batch(draw), _rng(draw)
+        q = _orthogonal(rng, (*b, n, n))
+        w = _separated(rng, n, b) * rng.choice([-1.0, 1.0], (*b, n))
+        a = (q * w[..., None, :]) @ np.swapaxes(q, -1, -2)
+        return (np.tril(a) + np.triu(rng.standard_normal((*b, n, n)), 1)).astype(dtype)
+
+    return st.tuples(draw())
+
+
+def _projector_weights(rng, sides, k, dtype):
+    """Weights for the columns of u (rows of vh): distinct for the first `k`, one value for the
+    rest, so that `(u * d) @ u^T` reads u's columns beyond k through their span alone."""
+    first = 1.0 + np.arange(sides) + rng.uniform(0, 0.5, sides)
+    return np.where(np.arange(sides) < k, first, 0.5).astype(dtype)
+
+
+def svd_full_args(drawn=False):
+    """A stack of matrices `x` (square, tall or wide) as `svd_args`, a matrix `c` and the
+    weights `d` and `e` of u's columns and vh's rows (`_projector_weights`); `drawn`: with
+    `full_matrices` drawn too, after x."""
+
+    def args(dtype):
+        @st.composite
+        def draw(draw):
+            (x,) = draw(svd_args("any" if drawn else "nonsquare")(dtype))
+            rng, full = _rng(draw), draw(st.booleans()) if drawn else True
+            *b, m, n = x.shape
+            k = min(m, n)
+            c = rng.standard_normal((m, n)).astype(dtype)
+            d = _projector_weights(rng, m if full else k, k, dtype)
+            e = _projector_weights(rng, n if full else k, k, dtype)
+            return (x, full, c, d, e) if drawn else (x, c, d, e)
+
+        return draw()
+
+    return args
+
+
+def eig_args(dtype):
+    """A stack of matrices `p diag(w) p^-1` with real eigenvalues w of either sign, their absolute
+    values at least 0.3 apart and from 0, and p within 0.5 (in norm) of the identity."""
+
+    @st.composite
+    def draw(draw):
+        n, b, rng = _side(draw), _batch(draw), _rng(draw)
+        p = np.eye(n) + 0.25 * rng.standard_normal((*b, n, n)) / np.sqrt(n)
+        w = _separated(rng, n, b) * rng.choice([-1.0, 1.0], (*b, n))
+        return ((p * w[..., None, :]) @ np.linalg.inv(p)).astype(dtype)
 
     return st.tuples(draw())
 
@@ -754,6 +845,115 @@ def pinv_hermitian_w(x, w):
     return np.sum(w * np.linalg.pinv(x, hermitian=True))
 
 
+def svd_op(x, full_matrices=True):
+    """What the svd rows differentiate: u, s and vh together, unchanged when a pair of singular
+    vectors changes sign (which NumPy may choose either way)."""
+    u, s, vh = np.linalg.svd(x, full_matrices=full_matrices)
+    return (u**2 * np.expand_dims(s, -2)) @ vh**2
+
+
+def svd_s(x):
+    u, s, vh = np.linalg.svd(x)
+    return np.sum((u**2 * np.expand_dims(s, -2)) @ vh**2)
+
+
+def svd_w(x, w):
+    u, s, vh = np.linalg.svd(x)
+    return np.sum(w * ((u**2 * np.expand_dims(s, -2)) @ vh**2))
+
+
+def svd_reduced_s(x):
+    u, s, vh = np.linalg.svd(x, full_matrices=False)
+    return np.sum((u**2 * np.expand_dims(s, -2)) @ vh**2)
+
+
+def svd_reduced_w(x, w):
+    u, s, vh = np.linalg.svd(x, full_matrices=False)
+    return np.sum(w * ((u**2 * np.expand_dims(s, -2)) @ vh**2))
+
+
+def svd_values_s(x):
+    return np.sum(np.linalg.svd(x, compute_uv=False))
+
+
+def svd_values_w(x, w):
+    return np.sum(w * np.linalg.svd(x, compute_uv=False))
+
+
+def svd_values_reduced_s(x):
+    return np.sum(np.linalg.svd(x, False, False))
+
+
+def svd_values_reduced_w(x, w):
+    return np.sum(w * np.linalg.svd(x, False, False))
+
+
+def svd_full_op(x, c, d, e, full_matrices=True):
+    """u's columns and vh's rows through `(u * d) @ u^T` and `vh^T @ (e * vh)`: the columns
+    beyond min(m, n) that full_matrices=True adds share one weight, so only their span counts."""
+    u, s, vh = np.linalg.svd(x, full_matrices=full_matrices)
+    return (u * d) @ np.swapaxes(u, -1, -2) @ c @ np.swapaxes(vh, -1, -2) @ (np.expand_dims(e, -1) * vh)
+
+
+def svd_full_s(x, c, d, e):
+    u, s, vh = np.linalg.svd(x)
+    return np.sum((u * d) @ np.swapaxes(u, -1, -2) @ c @ (np.swapaxes(vh, -1, -2) * e) @ vh)
+
+
+def svd_full_w(x, c, d, e, w):
+    u, s, vh = np.linalg.svd(x)
+    return np.sum(
+        w * ((u * d) @ np.swapaxes(u, -1, -2) @ c @ np.swapaxes(vh, -1, -2) @ (np.expand_dims(e, -1) * vh))
+    )
+
+
+def svd_full_var_s(x, full, c, d, e):
+    u, s, vh = np.linalg.svd(x, full)
+    return np.sum((u * d) @ np.swapaxes(u, -1, -2) @ c @ (np.swapaxes(vh, -1, -2) * e) @ vh)
+
+
+def svd_full_var_w(x, full, c, d, e, w):
+    u, s, vh = np.linalg.svd(x, full)
+    return np.sum(
+        w * ((u * d) @ np.swapaxes(u, -1, -2) @ c @ np.swapaxes(vh, -1, -2) @ (np.expand_dims(e, -1) * vh))
+    )
+
+
+def eig_op(a):
+    """What the eig rows differentiate: eigenvalues and eigenvectors together, unchanged when an
+    eigenvector changes sign."""
+    w, v = np.linalg.eig(a)
+    return np.expand_dims(w, -2) * v**2
+
+
+def eig_s(a):
+    w, v = np.linalg.eig(a)
+    return np.sum(np.expand_dims(w, -2) * v**2)
+
+
+def eig_w(a, w_):
+    w, v = np.linalg.eig(a)
+    return np.sum(w_ * (np.expand_dims(w, -2) * v**2))
+
+
+def eig_values_s(a):
+    w, v = np.linalg.eig(a)
+    return np.sum(w)
+
+
+def eig_values_w(a, w_):
+    w, v = np.linalg.eig(a)
+    return np.sum(w_ * w)
+
+
+def eig_vectors_s(a):
+    return np.sum(np.linalg.eig(a)[1] ** 4)
+
+
+def eig_vectors_w(a, w_):
+    return np.sum(w_ * np.linalg.eig(a)[1] ** 4)
+
+
 # ---------------------------------------------------------------------------------------------
 # The table.
 
@@ -849,6 +1049,17 @@ SPECS = [
         ("b", "c"), low_rank_args),
     row("pinv-hermitian", "pinv", "pinv_hermitian", lambda x: np.linalg.pinv(x, hermitian=True),
         args=hermitian_args),
+    row("svd", "svd", "svd", svd_op, args=svd_args("square")),
+    row("svd-reduced", "svd", "svd_reduced", lambda x: svd_op(x, False), args=svd_args()),
+    row("svd-values", "svd", "svd_values", lambda x: np.linalg.svd(x, compute_uv=False), args=svd_args()),
+    row("svd-values-reduced", "svd", "svd_values_reduced", lambda x: np.linalg.svd(x, False, False),
+        args=svd_args()),
+    row("eig", "eig", "eig", eig_op, ("a",), eig_args),
+    row("eig-values-only", "eig", "eig_values", lambda a: np.linalg.eig(a)[0], ("a",), eig_args),
+    row("eig-vectors-only", "eig", "eig_vectors", lambda a: np.linalg.eig(a)[1] ** 4, ("a",), eig_args),
+    row("svd-full-nonsquare", "svd", "svd_full", svd_full_op, args=svd_full_args()),
+    row("svd-full_matrices-drawn", "svd", "svd_full_var",
+        lambda x, full, c, d, e: svd_full_op(x, c, d, e, full), args=svd_full_args(drawn=True)),
 ]
 # fmt: on
 
@@ -930,3 +1141,226 @@ def einsum5(x):
 def test_einsum_with_more_operands_than_the_rule_takes_is_refused():
     with pytest.raises(SrcgradError, match="does not take these arguments"):
         srcgrad.grad(einsum5)(np.ones(2))
+
+
+# ---------------------------------------------------------------------------------------------
+# np.linalg.svd at its special points: repeated and zero singular values, the columns that
+# full_matrices=True adds, the triangle hermitian=True reads; second derivatives.
+
+
+def _rotated(values, m, n, seed=0):
+    """`q1 diag(values) q2` with random orthogonal q1 (m, m) and q2 (n, n), and the two."""
+    rng = np.random.default_rng(seed)
+    q1, q2 = _orthogonal(rng, (m, m)), _orthogonal(rng, (n, n))
+    k = len(values)
+    return (q1[:, :k] * np.asarray(values)) @ q2[:k], q1, q2
+
+
+def svd_sum(x):
+    return np.sum(np.linalg.svd(x, compute_uv=False))
+
+
+def svd_sum_of_three(x):
+    u, s, vh = np.linalg.svd(x)
+    return np.sum(s)
+
+
+def svd_leading_span(x, c):
+    # the projector onto the span of u's first two columns: defined where s[1] > s[2], even when
+    # s[0] == s[1] leaves the two columns themselves undetermined
+    u, s, vh = np.linalg.svd(x)
+    return np.sum(c * (u[:, :2] @ u[:, :2].T))
+
+
+def svd_leading(x, c):
+    u, s, vh = np.linalg.svd(x, full_matrices=False)
+    return np.sum(c * ((u[:, :2] * s[:2]) @ vh[:2] + u[:, :2] ** 2 @ vh[:2] ** 2))
+
+
+def svd_all(x):
+    u, s, vh = np.linalg.svd(x)
+    return np.sum((u**2 * s) @ vh**2)
+
+
+def svd_vectors(x):
+    return np.linalg.svd(x)
+
+
+def svd_hermitian_all(x):
+    u, s, vh = np.linalg.svd(x, hermitian=True)
+    return np.sum((u**2 * s) @ vh**2)
+
+
+def svd_cubes(x):
+    u, s, vh = np.linalg.svd(x, full_matrices=False)
+    return np.sum(s**3) + np.sum((u**2 * np.expand_dims(s, -2)) @ vh**2)
+
+
+def test_svd_sum_at_repeated_singular_values_is_u_vh():
+    """The sum of a cluster of equal singular values is smooth: its gradient is u vh whatever
+    basis of their singular spaces NumPy picks, and the rule gives exactly that."""
+    x, q1, q2 = _rotated([2.0, 2.0, 1.0], 3, 3)
+    for f in (svd_sum, svd_sum_of_three):
+        dx = srcgrad.grad(f, with_value=False)(x)
+        np.testing.assert_allclose(dx, q1 @ q2, atol=1e-12)
+        check_program(f, (x,), ("x",))
+
+
+def test_svd_vectors_at_repeated_singular_values():
+    """Equal singular values add no term for their pair: a loss that depends on their singular
+    space through its span alone gets its true gradient (against finite differences), and one
+    that reads the vectors themselves a finite one."""
+    x, _, _ = _rotated([2.0, 2.0, 1.0], 3, 3, seed=1)
+    c = np.random.default_rng(2).standard_normal((3, 3))
+    check_grads(srcgrad.grad(svd_leading_span, wrt="x"), x, c, wrt="x")
+    dx = srcgrad.grad(svd_all, with_value=False)(x)
+    assert np.all(np.isfinite(dx))
+
+
+def test_svd_at_zero_singular_values():
+    """1 / s reads as 0 where s is 0: sum(s) has gradient u vh (one of its subgradients at the kink
+    of the zero singular value), and what depends on the nonzero ones alone is exact."""
+    x, q1, q2 = _rotated([3.0, 1.0], 4, 3, seed=3)  # rank 2 of 3
+    u, s, vh = np.linalg.svd(x, full_matrices=False)
+    assert s[2] < 1e-14
+    np.testing.assert_allclose(srcgrad.grad(svd_sum, with_value=False)(x), u @ vh, atol=1e-12)
+    c = np.random.default_rng(4).standard_normal((4, 3))
+    check_program(svd_leading, (x, c), ("x",))
+    square, _, _ = _rotated([2.0], 3, 3, seed=5)  # two zero singular values: 1 / (s_i + s_j) is 0 too
+    for f in (svd_all, svd_sum_of_three):
+        dx = srcgrad.grad(f, with_value=False)(square)
+        assert np.all(np.isfinite(dx))
+
+
+def test_svd_full_matrices_columns_turn_as_little_as_they_can():
+    """full_matrices=True on a non-square matrix: u's columns beyond min(m, n) (vh's rows) keep
+    orthogonal to the first ones and do not turn among themselves."""
+    rng = np.random.default_rng(6)
+    for m, n in ((4, 2), (2, 5)):
+        x, d = rng.standard_normal((m, n)), rng.standard_normal((m, n))
+        k = min(m, n)
+        (u, s, vh), (du, ds, dvh) = srcgrad.jvp(svd_vectors)(x, d)
+        assert du.shape == u.shape == (m, m) and dvh.shape == vh.shape == (n, n)
+        for q, dq in ((u, du), (vh.T, dvh.T)):
+            first, rest = q[:, :k], q[:, k:]
+            np.testing.assert_allclose(first.T @ dq[:, k:], -(dq[:, :k].T @ rest), atol=1e-12)
+            np.testing.assert_allclose(rest.T @ dq[:, k:], 0, atol=1e-12)
+        # the first k columns (rows) move as finite differences say
+        h = 1e-6
+        up, _, vhp = np.linalg.svd(x + h * d)
+        um, _, vhm = np.linalg.svd(x - h * d)
+        np.testing.assert_allclose(du[:, :k], (up - um)[:, :k] / (2 * h), atol=1e-6)
+        np.testing.assert_allclose(dvh[:k], (vhp - vhm)[:k] / (2 * h), atol=1e-6)
+
+
+def svd_hermitian_values(x, w):
+    return np.sum(w * np.linalg.svd(x, compute_uv=False, hermitian=True))
+
+
+def svd_hermitian_weighted(x, w):
+    u, s, vh = np.linalg.svd(x, hermitian=True)
+    return np.sum(w * ((u**2 * np.expand_dims(s, -2)) @ vh**2))
+
+
+@settings(max_examples=15, deadline=None)
+@given(data=st.data())
+def test_svd_hermitian_against_finite_differences(data):
+    """hermitian=True, which NumPy's svd computes from eigh of the lower triangle (the upper one
+    is noise here), against finite differences, and forward mode against reverse mode. Not rows
+    of SPECS: CuPy's svd takes no `hermitian`, and tests/test_backends.py records each row's
+    keywords for CuPy (its USERS_KEYWORDS would need this one)."""
+    (x,) = data.draw(svd_hermitian_args(np.float64))
+    for f, shape in ((svd_hermitian_weighted, x.shape), (svd_hermitian_values, x.shape[:-1])):
+        w = data.draw(_array(shape, np.float64, REAL))
+        check_program(f, (x, w), ("x",))
+
+
+def test_svd_hermitian_gradient_is_in_the_lower_triangle():
+    x, _, _ = _rotated([3.0, -2.0, 0.5], 3, 3, seed=7)
+    x = (x + x.T) / 2  # symmetric, with an eigenvalue of each sign
+    dh = srcgrad.grad(svd_hermitian_all, with_value=False)(x)
+    dg = srcgrad.grad(svd_all, with_value=False)(x)
+    np.testing.assert_allclose(dh, np.tril(dg + dg.T, -1) + np.diag(np.diag(dg)), atol=1e-12)
+    noisy = x + np.triu(np.ones((3, 3)), 1)  # the upper triangle is not read
+    np.testing.assert_allclose(srcgrad.grad(svd_hermitian_all, with_value=False)(noisy), dh, atol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (4, 2), (2, 3, 4)])
+def test_svd_second_derivatives(shape):
+    """Hessian-vector products through svd (forward mode over its gradient) against central
+    differences of the gradient."""
+    rng = np.random.default_rng(8)
+    x, v = rng.standard_normal(shape), rng.standard_normal(shape)
+    for f in (svd_cubes, svd_sum):
+        hv = srcgrad.hvp(f)(x, v)
+        grad = srcgrad.grad(f, with_value=False)
+        h = 1e-6
+        np.testing.assert_allclose(hv, (grad(x + h * v) - grad(x - h * v)) / (2 * h), rtol=1e-5, atol=1e-6)
+
+
+# ---------------------------------------------------------------------------------------------
+# np.linalg.eig: real eigenvalues only; repeated ones; against eigh on a symmetric matrix.
+
+
+def eig_sum(a):
+    w, v = np.linalg.eig(a)
+    return np.sum(w)
+
+
+def eig_all(a):
+    w, v = np.linalg.eig(a)
+    return np.sum(w * v**2)
+
+
+def eig_cubed(a, c):
+    # sum_j w_j^3 v_j v_j^T: the same whatever order and signs the eigenvectors come in
+    w, v = np.linalg.eig(a)
+    return np.sum(c * ((v * w**3) @ v.T))
+
+
+def eigh_cubed(a, c):
+    # the same through eigh, of the symmetric part of a
+    w, v = np.linalg.eigh((a + a.T) / 2)
+    return np.sum(c * ((v * w**3) @ v.T))
+
+
+def test_eig_refuses_complex_eigenvalues():
+    rotation = np.array([[0.0, -1.0], [1.0, 0.0]])
+    for f in (eig_sum, eig_all):
+        with pytest.raises(srcgrad.UnsupportedArgumentsError, match="eigenvalues are real"):
+            srcgrad.grad(f)(rotation)
+        with pytest.raises(srcgrad.UnsupportedArgumentsError, match="eigenvalues are real"):
+            srcgrad.jvp(f)(rotation, np.eye(2))
+
+
+def test_eig_at_repeated_eigenvalues():
+    """The trace, the sum of the eigenvalues, has gradient I even where two are equal; a loss
+    that reads the eigenvectors gets a finite one (no term for the equal pair)."""
+    p = np.array([[1.0, 0.3, 0.0], [0.2, 1.0, 0.1], [0.0, 0.4, 1.0]])
+    a = p @ np.diag([2.0, 2.0, -1.0]) @ np.linalg.inv(p)
+    np.testing.assert_allclose(srcgrad.grad(eig_sum, with_value=False)(a), np.eye(3), atol=1e-12)
+    check_program(eig_sum, (a,), ("a",))
+    assert np.all(np.isfinite(srcgrad.grad(eig_all, with_value=False)(a)))
+
+
+def test_eig_agrees_with_eigh_on_symmetric_matrices():
+    """At a symmetric matrix, eig's gradient in the symmetric directions (its symmetric part) is
+    eigh's, eigenvector terms included."""
+    rng = np.random.default_rng(9)
+    q = _orthogonal(rng, (4, 4))
+    a, c = (q * np.array([3.0, 1.0, -0.5, -2.0])) @ q.T, rng.standard_normal((4, 4))
+    de = srcgrad.grad(eig_cubed, with_value=False)(a, c)
+    dh = srcgrad.grad(eigh_cubed, with_value=False)(a, c)
+    assert np.max(np.abs(de - de.T)) > 1e-3  # eig's moves its eigenvectors off the symmetric ones
+    np.testing.assert_allclose((de + de.T) / 2, dh, atol=1e-10)
+
+
+def test_eig_second_derivatives():
+    rng = np.random.default_rng(10)
+    p = np.eye(3) + 0.2 * rng.standard_normal((3, 3))
+    a, v = p @ np.diag([1.5, -1.0, 0.5]) @ np.linalg.inv(p), rng.standard_normal((3, 3))
+    for f in (eig_all, eig_sum):
+        grad = srcgrad.grad(f, with_value=False)
+        h = 1e-6
+        expected = (grad(a + h * v) - grad(a - h * v)) / (2 * h)
+        np.testing.assert_allclose(srcgrad.hvp(f)(a, v), expected, rtol=1e-5, atol=1e-6)

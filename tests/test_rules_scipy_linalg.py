@@ -21,15 +21,13 @@ import sys
 import numpy as np
 import pytest
 import scipy.linalg
-from hypothesis import given, settings
 from hypothesis import strategies as st
-from rulespec import Spec, check_both_modes, check_program
+from rulespec import Spec, check_both_modes, check_program, section_test
 from scipy import linalg
 from scipy.linalg import cho_factor, cho_solve, expm, solve_banded, solve_sylvester, solve_triangular, sqrtm
 
 import srcgrad
 import srcgrad.rules
-from srcgrad.testing import check_grads
 
 # ---------------------------------------------------------------------------------------------
 # The functions under test: `w` weights the values, so that each rule gets a real array gradient.
@@ -241,22 +239,7 @@ SPECS = [
     row("linalg.expm", "expm", expm_w, ("A",), expm_args()),
 ]
 
-_GRADS: dict = {}
-
-
-def _grad(f, wrt):
-    if (f, wrt) not in _GRADS:
-        _GRADS[(f, wrt)] = srcgrad.grad(f, wrt=wrt)
-    return _GRADS[(f, wrt)]
-
-
-@pytest.mark.parametrize("spec", SPECS, ids=lambda spec: spec.id)
-@settings(max_examples=12, deadline=None)
-@given(data=st.data())
-def test_rule(spec, data):
-    """The gradient and the tangent against central differences at drawn points."""
-    args = data.draw(spec.args(np.float64), label="args")
-    check_grads(_grad(spec.seed, spec.wrt), *args, wrt=spec.wrt, mode="both", rtol=1e-5, atol=1e-7)
+test_rule = section_test(SPECS, 12, rtol=1e-5, atol=1e-7)
 
 
 def test_every_scipy_linalg_rule_has_a_row_and_a_tangent():

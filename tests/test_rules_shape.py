@@ -555,6 +555,22 @@ def flip_var_w(x, axis, w):
     return np.sum(w * np.flip(x, axis))
 
 
+def rot90_s(x):
+    return np.sum(np.rot90(x))
+
+
+def rot90_w(x, w):
+    return np.sum(w * np.rot90(x))
+
+
+def rot90_k_s(x):
+    return np.sum(np.rot90(x, 3, axes=(1, -1)))
+
+
+def rot90_k_w(x, w):
+    return np.sum(w * np.rot90(x, 3, axes=(1, -1)))
+
+
 def fliplr_s(x):
     return np.sum(np.fliplr(x))
 
@@ -899,6 +915,8 @@ SPECS = [
     row("flip-axis-drawn", "flip", "flip_var", np.flip, args=flip_args),
     row("fliplr", "fliplr", "fliplr", np.fliplr, args=x_of(2)),
     row("flipud", "flipud", "flipud", np.flipud, args=x_of(1)),
+    row("rot90", "rot90", "rot90", np.rot90, args=x_of(2)),
+    row("rot90-k=3-axes=(1,-1)", "rot90", "rot90_k", lambda x: np.rot90(x, 3, axes=(1, -1)), args=x_of(3)),
     row("roll", "roll", "roll", lambda x: np.roll(x, 2)),
     row("roll-axis=0", "roll", "roll_axis", lambda x: np.roll(x, -1, axis=0), args=x_of(1)),
     row("roll((1,-2),(0,-1))", "roll", "roll_tuple", lambda x: np.roll(x, (1, -2), axis=(0, -1)),

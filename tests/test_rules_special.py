@@ -234,22 +234,33 @@ def digamma_w(x, w):
     return np.sum(w * scipy.special.digamma(x))
 
 
-# polygamma and multigammaln have no weighted form: its `w` would be an array, moved to Dask in
-# the backend pass, and Dask has no counterpart of them (they are no ufuncs). SciPy computes
-# them in float64 whatever the input: the rows cast the value back to the input's dtype for the
-# float32 pass.
+# SciPy computes polygamma and multigammaln (no ufuncs: Dask has no counterpart of them, see
+# BACKEND_GAPS), and yn of an integer order, in float64 whatever the input: the rows cast the value
+# back to the input's dtype for the float32 pass.
 
 
 def polygamma_s(x):
-    return np.sum(special.polygamma(2, x).astype(np.asarray(x).dtype))
+    return np.sum(special.polygamma(2, x).astype(x.dtype))
+
+
+def polygamma_w(x, w):
+    return np.sum(w * special.polygamma(2, x).astype(x.dtype))
 
 
 def polygamma_var_s(n, x):
     return np.sum(special.polygamma(n, x).astype(np.asarray(x).dtype))
 
 
+def polygamma_var_w(n, x, w):
+    return np.sum(w * special.polygamma(n, x).astype(x.dtype))
+
+
 def multigammaln_s(a):
-    return np.sum(special.multigammaln(a, 3).astype(np.asarray(a).dtype))
+    return np.sum(special.multigammaln(a, 3).astype(a.dtype))
+
+
+def multigammaln_w(a, w):
+    return np.sum(w * special.multigammaln(a, 3).astype(a.dtype))
 
 
 def gammainc_s(a, x):
@@ -324,14 +335,116 @@ def i1_w(x, w):
     return np.sum(w * special.i1(x))
 
 
+def j0_s(x):
+    return np.sum(special.j0(x))
+
+
+def j0_w(x, w):
+    return np.sum(w * special.j0(x))
+
+
+def j1_s(x):
+    return np.sum(special.j1(x))
+
+
+def j1_w(x, w):
+    return np.sum(w * special.j1(x))
+
+
+def jv_s(x):
+    return np.sum(special.jv(2.5, x))
+
+
+def jv_w(x, w):
+    return np.sum(w * special.jv(2.5, x))
+
+
+def jv_var_s(v, x):
+    return np.sum(scipy.special.jv(v, x))
+
+
+def jv_var_w(v, x, w):
+    return np.sum(w * scipy.special.jv(v, x))
+
+
+def jn_s(n, x):
+    return np.sum(special.jn(n, x))
+
+
+def jn_w(n, x, w):
+    return np.sum(w * special.jn(n, x))
+
+
+def y0_s(x):
+    return np.sum(special.y0(x))
+
+
+def y0_w(x, w):
+    return np.sum(w * special.y0(x))
+
+
+def y1_s(x):
+    return np.sum(special.y1(x))
+
+
+def y1_w(x, w):
+    return np.sum(w * special.y1(x))
+
+
+def yn_s(x):
+    return np.sum(special.yn(2, x).astype(x.dtype))
+
+
+def yn_w(x, w):
+    return np.sum(w * special.yn(2, x).astype(x.dtype))
+
+
+def yv_s(v, x):
+    return np.sum(special.yv(v, x))
+
+
+def yv_w(v, x, w):
+    return np.sum(w * special.yv(v, x))
+
+
+def iv_s(x):
+    return np.sum(special.iv(1.5, x))
+
+
+def iv_w(x, w):
+    return np.sum(w * special.iv(1.5, x))
+
+
+def ive_s(v, x):
+    return np.sum(special.ive(v, x))
+
+
+def ive_w(v, x, w):
+    return np.sum(w * special.ive(v, x))
+
+
 # ---------------------------------------------------------------------------------------------
 # The table.
 
 AB = ("a", "b")
 ABOVE_ONE = Domain(1.2, 4.0)  # multigammaln(a, 3): defined for a > 1
 SHAPE = Domain(0.3, 3.0)  # the parameters of the incomplete gamma and beta functions, beta's
-OPEN = Domain(0.3, 4.0)  # polygamma(2, x): away from the poles
+OPEN = Domain(0.3, 4.0)  # polygamma(2, x): away from the poles; Bessel functions of orders not whole, Y
 INVERSE = Domain(-0.9, 0.9)  # erfinv: away from its poles at -1 and 1
+BESSEL = Domain(-6.0, 6.0)  # J and I of a whole order: a few of J's extrema and zeros either side of 0
+AWAY = Domain(-4.0, 4.0, avoid=(0.0,), margin=0.2)  # ive(0, x): away from its kink at 0
+
+
+def order_args(low, high, domain):
+    """A whole order in [low, high] (a Python int) and an array in `domain`: polygamma(n, x),
+    jn(n, x)."""
+    return lambda dtype: st.tuples(st.integers(low, high), _array(shapes(), dtype, domain))
+
+
+def real_order_args(domain):
+    """An order from 0, 1/2, 1 and 5/2 (a Python float) and an array in `domain`: yv, ive."""
+    return lambda dtype: st.tuples(st.sampled_from([0.0, 0.5, 1.0, 2.5]), _array(shapes(), dtype, domain))
+
 
 # fmt: off
 SPECS = [
@@ -366,14 +479,11 @@ SPECS = [
     row("rgamma", "rgamma", "rgamma", special.rgamma, args=unary(GAMMA)),
     row("psi", "psi", "psi", special.psi, args=unary(GAMMA)),
     row("digamma", "psi", "digamma", special.digamma, args=unary(GAMMA)),
-    # polygamma and multigammaln are no ufuncs: Dask has no counterpart of them, so their rows
-    # draw Python floats (an array of them is checked by test_polygamma_and_multigammaln_of_arrays)
-    row("polygamma", "polygamma", "polygamma", lambda x: special.polygamma(2, x),
-        args=unary(OPEN, pyfloat=True)),
+    row("polygamma", "polygamma", "polygamma", lambda x: special.polygamma(2, x), args=unary(OPEN)),
     row("polygamma-order-drawn", "polygamma", "polygamma_var", special.polygamma,
-        args=lambda dtype: st.tuples(st.integers(0, 3), scalars(0.3, 4.0))),
+        args=order_args(0, 3, OPEN)),
     row("multigammaln", "multigammaln", "multigammaln", lambda a: special.multigammaln(a, 3), ("a",),
-        unary(ABOVE_ONE, pyfloat=True)),
+        unary(ABOVE_ONE)),
     row("gammainc", "gammainc", "gammainc", special.gammainc, ("x",), broadcasting(SHAPE, POSITIVE)),
     row("gammaincc", "gammaincc", "gammaincc", special.gammaincc, ("x",), broadcasting(SHAPE, POSITIVE)),
     row("beta", "beta", "beta", special.beta, AB, broadcasting(SHAPE, SHAPE)),
@@ -383,6 +493,19 @@ SPECS = [
     row("erfcinv", "erfcinv", "erfcinv", special.erfcinv, args=unary(Domain(0.1, 1.9))),
     row("scipy.special.i0", "i0", "scipy_i0", special.i0, args=unary(Domain(-4.0, 4.0))),
     row("i1", "i1", "i1", special.i1, args=unary(Domain(-4.0, 4.0))),
+    row("j0", "j0", "j0", special.j0, args=unary(BESSEL)),
+    row("j0-pyfloat", "j0", "j0", special.j0, args=unary(BESSEL, pyfloat=True)),
+    row("j1", "j1", "j1", special.j1, args=unary(BESSEL)),
+    row("jv", "jv", "jv", lambda x: special.jv(2.5, x), args=unary(OPEN)),
+    row("jv-order-array", "jv", "jv_var", scipy.special.jv, ("x",), broadcasting(Domain(0.0, 3.0), OPEN)),
+    row("jn-order-drawn", "jv", "jn", special.jn, ("x",), order_args(-2, 4, BESSEL)),
+    row("y0", "y0", "y0", special.y0, args=unary(OPEN)),
+    row("y1", "y1", "y1", special.y1, args=unary(OPEN)),
+    row("yn", "yn", "yn", lambda x: special.yn(2, x), args=unary(Domain(0.5, 5.0))),
+    row("yv-order-drawn", "yn", "yv", special.yv, ("x",), real_order_args(Domain(0.5, 5.0))),
+    row("iv", "iv", "iv", lambda x: special.iv(1.5, x), args=unary(OPEN)),
+    row("ive-order-drawn", "ive", "ive", special.ive, ("x",), real_order_args(OPEN)),
+    row("ive(0,x)", "ive", "ive", special.ive, ("x",), order_args(0, 0, AWAY)),
 ]
 # fmt: on
 
@@ -589,8 +712,9 @@ def test_i0_and_i1_at_zero():
 
 
 def test_polygamma_and_multigammaln_of_arrays():
-    """Their rows draw Python floats (Dask has no counterpart of them): arrays here, with an
-    order that broadcasts against x."""
+    """An array of orders that broadcasts against x (the rows draw one order), a Python float, and
+    multigammaln as the sum of its digammas."""
+    assert _grad(polygamma_var_s, 2, 1.5, wrt="x") == pytest.approx(special.polygamma(3, 1.5), rel=1e-14)
     x = np.array([[0.4, 1.3, 2.7], [3.1, 0.8, 1.9]])
     check_program(polygamma_var_s, (np.array([0, 1, 2]), x), ("x",))
     np.testing.assert_allclose(
@@ -662,3 +786,190 @@ def program_gamma_family(x, nu):
 
 def test_program_gamma_family():
     check_program(program_gamma_family, (np.array([0.4, 1.3, 2.2, 3.5]), 1.5), ("x",))
+
+
+# ---------------------------------------------------------------------------------------------
+# The Bessel functions (j0, j1, jv/jn, y0, y1, yn/yv, iv, ive): at 0, where Y is infinite, at
+# ive's kink, beyond iv's overflow; orders refused; second derivatives; a program.
+
+
+def test_bessel_functions_at_zero():
+    zero = np.array([0.0, -0.0])
+    assert list(_grad(j0_s, zero)) == [0.0, 0.0] and list(_grad(j1_s, zero)) == [0.5, 0.5]
+    assert _grad(jv_s, zero[:1])[0] == 0.0  # jv(2.5, x) is flat at 0
+    assert _grad(jn_s, 1, zero[:1], wrt="x")[0] == 0.5 and _grad(jn_s, 3, zero[:1], wrt="x")[0] == 0.0
+    # jv(1/2, x) rises as sqrt(x)
+    assert _quiet_grad(jv_var_s, np.array([0.5]), zero[:1], wrt="x")[0] == np.inf
+    assert _grad(iv_s, zero[:1])[0] == 0.0
+    assert _grad(ive_s, 1, zero[:1], wrt="x")[0] == 0.5 and _grad(ive_s, 2, zero[:1], wrt="x")[0] == 0.0
+    # Y is -inf at 0, rising from there: its slope is inf (y0, y1, yn, and yv of an order >= 0)
+    for f, args in ((y0_s, (zero,)), (y1_s, (zero,)), (yn_s, (zero,)), (yv_s, (0.5, zero))):
+        dx = _quiet_grad(f, *args, wrt="x")
+        assert list(dx) == [np.inf, np.inf], f.__name__
+    # SciPy's yv(-1.5, 0) is inf: the slope is the infinity of the other sign, -ans
+    assert _quiet_grad(yv_s, -1.5, zero[:1], wrt="x")[0] == -np.inf
+    x = np.array([0.0, -0.0, 1.5, -1.5, -4.0])
+    check_both_modes(j0_s, (x,), ("x",), [-special.j1(x)])
+    check_both_modes(j1_s, (x,), ("x",), [(special.j0(x) - special.jv(2, x)) / 2])
+    check_both_modes(jn_s, (2, x), ("x",), [(special.jv(1, x) - special.jv(3, x)) / 2])
+
+
+def test_bessel_functions_are_nan_where_scipy_s_are():
+    """Y for x < 0, and J and I of an order that is not whole for x < 0: nan, as the function."""
+    minus = -np.ones(1)
+    for f, args in ((y0_s, (minus,)), (y1_s, (minus,)), (yn_s, (minus,)), (jv_s, (minus,)), (iv_s, (minus,))):
+        assert np.isnan(_quiet_grad(f, *args)[0]), f.__name__
+    assert np.isnan(_quiet_grad(ive_s, 0.5, minus, wrt="x")[0])
+    # whole orders are defined for x < 0: J(n) and I(n) have the parity of n
+    x = np.array([1.3, 2.8])
+    np.testing.assert_allclose(_grad(jn_s, 3, -x, wrt="x"), _grad(jn_s, 3, x, wrt="x"), rtol=1e-14)
+    np.testing.assert_allclose(_grad(ive_s, 2, -x, wrt="x"), -_grad(ive_s, 2, x, wrt="x"), rtol=1e-14)
+
+
+def _ive_slope(v, x):
+    return (special.ive(v - 1, x) + special.ive(v + 1, x)) / 2 - np.sign(x) * special.ive(v, x)
+
+
+def test_ive_at_its_kink_is_the_mean_of_the_one_sided_slopes():
+    h = 1e-7
+    right = (special.ive(0, h) - special.ive(0, 0.0)) / h
+    left = (special.ive(0, 0.0) - special.ive(0, -h)) / h
+    assert right == pytest.approx(-1.0, abs=1e-6) and left == pytest.approx(1.0, abs=1e-6)
+    x = np.array([0.0, 0.5, -0.5, 3.0])
+    check_both_modes(ive_s, (0, x), ("x",), [_ive_slope(0, x)])
+    assert _grad(ive_s, 0, x, wrt="x")[0] == 0.0
+
+
+def test_ive_stays_finite_where_iv_overflows():
+    x = np.array([800.0, 1e4])
+    with np.errstate(over="ignore"):
+        assert np.all(_grad(iv_s, x) == np.inf)  # iv itself overflows there
+    dx = _grad(ive_s, 1.5, x, wrt="x")
+    assert np.all(np.isfinite(dx))
+    # ive(v, x) is about exp(0) / sqrt(2 pi x) (1 - (4 v**2 - 1) / (8 x)): its slope about
+    # -1 / (2 x sqrt(2 pi x))
+    np.testing.assert_allclose(dx, -1 / (2 * x * np.sqrt(2 * np.pi * x)), rtol=1e-2)
+    np.testing.assert_allclose(dx, _ive_slope(1.5, x), rtol=1e-14)
+
+
+def jv_order_of_x(x):
+    return np.sum(special.jv(x / 2, x))
+
+
+def test_bessel_orders_are_not_differentiated():
+    x = np.array([0.5, 1.5])
+    for f, args in ((jv_var_s, (x, x)), (jn_s, (2.0, x)), (yv_s, (1.5, x)), (ive_s, (0.5, x))):
+        with pytest.raises(srcgrad.UnsupportedSyntaxError, match="no derivative in its argument 'v'"):
+            _grad(f, *args, wrt=("v", "x") if f is jv_var_s else ("n" if f is jn_s else "v"))
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="no derivative in its argument 'v'"):
+        _grad(jv_order_of_x, x)
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="no derivative in its argument 'v'"):
+        srcgrad.jvp(jv_var_s, wrt="v")(x, x, np.ones(2))
+
+
+def test_second_derivatives_of_the_bessel_functions():
+    """Forward mode over the gradients (the helper `bessel` the rules call has a tangent rule),
+    against central differences of the gradient."""
+    x = np.array([0.7, 1.9, 3.3, 5.2])
+    h = 1e-5
+    cases = [
+        (j0_s, (x,)),
+        (j1_s, (-x,)),
+        (jv_s, (x,)),
+        (jn_s, (3, -x)),
+        (jv_var_s, (np.array([0.0, 0.5, 1.0, 2.5]), x)),
+        (y0_s, (x,)),
+        (y1_s, (x,)),
+        (yn_s, (x,)),
+        (yv_s, (0.5, x)),
+        (iv_s, (x,)),
+        (ive_s, (0.5, x)),
+        (ive_s, (0, -x)),
+        (ive_s, (1, np.concatenate([-x[:2], x[2:]]))),
+    ]
+    for f, args in cases:
+        grad = srcgrad.grad(f, wrt="x", with_value=False)
+        central = (grad(*args[:-1], args[-1] + h) - grad(*args[:-1], args[-1] - h)) / (2 * h)
+        hessian = srcgrad.hessian(f, wrt="x")(*args)
+        np.testing.assert_allclose(np.diag(hessian), central, rtol=1e-6, atol=1e-9, err_msg=f.__name__)
+        np.testing.assert_array_equal(hessian - np.diag(np.diag(hessian)), 0.0)
+
+
+def test_bessel_functions_against_autograd():
+    autograd = pytest.importorskip("autograd")
+    asp = pytest.importorskip("autograd.scipy.special")
+    x = np.array([0.3, 1.7, 4.9, 8.0, 13.5])
+    for ours, theirs in ((j0_s, asp.j0), (j1_s, asp.j1), (y0_s, asp.y0), (y1_s, asp.y1)):
+        theirs_dx = autograd.grad(lambda v, f=theirs: f(v).sum())(x)
+        np.testing.assert_allclose(_grad(ours, x), theirs_dx, rtol=1e-12, err_msg=ours.__name__)
+    pairs = [
+        (jv_s, (x,), lambda v: asp.jn(2.5, v)),
+        (jn_s, (3, -x), lambda v: asp.jn(3, v)),
+        (yn_s, (x,), lambda v: asp.yn(2, v)),
+        (iv_s, (x,), lambda v: asp.iv(1.5, v)),
+        (ive_s, (1.5, x), lambda v: asp.ive(1.5, v)),
+        (ive_s, (2, -x), lambda v: asp.ive(2, v)),
+    ]
+    for ours, args, theirs in pairs:
+        np.testing.assert_allclose(
+            _grad(ours, *args, wrt="x"),
+            autograd.grad(lambda v, f=theirs: f(v).sum())(args[-1]),
+            rtol=1e-12,
+            err_msg=ours.__name__,
+        )
+        # second derivatives: autograd's rules are differentiable too
+        second = autograd.elementwise_grad(autograd.elementwise_grad(lambda v, f=theirs: f(v)))(args[-1])
+        np.testing.assert_allclose(
+            np.diag(srcgrad.hessian(ours, wrt="x")(*args)), second, rtol=1e-10, err_msg=ours.__name__
+        )
+
+
+def test_bessel_helper_on_cupy_uses_the_functions_of_one_order_cupy_has():
+    """cupyx.scipy.special has the Bessel functions of a few orders only: on CuPy arrays the helper
+    computes the orders they cover with them (checked here on SciPy's functions of those names),
+    and refuses the others naming the function CuPy lacks."""
+    from types import SimpleNamespace
+
+    from srcgrad.runtime.special import bessel_of_one_order
+
+    names = ("j0", "j1", "y0", "y1", "yn", "i0", "i1", "i0e", "i1e")
+    try:
+        import cupyx.scipy.special as cupy_special
+    except ImportError:
+        cupy_special = None
+    if cupy_special is not None:  # the names are CuPy's, and CuPy lacks the general functions
+        assert all(hasattr(cupy_special, n) for n in names)
+        assert not any(hasattr(cupy_special, n) for n in ("jv", "yv", "iv", "ive"))
+    like_cupy = SimpleNamespace(**{n: getattr(special, n) for n in names})
+    x = np.array([-2.5, 0.0, 0.7, 3.1])
+    for kind, general, orders in (
+        ("j", special.jv, (-1, 0, 1.0)),
+        ("y", special.yv, (-3, -2, -1, 0, 1, 2, np.int64(5))),
+        ("i", special.iv, (-1, 0, 1)),
+        ("ie", special.ive, (-1, 0, np.float64(1.0))),
+    ):
+        for v in orders:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                got, want = bessel_of_one_order(like_cupy, kind, v, x), general(v, x)
+            np.testing.assert_allclose(got, want, rtol=1e-14, err_msg=f"{kind} {v}")
+    refused = (("j", 2, "jv"), ("j", 0.5, "jv"), ("y", 1.5, "yv"), ("i", 2, "iv"), ("ie", -2, "ive"))
+    for kind, v, name in refused:
+        message = rf"scipy\.special\.{name} has no counterpart in CuPy"
+        with pytest.raises(srcgrad.UnsupportedBackendError, match=message):
+            bessel_of_one_order(like_cupy, kind, v, x)
+    with pytest.raises(srcgrad.UnsupportedBackendError, match="an? .*array"):  # an array of orders
+        bessel_of_one_order(like_cupy, "y", np.array([1, 2]), x)
+
+
+def program_bessel(x, kappa):
+    # a drum's first mode, a Bessel series term, and a von Mises log density (ive keeps the
+    # normaliser finite for a large concentration kappa), as users write them
+    mode = special.j0(2.404825557695773 * x) * special.y1(x + 1.0)
+    series = special.jv(1.5, x) * (x / 2) ** 2 - special.yn(2, x + 1.0) + special.iv(0.5, x)
+    log_density = kappa * np.cos(x - 0.3) - np.log(2 * np.pi * special.ive(0, kappa)) - kappa
+    return np.sum(mode + series + log_density)
+
+
+def test_program_bessel():
+    check_program(program_bessel, (np.array([0.4, 1.3, 2.2, 3.5]), 2.5), ("x", "kappa"))
+    check_program(program_bessel, (np.array([0.4, 1.3]), 700.0), ("kappa",))

@@ -20,9 +20,8 @@ import sys
 import numpy as np
 import pytest
 import scipy.stats
-from hypothesis import given, settings
 from hypothesis import strategies as st
-from rulespec import Spec, check_both_modes
+from rulespec import Spec, cached_grad, check_both_modes, section_test
 from scipy import stats
 from scipy.special import softmax
 from scipy.stats import beta, chi2, dirichlet, gamma, multivariate_normal, norm, poisson, t
@@ -200,6 +199,15 @@ def mvn_pdf_w(x, mean, c, w):
     return np.sum(w * scipy.stats.multivariate_normal.pdf(x, mean=mean, cov=cov))
 
 
+def mvn_entropy_w(mean, c, w):
+    cov = (c + c.T) / 2
+    return w * scipy.stats.multivariate_normal.entropy(mean, cov)
+
+
+def mvn_entropy_diagonal_w(mean, c, w):
+    return w * scipy.stats.multivariate_normal.entropy(mean, np.diagonal(c) + 0.5)
+
+
 # ---------------------------------------------------------------------------------------------
 # Argument draws: shapes that broadcast together, values inside the support, and `w` of the
 # result's shape.
@@ -253,6 +261,13 @@ def dirichlet_args(draw):
     x = (raw / np.sum(raw, axis=0))[:-1]
     alpha = _in(draw, (k,), 0.3, 4.0)
     return x, alpha, _in(draw, samples, -2.0, 2.0)
+
+
+@st.composite
+def mvn_entropy_args(draw):
+    d = draw(st.integers(1, 3))
+    a = _in(draw, (d, d), -1.0, 1.0)
+    return _in(draw, (d,), -1.0, 1.0), a @ a.T + np.eye(d), float(draw(st.floats(-2.0, 2.0)))
 
 
 @st.composite
@@ -328,24 +343,23 @@ SPECS = [
         mvn_args(),
     ),
     row("multivariate_normal.pdf", "multivariate_normal_pdf", mvn_pdf_w, ("x", "mean", "c"), mvn_args()),
+    row(
+        "multivariate_normal.entropy",
+        "multivariate_normal_entropy",
+        mvn_entropy_w,
+        ("mean", "c"),
+        mvn_entropy_args(),
+    ),
+    row(
+        "multivariate_normal.entropy-1d",
+        "multivariate_normal_entropy",
+        mvn_entropy_diagonal_w,
+        ("mean", "c"),
+        mvn_entropy_args(),
+    ),
 ]
 
-_GRADS: dict = {}
-
-
-def _grad(f, wrt):
-    if (f, wrt) not in _GRADS:
-        _GRADS[(f, wrt)] = srcgrad.grad(f, wrt=wrt)
-    return _GRADS[(f, wrt)]
-
-
-@pytest.mark.parametrize("spec", SPECS, ids=lambda spec: spec.id)
-@settings(max_examples=12, deadline=None)
-@given(data=st.data())
-def test_rule(spec, data):
-    """The gradient and the tangent against central differences at drawn points."""
-    args = data.draw(spec.args(np.float64), label="args")
-    check_grads(_grad(spec.seed, spec.wrt), *args, wrt=spec.wrt, mode="both", rtol=1e-5, atol=1e-7)
+test_rule = section_test(SPECS, 12, rtol=1e-5, atol=1e-7)
 
 
 def test_every_stats_rule_has_a_row_and_a_tangent():
@@ -452,7 +466,7 @@ def _weights(f, args):
 )
 def test_near_the_boundaries_and_in_the_tails(f, wrt, args):
     value, grads = check_grads(
-        _grad(f, wrt), *args, _weights(f, args), wrt=wrt, mode="both", rtol=1e-4, eps=1e-8
+        cached_grad(f, wrt), *args, _weights(f, args), wrt=wrt, mode="both", rtol=1e-4, eps=1e-8
     )
     assert np.isfinite(value) and all(np.all(np.isfinite(g)) for g in grads)
 
@@ -623,7 +637,7 @@ COV = A @ A.T + np.eye(3)
     ids=["one-point", "points-keywords", "diagonal-cov", "scalar-cov-one-row", "d=1-points", "no-mean"],
 )
 def test_multivariate_normal_shapes(f, args, wrt):
-    check_grads(_grad(f, wrt), *args, wrt=wrt, mode="both")
+    check_grads(cached_grad(f, wrt), *args, wrt=wrt, mode="both")
 
 
 def test_multivariate_normal_cov_gradient_is_symmetric_and_matches_symmetric_changes():

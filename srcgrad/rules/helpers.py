@@ -599,6 +599,20 @@ def pinv_jvp_tangent(t, direction, inverse, x, hermitian=False):
     )
 
 
+@tangent(runtime.svd_adjoint)
+def svd_adjoint_tangent(t, g, decomposition, a, full_matrices=True, compute_uv=True, hermitian=False):
+    # linear in g; in the decomposition (in a, when compute_uv is False), svd_adjoint_jvp
+    dg = svd_adjoint(t, decomposition, a, full_matrices, compute_uv, hermitian)
+    ddecomposition = svd_adjoint_jvp(g, decomposition, a, t, None, full_matrices, compute_uv, hermitian)
+    da = svd_adjoint_jvp(g, decomposition, a, None, t, full_matrices, compute_uv, hermitian)
+
+
+@tangent(runtime.eig_adjoint)
+def eig_adjoint_tangent(t, g, decomposition):
+    dg = eig_adjoint(t, decomposition)
+    ddecomposition = eig_adjoint_jvp(g, decomposition, t)
+
+
 # ---------------------------------------------------------------------------------------------
 # shape: linear in the gradient (or the tangent) they move about
 
@@ -714,6 +728,22 @@ def bessel_i1_tangent(t, x):
     # i1' = i0 - i1 / x, which is 1/2 at 0
     safe = np.where(x == 0, 1, x)
     dx = t * np.where(x == 0, 0.5, np.i0(x) - bessel_i1(safe) / safe)
+
+
+@tangent(runtime.bessel)
+def bessel_tangent(t, kind, v, x):
+    # in x only, from the orders next to v, as the Bessel rules (rules/numpy/special.py): ive's
+    # exp(-|x|) adds -sign(x) * ive, 0 at its kink x = 0 (the mean of the one-sided slopes); Y's
+    # slope at x = 0, where Y is infinite, is the infinity of the other sign. `kind` is always a
+    # literal string in the rules' calls, which decides the `if`
+    if kind == "i":
+        dx = t * ((bessel(kind, v - 1, x) + bessel(kind, v + 1, x)) / 2)
+    elif kind == "ie":
+        dx = t * ((bessel(kind, v - 1, x) + bessel(kind, v + 1, x)) / 2 - np.sign(x) * ans)
+    elif kind == "y":
+        dx = t * np.where(x == 0, -ans, (bessel(kind, v - 1, x) - bessel(kind, v + 1, x)) / 2)
+    else:
+        dx = t * ((bessel(kind, v - 1, x) - bessel(kind, v + 1, x)) / 2)
 
 
 @tangent(runtime.digamma)

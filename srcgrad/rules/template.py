@@ -45,7 +45,12 @@ class TemplateError(Exception):
 
 # Arguments a rule reads for their shape or truth value only, on which the result does not
 # depend differentiably: no gradient is right for them, whatever they are computed from.
-CONSTANT_IN = {"full_like": ("a",), "where": ("condition",), "select": ("condlist",)}
+CONSTANT_IN = {
+    "full_like": ("a",),
+    "where": ("condition",),
+    "select": ("condlist",),
+    "multivariate_normal_entropy": ("mean",),  # the entropy does not depend on the mean
+}
 
 
 class Rule:

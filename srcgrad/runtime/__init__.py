@@ -30,3 +30,4 @@ __all__ += gradients.__all__  # noqa: F405
 # helpers with no tangent rule yet: a second derivative through one stops with a NoRuleError
 FIRST_ORDER_ONLY = stats.FIRST_ORDER_ONLY | scipy_linalg.FIRST_ORDER_ONLY | signal.FIRST_ORDER_ONLY  # noqa: F405
 FIRST_ORDER_ONLY |= integrate.FIRST_ORDER_ONLY | gradients.FIRST_ORDER_ONLY  # noqa: F405
+FIRST_ORDER_ONLY |= decompositions.FIRST_ORDER_ONLY

@@ -10,6 +10,7 @@ import numpy as np
 from .core import unbroadcast
 
 __all__ = [
+    "bessel",
     "bessel_i1",
     "digamma",
     "logsumexp_da",
@@ -19,6 +20,63 @@ __all__ = [
     "polygamma",
     "rgamma_zero_slopes",
 ]
+
+
+_BESSEL = {"j": "jv", "y": "yv", "i": "iv", "ie": "ive"}
+
+
+def bessel(kind, v, x):
+    """The Bessel function `kind` of order `v` at `x`: `scipy.special.jv(v, x)` for "j", `yv` for
+    "y", `iv` for "i" and `ive` (`iv` scaled by `exp(-|x|)`) for "ie". The derivative of a Bessel
+    function is made of those of the orders next to its own, which the rules compute with this.
+
+    `cupyx.scipy.special` has Bessel functions of a few orders only: for CuPy arrays this is
+    `j0` or `j1` for "j" of order 0 or +-1, `yn` for "y" of an integer order, and `i0`, `i1`,
+    `i0e` or `i1e` for "i" or "ie" of order 0 or +-1 (the order a Python or NumPy number); for any
+    other it raises UnsupportedBackendError naming the SciPy function CuPy lacks.
+
+    >>> round(float(bessel("j", 1, 2.0)), 10)
+    0.5767248078
+    >>> round(float(bessel("ie", 0, -1.0)), 10)  # i0(1) * exp(-1)
+    0.4657596076
+    """
+    from .core import module_of
+
+    if module_of(x, v).__name__ == "cupy":
+        import cupyx.scipy.special
+
+        return bessel_of_one_order(cupyx.scipy.special, kind, v, x)
+    import scipy.special
+
+    return getattr(scipy.special, _BESSEL[kind])(v, x)
+
+
+def bessel_of_one_order(special, kind, v, x):
+    """`bessel(kind, v, x)` from the functions of one order that `special` has as CuPy's does
+    (`j0`, `j1`, `yn`, `i0`, `i1`, `i0e`, `i1e`), using J(-1) = -J(1) and I(-1) = I(1):
+    UnsupportedBackendError where they do not cover the order.
+
+    >>> import scipy.special
+    >>> round(float(bessel_of_one_order(scipy.special, "j", -1, 2.0)), 10)  # -j1(2)
+    -0.5767248078
+    """
+    n = None
+    if isinstance(v, (int, float, np.integer, np.floating)) and float(v).is_integer():
+        n = int(v)
+    if kind == "y" and n is not None:
+        return special.yn(n, x)
+    if n is not None and abs(n) <= 1:
+        if kind == "j":
+            return special.j0(x) if n == 0 else n * special.j1(x)
+        return getattr(special, {"i": ("i0", "i1"), "ie": ("i0e", "i1e")}[kind][abs(n)])(x)
+    from ..errors import UnsupportedBackendError, describe
+
+    raise UnsupportedBackendError(
+        f"scipy.special.{_BESSEL[kind]} has no counterpart in CuPy for the order {describe(v)}, which the "
+        "derivative of a Bessel function needs, so srcgrad cannot run this function on CuPy arrays "
+        "(cupyx.scipy.special has j0, j1, y0, y1, yn, i0, i1, i0e and i1e only).",
+        hint="Call it with NumPy arrays, or compute that part yourself and pass it in.",
+    )
 
 
 def bessel_i1(x):

@@ -23,6 +23,7 @@ __all__ = [
     "mvn_logpdf_jvp_x",
     "mvn_logpdf_jvp_mean",
     "mvn_logpdf_jvp_cov",
+    "mvn_entropy_dcov",
 ]
 
 # The helpers above have no tangent rules yet (srcgrad/rules/helpers.py): a second derivative
@@ -243,6 +244,23 @@ def mvn_logpdf_dcov(g, x, mean, cov):
     flat = np.reshape(s, (-1, s.shape[-1]))
     inverse = cho_solve((chol, True), np.eye(chol.shape[0]))
     return _to_cov(((flat * weights).T @ flat - np.sum(weights) * inverse) / 2, cov)
+
+
+def mvn_entropy_dcov(g, mean, cov):
+    """The gradient of `scipy.stats.multivariate_normal.entropy(mean, cov)`, half the log
+    determinant of `2 pi e cov`, in `cov`: `g cov^-1 / 2`, symmetric, in the covariance's form
+    (its diagonal for a 1-D cov, its trace for a scalar one).
+
+    >>> mvn_entropy_dcov(1.0, None, np.diag([2.0, 4.0]))
+    array([[0.25 , 0.   ],
+           [0.   , 0.125]])
+    >>> float(mvn_entropy_dcov(1.0, np.zeros(3), 2.0))
+    0.75
+    """
+    cov = np.asarray(cov)
+    d = np.size(mean) if mean is not None else (cov.shape[0] if cov.ndim == 2 else 1)
+    full = cov if cov.ndim == 2 else np.diag(np.broadcast_to(cov, (d,)))
+    return _to_cov(g * np.linalg.inv(full) / 2, cov)
 
 
 def mvn_logpdf_jvp_x(t, x, mean, cov):

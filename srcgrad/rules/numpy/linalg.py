@@ -12,7 +12,7 @@ import operator
 
 import numpy as np
 
-from ..registry import adjoint, tangent
+from ..registry import adjoint, linear, tangent
 
 # ---------------------------------------------------------------------------------------------
 # Linear algebra.
@@ -30,64 +30,34 @@ def matmul_tangent(t, x, y):
     dy = x @ t
 
 
-@adjoint(np.dot)
+@linear(np.dot)
 def dot(g, x, y):
     dx = dot_dx(g, x, y)
     dy = dot_dy(g, x, y)
 
 
-@tangent(np.dot)
-def dot_tangent(t, x, y):
-    dx = np.dot(t, y)
-    dy = np.dot(x, t)
-
-
-@adjoint(np.vdot)
+@linear(np.vdot)
 def vdot(g, x, y):
     dx = g * np.reshape(y, np.shape(x))
     dy = g * np.reshape(x, np.shape(y))
 
 
-@tangent(np.vdot)
-def vdot_tangent(t, x, y):
-    dx = np.vdot(t, y)
-    dy = np.vdot(x, t)
-
-
-@adjoint(np.inner)
+@linear(np.inner)
 def inner(g, x, y):
     dx = inner_dx(g, x, y)
     dy = inner_dy(g, x, y)
 
 
-@tangent(np.inner)
-def inner_tangent(t, x, y):
-    dx = np.inner(t, y)
-    dy = np.inner(x, t)
-
-
-@adjoint(np.outer)
+@linear(np.outer)
 def outer(g, x, y):
     dx = np.reshape(g @ np.ravel(y), np.shape(x))
     dy = np.reshape(np.ravel(x) @ g, np.shape(y))
 
 
-@tangent(np.outer)
-def outer_tangent(t, x, y):
-    dx = np.outer(t, y)
-    dy = np.outer(x, t)
-
-
-@adjoint(np.tensordot)
+@linear(np.tensordot)
 def tensordot(g, x, y, axes=2):
     dx = tensordot_dx(g, x, y, axes)
     dy = tensordot_dy(g, x, y, axes)
-
-
-@tangent(np.tensordot)
-def tensordot_tangent(t, x, y, axes=2):
-    dx = np.tensordot(t, y, axes)
-    dy = np.tensordot(x, t, axes)
 
 
 @adjoint(np.einsum)
@@ -127,46 +97,24 @@ def einsum_tangent(t, subscripts, x, y=None, z=None, u=None, *, optimize=False):
         du = np.einsum(subscripts, x, y, z, t, optimize=optimize)
 
 
-@adjoint(np.kron)
+@linear(np.kron)
 def kron(g, x, y):
     dx = kron_dx(g, x, y)
     dy = kron_dy(g, x, y)
-
-
-@tangent(np.kron)
-def kron_tangent(t, x, y):
-    dx = np.kron(t, y)
-    dy = np.kron(x, t)
 
 
 # ---------------------------------------------------------------------------------------------
 # Diagonals.
 
 
-@adjoint(np.diag)
+@linear(np.diag)
 def diag(g, x, k=0):
     dx = diag_adjoint(g, x, k)
 
 
-@tangent(np.diag)
-def diag_tangent(t, x, k=0):
-    if k == 0:
-        dx = np.diag(t)
-    else:
-        dx = np.diag(t, k)
-
-
-@adjoint(np.diagonal)
+@linear(np.diagonal)
 def diagonal(g, x, offset=0, axis1=0, axis2=1):
     dx = diagonal_adjoint(g, x, offset, axis1, axis2)
-
-
-@tangent(np.diagonal)
-def diagonal_tangent(t, x, offset=0, axis1=0, axis2=1):
-    if offset == 0 and axis1 == 0 and axis2 == 1:
-        dx = np.diagonal(t)
-    else:
-        dx = np.diagonal(t, offset, axis1, axis2)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -306,3 +254,36 @@ def pinv_tangent(t, ans, x, rcond=None, hermitian=False, rtol=None):
     # where the rank of x is locally constant, as the adjoint (refused at run time if rcond cut
     # singular values that are not zero); with hermitian=True t is read in x's lower triangle
     dx = pinv_jvp(t, ans, x, hermitian)
+
+
+@adjoint(np.linalg.svd)
+def svd(g, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
+    # singular values equal to rounding (within eps max(m, n) s_max, NumPy's rank tolerance), where
+    # the singular vectors are not unique, add no singular-vector term for their pair (right when
+    # the loss depends on their shared singular space through its span alone), nearly equal ones a
+    # large one; 1 / s is read as 0 where s is 0 (to that tolerance); with full_matrices=True on a
+    # non-square a, u's columns beyond min(m, n) (vh's rows), any basis NumPy picks, turn only as
+    # they must to stay orthogonal to the first; with hermitian=True, in the lower triangle read
+    da = svd_adjoint(g, ans, a, full_matrices, compute_uv, hermitian)
+
+
+@tangent(np.linalg.svd)
+def svd_tangent(t, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
+    # as the adjoint: equal singular values turn their vectors by nothing, 1 / s is 0 where s is,
+    # columns beyond min(m, n) turn as little as they can, t is read in the lower triangle with
+    # hermitian=True
+    da = svd_jvp(t, ans, a, full_matrices, compute_uv, hermitian)
+
+
+@adjoint(np.linalg.eig)
+def eig(g, ans, a):
+    # where the eigenvalues are real (complex ones are refused at run time: srcgrad differentiates
+    # real values); eigenvalues equal to rounding add no eigenvector term for their pair, nearly
+    # equal ones a large one; each eigenvector is NumPy's, of length 1, and stays so
+    da = eig_adjoint(g, ans)
+
+
+@tangent(np.linalg.eig)
+def eig_tangent(t, ans, a):
+    # as the adjoint: real eigenvalues only; equal ones turn their eigenvectors by nothing
+    da = eig_jvp(t, ans)

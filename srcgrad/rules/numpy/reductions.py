@@ -1,21 +1,22 @@
 """Reductions: sums, means, extrema, products, statistics, cumulative operations.
 
-Each adjoint rule is followed by its tangent rule, which reduces `t` over the same axes, weighted
-by the derivative of each element (at tied extrema, the same shares `tie_share` gives the
-gradient).
+The linear ones (sum, mean, cumsum, trace) are declared `@linear`: their tangent is the
+reduction of `t`. Each other adjoint rule is followed by its tangent rule, which reduces `t`
+over the same axes, weighted by the derivative of each element (at tied extrema, the same
+shares `tie_share` gives the gradient).
 """
 
 # ruff: noqa: F821  (`fill` and the runtime helpers are names in generated code, not here)
 
 import numpy as np
 
-from ..registry import adjoint, tangent
+from ..registry import adjoint, linear, tangent
 
 # ---------------------------------------------------------------------------------------------
 # Reductions.
 
 
-@adjoint(np.sum)
+@linear(np.sum)
 def sum(g, x, axis=None, *, keepdims=False):
     if axis is None and not keepdims:
         dx = fill(g, x)
@@ -23,28 +24,12 @@ def sum(g, x, axis=None, *, keepdims=False):
         dx = unreduce(g, x, axis, keepdims)
 
 
-@tangent(np.sum)
-def sum_tangent(t, x, axis=None, *, keepdims=False):
-    if axis is None and not keepdims:
-        dx = np.sum(t)
-    else:
-        dx = np.sum(t, axis=axis, keepdims=keepdims)
-
-
-@adjoint(np.mean)
+@linear(np.mean)
 def mean(g, ans, x, axis=None, *, keepdims=False):
     if axis is None and not keepdims:
         dx = fill(g / np.size(x), x)
     else:
         dx = unreduce(g, x, axis, keepdims) * (np.size(ans) / np.size(x))
-
-
-@tangent(np.mean)
-def mean_tangent(t, x, axis=None, *, keepdims=False):
-    if axis is None and not keepdims:
-        dx = np.mean(t)
-    else:
-        dx = np.mean(t, axis=axis, keepdims=keepdims)
 
 
 @adjoint(np.prod)
@@ -227,20 +212,12 @@ def nanmean_tangent(t, x, axis=None, *, keepdims=False):
         dx = np.sum(np.where(kept, t / count, 0), axis=axis, keepdims=keepdims)
 
 
-@adjoint(np.cumsum)
+@linear(np.cumsum)
 def cumsum(g, x, axis=None):
     if axis is None:
         dx = np.reshape(np.flip(np.cumsum(np.flip(g))), np.shape(x))
     else:
         dx = np.reshape(np.flip(np.cumsum(np.flip(g, axis), axis), axis), np.shape(x))
-
-
-@tangent(np.cumsum)
-def cumsum_tangent(t, x, axis=None):
-    if axis is None:
-        dx = np.cumsum(t)
-    else:
-        dx = np.cumsum(t, axis)
 
 
 @adjoint(np.cumprod)
@@ -255,14 +232,6 @@ def cumprod_tangent(t, ans, x, axis=None):
     dx = cumprod_jvp(t, ans, x, axis)
 
 
-@adjoint(np.trace)
+@linear(np.trace)
 def trace(g, x, offset=0, axis1=0, axis2=1):
     dx = trace_dx(g, x, offset, axis1, axis2)
-
-
-@tangent(np.trace)
-def trace_tangent(t, x, offset=0, axis1=0, axis2=1):
-    if offset == 0 and axis1 == 0 and axis2 == 1:
-        dx = np.trace(t)
-    else:
-        dx = np.trace(t, offset, axis1, axis2)

@@ -125,6 +125,12 @@ def flipud(g, x):
     dx = np.flipud(g)
 
 
+@linear(np.rot90)
+def rot90(g, m, k=1, axes=(0, 1)):
+    # a rotation's transpose is the rotation back
+    dm = np.rot90(g, -k, axes)
+
+
 @linear(np.roll)
 def roll(g, x, shift, axis=None):
     dx = np.roll(g, np.negative(shift), axis)

@@ -12,7 +12,7 @@ import sys
 
 import numpy as np
 
-from ..registry import adjoint, tangent
+from ..registry import adjoint, linear, tangent
 
 registered = False
 
@@ -71,7 +71,7 @@ def gradient_tangent(t, f, s0=None, s1=None, s2=None, *, axis=None, edge_order=1
 # Products of vectors.
 
 
-@adjoint(np.cross)
+@linear(np.cross)
 def cross(g, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     # bilinear: a gets b x g, b gets g x a (a 2-vector as a 3-vector with z = 0)
     if axisa == -1 and axisb == -1 and axisc == -1 and axis is None:
@@ -82,38 +82,18 @@ def cross(g, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
         db = -cross_adjoint(g, b, a, axisb, axisa, axisc, axis)
 
 
-@tangent(np.cross)
-def cross_tangent(t, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
-    if axisa == -1 and axisb == -1 and axisc == -1 and axis is None:
-        da = np.cross(t, b)
-        db = np.cross(a, t)
-    else:
-        da = np.cross(t, b, axisa, axisb, axisc, axis)
-        db = np.cross(a, t, axisa, axisb, axisc, axis)
-
-
 # ---------------------------------------------------------------------------------------------
 # FFT shifts: permutations, whose transposes are the opposite shifts.
 
 
-@adjoint(np.fft.fftshift)
+@linear(np.fft.fftshift)
 def fftshift(g, x, axes=None):
     dx = np.fft.ifftshift(g, axes)
 
 
-@tangent(np.fft.fftshift)
-def fftshift_tangent(t, x, axes=None):
-    dx = np.fft.fftshift(t, axes)
-
-
-@adjoint(np.fft.ifftshift)
+@linear(np.fft.ifftshift)
 def ifftshift(g, x, axes=None):
     dx = np.fft.fftshift(g, axes)
-
-
-@tangent(np.fft.ifftshift)
-def ifftshift_tangent(t, x, axes=None):
-    dx = np.fft.ifftshift(t, axes)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Numerically careful special functions: sigmoid, softmax, logsumexp, gamma, Bessel's i0 and i1.
+"""Numerically careful special functions: sigmoid, softmax, logsumexp, gamma, Bessel functions.
 
 Rules here stay finite at large and infinite inputs where the math allows, the tangent rules as
 the adjoints; the elementwise ones state their derivatives once (`@elementwise`). `np.i0`'s
@@ -11,7 +11,10 @@ function is infinite (gamma at 0, -1, -2, ...), its slope is the infinity or nan
 formula gives there, as SciPy computes the function itself. An incomplete gamma or beta function
 has a derivative in its last argument only (in its parameters it has no closed form): srcgrad
 refuses a call whose parameters depend on the values being differentiated, as it does an order
-(`polygamma`'s `n`) or a dimension (`multigammaln`'s `d`).
+(`polygamma`'s `n`, a Bessel function's `v`) or a dimension (`multigammaln`'s `d`). The Bessel
+functions' derivatives are those of the orders next to their own, which the runtime helper
+`bessel(kind, order, x)` computes (its tangent rule, for second derivatives, is in
+rules/helpers.py).
 """
 
 # ruff: noqa: F821  (`fill` and the runtime helpers are names in generated code, not here)
@@ -197,6 +200,57 @@ def register_scipy() -> None:
     def i1(ans, x):
         # i0 - i1 / x: 1/2 at 0, even; it overflows to inf, as i1 does, beyond |x| of about 713
         dx = np.where(x == 0, 0.5, np.i0(x) - ans / np.where(x == 0, 1, x))
+
+    # Bessel functions, in x only (v is an order): each derivative is made of the orders next to
+    # v, computed by the helper `bessel(kind, order, x)` ("j", "y", "i" and "ie" for jv, yv, iv and
+    # ive), whose tangent rule makes them twice differentiable
+
+    @elementwise(scipy.special.j0)
+    def j0(x):
+        # -j1: 0 at 0, odd
+        dx = -bessel("j", 1, x)
+
+    @elementwise(scipy.special.j1)
+    def j1(x):
+        # (j0 - j2) / 2: 1/2 at 0, even
+        dx = (bessel("j", 0, x) - bessel("j", 2, x)) / 2
+
+    @elementwise(scipy.special.jv)  # scipy.special.jn is jv
+    def jv(v, x):
+        # (jv(v - 1) - jv(v + 1)) / 2, for jn too: at x = 0, 1/2 for v = 1, 0 for v = 0 and
+        # v > 1, inf for 0 < v < 1 (where jv rises as x**v); nan where jv is (x < 0 and an order
+        # not whole)
+        dx = (bessel("j", v - 1, x) - bessel("j", v + 1, x)) / 2
+
+    @elementwise(scipy.special.y0)
+    def y0(x):
+        # -y1: inf at 0, where y0 rises from -inf; nan for x < 0, where y0 is
+        dx = -bessel("y", 1, x)
+
+    @elementwise(scipy.special.y1)
+    def y1(ans, x):
+        # (y0 - y2) / 2, but inf (-ans) at 0, where y1 rises from -inf and the formula is
+        # -inf + inf; nan for x < 0, where y1 is
+        dx = np.where(x == 0, -ans, (bessel("y", 0, x) - bessel("y", 2, x)) / 2)
+
+    @elementwise(scipy.special.yn, scipy.special.yv)
+    def yn(ans, v, x):
+        # (yn(v - 1) - yn(v + 1)) / 2, but at x = 0, where SciPy's yn is infinite, the infinity
+        # of the other sign (-ans: inf for v >= 0); nan for x < 0, where yn is
+        dx = np.where(x == 0, -ans, (bessel("y", v - 1, x) - bessel("y", v + 1, x)) / 2)
+
+    @elementwise(scipy.special.iv)
+    def iv(v, x):
+        # (iv(v - 1) + iv(v + 1)) / 2: at x = 0 as jv's (1/2 for v = 1, inf for 0 < v < 1); nan
+        # where iv is (x < 0 and an order not whole); inf where iv overflows (x beyond ~713)
+        dx = (bessel("i", v - 1, x) + bessel("i", v + 1, x)) / 2
+
+    @elementwise(scipy.special.ive)
+    def ive(ans, v, x):
+        # ive = iv * exp(-|x|): (ive(v - 1) + ive(v + 1)) / 2 - sign(x) * ans, finite where iv
+        # overflows. At x = 0, where exp(-|x|) has a kink, the mean of the one-sided slopes
+        # (np.sign(0) is 0): 0 for v = 0, whose slopes there are 1 and -1
+        dx = (bessel("ie", v - 1, x) + bessel("ie", v + 1, x)) / 2 - np.sign(x) * ans
 
     @elementwise(scipy.special.xlogy)
     def xlogy(x, y):

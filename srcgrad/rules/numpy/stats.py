@@ -575,6 +575,16 @@ def _multivariate(dirichlet, multivariate_normal) -> None:
         dmean = ans * mvn_logpdf_jvp_mean(t, x, mean, cov)
         dcov = ans * mvn_logpdf_jvp_cov(t, x, mean, cov)
 
+    @adjoint(multivariate_normal.entropy)
+    def multivariate_normal_entropy(g, mean=None, cov=1):
+        # half the log determinant of 2 pi e cov: no gradient in mean (read for its length); in
+        # cov, half its inverse, symmetric (a 1-D cov gets the diagonal, a scalar the trace)
+        dcov = mvn_entropy_dcov(g, mean, cov)
+
+    @tangent(multivariate_normal.entropy)
+    def multivariate_normal_entropy_tangent(t, mean=None, cov=1):
+        dcov = np.sum(mvn_entropy_dcov(1.0, mean, cov) * t)
+
 
 if "scipy.stats" in sys.modules:
     register_scipy()
