@@ -10,8 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-import autograd
-import autograd.numpy as anp
+try:
+    import autograd
+    import autograd.numpy as anp
+except ImportError:  # not a dependency of srcgrad: the comparisons with it run where it is installed
+    autograd = anp = None
 import numpy as np
 import pytest
 
@@ -133,10 +136,12 @@ def test_named_tuple_of_weights_in_an_mlp(rng):
     value, g = check_grads(mlp_loss, p, x, y)
     assert type(g) is MLP
     assert value == pytest.approx(mlp_loss(p, x, y))
-    expected = autograd.grad(mlp_loss_autograd)(tuple(p), x, y)
-    for name, want in zip(MLP._fields, expected):
-        np.testing.assert_allclose(getattr(g, name), want, rtol=1e-10, atol=1e-12)
+    for name in MLP._fields:
         assert getattr(g, name).shape == getattr(p, name).shape
+    if autograd is not None:
+        expected = autograd.grad(mlp_loss_autograd)(tuple(p), x, y)
+        for name, want in zip(MLP._fields, expected):
+            np.testing.assert_allclose(getattr(g, name), want, rtol=1e-10, atol=1e-12)
 
 
 def test_generated_code_reads_each_field_once_at_the_top(rng):
@@ -205,11 +210,11 @@ def test_frozen_dataclass_with_constant_fields(rng):
     assert (g.n_steps, g.name, g.act) == (3, "tanh", np.sin)  # the parameter's own values
     with pytest.raises(dataclasses.FrozenInstanceError):
         g.W = None  # still frozen
-    expected = autograd.grad(lambda W, b: anp.sum((anp.sin(anp.dot(x, W) + b) * 1.5**3) ** 2), argnum=(0, 1))(
-        p.W, p.b
-    )
-    np.testing.assert_allclose(g.W, expected[0], rtol=1e-10)
-    np.testing.assert_allclose(g.b, expected[1], rtol=1e-10)
+    if autograd is not None:
+        loss = lambda W, b: anp.sum((anp.sin(anp.dot(x, W) + b) * 1.5**3) ** 2)  # noqa: E731
+        expected = autograd.grad(loss, argnum=(0, 1))(p.W, p.b)
+        np.testing.assert_allclose(g.W, expected[0], rtol=1e-10)
+        np.testing.assert_allclose(g.b, expected[1], rtol=1e-10)
 
 
 def test_a_function_field_keys_the_code(rng):
@@ -309,10 +314,11 @@ def test_list_of_named_tuple_layers(rng):
     x = rng.standard_normal((5, 3))
     _, g = check_grads(layers_loss, layers, x)
     assert type(g) is list and [type(layer) for layer in g] == [Dense, Dense]
-    expected = autograd.grad(layers_loss_autograd)([tuple(layer) for layer in layers], x)
-    for got, want in zip(g, expected):
-        np.testing.assert_allclose(got.W, want[0], rtol=1e-10)
-        np.testing.assert_allclose(got.b, want[1], rtol=1e-10)
+    if autograd is not None:
+        expected = autograd.grad(layers_loss_autograd)([tuple(layer) for layer in layers], x)
+        for got, want in zip(g, expected):
+            np.testing.assert_allclose(got.W, want[0], rtol=1e-10)
+            np.testing.assert_allclose(got.b, want[1], rtol=1e-10)
 
 
 @dataclass(frozen=True)
@@ -392,9 +398,9 @@ def test_vjp_and_jvp_take_records(rng):
     cot = rng.standard_normal((4, 2))
     value, g = srcgrad.vjp(layer_out)(p, x, cot)
     assert type(g) is Frozen and g.n_steps == 2
-    want = autograd.grad(lambda W, b: anp.sum(anp.tanh(anp.dot(x, W) + b) * cot), argnum=(0, 1))(p.W, p.b)
-    np.testing.assert_allclose(g.W, want[0], rtol=1e-10)
-    np.testing.assert_allclose(g.b, want[1], rtol=1e-10)
+    slope = (1 - np.tanh(x @ p.W + p.b) ** 2) * cot  # the gradient of <cot, tanh(x @ W + b)>
+    np.testing.assert_allclose(g.W, x.T @ slope, rtol=1e-10)
+    np.testing.assert_allclose(g.b, slope.sum(axis=0), rtol=1e-10)
     t = Frozen(rng.standard_normal((3, 2)), rng.standard_normal(2))
     _, tangent = srcgrad.jvp(layer_out)(p, x, t)
     eps = 1e-6

@@ -350,6 +350,8 @@ def _tangent_code(keys) -> str:
     """The lines of the tangent template of `keys` (each key's, if they differ), or a dash."""
     codes = []
     for key in keys:
+        if display(key) in _VERSION_NAMES:  # as in the function column: the same page on every NumPy
+            continue
         rule = TANGENTS.get(key)
         if rule is not None and _body(rule)[0] not in codes:
             codes.append(_body(rule)[0])

@@ -86,7 +86,7 @@ def linear(*keys, name: str | None = None):
         adjoint(*keys, name=name)(template)
         global version
         for key in keys:
-            TANGENTS[key] = LinearTangent(ADJOINTS[key], _spelled(key))
+            TANGENTS[key] = LinearTangent(ADJOINTS[key], _spelled(key), key)
             version += 1
         return template
 

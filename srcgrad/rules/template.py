@@ -30,6 +30,7 @@ import textwrap
 import warnings
 
 import gast
+import numpy
 
 from .. import runtime
 from ..frontend import read_source
@@ -492,11 +493,26 @@ class LinearTangent(TangentRule):
     the reverse-mode rule's parameters: required ones by position, the others by keyword, left
     out of the generated call where the call has their default."""
 
-    def __init__(self, adjoint_rule: Rule, function: str):
+    def __init__(self, adjoint_rule: Rule, function: str, key=None):
         super().__init__(adjoint_rule.template, adjoint_rule.keys, f"{adjoint_rule.name}_tangent")
         self.adjoint_rule = adjoint_rule
         self.function = function  # how templates spell the function: "np.reshape", "np.fft.fftshift"
+        self.key = key  # the function itself, whose own defaults say which arguments may be left out
         self.partials = True  # made, not written: docs/rules.md shows the statements it makes
+
+    @functools.cached_property
+    def defaults(self) -> dict:
+        """The parameters a generated call may leave out at their default: those whose default
+        in the template is the function's own in this NumPy (np.take_along_axis's `axis` has
+        none before NumPy 2.3, and must be passed there)."""
+        template = {p.name: p.default for p in self.params if p.default is not inspect.Parameter.empty}
+        try:
+            own = inspect.signature(self.key).parameters
+        except (TypeError, ValueError):  # no signature to read (a C function): the template's
+            return template
+        absent = getattr(numpy, "_NoValue", None)  # NumPy's "not passed" (np.sum's keepdims)
+        kept = {n: p.default for n, p in own.items() if p.default is not p.empty}
+        return {n: d for n, d in template.items() if n in kept and (kept[n] is absent or kept[n] == d)}
 
     @functools.cached_property
     def params(self) -> list[inspect.Parameter]:
@@ -519,10 +535,9 @@ class LinearTangent(TangentRule):
         return [gast.ast_to_gast(stmt) for stmt in ast.parse("\n".join(lines)).body]
 
     def expand_parts(self, mapping, tangents: dict, fresh) -> list[tuple[str, str, gast.expr]]:
-        defaults = {p.name: p.default for p in self.params if p.default is not inspect.Parameter.empty}
         out = super().expand_parts(mapping, tangents, fresh)
         for _, _, value in out:
-            value.keywords = [k for k in value.keywords if not _is_default(k, defaults)]
+            value.keywords = [k for k in value.keywords if not _is_default(k, self.defaults)]
         return out
 
 

@@ -476,10 +476,12 @@ def _real_eig(ans, tans=None):
     if np.iscomplexobj(w) or np.iscomplexobj(v):
         from ..errors import UnsupportedArgumentsError
 
+        real = not np.any(np.imag(w)) and not np.any(np.imag(v))
+        why = "this NumPy returns them complex (of imaginary part 0)" if real else "here some are complex"
         raise UnsupportedArgumentsError(
-            "srcgrad differentiates np.linalg.eig where the eigenvalues are real; here some are "
-            "complex (srcgrad does not differentiate complex numbers yet). For a symmetric matrix, "
-            "np.linalg.eigh has real ones"
+            f"srcgrad differentiates np.linalg.eig where it returns real eigenvalues; {why} (srcgrad "
+            "does not differentiate complex numbers yet). For a symmetric matrix, np.linalg.eigh has "
+            "real ones"
         )
     tw, tv = (None, None) if tans is None else tans
     return _Jet(w, tw), _Jet(v, tv)

@@ -11,6 +11,7 @@ These are real-valued rules: a complex value is refused, not given a wrong gradi
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 import numpy as np
@@ -276,17 +277,27 @@ def _lower(flag) -> bool:
 def cho_factor_adjoint(g, ans):
     """The gradient of `(c, lower) = scipy.linalg.cho_factor(a, ...)` with respect to `a`,
     given `g = (gc, glower)`: the Cholesky factor's gradient in the triangle SciPy reads, and
-    `gc` itself in the other, whose entries `c` copies from `a`.
+    `gc` itself in the other where this SciPy copies `a`'s entries there (0 where it writes zeros).
 
-    >>> cho_factor_adjoint((np.array([[1.0, 5.0], [0.0, 1.0]]), 0.0), (2 * np.eye(2), True))
-    array([[0.25, 5.  ],
+    >>> cho_factor_adjoint((np.eye(2), 0.0), (2 * np.eye(2), True))
+    array([[0.25, 0.  ],
            [0.  , 0.25]])
     """
     gc, (c, lower) = g[0], (ans[0], _lower(ans[1]))
     _real(gc, c, what="scipy.linalg.cho_factor")
     factor = _triangle(c, lower)
     inside = cholesky_adjoint(_triangle(gc, lower), factor, upper=not lower)
-    return inside + _triangle(gc, not lower, strict=True)
+    return inside + _triangle(gc, not lower, strict=True) if _copies_other_triangle() else inside
+
+
+@functools.cache
+def _copies_other_triangle() -> bool:
+    """Whether this SciPy's cho_factor leaves `a`'s own entries in the triangle its factor does
+    not use (SciPy 1.13 to 1.17 do; 1.18 writes zeros there, which carry no gradient)."""
+    from scipy.linalg import cho_factor
+
+    c, _ = cho_factor(np.array([[4.0, 1.0], [1.0, 4.0]]), lower=True)
+    return bool(c[0, 1] == 1.0)
 
 
 def cho_factor_jvp(t, ans):
@@ -294,14 +305,14 @@ def cho_factor_jvp(t, ans):
     `a`: the Cholesky factor's tangent in its triangle, `t` itself in the other (see
     `cho_factor_adjoint`), and 0 for the flag `lower`.
 
-    >>> cho_factor_jvp(np.array([[1.0, 0.0], [3.0, 1.0]]), (2 * np.eye(2), False))
+    >>> cho_factor_jvp(np.eye(2), (2 * np.eye(2), False))
     (array([[0.25, 0.  ],
-           [3.  , 0.25]]), 0.0)
+           [0.  , 0.25]]), 0.0)
     """
     _real(t, ans[0], what="scipy.linalg.cho_factor")
     c, lower = ans[0], _lower(ans[1])
     inside = cholesky_jvp(t, _triangle(c, lower), upper=not lower)
-    return inside + _triangle(t, not lower, strict=True), 0.0
+    return (inside + _triangle(t, not lower, strict=True) if _copies_other_triangle() else inside), 0.0
 
 
 def _cho_solve(c_and_lower, b, vector):

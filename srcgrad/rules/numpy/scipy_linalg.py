@@ -77,14 +77,16 @@ def _banded(linalg) -> None:
 def _cholesky(linalg) -> None:
     @adjoint(linalg.cho_factor)
     def cho_factor(g, ans, a, lower=False, check_finite=True):
-        # returns (c, lower): c holds the factor in the triangle SciPy reads of a, and a's own
-        # entries in the other, which pass their gradient through; a must be positive definite
-        # (SciPy raises otherwise). (da + da.T) / 2 is the gradient for a symmetric a
+        # returns (c, lower): c holds the factor in the triangle SciPy reads of a, and in the
+        # other a's own entries (SciPy to 1.17), which pass their gradient through, or zeros
+        # (SciPy 1.18), which pass none; a must be positive definite (SciPy raises otherwise).
+        # (da + da.T) / 2 is the gradient for a symmetric a
         da = cho_factor_adjoint(g, ans)
 
     @tangent(linalg.cho_factor)
     def cho_factor_tangent(t, ans, a, lower=False, check_finite=True):
-        # t read in the triangle SciPy reads for the factor, passed through in the other
+        # t read in the triangle SciPy reads for the factor, passed through in the other where
+        # SciPy copies a's entries there
         da = cho_factor_jvp(t, ans)
 
     @adjoint(linalg.cho_solve)
