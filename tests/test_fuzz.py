@@ -56,6 +56,7 @@ SEEDS = st.integers(0, 2**32 - 1)
 PROGRAMS, SECOND_ORDER_PROGRAMS, FEATURE_DRAWS = 200, 40, 500
 
 
+@pytest.mark.campaign
 @fixed(PROGRAMS)
 @given(program=programs(), seed=SEEDS)
 def test_random_programs(program, seed):
@@ -69,6 +70,7 @@ def test_random_programs(program, seed):
     assert outcome.status != "refused" or program.features & MAY_BE_REFUSED, outcome.report()
 
 
+@pytest.mark.campaign
 @fixed(SECOND_ORDER_PROGRAMS)
 @given(program=programs(), seed=SEEDS)
 def test_random_programs_second_order(program, seed):
@@ -157,6 +159,7 @@ EXPECTED_FEATURES = [
 ]
 
 
+@pytest.mark.campaign
 def test_generator_produces_every_kind_of_program():
     """Over FEATURE_DRAWS draws (known bugs' features included), each construct the fuzzer is
     meant to exercise shows up."""
@@ -186,6 +189,7 @@ def test_reliability_page_quotes_these_counts():
     assert len(re.findall(r"\b\d+ programs, the same ones every run", page)) == 1
 
 
+@pytest.mark.campaign
 def test_programs_shrink_to_small_programs():
     """The simplest draw, where hypothesis shrinks a failure towards: one short statement."""
     smallest = find(programs(), lambda p: True, settings=settings(database=None))
@@ -206,6 +210,7 @@ def test_program_source_and_inputs():
 
 
 def test_loaded_module_leaves_nothing_behind():
+    srcgrad.grad(lambda x: np.sum(x))(np.ones(2))  # srcgrad's pipeline, loaded at a first gradient
     modules = set(sys.modules)
     source = "import numpy as np\n\n\ndef f(x):\n    return np.sum(np.tanh(x))\n"
     with loaded_module(source) as module:
