@@ -53,7 +53,7 @@ def measure(n: int, folder: Path) -> tuple[float, float]:
     gradient = srcgrad.grad(chain(n, folder), wrt=("W",))
     W, x = np.eye(3) * 0.5, np.ones((2, 3))
     begin = time.perf_counter()
-    value, dW = gradient(W, x)
+    value, (dW,) = gradient(W, x)
     first = time.perf_counter() - begin
     begin = time.perf_counter()
     gradient(W, x)
