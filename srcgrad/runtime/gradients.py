@@ -54,29 +54,26 @@ def _arguments(gradient, args: tuple) -> list[tuple[str, object]]:
     return list(zip(params, args))
 
 
-def _hessian_product(gradient, args: tuple, direction) -> list:
+def _hessian_product(gradient, args: tuple, direction: dict) -> dict:
     """H v for the Hessian of `gradient.fn` in its float arguments and `v` the vector that is
-    `direction` (one array per parameter `gradient` differentiates, or one array) at those
-    parameters and 0 at the others: one array per argument, None for the others."""
+    `direction` (parameter -> array) where it has an entry and 0 elsewhere: parameter -> its
+    part of the product, for the float arguments."""
     if gradient.with_value or gradient.has_aux:
         raise UnsupportedArgumentsError(
             f"srcgrad differentiates a call of the gradient of {gradient.fn.__name__!r} made with "
             "with_value=False and no has_aux (it returns the gradients alone)",
         )
     named = _arguments(gradient, args)
-    wrt = list(gradient.wrt)
-    parts = (direction,) if gradient.single else tuple(direction)
     floats = tuple(n for n, value in named if _floating(value))
+    if not floats:
+        return {}
     values = dict(named)
     v = [
-        parts[wrt.index(n)] if n in wrt else np.zeros_like(np.asarray(values[n], dtype=float)) for n in floats
+        direction[n] if direction.get(n) is not None else np.zeros_like(np.asarray(values[n], dtype=float))
+        for n in floats
     ]
-    v = [np.zeros_like(np.asarray(values[n], dtype=float)) if p is None else p for n, p in zip(floats, v)]
-    if not floats:
-        return [None] * len(args)
     product = _hvp(gradient.fn, floats if len(floats) > 1 else floats[0])(*args, *v)
-    product = tuple(product) if len(floats) > 1 else (product,)
-    return [product[floats.index(n)] if n in floats else None for n, _ in named]
+    return dict(zip(floats, product if len(floats) > 1 else (product,)))
 
 
 def gradient_vjp(gradient, g, args: tuple) -> tuple:
@@ -85,7 +82,9 @@ def gradient_vjp(gradient, g, args: tuple) -> tuple:
     what it returned. One Hessian-vector product of `f` (see the module's docstring); None for
     an argument that is not a float or an array of floats.
     """
-    return tuple(_hessian_product(gradient, args, g))
+    parts = (g,) if gradient.single else tuple(g)
+    product = _hessian_product(gradient, args, dict(zip(gradient.wrt, parts)))
+    return tuple(product.get(n) for n, _ in _arguments(gradient, args))
 
 
 def gradient_jvp(gradient, args: tuple, tangents: tuple):
@@ -94,16 +93,6 @@ def gradient_jvp(gradient, args: tuple, tangents: tuple):
     `gradient` differentiates (one array, or a tuple of them as `gradient` returns).
     """
     named = _arguments(gradient, args)
-    floats = [n for n, value in named if _floating(value)]
-    if gradient.with_value or gradient.has_aux:
-        _hessian_product(gradient, args, None)  # raises the refusal
-    direction = {n: t for (n, value), t in zip(named, tangents) if n in floats and t is not None}
-    if not direction:
-        zeros = [np.zeros_like(np.asarray(dict(named)[w], dtype=float)) for w in gradient.wrt]
-        return zeros[0] if gradient.single else tuple(zeros)
-    values = dict(named)
-    v = [direction.get(n, np.zeros_like(np.asarray(values[n], dtype=float))) for n in floats]
-    product = _hvp(gradient.fn, tuple(floats) if len(floats) > 1 else floats[0])(*args, *v)
-    product = tuple(product) if len(floats) > 1 else (product,)
-    out = [product[floats.index(w)] for w in gradient.wrt]
+    product = _hessian_product(gradient, args, {n: t for (n, _), t in zip(named, tangents)})
+    out = [product[w] for w in gradient.wrt]
     return out[0] if gradient.single else tuple(out)

@@ -37,7 +37,7 @@ from ..ir import (
 from ..naming import Namer
 from ..optimizations.simplify import joined_where, simplify
 from ..syntax import assign, attr, call, const, name, to_source, tuple_
-from .reverse import transformed
+from .reverse import refuse_transform_call
 
 
 class Tangents(Record):
@@ -377,7 +377,7 @@ class _Forward:
         if callable(key):
             module = getattr(key, "__module__", None) or "numpy"
             what = f"{module}.{getattr(key, '__name__', what)}" if module else what
-        transformed(key, location, stmt)
+        refuse_transform_call(key, location, stmt)
         has_adjoint = rules.lookup(key) is not None
         raise NoRuleError(
             f"srcgrad has no forward-mode (tangent) rule for {what}"

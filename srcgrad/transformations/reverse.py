@@ -549,7 +549,7 @@ class _Reverse:
                 hint="Keep the values in separate variables (or a list or tuple), or pass a dict of "
                 "arrays as a parameter: srcgrad follows the arrays of those.",
             )
-        transformed(key, location, stmt)
+        refuse_transform_call(key, location, stmt)
         if callable(key):
             module = getattr(key, "__module__", None) or "numpy"
             what = f"{module}.{getattr(key, '__name__', what)}" if module else what
@@ -694,7 +694,7 @@ def _is_fill(e: gast.expr) -> bool:
     return isinstance(e, gast.Call) and isinstance(e.func, gast.Name) and e.func.id == "fill"
 
 
-def transformed(key, location, stmt) -> None:
+def refuse_transform_call(key, location, stmt) -> None:
     """Refuse, saying what it is, a call of a function srcgrad made other than `grad` (whose
     calls have rules of their own, `rules/gradients.py`): a grad of a grad, hvp, jvp, ..."""
     kind = type(key)
