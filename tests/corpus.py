@@ -827,7 +827,7 @@ def helper_from_another_module(x):
 
 
 def no_rule_function(x):
-    spectrum = np.fft.rfft(x)
+    spectrum = np.fft.hfft(x)
     return np.sum(np.abs(spectrum))
 
 

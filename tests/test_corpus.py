@@ -576,7 +576,7 @@ REFUSED = [
         "before = h",
         ["`h += ...` (line", "'before' and 'h' may hold one array", "Write `h = h + ...`", ".copy()"],
     ),
-    (C.no_rule_function, srcgrad.NoRuleError, "np.fft.rfft(x)", ["numpy.fft.rfft", "srcgrad.extend.adjoint"]),
+    (C.no_rule_function, srcgrad.NoRuleError, "np.fft.hfft(x)", ["numpy.fft.hfft", "srcgrad.extend.adjoint"]),
 ]
 
 

@@ -38,7 +38,7 @@ def guarded(x):
 
 
 def spectrum(x):
-    A = np.fft.fft(x)
+    A = np.fft.hfft(x)
     return np.sum(A)
 
 
@@ -84,7 +84,7 @@ def test_unsupported_statement_names_construct_line_and_rewrite():
 def test_function_without_rule_names_it_and_how_to_register():
     with pytest.raises(NoRuleError) as info:
         srcgrad.grad(spectrum)(np.ones(4))
-    _check(info, spectrum, "A = np.fft.fft(x)", r"numpy\.fft\.fft", r"srcgrad\.extend\.adjoint")
+    _check(info, spectrum, "A = np.fft.hfft(x)", r"numpy\.fft\.hfft", r"srcgrad\.extend\.adjoint")
 
 
 def test_non_scalar_result():

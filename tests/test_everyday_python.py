@@ -537,7 +537,7 @@ def test_a_dict_used_whole_is_still_refused_at_its_line():
     assert "test_everyday_python.py" in str(info.value)
 
 
-# -- complex values inside: refused, never a wrong derivative ------------------------------------
+# -- complex values inside: followed through holomorphic functions, never a wrong derivative -----
 
 
 def complex_inside(x):
@@ -548,11 +548,38 @@ def complex_by_cast(x):
     return np.sum(np.abs(x.astype(complex) * x))
 
 
-@pytest.mark.parametrize("f", [complex_inside, complex_by_cast])
-def test_complex_intermediates_are_refused_in_every_mode(f):
-    """The rules do not conjugate, so a derivative through complex values would be wrong
-    (`complex_inside`'s gradient came out [0.656, -0.520] where it is [1, 1]); it is refused."""
+def complex_argument(x, c):
+    return np.sum(np.abs(x * c))
+
+
+def complex_argument_real_part(x, c):
+    return np.sum(np.real(np.exp(x * c)))
+
+
+@pytest.mark.parametrize("f, expected", [(complex_inside, [1.0, 1.0]), (complex_by_cast, [0.6, 1.4])])
+def test_complex_intermediates_are_differentiated_in_every_mode(f, expected):
+    """|exp(ix) x| = |x| and |x x| = x**2: the rule of np.abs on complex values is conj(z) / |z|
+    (before complex values were followed, `complex_inside`'s gradient came out [0.656, -0.520]
+    and was refused at run time)."""
     x = np.array([0.3, 0.7])
+    _, g = srcgrad.grad(f)(x)
+    np.testing.assert_allclose(g, expected)
+    _, t = srcgrad.jvp(f)(x, np.array([1.0, -2.0]))
+    np.testing.assert_allclose(t, expected[0] - 2 * expected[1])
+    np.testing.assert_allclose(
+        srcgrad.hvp(f)(x, np.ones(2)), [0.0, 0.0] if f is complex_inside else [2.0, 2.0], atol=1e-12
+    )
+    check_grads(f, x, mode="forward")
+
+
+@pytest.mark.parametrize("f", [complex_argument, complex_argument_real_part])
+def test_complex_arguments_not_differentiated_are_refused_in_every_mode(f):
+    """A complex argument that is not differentiated is not followed (the analysis is of the
+    function's own code): the runtime check refuses the complex derivative it leads to."""
+    x, c = np.array([0.3, 0.7]), np.array([1 + 1j, 2 - 1j])
     for make, extra in ((srcgrad.grad, ()), (srcgrad.jvp, (np.ones(2),)), (srcgrad.hvp, (np.ones(2),))):
-        with pytest.raises(srcgrad.errors.ComplexValueError, match="came out complex"):
-            make(f)(x, *extra)
+        with pytest.raises(
+            (srcgrad.errors.ComplexValueError, srcgrad.UnsupportedArgumentsError),
+            match="where srcgrad does not follow them",
+        ):
+            make(f)(x, c, *extra)

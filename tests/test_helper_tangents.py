@@ -107,10 +107,36 @@ from srcgrad.runtime import (
     with_item,
     written_gradient,
 )
+from srcgrad.runtime.fft import complex_sign, fftn_adjoint, irfftn_adjoint, rfftn_adjoint
 from srcgrad.runtime.reductions import _jet_mul
 
 # ---------------------------------------------------------------------------------------------
 # The functions differentiated: each calls one helper as the gradient code does.
+
+
+def f_fftn_adjoint(g, x):
+    z = fftn_adjoint(g * g, x, (5,), (0,), "ortho")
+    return np.real(z) + 0.5 * np.imag(z)
+
+
+def f_ifftn_adjoint(g, x):
+    z = fftn_adjoint(g * g, x, (2, 3), None, None, True)
+    return np.real(z) - np.imag(z)
+
+
+def f_rfftn_adjoint(re, im, x):
+    return rfftn_adjoint((re + 1j * im) * re, x, (6,), (-1,), None)
+
+
+def f_irfftn_adjoint(g, a):
+    z = irfftn_adjoint(g * g, a, (3, 5), (0, 1), None)
+    return np.real(z) + 0.5 * np.imag(z)
+
+
+def f_complex_sign(re, im):
+    z = re + 1j * im
+    s = complex_sign(z * z, np.abs(z * z))
+    return np.real(s) + 2.0 * np.imag(s)
 
 
 def f_unbroadcast(g, x):
@@ -675,6 +701,16 @@ def _pinv_args(rng, hermitian=False):
 # (helper, function, arguments from a generator, the parameters differentiated); the tangents
 # are random, except where given (a function of the arguments and the generator)
 CASES = [
+    ("fftn_adjoint", f_fftn_adjoint, lambda r: (_normal(r, 5, 2), _normal(r, 3, 2)), ("g",)),
+    ("fftn_adjoint", f_ifftn_adjoint, lambda r: (_normal(r, 2, 3), _normal(r, 4, 2)), ("g",)),
+    (
+        "rfftn_adjoint",
+        f_rfftn_adjoint,
+        lambda r: (_normal(r, 2, 4), _normal(r, 2, 4), _normal(r, 2, 5)),
+        ("re", "im"),
+    ),
+    ("irfftn_adjoint", f_irfftn_adjoint, lambda r: (_normal(r, 3, 5), _normal(r, 2, 4)), ("g",)),
+    ("complex_sign", f_complex_sign, lambda r: (_normal(r, 4), _normal(r, 4)), ("re", "im")),
     ("unbroadcast", f_unbroadcast, lambda r: (_normal(r, 4, 3), _normal(r, 3)), ("g", "x")),
     ("broadcast_like", f_broadcast_like, lambda r: (_normal(r, 3), _normal(r, 2, 3)), ("a",)),
     ("unreduce", f_unreduce, lambda r: (_normal(r, 2), _normal(r, 2, 3)), ("g",)),

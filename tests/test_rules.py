@@ -870,7 +870,8 @@ def test_every_rule_has_a_row():
     srcgrad.rules.lookup(None)  # loads the built-in table
     # Rules that srcgrad ships; other test modules register rules of their own through
     # srcgrad.extend (test_conventions' softplus), which are not srcgrad's to test here.
-    shipped = [r for r in srcgrad.rules.ADJOINTS.values() if r.template.__module__.startswith("srcgrad.")]
+    tables = [*srcgrad.rules.ADJOINTS.values(), *srcgrad.rules.registry.COMPLEX_ADJOINTS.values()]
+    shipped = [r for r in tables if r.template.__module__.startswith("srcgrad.")]
     registered = {rule.name for rule in shipped}
     assert {"exp", "add", "sum", "matmul", "T"} <= registered
     tested = {spec.rule for spec in specs}

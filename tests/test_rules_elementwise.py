@@ -933,19 +933,30 @@ def test_complex_parts_of_real_values():
     check_both_modes(angle_deg_s, (x,), ("x",), [np.angle(x, deg=True)])
 
 
-def test_complex_parts_refuse_a_complex_value():
-    with pytest.raises(NotImplementedError, match="np.real and np.conj on real values only"):
-        srcgrad.grad(complex_real_s)(np.ones(2))
-    with pytest.raises(NotImplementedError, match="np.angle on real values only"):
-        srcgrad.jvp(complex_angle_s)(np.ones(2), np.ones(2))
+def test_complex_parts_of_complex_values():
+    """On complex values made inside the function, the parts' own rules (rules/numpy/fft.py):
+    Re(x (1 + 2i)) = x, Im(x (1 + 2i)) = 2x, angle(x + 2i) = atan2(2, x), |conj(z)| = |z|."""
+    x = np.array([0.5, -1.5])
+    check_both_modes(complex_real_s, (x,), ("x",), [np.ones(2)])
+    check_both_modes(complex_imag_s, (x,), ("x",), [2 * np.ones(2)])
+    check_both_modes(complex_angle_s, (x,), ("x",), [-2 / (x**2 + 4)])
+    check_both_modes(complex_conj_abs_s, (x,), ("x",), [x / np.sqrt(x**2 + 4)])
 
 
 def complex_real_s(x):
     return np.sum(np.real(x * (1.0 + 2.0j)))
 
 
+def complex_imag_s(x):
+    return np.sum((x * (1.0 + 2.0j)).imag)
+
+
 def complex_angle_s(x):
-    return np.sum(np.angle(x * 1j))
+    return np.sum(np.angle(x + 2j))
+
+
+def complex_conj_abs_s(x):
+    return np.sum(np.abs(np.conj(x + 2j)))
 
 
 # ---------------------------------------------------------------------------------------------

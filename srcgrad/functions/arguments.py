@@ -364,15 +364,18 @@ def gradient_like(g, p, roots: set):
 
 
 def refuse_complex(derivative, like) -> None:
-    """Raise if a derivative of a real value came out complex: the function computed with complex
-    numbers inside, which srcgrad's rules do not differentiate yet (its real part would be
-    wrong, not merely imprecise)."""
+    """Raise if a derivative of a real value came out complex: complex values reached the
+    function where srcgrad did not follow them (`analyses/complex_values.py` follows those made
+    inside it), so the rules that are not holomorphic took them for real ones, and the real part
+    could be wrong, not merely imprecise."""
     if _complex(derivative) and not _complex(like):
         raise ComplexValueError(
-            "a derivative of a real value came out complex: the function computes with complex "
-            "numbers inside (`1j * x`, `x.astype(complex)`), and srcgrad does not differentiate "
-            "complex values yet, so it gives no derivative rather than a wrong one.",
-            hint="Compute with real arrays: a complex number as its real and imaginary parts.",
+            "a derivative of a real value came out complex: complex values reached the function "
+            "where srcgrad does not follow them (an argument that is not differentiated, or a "
+            "library function's complex result), so it gives no derivative rather than a wrong one.",
+            hint="srcgrad follows complex values made inside the function from real ones (`1j * x`, "
+            "`x.astype(complex)`, np.fft): pass a complex argument as its real and imaginary parts "
+            "and join them inside (`c = c_re + 1j * c_im`); docs/subset.md.",
         )
 
 

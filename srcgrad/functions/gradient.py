@@ -160,8 +160,8 @@ class GradFunction(Compiled):
                 f"{self.fn.__name__!r} returned a complex value, {describe(value)}; srcgrad "
                 "differentiates functions with real values.",
                 Location(code.co_filename, code.co_firstlineno, function=self.fn.__name__),
-                hint="Complex numbers are not differentiated yet (docs/subset.md): compute the value "
-                "with real arrays, e.g. a complex product as the real and imaginary parts.",
+                hint="Return a real value computed from the complex ones, e.g. np.sum(np.abs(z) ** 2) "
+                "or np.real(...) (docs/subset.md).",
             )
         if structures is not None:  # the arrays inside dict and list arguments are inputs too
             for p in params:

@@ -30,8 +30,12 @@ __all__ = [
 ]
 
 
-def lookup(key) -> Rule | None:
+def lookup(key, complex_values: bool = False) -> Rule | None:
+    """The reverse-mode rule of `key`, or None; with `complex_values`, the rule for an operation
+    that computes with complex values, or None if the key has none."""
     _load_builtin_rules()
+    if complex_values:
+        return _complex_rule(key, registry.COMPLEX_ADJOINTS, lookup)
     try:
         rule = ADJOINTS.get(key)
     except TypeError:  # an unhashable key never has a rule
@@ -63,9 +67,11 @@ def _scipy_waiting() -> bool:
     return waiting
 
 
-def lookup_tangent(key) -> TangentRule | None:
-    """The forward-mode rule of `key`, or None."""
+def lookup_tangent(key, complex_values: bool = False) -> TangentRule | None:
+    """The forward-mode rule of `key`, or None; `complex_values` as for `lookup`."""
     _load_builtin_rules()
+    if complex_values:
+        return _complex_rule(key, registry.COMPLEX_TANGENTS, lookup_tangent)
     try:
         rule = TANGENTS.get(key)
     except TypeError:
@@ -74,6 +80,16 @@ def lookup_tangent(key) -> TangentRule | None:
         return lookup_tangent(key)
     if rule is None and gradients.is_gradient_function(key):
         return gradients.rules_for(key)[1]
+    return rule
+
+
+def _complex_rule(key, table: dict, ordinary):
+    try:
+        rule = table.get(key)
+    except TypeError:
+        return None
+    if rule is None and key in registry.COMPLEX_READY:
+        return ordinary(key)
     return rule
 
 

@@ -17,7 +17,7 @@ import textwrap
 import gast
 import numpy
 
-from . import ADJOINTS, NONDIFFERENTIABLE, TANGENTS, lookup
+from . import ADJOINTS, NONDIFFERENTIABLE, TANGENTS, lookup, registry
 
 SECTIONS = [
     "elementwise",
@@ -28,12 +28,13 @@ SECTIONS = [
     "python",
     "special",
     "signal",
+    "fft",
     "stats",
     "scipy_linalg",
     "integrate",
 ]
 # the sections whose module's name is not their title
-_TITLES = {"scipy_linalg": "scipy.linalg", "integrate": "scipy.integrate"}
+_TITLES = {"scipy_linalg": "scipy.linalg", "integrate": "scipy.integrate", "fft": "np.fft and complex values"}
 _SYNTAX = {
     operator.add: "x + y",
     operator.sub: "x - y",
@@ -346,13 +347,13 @@ def _runtime_helper(key) -> bool:
     return (getattr(key, "__module__", None) or "").startswith("srcgrad.runtime")
 
 
-def _tangent_code(keys) -> str:
+def _tangent_code(keys, tangents=None) -> str:
     """The lines of the tangent template of `keys` (each key's, if they differ), or a dash."""
     codes = []
     for key in keys:
         if display(key) in _VERSION_NAMES:  # as in the function column: the same page on every NumPy
             continue
-        rule = TANGENTS.get(key)
+        rule = (TANGENTS if tangents is None else tangents).get(key)
         if rule is not None and _body(rule)[0] not in codes:
             codes.append(_body(rule)[0])
     if not codes:
@@ -387,6 +388,25 @@ def render() -> str:
             names = ", ".join(f"`{display(k)}`" for k in keys if display(k) not in _VERSION_NAMES)
             code, notes = _body(rule)
             out.append(f"| {names} | {code} | {_tangent_code(keys)} | {notes} |")
+        if section == "fft":  # the rules of the functions that are not holomorphic, on complex values
+            complex_rules = {}
+            for key, rule in registry.COMPLEX_ADJOINTS.items():
+                complex_rules.setdefault(id(rule), (rule, []))[1].append(key)
+            for rule, keys in complex_rules.values():
+                names = ", ".join(f"`{display(k)}`" for k in keys) + " of a complex value"
+                code, notes = _body(rule)
+                out.append(
+                    f"| {names} | {code} | {_tangent_code(keys, registry.COMPLEX_TANGENTS)} | {notes} |"
+                )
+            ready = sorted({display(k) for k in registry.COMPLEX_READY if not _runtime_helper(k)})
+            out.append(
+                "\nComplex values are followed from where the function makes them (a complex constant "
+                "or dtype, `np.fft`) to where they become real, in the convention of JAX and autograd: "
+                "the gradient of z = a + ib is dL/da - i dL/db, and where it reaches a real value the "
+                "generated code takes its real part. These rules hold for complex values as written "
+                "(holomorphic or linear with real coefficients); any other function given a complex "
+                "value is refused at its line: " + ", ".join(f"`{n}`" for n in ready) + "."
+            )
         out.append("")
     quiet = sorted({display(k) for k in NONDIFFERENTIABLE if k != "compare" and not _runtime_helper(k)})
     out.append("## No gradient\n\nComparisons, and: " + ", ".join(f"`{n}`" for n in quiet) + ".\n")

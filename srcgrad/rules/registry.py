@@ -18,6 +18,11 @@ from .template import LinearTangent, Rule, TangentRule
 ADJOINTS: dict[object, Rule] = {}
 TANGENTS: dict[object, TangentRule] = {}
 NONDIFFERENTIABLE: set[object] = set()
+# complex values (analyses/complex_values.py): the keys whose rules above hold for them as
+# written (holomorphic functions), and the rules of those that need others (np.abs, np.real ...)
+COMPLEX_READY: set[object] = set()
+COMPLEX_ADJOINTS: dict[object, Rule] = {}
+COMPLEX_TANGENTS: dict[object, TangentRule] = {}
 version = 0  # counts changes to the table: code generated under an older table is stale
 
 
@@ -119,6 +124,27 @@ def _registrar(table: dict, kind, keys, name, constants, partials: bool = False)
         return template
 
     return register
+
+
+def complex_ready(*keys) -> None:
+    """Declare that each key's rules hold for complex values as written: the function is
+    holomorphic (or linear), so its gradient, without a conjugate, follows the convention of
+    `analyses/complex_values.py`, and its rules use nothing that is real-only (`np.where` on a
+    comparison, `np.sign`)."""
+    global version
+    version += 1
+    COMPLEX_READY.update(keys)
+
+
+def complex_adjoint(*keys, name: str | None = None):
+    """Register the decorated template as the reverse-mode rule of each key where its operands or
+    its result are complex; on real values the key's ordinary rule stays."""
+    return _registrar(COMPLEX_ADJOINTS, Rule, keys, name, None)
+
+
+def complex_tangent(*keys, name: str | None = None):
+    """The forward-mode rule of each key on complex values, as `complex_adjoint`."""
+    return _registrar(COMPLEX_TANGENTS, TangentRule, keys, name, None)
 
 
 def nondifferentiable(*keys) -> None:

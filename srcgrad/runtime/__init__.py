@@ -5,10 +5,11 @@ accepts. One module per section of the rule table (linalg's in two: decompositio
 the decompositions'); `__all__` is every helper's name, which is what rule templates may call.
 """
 
-from . import core, decompositions, elementwise, linalg, reductions, shape, signal, special
+from . import core, decompositions, elementwise, fft, linalg, reductions, shape, signal, special
 from .core import *  # noqa: F403
 from .decompositions import *  # noqa: F403
 from .elementwise import *  # noqa: F403
+from .fft import *  # noqa: F403
 from .linalg import *  # noqa: F403
 from .reductions import *  # noqa: F403
 from .shape import *  # noqa: F403
@@ -16,7 +17,7 @@ from .signal import *  # noqa: F403
 from .special import *  # noqa: F403
 
 __all__ = [*core.__all__, *elementwise.__all__, *reductions.__all__, *linalg.__all__, *decompositions.__all__]
-__all__ += [*shape.__all__, *signal.__all__, *special.__all__]
+__all__ += [*shape.__all__, *signal.__all__, *special.__all__, *fft.__all__]
 from .gradients import *  # noqa: E402, F403  (a gradient function called in differentiated code)
 from .integrate import *  # noqa: E402, F403  (the scipy.integrate rules' helpers)
 from .scipy_linalg import *  # noqa: E402, F403  (the scipy.linalg rules' helpers)

@@ -480,7 +480,7 @@ def _real_eig(ans, tans=None):
         why = "this NumPy returns them complex (of imaginary part 0)" if real else "here some are complex"
         raise UnsupportedArgumentsError(
             f"srcgrad differentiates np.linalg.eig where it returns real eigenvalues; {why} (srcgrad "
-            "does not differentiate complex numbers yet). For a symmetric matrix, np.linalg.eigh has "
+            "does not differentiate complex eigenvalues). For a symmetric matrix, np.linalg.eigh has "
             "real ones"
         )
     tw, tv = (None, None) if tans is None else tans

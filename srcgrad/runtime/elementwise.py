@@ -44,8 +44,10 @@ def real_only(x, name="np.real"):
         from ..errors import UnsupportedArgumentsError
 
         raise UnsupportedArgumentsError(
-            f"srcgrad differentiates {name} on real values only; here it was given a complex one "
-            "(srcgrad does not differentiate complex numbers yet)"
+            f"srcgrad differentiates {name} here as a function of real values, and it was given a "
+            "complex one: complex values reached the function where srcgrad does not follow them (an "
+            "argument that is not differentiated, or a library function's result). Make them inside "
+            "the function from real ones (`c = c_re + 1j * c_im`), where srcgrad follows them"
         )
     return 1.0
 

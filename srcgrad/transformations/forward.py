@@ -12,6 +12,7 @@ from __future__ import annotations
 import gast
 
 from .. import rules
+from ..analyses.complex_values import complex_names, computes_complex, refuse_rule
 from ..analyses.shapes import ShapeFacts
 from ..errors import NoRuleError
 from ..ir import (
@@ -73,6 +74,7 @@ class _Forward:
         self.active = active
         self.namer = namer
         self.facts = ShapeFacts(program, exact)
+        self.complex = complex_names(program)  # the names that may hold complex values
         self.np = name(program.numpy_alias)
         self.tangent: dict[str, gast.Name] = {}
         self.names: dict[str, str] = {}
@@ -265,7 +267,10 @@ class _Forward:
             titem = self.tangent_of(item)
             value = gast.BinOp(left=told, op=gast.Add(), right=gast.List(elts=[titem], ctx=gast.Load()))
             return self.define(stmt.target, value)
-        rule = rules.lookup_tangent(key)
+        complex_values = computes_complex(stmt, self.complex)
+        rule = rules.lookup_tangent(key, complex_values)
+        if rule is None and complex_values and rules.lookup_tangent(key) is not None:
+            refuse_rule(stmt, self.source, "tangent")
         if rule is None:
             self.no_rule(stmt)
         location = (stmt.op.source or self.source).location(stmt.op.node)

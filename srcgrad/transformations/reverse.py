@@ -17,6 +17,7 @@ import gast
 import numpy
 
 from .. import rules
+from ..analyses.complex_values import complex_names, computes_complex, refuse_rule
 from ..analyses.shapes import SCALAR, ShapeFacts, elementwise
 from ..errors import NoRuleError, UnsupportedSyntaxError
 from ..ir import (
@@ -94,6 +95,8 @@ class _Reverse:
         self.saves: dict[int, tuple[str, list[str]]] = {}  # For -> (stack name, values it saves)
         self.reading: set[str] = set()  # names the rule being emitted reads
         self.stacks: list[str] = []  # the stacks of the loops being reversed, innermost last
+        self.complex = complex_names(program)  # the names that may hold complex values
+        self.to_real = False  # the statement being reversed computes with complex values
 
     def run(self) -> Adjoint:
         result = self.program.result.value
@@ -310,6 +313,14 @@ class _Reverse:
     # -- one statement ----------------------------------------------------------------------
 
     def visit(self, stmt: Assign) -> None:
+        # a gradient that a complex value sends to a real operand is its real part
+        self.to_real = computes_complex(stmt, self.complex)
+        try:
+            self.visit_statement(stmt)
+        finally:
+            self.to_real = False
+
+    def visit_statement(self, stmt: Assign) -> None:
         if stmt.op.key is ITEM:
             return self.visit_item(stmt)
         if stmt.op.key is APPEND:  # parts_2 = parts + [item]: the last gradient is the item's
@@ -332,7 +343,9 @@ class _Reverse:
                 else:
                     self.contribute(source.id, adj)
             return
-        rule, args = rules.lookup(stmt.op.key), stmt.op.args
+        rule, args = rules.lookup(stmt.op.key, self.to_real), stmt.op.args
+        if rule is None and self.to_real and rules.lookup(stmt.op.key) is not None:
+            refuse_rule(stmt, self.source, "gradient")
         if rule is None:
             self.no_rule(stmt)
         if _reciprocal(stmt):  # 1 / y: its gradient -g * ans**2 needs only the result, not y
@@ -459,6 +472,8 @@ class _Reverse:
     # -- adjoint bookkeeping ----------------------------------------------------------------
 
     def contribute(self, primal: str, e: gast.expr) -> None:
+        if self.to_real and primal not in self.complex:
+            e = self.real_part(e)
         existing = self.adjoint.get(primal)
         if self.facts.is_scalar(primal) and isinstance(e, gast.Constant):
             e = call(name("fill"), [e, name(primal)])  # a scalar's constant gradient stays symbolic
@@ -489,6 +504,13 @@ class _Reverse:
             self.facts.alias(target, primal)
         self.emit(assign(target, value))
         self.adjoint[primal] = name(target)
+
+    def real_part(self, e: gast.expr) -> gast.expr:
+        if _is_fill(e):
+            return call(name("fill"), [self.real_part(e.args[0]), e.args[1]])
+        if isinstance(e, gast.Call) and to_source(e.func) in ("np.real", f"{self.np.id}.real"):
+            return e
+        return call(attr(self.np, "real"), [e])
 
     def still_read(self, target: str, primal: str) -> bool:
         """Whether rebinding `target` would change a gradient something else still reads."""

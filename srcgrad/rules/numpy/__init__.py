@@ -22,13 +22,15 @@ The table is a package, one module per section, as a textbook orders them: `elem
 `reductions`, `linalg`, `shape`, `indexing`, `python` (builtins), `special` (numerically
 careful special functions, also reached through `scipy.special` where SciPy is installed),
 `signal` (differences, numerical gradients, cross products, FFT shifts, and scipy.signal's
-convolve and correlate), `stats` (scipy.stats's distributions) and `scipy_linalg`
-(scipy.linalg's triangular, banded and Cholesky solves, solve_sylvester, sqrtm and expm). The
-SciPy rules register once the user's program has imported that SciPy module.
+convolve and correlate), `fft` (np.fft's transforms, and the rules of complex values), `stats`
+(scipy.stats's distributions) and `scipy_linalg` (scipy.linalg's triangular, banded and
+Cholesky solves, solve_sylvester, sqrtm and expm). The SciPy rules register once the user's
+program has imported that SciPy module.
 """
 
 from . import (  # noqa: F401  (each registers its rules)
     elementwise,
+    fft,
     indexing,
     integrate,
     linalg,

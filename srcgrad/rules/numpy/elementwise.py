@@ -509,7 +509,7 @@ def where_tangent(t, ans, condition, x, y):
 # Complex parts, of the real values srcgrad differentiates (`real_only` refuses a complex one).
 
 
-@elementwise(np.real, np.conjugate)  # np.conj is np.conjugate
+@elementwise(np.real, "real", np.conjugate)  # np.conj is np.conjugate; "real" is x.real
 def real(val):
     # the identity on real values
     dval = real_only(val, "np.real and np.conj")
@@ -521,13 +521,13 @@ def real_if_close(a, tol=100):
     da = real_only(a, "np.real_if_close")
 
 
-@adjoint(np.imag)
+@adjoint(np.imag, "imag")
 def imag(g, val):
     # 0 everywhere on real values
     dval = np.zeros_like(val) * real_only(val, "np.imag")
 
 
-@tangent(np.imag)
+@tangent(np.imag, "imag")
 def imag_tangent(t, val):
     dval = np.zeros_like(val) * real_only(val, "np.imag")
 

@@ -39,7 +39,7 @@ UNARY = {
     gast.Not: (operator.not_, "negated"),
     gast.Invert: (operator.invert, "inverted"),
 }
-ARRAY_ATTRIBUTES = {"shape", "ndim", "size", "dtype"}
+ARRAY_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "real", "imag"}
 
 
 class Expressions:
