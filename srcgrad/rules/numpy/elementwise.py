@@ -68,6 +68,15 @@ nondifferentiable(
     np.logical_and,
     np.logical_or,
     np.logical_not,
+    np.all,  # tests of values: booleans
+    np.any,
+    np.allclose,
+    np.isclose,
+    np.array_equal,
+    np.isreal,
+    np.iscomplex,
+    np.isrealobj,
+    np.iscomplexobj,
     builtins.len,
     stop_gradient,
 )
