@@ -17,7 +17,7 @@ from .errors import (
     UnsupportedSyntaxError,
     WrtError,
 )
-from .markers import stop_gradient
+from .markers import checkpointed, stop_gradient
 
 __version__ = "0.1.0"
 
@@ -43,6 +43,7 @@ __all__ = [
     "extend",
     "source",
     "stop_gradient",
+    "checkpointed",
     "SrcgradError",
     "UnsupportedSyntaxError",
     "NoRuleError",

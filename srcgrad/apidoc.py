@@ -43,7 +43,12 @@ SECTIONS = [
         "generated source code (`.source` on the result shows it). All but `source` are decorators\n"
         'too: `@grad`, `@grad("W")`, `@grad(wrt=("W", "b"))`.',
     ),
-    ("Markers", "srcgrad", ["stop_gradient"], "Called inside a function that srcgrad differentiates."),
+    (
+        "Markers",
+        "srcgrad",
+        ["stop_gradient", "checkpointed"],
+        "Called inside a function that srcgrad differentiates.",
+    ),
     (
         "The cache",
         "srcgrad",

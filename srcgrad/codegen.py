@@ -58,6 +58,9 @@ def generate(
     grads = gradients[0] if single else tuple_(gradients)
     # the backward pass restores loop values under their own names: keep what is returned apart
     restored = {n for _, names in (adjoint.saves or {}).values() for n in names if isinstance(n, str)}
+    checkpoints = _checkpoint_names(program, namer)
+    for loop in _checkpointed_loops(program):  # the backward pass runs these loops again
+        restored |= assigned_names([loop])
     kept, returned_parts = [], []
     for part in [program.result.value, program.result.aux]:
         if isinstance(part, gast.Name) and part.id in restored:
@@ -68,10 +71,12 @@ def generate(
     returned = returned_parts[0] if program.result.aux is None else tuple_(returned_parts)
     result = ret(tuple_([returned, grads]))
 
-    forward = _forward_block(program.body, adjoint.saves)
+    forward = _forward_block(program.body, adjoint.saves, checkpoints)
     impure = {s.target for s in walk(program.body) if isinstance(s, Assign) and not s.op.pure}
     _tag_blocks(adjoint.statements)
     backward = kept + [s for s in adjoint.statements if not isinstance(s, Comment)]
+    if checkpoints:
+        backward = _with_recomputed_segments(backward, adjoint.saves, checkpoints)
     backward = eliminate_dead_code(backward, live=set(names_in(result)))
     temporaries = {s.target for s in walk(program.body) if isinstance(s, Assign)} - set(program.user_names)
     # adjoints of temporaries and rule-local values read once fold into their reader
@@ -397,15 +402,17 @@ def _is_marker(stmt) -> bool:
     )
 
 
-def _forward_block(stmts, saves) -> list:
+def _forward_block(stmts, saves, checkpoints=None) -> list:
     out = []
     for stmt in stmts:
-        if isinstance(stmt, For):
+        if isinstance(stmt, For) and checkpoints and id(stmt) in checkpoints:
+            out += _checkpointed_loop(stmt, saves, checkpoints[id(stmt)])
+        elif isinstance(stmt, For):
             out += _forward_loop(stmt, saves)
         elif isinstance(stmt, If):
             branches = []
             for i, block in enumerate((stmt.body, stmt.orelse)):
-                branch = _forward_block(block, saves)
+                branch = _forward_block(block, saves, checkpoints)
                 if (id(stmt), i) in saves:  # in a loop: the values only this branch made
                     branch.append(_push(*saves[(id(stmt), i)]))
                 branches.append(branch)
@@ -441,6 +448,84 @@ def _forward_loop(stmt: For, saves) -> list:
         type_comment=None,
     )
     return [*before, loop]
+
+
+# -- checkpointed loops: `for t in srcgrad.checkpointed(range(T))` ---------------------------
+
+
+def _checkpointed_loops(program: Program) -> list:
+    return [s for s in walk(program.body) if isinstance(s, For) and s.checkpoint is not None]
+
+
+def _checkpoint_names(program: Program, namer: Namer) -> dict:
+    """id(loop) -> the names of its checkpoint stack and of a segment's bounds."""
+    return {
+        id(loop): (namer.fresh("checkpoints"), namer.fresh("first"), namer.fresh("stop"))
+        for loop in _checkpointed_loops(program)
+    }
+
+
+def _checkpointed_loop(stmt: For, saves, names) -> list:
+    """The forward sweep of a checkpointed loop: the loop in segments, each keeping the carried
+    values it starts with, and nothing per iteration.
+
+        checkpoints = []
+        for first, stop in checkpoint_segments(range(T), None):
+            checkpoints.append((first, stop, h))
+            for t in range(first, stop):
+                ...
+    """
+    stack, first, stop = names
+    own = saves.get(id(stmt), (None, []))[0]
+    unsaved = {k: v for k, v in saves.items() if v[0] != own}  # the loop's own stack is not made
+    segments = call(name("checkpoint_segments"), [stmt.iter, stmt.checkpoint])
+    kept = tuple_([name(first), name(stop), *(name(n) for n, _ in stmt.carried)])
+    keep = gast.Expr(value=call(attr(name(stack), "append"), [kept]))
+    loop = gast.For(
+        target=gast.Tuple(elts=[name(first, store=True), name(stop, store=True)], ctx=gast.Store()),
+        iter=segments,
+        body=[keep, *_forward_loop(_segment(stmt, first, stop), unsaved)],
+        orelse=[],
+        type_comment=None,
+    )
+    return [assign(stack, gast.List(elts=[], ctx=gast.Load())), loop]
+
+
+def _segment(stmt: For, first: str, stop: str) -> For:
+    """The loop `stmt` over one segment: `range(first, stop)`, with the range's step."""
+    bounds = [name(first), name(stop), *stmt.iter.args[2:3]]
+    return For(stmt.target, call(name("range"), bounds), stmt.body, stmt.carried, stmt.origin)
+
+
+def _with_recomputed_segments(backward: list, saves, checkpoints: dict) -> list:
+    """`backward` with the adjoint of each checkpointed loop (`while saved: ...`) run segment by
+    segment, last first: the segment's start taken back off the checkpoint stack, the segment
+    run forward again, saving what its adjoint reads, then the adjoint."""
+    out = []
+    for stmt in backward:
+        loop = getattr(stmt, "srcgrad_checkpoint", None)
+        if loop is not None:
+            stack, first, stop = checkpoints[id(loop)]
+            starts = [
+                name(first, store=True),
+                name(stop, store=True),
+                *(name(n, store=True) for n, _ in loop.carried),
+            ]
+            pop = gast.Assign(
+                targets=[gast.Tuple(elts=starts, ctx=gast.Store())],
+                value=call(attr(name(stack), "pop"), []),
+                type_comment=None,
+            )
+            segment = _segment(loop, first, stop)
+            own = {id(segment): saves[id(loop)]} if id(loop) in saves else {}
+            again = [copy_tree(s) for s in _forward_loop(segment, {**saves, **own})]
+            out.append(gast.While(test=name(stack), body=[pop, *again, stmt], orelse=[]))
+            continue
+        for field in ("body", "orelse"):
+            if isinstance(getattr(stmt, field, None), list):
+                setattr(stmt, field, _with_recomputed_segments(getattr(stmt, field), saves, checkpoints))
+        out.append(stmt)
+    return out
 
 
 def _push(stack: str, needed: list) -> gast.stmt:

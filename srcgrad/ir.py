@@ -150,7 +150,7 @@ class For(Record):
     to the next under one name (`h_2`): copied in before the loop, and at the end of each
     iteration from the body's last value (`carried` pairs that name with that value)."""
 
-    __match_args__ = ("target", "iter", "body", "carried", "origin", "test_body", "test")
+    __match_args__ = ("target", "iter", "body", "carried", "origin", "test_body", "test", "checkpoint")
 
     def __init__(
         self,
@@ -161,9 +161,13 @@ class For(Record):
         origin: gast.stmt,
         test_body: list | None = None,  # `while`: computes `test` at each iteration's start
         test: gast.expr | None = None,
+        # `for t in srcgrad.checkpointed(range(T), snapshots)`: the atom `snapshots` (a None
+        # constant by default) for a loop whose reverse pass is checkpointed; None otherwise
+        checkpoint: gast.expr | None = None,
     ):
         self.target = target
         self.iter = iter
+        self.checkpoint = checkpoint
         self.body = body
         self.carried = carried
         self.origin = origin

@@ -35,6 +35,7 @@ nondifferentiable(
     runtime.real_only,  # 1.0, or an error
     runtime.select_none,  # a mask
     runtime.rollaxis_destination,  # an axis
+    runtime.checkpoint_segments,  # a checkpointed loop's segments
 )
 
 # ---------------------------------------------------------------------------------------------

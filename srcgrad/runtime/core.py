@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
+    "checkpoint_segments",
     "unbroadcast",
     "broadcast_like",
     "zeros_as",
@@ -415,3 +416,24 @@ def _without_new_axes(g, index, ndim: int):
 def _basic(index) -> bool:
     parts = index if isinstance(index, tuple) else (index,)
     return all(p is None or p is Ellipsis or isinstance(p, (slice, int, np.integer)) for p in parts)
+
+
+def checkpoint_segments(steps: range, snapshots=None) -> list:
+    """The segments a checkpointed loop over `steps` runs in, as (first, stop) pairs, each
+    `range(first, stop, steps.step)`: `snapshots` of them (at most one per step), or by default
+    about sqrt(len(steps)), which keeps the fewest values (a segment's start for each segment, and
+    one segment's values) for one extra forward pass.
+
+    >>> checkpoint_segments(range(10))
+    [(0, 4), (4, 8), (8, 10)]
+    >>> checkpoint_segments(range(0, 10, 3), snapshots=2)
+    [(0, 6), (6, 12)]
+    """
+    n = len(steps)
+    if n == 0:
+        return []
+    count = max(1, round(n**0.5)) if snapshots is None else int(snapshots)
+    if count < 1:
+        raise ValueError(f"srcgrad.checkpointed needs snapshots >= 1, got {snapshots!r}")
+    size = -(-n // min(count, n))  # steps per segment, rounded up
+    return [(steps[i : i + size].start, steps[i : i + size].stop) for i in range(0, n, size)]

@@ -235,7 +235,10 @@ class _Reverse:
         self.stacks.pop()
         self.out, self.pending_comment = outer, comment
         self.emit(Comment(stmt.origin))
-        self.out.append(gast.While(test=name(stack), body=[pop, *body], orelse=[]))
+        adjoint_loop = gast.While(test=name(stack), body=[pop, *body], orelse=[])
+        if stmt.checkpoint is not None:  # run segment by segment (codegen.py)
+            adjoint_loop.srcgrad_checkpoint = stmt
+        self.out.append(adjoint_loop)
 
     def emit_moves(self, moves) -> None:
         for stmt in _parallel(moves):

@@ -17,7 +17,8 @@ from ...analyses.scope import is_users_function
 from ...errors import UnsupportedSyntaxError
 from ...frontend import MISSING
 from ...ir import APPEND, EMPTY_LIST, JOIN, Assign, For, Op, walk
-from ...syntax import const, copy_tree, name, names_in
+from ...markers import checkpointed
+from ...syntax import const, copy_tree, name, names_in, to_source
 from ...syntax import walk as walk_tree
 from .atoms import call_len, call_min, is_list_literal, is_struct, reads
 from .checks import check_readable
@@ -31,6 +32,9 @@ class Loops:
         of every iteration, inside the loop)."""
         is_while = isinstance(stmt, gast.While)
         entry_origin = self.origin  # the user statement the loop belongs to, restored after it
+        checkpoint = None
+        if not is_while and self.is_checkpoint_marker(stmt.iter):
+            stmt, checkpoint = self.checkpointed_loop(stmt)
         if not is_while and isinstance(stmt.iter, (gast.Tuple, gast.List)):
             return self.unroll(stmt)
         if not is_while:
@@ -134,7 +138,9 @@ class Loops:
         pairs = [(n, v) for n, v in pairs if not (isinstance(v, gast.Name) and v.id == n)]
         for var in carried:
             self.env[var] = name(loop_names[var])
-        loop = For(target=target, iter=loop_range, body=body, carried=pairs, origin=origin)
+        loop = For(
+            target=target, iter=loop_range, body=body, carried=pairs, origin=origin, checkpoint=checkpoint
+        )
         if is_while:
             loop.test_body, loop.test = test_body, test
         self.body.append(loop)
@@ -212,6 +218,36 @@ class Loops:
         others = {n for k, v in self.env.items() if k != var for n in names_in(v)}
         others |= {n for env in self.callers for v in env.values() for n in names_in(v)}
         return None if atom.id in others else atom.id
+
+    def is_checkpoint_marker(self, iterable) -> bool:
+        return isinstance(iterable, gast.Call) and self.source.resolve(iterable.func) is checkpointed
+
+    def checkpointed_loop(self, stmt: gast.For):
+        """`for t in srcgrad.checkpointed(range(...), snapshots)`: the loop over the range, and the
+        atom of `snapshots` (a None constant by default)."""
+        marker = stmt.iter
+        where = self.source.location(marker)
+        if self.loop_depth:
+            raise UnsupportedSyntaxError(
+                "srcgrad checkpoints a loop that is not inside another loop; this one is.",
+                where,
+                hint="Mark the outer loop, or remove srcgrad.checkpointed from this one.",
+            )
+        snapshots = [*marker.args[1:], *(k.value for k in marker.keywords if k.arg == "snapshots")]
+        steps = marker.args[0] if marker.args else None
+        ranged = isinstance(steps, gast.Call) and self.source.resolve(steps.func) is range
+        others = [k.arg for k in marker.keywords if k.arg != "snapshots"]
+        if not ranged or len(snapshots) > 1 or others:
+            raise UnsupportedSyntaxError(
+                "srcgrad.checkpointed takes a range(...) and optionally snapshots=<number>, as in "
+                f"`for t in srcgrad.checkpointed(range(T), snapshots=10):`; here: `{to_source(marker)}`.",
+                where,
+                hint="Loop over range(len(xs)) and read xs[t] in the body.",
+            )
+        stmt = copy.copy(stmt)
+        stmt.iter = steps
+        atom = self.expr(snapshots[0]) if snapshots else const(None)
+        return stmt, atom
 
     def sequence_loop(self, stmt: gast.For):
         """`for x in xs`, `for i, x in enumerate(xs)`, `for a, b in zip(xs, ys)`: a loop over an
