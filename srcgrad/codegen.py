@@ -15,7 +15,7 @@ import gast
 
 from . import backends, runtime
 from .frontend import SourceFunction
-from .ir import Assign, Effect, For, If, Program, Record, assigned_names, effect_statement, walk
+from .ir import ITEM, Assign, Effect, For, If, Program, Record, assigned_names, effect_statement, walk
 from .naming import Namer
 from .optimizations.cleanup import eliminate_dead_code, inline_single_use, merge_accumulations, rematerialize
 from .syntax import assign, attr, call, const, copy_tree, name, names_in, ret, to_source, tuple_, unparse
@@ -404,8 +404,14 @@ def _is_marker(stmt) -> bool:
 
 def _forward_block(stmts, saves, checkpoints=None) -> list:
     out = []
-    for stmt in stmts:
-        if isinstance(stmt, For) and checkpoints and id(stmt) in checkpoints:
+    stmts = list(stmts)
+    for k, stmt in enumerate(stmts):
+        if stmt is None:  # an item of a tuple unpacked below
+            continue
+        unpacked = _unpacking(stmts, k)
+        if unpacked is not None:
+            out.append(unpacked)
+        elif isinstance(stmt, For) and checkpoints and id(stmt) in checkpoints:
             out += _checkpointed_loop(stmt, saves, checkpoints[id(stmt)])
         elif isinstance(stmt, For):
             out += _forward_loop(stmt, saves)
@@ -420,6 +426,32 @@ def _forward_block(stmts, saves, checkpoints=None) -> list:
         else:
             out.append(_forward_statement(stmt))
     return out
+
+
+def _unpacking(stmts: list, k: int):
+    """`a, b = parts` for the items `a = parts[0]`, `b = parts[1]` of a tuple of two, each at its
+    place from `stmts[k]` on (which become None): the code reads as the user's unpacking, and
+    srcgrad, differentiating the code again, knows the tuple's length from it (a literal index
+    alone would not say it for `np.split(x, n)`)."""
+    first = stmts[k]
+    if not (isinstance(first, Assign) and first.op.key is ITEM and first.op.args[1].value == 0):
+        return None
+    base, count = first.op.args[0], first.op.args[2].value
+    run = stmts[k : k + count]
+    if count < 2 or len(run) < count:
+        return None
+    for i, s in enumerate(run):
+        item = isinstance(s, Assign) and s.op.key is ITEM and s.op.args[1].value == i
+        if not (item and _same_base(s, base)):
+            return None
+    stmts[k : k + count] = [None] * count
+    targets = gast.Tuple(elts=[name(s.target, store=True) for s in run], ctx=gast.Store())
+    return gast.Assign(targets=[targets], value=copy_tree(base), type_comment=None)
+
+
+def _same_base(stmt: Assign, base: gast.expr) -> bool:
+    other = stmt.op.args[0]
+    return isinstance(other, gast.Name) and isinstance(base, gast.Name) and other.id == base.id
 
 
 def _forward_loop(stmt: For, saves) -> list:

@@ -39,6 +39,8 @@ nondifferentiable(
     np.sign,
     np.floor,
     np.ceil,
+    np.floor_divide,  # x // y: whole numbers, constant between its jumps
+    operator.floordiv,
     np.round,
     np.around,
     np.rint,
