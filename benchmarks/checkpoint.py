@@ -14,24 +14,33 @@ median of a few calls, after a warm-up) and the largest difference of its gradie
 loop's (or, past --plain-up-to, from the sqrt form's). The ratio lines at the end compare, at
 T = 3,000, each checkpointed form with the plain loop: the issue's targets are at most 10% of
 the memory and 3x the time, with the same gradient.
+
+BLAS runs on one thread here (unless OPENBLAS_NUM_THREADS or OMP_NUM_THREADS says otherwise):
+the products are small (32 x 128), and with OpenBLAS's threads on a 2-core machine that had
+other work, one call of the same code took 4 s or 55 s from run to run.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
+THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+if not any(variable in os.environ for variable in THREADS):  # before NumPy loads its BLAS
+    os.environ.update(dict.fromkeys(THREADS, "1"))
+
+import numpy as np  # noqa: E402
 
 if __package__ in (None, ""):  # run as a script: benchmarks/ is not a package on sys.path then
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.memory import peak_bytes
+from benchmarks.memory import peak_bytes  # noqa: E402
 
 PROGRAM = """
 import numpy as np
