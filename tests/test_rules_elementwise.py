@@ -314,6 +314,10 @@ def float_power_s(x, y):
     return np.sum(np.float_power(x, y).astype(x.dtype))
 
 
+def power_s(x, y):
+    return np.sum(np.power(x, y))
+
+
 def float_power_w(x, y, w):
     return np.sum(w * np.float_power(x, y).astype(x.dtype))
 
@@ -802,7 +806,11 @@ SPECIAL = {
              [[1.0, 0.0, 1.0, 0.0, 1.0], [0.0, 1.0, 0.0, 1.0, 0.0]]),
     "fmin": (fmin_s, XY, [[1.0, NAN, 2.0, 3.0, NAN], [NAN, 1.0, 2.0, 1.0, NAN]],
              [[1.0, 0.0, 1.0, 0.0, 1.0], [0.0, 1.0, 0.0, 1.0, 0.0]]),
-    "float_power": (float_power_s, XY, [[2.0, 0.0], [3.0, 2.0]], [[12.0, 0.0], [8 * LN2, NAN]]),
+    # at x == 0: 0 in y for y > 0 (0 ** y is 0), 0 in x for y == 0 (x ** 0 is 1), inf for 0 < y < 1
+    "power": (power_s, XY, [[2.0, 0.0, 0.0, 0.0], [3.0, 2.0, 0.0, 0.5]],
+              [[12.0, 0.0, 0.0, INF], [8 * LN2, 0.0, 0.0, 0.0]]),
+    "float_power": (float_power_s, XY, [[2.0, 0.0, 0.0], [3.0, 2.0, 0.0]],
+                    [[12.0, 0.0, 0.0], [8 * LN2, 0.0, 0.0]]),
     # at a bound all of g goes to x; with crossed bounds (lo > hi), to hi
     "clip": (clip_arrays_s, BOUNDS,
              [[-1.0, 1.0, 0.0, -2.0, 2.0, 0.5], [-1.0] * 5 + [1.0], [1.0] * 5 + [-1.0]],
@@ -813,6 +821,19 @@ SPECIAL = {
     "astype(bool)": (astype_bool_s, "x", [[0.0, 2.0, -1.0]], [[0.0, 1.0, 1.0]]),
 }
 # fmt: on
+
+
+def power_of_floats(x, y):
+    return x**y
+
+
+def test_power_at_zero_on_python_floats():
+    # Python's 0.0 ** -1.0 raises ZeroDivisionError: the derivative in x at y == 0 must not
+    # compute it (autograd's test_power_arg0 differentiates x ** 0.0 at x == 0.0)
+    assert srcgrad.grad(power_of_floats, wrt=("x", "y"), with_value=False)(0.0, 0.0) == (0.0, 0.0)
+    assert srcgrad.grad(power_of_floats, wrt=("x", "y"), with_value=False)(0.0, 2.0) == (0.0, 0.0)
+    value, tangent = srcgrad.jvp(power_of_floats, wrt=("x", "y"))(0.0, 0.0, 1.0, 1.0)
+    assert (value, tangent) == (1.0, 0.0)
 
 
 @pytest.mark.parametrize("name", list(SPECIAL))

@@ -82,6 +82,9 @@ def _leading_negative(e: gast.expr) -> bool:
 def _specialized(e: gast.Call, facts) -> gast.expr:
     """`unbroadcast` and the matrix-product helpers, written out where shapes decide them."""
     helper = e.func.id if isinstance(e.func, gast.Name) and len(e.args) in (2, 3) and not e.keywords else None
+    if _is_numpy(e.func, facts, "where") and len(e.args) == 3 and not e.keywords:
+        test = _value(e.args[0])  # np.where(2, 2 - 1, 1.0) -> 1: a rule's care for 0 (x ** y at y == 0)
+        return e if test is None else e.args[1] if test else e.args[2]
     if _is_numpy(e.func, facts, "size") and len(e.args) == 1 and not e.keywords:
         shape = facts.exact_shape(e.args[0])
         return e if shape is None else const(math.prod(shape))

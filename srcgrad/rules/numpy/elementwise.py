@@ -338,10 +338,11 @@ def divide(ans, x, y):
 
 @elementwise(operator.pow, np.power)
 def power(ans, x, y):
-    # the derivative in y, ans * log(x), is nan for x < 0 and x == 0: take care when the exponent
-    # is a variable
-    dx = y * x ** (y - 1)
-    dy = ans * np.log(x)
+    # in x: 0 where y == 0 (x ** 0 is 1 for every x, 0 ** 0 too), not 0 * 0 ** -1; in y: 0 where
+    # x == 0 (0 ** y is 0 for every y > 0), not 0 * log(0), and nan for x < 0. For a literal
+    # exponent the where goes: x ** 3 gives 3 * x ** 2
+    dx = y * x ** np.where(y, y - 1, 1.0)
+    dy = ans * np.log(np.where(x == 0, 1.0, x))
 
 
 @elementwise(operator.mod, np.remainder)  # np.mod is np.remainder
@@ -396,16 +397,17 @@ def minimum_tangent(t, x, y):
 # its tangent is float64 as its value is, so the two rules differ and are written out.
 @adjoint(np.float_power)
 def float_power(g, ans, x, y):
-    # as for power: the exponent's gradient is nan for x <= 0; gradients come back in x's, y's dtype
-    dx = uncast(unbroadcast(g * y * np.float_power(x, y - 1), x), x)
-    dy = uncast(unbroadcast(g * ans * np.log(x), y), y)
+    # as for power (0 in x where y == 0, in y where x == 0; nan in y for x < 0); gradients come
+    # back in x's, y's dtype
+    dx = uncast(unbroadcast(g * y * np.float_power(x, np.where(y, y - 1, 1.0)), x), x)
+    dy = uncast(unbroadcast(g * ans * np.log(np.where(x == 0, 1.0, x)), y), y)
 
 
 @tangent(np.float_power)
 def float_power_tangent(t, ans, x, y):
-    # as for power: the exponent's part is nan for x <= 0
-    dx = t * y * np.float_power(x, y - 1)
-    dy = t * ans * np.log(x)
+    # as for power
+    dx = t * y * np.float_power(x, np.where(y, y - 1, 1.0))
+    dy = t * ans * np.log(np.where(x == 0, 1.0, x))
 
 
 @adjoint(np.fmax)
