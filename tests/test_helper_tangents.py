@@ -30,6 +30,10 @@ from srcgrad.runtime import (
     clipped_below,
     cofactor,
     cofactor_tangent,
+    convolve_adjoint,
+    convolve_jvp,
+    correlate_adjoint,
+    correlate_jvp,
     cross_adjoint,
     cumprod_dx,
     cumprod_dx_jet,
@@ -561,6 +565,30 @@ def f_select_adjoint(g, a, b):
     return select_adjoint(g * g, [a > 0.0, b > 0.0], [a, b])
 
 
+def f_convolve_adjoint(g, a, b):  # full: g has 4 + 3 - 1 = 6 items
+    return convolve_adjoint(g * g, a, b * b)
+
+
+def f_convolve_adjoint_valid(g, a, b):  # part 1, valid: g has 4 - 3 + 1 = 2 items
+    return convolve_adjoint(g * g, a * a, b, "valid", "direct", 1)
+
+
+def f_correlate_adjoint_same(g, a, b):
+    return correlate_adjoint(g * g, a, b * b, "same")
+
+
+def f_correlate_adjoint_2d(g, a, b):  # part 1 of a 2-D correlation, full
+    return correlate_adjoint(g * g, a * a, b, "full", "auto", 1)
+
+
+def f_convolve_jvp(t, a, b):
+    return convolve_jvp(t * t, a, b * b)
+
+
+def f_correlate_jvp_valid(t, a, b):
+    return correlate_jvp(t * t, a * a, b, "valid", "direct", 1)
+
+
 def f_cross_adjoint(g, a, b):
     return cross_adjoint(g * g, a, b * b)
 
@@ -1020,6 +1048,42 @@ CASES = [
     ),
     ("select_adjoint", f_select_adjoint, lambda r: (_normal(r, 4), _normal(r, 4), _normal(r, 4)), ("g",)),
     (
+        "convolve_adjoint",
+        f_convolve_adjoint,
+        lambda r: (_normal(r, 6), _normal(r, 4), _normal(r, 3)),
+        ("g", "a", "b"),
+    ),
+    (
+        "convolve_adjoint",
+        f_convolve_adjoint_valid,
+        lambda r: (_normal(r, 2), _normal(r, 4), _normal(r, 3)),
+        ("g", "a", "b"),
+    ),
+    (
+        "correlate_adjoint",
+        f_correlate_adjoint_same,
+        lambda r: (_normal(r, 4), _normal(r, 4), _normal(r, 3)),
+        ("g", "a", "b"),
+    ),
+    (
+        "correlate_adjoint",
+        f_correlate_adjoint_2d,
+        lambda r: (_normal(r, 4, 4), _normal(r, 3, 2), _normal(r, 2, 3)),
+        ("g", "a", "b"),
+    ),
+    (
+        "convolve_jvp",
+        f_convolve_jvp,
+        lambda r: (_normal(r, 4), _normal(r, 4), _normal(r, 3)),
+        ("t", "a", "b"),
+    ),
+    (
+        "correlate_jvp",
+        f_correlate_jvp_valid,
+        lambda r: (_normal(r, 3), _normal(r, 4), _normal(r, 3)),
+        ("t", "a", "b"),
+    ),
+    (
         "cross_adjoint",
         f_cross_adjoint,
         lambda r: (_normal(r, 2, 3), _normal(r, 3), _normal(r, 2, 3)),
@@ -1084,7 +1148,16 @@ CASES = [
     ),
 ]
 
-NEEDS_SCIPY = {"digamma", "polygamma", "bessel_i1", "bessel"}
+NEEDS_SCIPY = {
+    "digamma",
+    "polygamma",
+    "bessel_i1",
+    "bessel",
+    "convolve_adjoint",
+    "convolve_jvp",
+    "correlate_adjoint",
+    "correlate_jvp",
+}
 
 # the pseudo-inverse helpers refuse an inverse that is not x's to within sqrt(eps): their
 # inverse is moved by 1e-10 only

@@ -20,9 +20,9 @@ __all__ = [
     "correlate_jvp",
 ]
 
-# The convolutions' helpers have no tangent rules yet (srcgrad/rules/helpers.py): a second
-# derivative through one (hvp, hessian, grad of a grad) stops with a NoRuleError naming it.
-FIRST_ORDER_ONLY = frozenset(["convolve_adjoint", "convolve_jvp", "correlate_adjoint", "correlate_jvp"])
+# Every helper here has a tangent rule (srcgrad/rules/helpers.py): Hessian-vector products and
+# forward over forward go through the convolutions.
+FIRST_ORDER_ONLY = frozenset()
 
 
 def _three(v):
