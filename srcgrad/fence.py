@@ -250,13 +250,13 @@ def _check_in_place(source: SourceFunction, helper: bool, changed_params=frozens
                 hint = "It would change the caller's array in place. " + fix.format(arg.id, _symbol(node))
                 _reject(source, node, what, hint)
     loops = [set(map(id, walk(n))) for n in walk(tree) if isinstance(n, (gast.For, gast.While))]
-    for node, target, shared in _aliases(source, tree):
+    for node, target, shared, _ in _aliases(source, tree):
         for changed in sorted(({target} | shared) & set(augmented)):
             for aug in augmented[changed]:
                 later = (aug.lineno, aug.col_offset) > (node.lineno, node.col_offset)
                 if later or any(id(node) in loop and id(aug) in loop for loop in loops):
                     line = source.location(aug).lineno
-                    this = "this loop" if isinstance(node, gast.For) else "this assignment"
+                    this = {gast.For: "this loop", gast.Expr: "this call"}.get(type(node), "this assignment")
                     what = f"{this} together with `{changed} {_symbol(aug)}= ...` (line {line})"
                     hint = (
                         f"After it, {target!r} and {', '.join(map(repr, sorted(shared)))} may hold one "
@@ -296,11 +296,16 @@ def _check_writes(source: SourceFunction) -> None:
             reads.setdefault(n.id, []).append(n)
     for write, var in sorted(writes, key=lambda pair: _position(pair[0])):
         end = (write.end_lineno, write.end_col_offset)
-        for alias, target, shared in aliases:
+        listed = _container_kind(source, var, write) == "list"
+        for alias, target, shared, value in aliases:
             if var in shared and target != var:
                 other = target  # `r = y[0]`: r may be a view of y
+                if listed and _part_of(value, var):
+                    continue  # `r = xs[0]`: writing an item of the list xs does not change r
             elif target == var and shared - {var}:
                 other = sorted(shared - {var})[0]  # `y = x[0]`: writing y changes x
+                if listed and isinstance(value, (gast.Tuple, gast.List)):
+                    continue  # `xs = [h]`: writing an item of xs does not change h
             else:
                 continue
             inside = [set(map(id, walk(loop))) for loop in loops]
@@ -309,21 +314,24 @@ def _check_writes(source: SourceFunction) -> None:
                 after = _position(read) > end
                 around = any(id(read) in ids for ids in common) and _position(read) < _position(alias)
                 if after or around:
+                    copy = f"Make `{other}` a copy where it is made (`{other} = ....copy()`)"
+                    if isinstance(alias, gast.Expr):  # `parts.append(h)`
+                        copy = f"Add a copy to `{other}` (`{to_source(alias.value.func)}({var}.copy())`)"
                     _reject(
                         source,
                         write,
                         f"writing into `{var}` here while `{other}` may hold the same array or a view "
                         "of it, and is read after",
-                        f"In Python the write changes `{other}` too; srcgrad writes a new array. Make "
-                        f"`{other}` a copy where it is made (`{other} = ....copy()`), or read "
-                        f"`{var}` itself after the write.",
+                        f"In Python the write changes `{other}` too; srcgrad writes a new array. "
+                        f"{copy}, or read `{var}` itself after the write.",
                     )
 
 
 def _aliases(source: SourceFunction, tree):
-    """(statement, name, names) for each statement after which `name` may hold the array that
-    one of `names` holds (or a view of it): `c = a`, `c = a[0]`, `c = a.T`, `for c in a:`; in
-    source order."""
+    """(statement, name, names, value) for each statement after which `name` may hold the array
+    that one of `names` holds (or a view of it), as `value` says: `c = a`, `c = a[0]`, `c = a.T`,
+    `for c in a:`, and `c.append(a)` (the list `c` holds `a`, as `c = [a]` would); in source
+    order."""
     for node in sorted(walk(tree), key=_position):
         pairs = []
         if isinstance(node, gast.Assign):
@@ -341,10 +349,39 @@ def _aliases(source: SourceFunction, tree):
         elif isinstance(node, gast.For) and not _is_range(source, node.iter):
             targets = [node.target] if isinstance(node.target, gast.Name) else node.target.elts
             pairs += [(t.id, node.iter) for t in targets if isinstance(t, gast.Name)]
+        elif isinstance(node, gast.Expr) and _added_to_list(node.value):
+            # `parts.append(h)`: the list holds h's array, which a later `h[0] = ...` changes in
+            # Python (srcgrad writes a new array, and the list would keep the old one)
+            call = node.value
+            added = call.args[-1]
+            items = added.elts if isinstance(added, (gast.Tuple, gast.List)) else []
+            items = [added] if call.func.attr != "extend" else items
+            pairs += [(call.func.value.id, gast.List(elts=[v], ctx=gast.Load())) for v in items]
         for target, value in pairs:
             shared = _shares(source, value)
             if shared:
-                yield node, target, shared
+                yield node, target, shared, value
+
+
+def _part_of(value: gast.expr, var: str) -> bool:
+    """Whether `value` is an item or a slice of `var` (`xs[0]`, `xs[1:][0]`)."""
+    if not isinstance(value, gast.Subscript):
+        return False
+    while isinstance(value, gast.Subscript):
+        value = value.value
+    return isinstance(value, gast.Name) and value.id == var
+
+
+def _added_to_list(call) -> bool:
+    """`xs.append(v)`, `xs.insert(i, v)` or `xs.extend([a, b])` on a variable `xs`."""
+    return (
+        isinstance(call, gast.Call)
+        and isinstance(call.func, gast.Attribute)
+        and call.func.attr in ("append", "insert", "extend")
+        and isinstance(call.func.value, gast.Name)
+        and bool(call.args)
+        and not call.keywords
+    )
 
 
 def _users_function(source: SourceFunction, func: gast.expr) -> bool:
@@ -433,13 +470,19 @@ def _check_node(source: SourceFunction, node: gast.AST) -> None:
 
 
 def _array_write(source: SourceFunction, target: gast.expr) -> bool:
-    """`y[...] = ...` into a variable that is not a dict or a list where the source shows it:
-    written as a new array (anf/lowering.py `lower_write`), which checks what `y` is."""
+    """`y[...] = ...` into a variable that is not a dict where the source shows it: written as
+    a new array, or a new list (anf/lowering.py `lower_write`, which checks what `y` is; a list
+    only where it carries no gradient, anf/checks.py `check_list_writes`)."""
     return (
         isinstance(target, gast.Subscript)
         and isinstance(target.value, gast.Name)
-        and _container_kind(source, target.value.id, target) not in ("dict", "list")
+        and _container_kind(source, target.value.id, target) != "dict"
     )
+
+
+def container_kind(source: SourceFunction, var: str, before: gast.AST) -> str | None:
+    """`"dict"`, `"list"` or `"array"`: what `var` holds at `before`, where the source shows it."""
+    return _container_kind(source, var, before)
 
 
 def _check_raise(source: SourceFunction, node: gast.Raise) -> None:

@@ -63,6 +63,9 @@ JOIN = Kind("JOIN")
 STACK = Kind("STACK")  # `saved = []`: a loop stack, in code srcgrad generated (a gradient's)
 PUSH = Kind("PUSH")  # `saved.append(item)`, an Effect (args: saved, item)
 POP = Kind("POP")  # `item = saved.pop()`, or an Effect (args: saved)
+# `xs_2 = list_with_item(xs, i, v)`: `xs[i] = v` into a list the function made (args: xs, i, v); no
+# derivative: allowed only where the list carries no gradient (anf/checks.py `check_list_writes`)
+LIST_WRITE = Kind("LIST_WRITE")
 
 # the "structure" of an argument that is a function (`act=np.tanh`): code is generated for each
 # such value, as for each structure of a nested parameter; (FUNCTION_ARGUMENT, the function)

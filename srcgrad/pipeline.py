@@ -15,7 +15,7 @@ from .frontend import SourceFunction, read_function
 from .ir import Program, Record
 from .naming import Namer
 from .syntax import assign, const, name, to_source
-from .transformations.anf import dump, lower
+from .transformations.anf import check_list_writes, dump, lower
 from .transformations.forward import forward
 from .transformations.reverse import Comment, reverse
 
@@ -51,6 +51,7 @@ def build(
     program = lower(source, has_aux, structures, wrt)  # A-normal form: one operation per statement
     leaves = [leaf for p in wrt for leaf in program.leaves.get(p, [p])]  # of nested parameters
     active = active_names(program, leaves)  # varied and useful: only these get adjoints
+    check_list_writes(program, active)  # `xs[i] = v` only into lists that carry no gradient
     namer = Namer(program.reserved)
     exact = infer(program, shapes) if shapes else None  # what the arguments' shapes decide
     seed = None
@@ -88,6 +89,7 @@ def build_forward(
     program = lower(source, has_aux, structures, wrt=wrt)
     leaves = [leaf for p in wrt for leaf in program.leaves.get(p, [p])]  # of nested parameters
     active = active_names(program, leaves)  # tangents only for values the parameters reach, that matter
+    check_list_writes(program, active)
     namer = Namer(program.reserved)
     wanted = seeds or ["d" + p for p in wrt]
     seeds = {p: namer.fresh(n) for p, n in zip(wrt, wanted)}

@@ -17,6 +17,7 @@ __all__ = [
     "untranspose",
     "ungetitem",
     "with_item",
+    "list_with_item",
     "written_gradient",
     "items_of",
     "shape_of",
@@ -368,6 +369,19 @@ def with_item(x, index, v):
     (array([0., 5., 0.]), array([0., 0., 0.]))
     """
     out = x.copy()
+    out[index] = v
+    return out
+
+
+def list_with_item(xs, index, v):
+    """`xs` with `xs[index] = v`, as a new list: srcgrad's form of an assignment into an item of
+    a list that carries no gradient (a list of sizes or axes). `xs` itself is left as it was.
+
+    >>> shape = [2, 3]
+    >>> list_with_item(shape, 0, 1), shape
+    ([1, 3], [2, 3])
+    """
+    out = list(xs)
     out[index] = v
     return out
 

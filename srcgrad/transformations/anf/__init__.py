@@ -31,7 +31,10 @@ from __future__ import annotations
 from ...frontend import SourceFunction
 from ...ir import Assign, For, If, Program
 from ...syntax import to_source, tuple_
+from .checks import check_list_writes
 from .lowering import Lowering
+
+__all__ = ["check_list_writes", "dump", "lower"]
 
 
 def lower(source: SourceFunction, has_aux: bool = False, structures=None, wrt=()) -> Program:

@@ -8,8 +8,8 @@ from __future__ import annotations
 import gast
 
 from ...errors import UnsupportedSyntaxError
-from ...ir import APPEND, EMPTY_LIST, JOIN, LEAF, Assign, Effect, walk
-from ...syntax import names_in
+from ...ir import APPEND, EMPTY_LIST, JOIN, LEAF, LIST_WRITE, Assign, Effect, walk
+from ...syntax import names_in, to_source
 from ...syntax import walk as walk_tree
 from .atoms import is_struct, reads
 
@@ -107,3 +107,24 @@ def check_no_struct(atoms, source, node, what: str) -> None:
             source.location(node),
             hint="Read its arrays (params['W1'], list(params.values())) and pass those.",
         )
+
+
+def check_list_writes(program, active: set) -> None:
+    """A write into an item of a list (`xs_2 = list_with_item(xs, i, v)`, anf/lowering.py
+    `lower_list_write`) has no derivative: where the list carries a gradient (`active`, from
+    the activity analysis), it is refused at the user's line, never given none in silence."""
+    for stmt in walk(program.body):
+        if isinstance(stmt, Assign) and stmt.op.key is LIST_WRITE and stmt.target in active:
+            origin = stmt.origin
+            target = origin.targets[0] if isinstance(origin, gast.Assign) else origin.target
+            var = to_source(target.value)
+            where = (stmt.op.source or program.source).location(origin)
+            raise UnsupportedSyntaxError(
+                f"srcgrad cannot differentiate assignment into an item of the list `{var}` "
+                f"(`{to_source(target)} = ...`) here: the list holds values that carry a gradient, "
+                "and srcgrad writes into a list only where it carries none (sizes, axes, flags).",
+                where,
+                hint=f"Build the list with its final items in one expression (`{var} = [a, b]`), or "
+                f"grow it with `{var} = {var} + [item]`; or write into an array (`{var} = "
+                f"np.zeros(n)`, then `{var}[i] = v`).",
+            )

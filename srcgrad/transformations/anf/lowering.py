@@ -8,16 +8,27 @@ import copy
 
 import gast
 
-from ... import rules, runtime
+from ... import fence, rules, runtime
 from ...analyses.scope import global_reads
 from ...errors import UnsupportedSyntaxError
 from ...frontend import SourceFunction
-from ...ir import FUNCTION_ARGUMENT, INSTANCE_ARGUMENT, ITEM, STACK, Assign, Effect, Op, Program, Return
+from ...ir import (
+    FUNCTION_ARGUMENT,
+    INSTANCE_ARGUMENT,
+    ITEM,
+    LIST_WRITE,
+    STACK,
+    Assign,
+    Effect,
+    Op,
+    Program,
+    Return,
+)
 from ...naming import Namer
-from ...syntax import const, copy_tree, name, to_source
+from ...syntax import const, copy_tree, is_number, name, to_source, tuple_
 from ...syntax import walk as walk_tree
 from ..desugar import grow_lists, rewrite_everyday, rewrite_loops
-from .atoms import is_list_literal, is_struct, params_of, stored_names
+from .atoms import as_written, is_list_literal, is_struct, params_of, stored_names
 from .branches import Branches
 from .calls import Calls
 from .checks import check_leaves_followed, check_lists_used_once, check_readable
@@ -220,6 +231,9 @@ class Lowering(Expressions, Calls, Branches, Loops, Unrolling, Inlining, LocalFu
                 hint=f"Copy it first (`{var} = {var}.copy()`), or return the new values.",
             )
         atom = self.env[var]
+        if not is_struct(atom) and fence.container_kind(self.source, var, target) == "list":
+            self.lower_list_write(var, atom, target, value)
+            return
         if (
             is_struct(atom)
             or isinstance(atom, (gast.Tuple, gast.List))
@@ -237,6 +251,37 @@ class Lowering(Expressions, Calls, Branches, Loops, Unrolling, Inlining, LocalFu
         position = index_value(index, self.numpy_alias)
         call = gast.Call(func=name("with_item"), args=[atom, position, written], keywords=[])
         op = Op("setitem", [atom, copy_tree(position), written], label="assignment into part")
+        self.bind(var, self.emit(call, op, var, var))
+
+    def lower_list_write(self, var: str, atom, target: gast.Subscript, value: gast.expr) -> None:
+        """`xs[i] = v` into a list the function made. A literal index into a list whose items are
+        known here replaces that item (`xs = [a, b]`, then `xs[0] = c`: `xs` is `[c, b]`);
+        otherwise `xs_2 = list_with_item(xs, i, v)`, a new list, as for an array. That one has no
+        derivative: it is for lists that carry no gradient (shapes, axes, flags), and refused
+        where the list does (`check_list_writes`, once the activity analysis has said which)."""
+        if isinstance(atom, gast.Name) and atom.id in self.lists():
+            raise UnsupportedSyntaxError(
+                f"srcgrad follows the list {var!r}, which a loop builds, item by item into the call "
+                "that takes it; writing into one of its items is not followed.",
+                self.source.location(target),
+                hint=f"Build the list with its final items (`{var} = {var} + [item]`), or stack it "
+                "into an array first (np.stack) and write into that.",
+            )
+        index = self.index(target.slice)
+        written = self.expr(value)
+        if is_list_literal(atom) and is_number(index) and type(index.value) is int:
+            items = list(atom.elts)
+            if -len(items) <= index.value < len(items):
+                items[index.value] = written
+                listed = tuple_(items)
+                listed.srcgrad_list = True
+                self.bind(var, listed)
+                return
+        whole = as_written(atom)
+        position = index_value(index, self.numpy_alias)
+        call = gast.Call(func=name("list_with_item"), args=[whole, position, written], keywords=[])
+        label = f"assignment into an item of the list `{var}`"
+        op = Op(LIST_WRITE, [copy_tree(whole), copy_tree(position), written], label=label)
         self.bind(var, self.emit(call, op, var, var))
 
     def lower_unpack(self, target: gast.Tuple, value: gast.expr) -> None:
