@@ -150,10 +150,21 @@ def grow_lists(tree: gast.FunctionDef) -> None:
     comprehension, `list(...)`) and never gives another name (`ys = xs`): the two then compute
     the same lists. A list passed in belongs to the caller, and one another name holds would
     change under that name too: their `.append` stays refused."""
-    own = list(own_nodes(tree))
+    lists = lists_made(tree)
+    if lists:
+        rewrite_growth(tree.body, lists)
+
+
+def lists_made(tree: gast.FunctionDef) -> set:
+    """The lists a function makes itself (`xs = []`, a list literal, a comprehension,
+    `list(...)`) and never gives another name (`ys = xs`), nor takes as a parameter."""
     made, other = set(), set()
-    for node in own:
+    for node in own_nodes(tree):
         if isinstance(node, gast.Assign):
+            if all(
+                isinstance(t, gast.Name) and t.id == getattr(node.value, "id", None) for t in node.targets
+            ):
+                continue  # `xs = xs` changes nothing (closures.py writes it after a call)
             for target in node.targets:
                 if isinstance(target, gast.Name):
                     (made if _makes_list(node.value) else other).add(target.id)
@@ -163,16 +174,16 @@ def grow_lists(tree: gast.FunctionDef) -> None:
             other |= {n.id for n in walk(node.target) if isinstance(n, gast.Name)}
     spec = tree.args
     params = {a.id for a in [*spec.posonlyargs, *spec.args, *spec.kwonlyargs, spec.vararg, spec.kwarg] if a}
-    lists = made - other - params
-    if lists:
-        _rewrite_growth(tree.body, lists)
+    return made - other - params
 
 
-def _rewrite_growth(stmts: list, lists: set) -> None:
+def rewrite_growth(stmts: list, lists: set) -> None:
+    """`xs.append(v)` as `xs = xs + [v]`, `xs.extend(vs)` as `xs = xs + list(vs)`, for `xs` in
+    `lists`, in `stmts` and the blocks inside them (not in the functions defined there)."""
     for i, stmt in enumerate(stmts):
         for block in ("body", "orelse"):
             if isinstance(stmt, (gast.If, gast.For, gast.While)):
-                _rewrite_growth(getattr(stmt, block), lists)
+                rewrite_growth(getattr(stmt, block), lists)
         call = stmt.value if isinstance(stmt, gast.Expr) else None
         if not (
             isinstance(call, gast.Call)

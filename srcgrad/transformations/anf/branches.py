@@ -6,8 +6,10 @@ mixin of `Lowering`: it swaps the environment, the reuse table and the block for
 from __future__ import annotations
 
 import gast
+import numpy
 
 from ...errors import UnsupportedSyntaxError
+from ...frontend import MISSING
 from ...ir import JOIN, Assign, For, If, Op, walk
 from ...syntax import const, key_of, name
 from ...syntax import walk as walk_tree
@@ -16,6 +18,10 @@ from .atoms import is_struct
 
 class Branches:
     def lower_if(self, stmt: gast.If) -> None:
+        decided = self.decided_test(stmt.test)
+        if decided is not None:  # `isinstance(v, dict)` of a part of a nested parameter: one branch
+            self.lower_block(stmt.body if decided else stmt.orelse)
+            return
         test = self.expr(stmt.test)
         self.lower_branches(
             test, (lambda: self.lower_block(stmt.body), lambda: self.lower_block(stmt.orelse)), stmt
@@ -33,6 +39,67 @@ class Branches:
         self.cse, self.body, self.origin = before_cse, outer, origin
         self.env = self.join(lowered, origin)
         self.body.append(If(test=test, body=lowered[0][1], orelse=lowered[1][1], origin=origin))
+
+    def decided_test(self, test) -> bool | None:
+        """True or False for the test of an `if` that the classes known here decide, so that only
+        that branch is written out: `isinstance(v, T)` (or `not isinstance(v, T)`) where `v` is
+        a part of a nested parameter (a dict, list or tuple, a NamedTuple or dataclass, or a
+        leaf, which is an array or a float and no container), a list or tuple made in the
+        function, or a constant. None for any other test: the code tests it as it runs."""
+        negated = False
+        while isinstance(test, gast.UnaryOp) and isinstance(test.op, gast.Not):
+            test, negated = test.operand, not negated
+        if not (isinstance(test, gast.Call) and len(test.args) == 2 and not test.keywords):
+            return None
+        func = test.func
+        if not (
+            isinstance(func, gast.Name)
+            and func.id not in self.env
+            and self.source.resolve(func) is isinstance
+        ):
+            return None
+        atom = self.known_part(test.args[0])
+        classes = _classes(self.source, test.args[1])
+        if atom is None or classes is None:
+            return None
+        result = self.is_instance(atom, classes)
+        return None if result is None else result != negated
+
+    def known_part(self, node):
+        """The atom of `node` when reading it writes no statement: a variable, or an item or
+        field of a part of a nested parameter (`v[k]`, `p.layers`) with a literal key."""
+        root = node
+        while isinstance(root, (gast.Subscript, gast.Attribute)):
+            if isinstance(root, gast.Subscript) and not isinstance(root.slice, gast.Constant):
+                return None
+            root = root.value
+        if not (isinstance(root, gast.Name) and root.id in self.env):
+            return None
+        if root is not node and not is_struct(self.env[root.id]):
+            return None
+        return self.expr(node)
+
+    def is_instance(self, atom, classes: tuple) -> bool | None:
+        """`isinstance` of the value `atom` stands for, when what is known of it decides."""
+        if is_struct(atom):
+            cls = self.nested.python_type(atom)
+            if self.nested.is_record(atom):  # the code is generated for this very class
+                return issubclass(cls, classes)
+        elif isinstance(atom, gast.Tuple):
+            return issubclass(list if getattr(atom, "srcgrad_list", False) else tuple, classes)
+        elif isinstance(atom, gast.List):
+            return issubclass(list, classes)
+        elif isinstance(atom, gast.Constant):
+            return isinstance(atom.value, classes)
+        elif isinstance(atom, gast.Name) and self.nested.is_leaf(atom.id):  # an array or a float
+            return False if all(c in _CONTAINERS for c in classes) else None
+        else:
+            return None
+        if issubclass(cls, classes):  # a dict, list or tuple (or an instance of a subclass)
+            return True
+        if all(c in _BUILTINS and not issubclass(c, cls) for c in classes):
+            return False  # no subclass of `cls` is one of these
+        return None
 
     def expr_IfExp(self, node, hint):
         """`a if c else b` is an `if` statement that assigns one name in both branches."""
@@ -100,6 +167,22 @@ class Branches:
             claimed.add(joined)
             env[var] = name(joined)
         return env
+
+
+_CONTAINERS = (dict, list, tuple, set, frozenset, str, bytes)
+_BUILTINS = (*_CONTAINERS, int, float, complex, bool, type(None), numpy.ndarray)
+
+
+def _classes(source, node) -> tuple | None:
+    """The classes an `isinstance` test names (`dict`, `(list, tuple)`), or None."""
+    nodes = node.elts if isinstance(node, gast.Tuple) else [node]
+    found = []
+    for n in nodes:
+        value = source.resolve(n) if isinstance(n, (gast.Name, gast.Attribute)) else MISSING
+        if not isinstance(value, type):
+            return None
+        found.append(value)
+    return tuple(found)
 
 
 def _local_def(body, atom) -> bool:

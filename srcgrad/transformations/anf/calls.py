@@ -89,6 +89,10 @@ class Calls:
             listed = tuple_(known)
             listed.srcgrad_list = target is list
             return listed
+        if target in (sorted, reversed) and known is not None:  # sorted(params): its keys, sorted
+            ordered = _ordered(target, known)
+            if ordered is not None:
+                return ordered
         owner = getattr(target, "__self__", None)
         if isinstance(owner, (list, dict, set, numpy.ndarray)) and getattr(target, "__name__", None) in (
             CONTAINER_METHODS | IN_PLACE_METHODS
@@ -264,3 +268,20 @@ class Calls:
         if inspect.isfunction(member) and self.is_users_function(member):
             return self.inline(member, [base, *args], kwargs, func, hint)
         return self.nested.method(base, method, args, kwargs, self.source, func)
+
+
+def _ordered(target, known: list):
+    """`sorted(xs)` or `reversed(xs)` of items known here, as a list of them: for `sorted`, when
+    they are constants (the keys of a dict parameter). None otherwise."""
+    if target is reversed:
+        items = known[::-1]
+    elif all(isinstance(k, gast.Constant) for k in known):
+        try:
+            items = [const(v) for v in sorted(k.value for k in known)]
+        except TypeError:  # keys that do not compare: Python's sorted() raises it as the code runs
+            return None
+    else:
+        return None
+    listed = tuple_(items)
+    listed.srcgrad_list = True
+    return listed

@@ -18,9 +18,10 @@ from ...errors import UnsupportedSyntaxError
 from ...frontend import MISSING, SourceFunction, read_function
 from ...syntax import const, copy_tree, name, names_in, tuple_
 from ...syntax import walk as walk_tree
-from ..desugar import grow_lists, rewrite_everyday, rewrite_loops
-from .atoms import is_struct, params_of, root_of, stored_names
+from ..desugar import grow_lists, lists_made, rewrite_everyday, rewrite_loops
+from .atoms import is_list_literal, is_struct, params_of, root_of, stored_names
 from .calls import CONTAINER_METHODS, IN_PLACE_METHODS
+from .closures import thread_lists
 
 
 class Inlining:
@@ -31,7 +32,7 @@ class Inlining:
     def inline(self, function, args, kwargs, node, hint):
         """The call's value, with the callee's body lowered in place (its names kept apart)."""
         where = self.source.location(node)
-        self.refuse_recursion(function, function.__name__, where)
+        self.refuse_recursion(function, function.__name__, where, [*args, *kwargs.values()])
         callee = read_function(function)
         callee.resolved = self.source.resolved  # the helper bakes in global names too
         signature = inspect.signature(function)
@@ -114,13 +115,34 @@ class Inlining:
                 given_up.add(param)
         return given_up
 
-    def refuse_recursion(self, function, label: str, where) -> None:
-        if function in self.inlining:
-            raise UnsupportedSyntaxError(
-                f"srcgrad cannot differentiate the recursive call to {label!r}.",
-                where,
-                hint="Write the recursion as a loop.",
-            )
+    def refuse_recursion(self, function, label: str, where, args=()) -> None:
+        """A call of a function being written out is written out again when srcgrad can see
+        where the recursion ends: when an argument is a part of a nested parameter (a dict,
+        list or tuple passed in), whose `isinstance` tests (branches.py `decided_test`) pick
+        the branch, or a list or tuple made in the function; up to MAX_RECURSION calls deep.
+        Any other recursive call is refused: its end depends on values of the running code."""
+        depth = sum(1 for f in self.inlining if f is function)
+        if not depth:
+            return
+        parts = any(
+            is_struct(a) or is_list_literal(a) or self.nested.is_leaf(getattr(a, "id", "")) for a in args
+        )
+        if parts and depth < MAX_RECURSION:
+            return
+        why = (
+            f"it goes deeper than {MAX_RECURSION} calls"
+            if parts
+            else "none of its arguments is a part of a nested parameter or a list made in the "
+            "function, so where it ends depends on values known only when the code runs"
+        )
+        raise UnsupportedSyntaxError(
+            f"srcgrad cannot differentiate the recursive call to {label!r}: it writes out a "
+            f"recursive call only while the structure of the arguments decides where the recursion "
+            f"ends, and here {why}.",
+            where,
+            hint="Write the recursion as a loop; a recursion over the parts of a dict, list or tuple "
+            "passed in is written out when `isinstance` tests on them decide each branch.",
+        )
 
     def bind_arguments(self, callee: SourceFunction, args, kwargs, default, where) -> dict:
         """The callee's parameters bound to the call's atoms, as Python binds them: positional,
@@ -176,9 +198,14 @@ class Inlining:
                 )
         return env
 
-    def lower_inlined(self, callee: SourceFunction, env: dict, function, hint):
+    def lower_inlined(self, callee: SourceFunction, env: dict, function, hint, written_back=()):
         """The callee's body lowered in place with its parameters bound to `env`; the value of
-        its `return`. `function` marks it as being inlined (a call back to it is recursion)."""
+        its `return`. `function` marks it as being inlined (a call back to it is recursion).
+        A function without `return` returns None; `written_back` names the lists of its caller
+        it adds to (closures.py), whose last values the caller's variables take."""
+        body = callee.tree.body
+        if not isinstance(body[-1], gast.Return):  # falls off its end: `return None`
+            body.append(gast.copy_location(gast.Return(value=None), body[-1]))
         returned = callee.tree.body[-1].value
         named = hint is not None and not isinstance(returned, (gast.Name, gast.Constant, gast.Tuple))
         result_name = self.version(hint) if named else None  # the caller's name, as if written there
@@ -190,7 +217,9 @@ class Inlining:
         self.frames.append(saved[0])
         self.inline_starts.append((self.body, len(self.body)))
         if not callee.generated:
+            lists = lists_made(callee.tree)
             grow_lists(callee.tree)
+            thread_lists(callee, lists)
         rewrite_everyday(callee.tree, self.namer)
         try:
             for stmt in rewrite_loops(callee.tree.body[:-1], self.namer):
@@ -201,6 +230,7 @@ class Inlining:
             if result_name is not None:
                 self.exact[id(returned)] = result_name
             value = self.expr(returned, hint=hint) if returned is not None else const(None)
+            back = {n: self.env[n] for n in written_back if n in self.env}
         finally:
             self.close_frame(callee, self.env)
             self.inlining.pop()
@@ -208,6 +238,7 @@ class Inlining:
             self.frames.pop()
             self.inline_starts.pop()
             self.source, self.env, self.defined, self.assigned, self.params, self.origin = saved
+        self.env.update(back)
         return value
 
     def known_value(self, atom):
@@ -355,6 +386,9 @@ class Inlining:
                 "follows a function passed by name to a helper it writes out).",
             )
         return func
+
+
+MAX_RECURSION = 32  # calls of one function inside each other, written out
 
 
 def _global_default(callee: SourceFunction, param) -> gast.expr | None:

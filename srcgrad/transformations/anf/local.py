@@ -14,6 +14,7 @@ from ...errors import UnsupportedSyntaxError
 from ...frontend import SourceFunction, lambda_as_def
 from ...syntax import name
 from .atoms import reads
+from .closures import THREADED
 
 
 @dataclasses.dataclass(eq=False)
@@ -63,7 +64,7 @@ class LocalFunctions:
 
     def inline_local(self, local: LocalFunction, args, kwargs, node, hint):
         where = self.source.location(node)
-        self.refuse_recursion(local, local.source.name, where)
+        self.refuse_recursion(local, local.source.name, where, [*args, *kwargs.values()])
 
         def default(param: str):
             if param in local.defaults:
@@ -74,7 +75,8 @@ class LocalFunctions:
 
         env = dict(self.frame_env(local))  # what the names it reads from around it hold now
         env.update(self.bind_arguments(local.source, args, kwargs, default, where))
-        return self.lower_inlined(local.source, env, local, hint)
+        written_back = getattr(local.source.tree, THREADED, ())  # lists of its caller it adds to
+        return self.lower_inlined(local.source, env, local, hint, written_back)
 
     def frame_env(self, local: LocalFunction) -> dict:
         """The variables of the function `local` is defined in, as they are now: its current

@@ -27,11 +27,12 @@ from ...ir import (
 from ...naming import Namer
 from ...syntax import const, copy_tree, is_number, name, to_source, tuple_
 from ...syntax import walk as walk_tree
-from ..desugar import grow_lists, rewrite_everyday, rewrite_loops
+from ..desugar import grow_lists, lists_made, rewrite_everyday, rewrite_loops
 from .atoms import as_written, is_list_literal, is_struct, params_of, stored_names
 from .branches import Branches
 from .calls import Calls
 from .checks import check_leaves_followed, check_lists_used_once, check_readable
+from .closures import thread_lists
 from .emitting import Emitting
 from .expressions import Expressions, index_value
 from .inlining import Inlining
@@ -103,7 +104,9 @@ class Lowering(Expressions, Calls, Branches, Loops, Unrolling, Inlining, LocalFu
         for param in self.nested.structures:
             self.env[param] = self.nested.atom(param, ())
         if not self.source.generated:
+            lists = lists_made(self.source.tree)
             grow_lists(self.source.tree)
+            thread_lists(self.source, lists)  # a nested function's `leaves.append(v)` (closures.py)
         rewrite_everyday(self.source.tree, self.namer)
         for stmt in rewrite_loops(self.source.tree.body, self.namer):
             self.origin = stmt

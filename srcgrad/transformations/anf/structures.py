@@ -141,6 +141,14 @@ class NestedParameters:
         structure = self._structure(ref)
         return not _is_record(structure) or _is_named_tuple(structure)
 
+    def python_type(self, ref) -> type:
+        """The class of the part `ref` stands for: a record's own class; for a dict, list or
+        tuple, that class (the part is an instance of it, or of a subclass)."""
+        structure = self._structure(ref)
+        if _is_record(structure):
+            return structure[0][1]
+        return {"dict": dict, "list": list, "tuple": tuple}[structure[0]]
+
     def record_class(self, ref) -> type:
         return self._structure(ref)[0][1]
 

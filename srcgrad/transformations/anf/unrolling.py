@@ -84,6 +84,12 @@ class Unrolling:
                 return tuple_([c[i] if c is not None else self.row(a, i) for c, a in zip(columns, sequences)])
 
             return [_Guarded(i, lengths[0], lambda i=i: build(i)) for i in range(count)]
+        if func in (sorted, reversed) and len(iterable.args) == 1 and not iterable.keywords:
+            atom = self.expr(iterable)  # `sorted(v)` of a dict parameter: its keys, known here
+            if is_list_literal(atom):
+                return list(atom.elts)
+            iterable.srcgrad_lowered = [atom]
+            return None
         if isinstance(iterable, gast.Call) and func is not MISSING and func is not None:
             return None  # range(), reversed() ...: an ordinary loop
         atom = self.expr(iterable)
