@@ -83,14 +83,14 @@ _WHAT = {
     gast.Import: ("an import inside the function", "Import at module level."),
     gast.ImportFrom: ("an import inside the function", "Import at module level."),
     gast.Starred: ("star-unpacking (`*args`)", "Pass the arguments one by one."),
-    gast.Yield: ("`yield`", "Generators are not differentiable; return a value."),
+    gast.Yield: ("`yield`", "Write `yield value` as a statement of its own."),
     gast.Await: ("`await`", "Async code is not differentiable; use a plain function."),
     gast.NamedExpr: ("an assignment expression (`:=`)", "Use a separate assignment statement."),
     gast.Dict: ("a dict literal (`{...}`)", _NO_DICTS),
     gast.DictComp: ("building a dict with a comprehension", _NO_DICTS),
     gast.Set: ("a set literal", "Use arrays."),
     gast.SetComp: ("a set comprehension", "Use arrays."),
-    gast.YieldFrom: ("`yield from`", "Generators are not differentiable; return a value."),
+    gast.YieldFrom: ("`yield from`", "Write `yield from items` as a statement of its own."),
     gast.AnnAssign: ("an annotated assignment (`y: float = ...`)", "Drop the annotation: `y = ...`."),
     gast.AsyncFor: ("an `async for` loop", "Async code is not differentiable; use a plain `for`."),
     gast.AsyncWith: ("an `async with` statement", "Move it outside the differentiated function."),
@@ -115,6 +115,10 @@ def check(source: SourceFunction, helper: bool = False, changed_params=frozenset
     if isinstance(tree, gast.AsyncFunctionDef):
         _reject(source, tree, "an async function", "Use a plain `def` function.")
     returns = [n for n in own_nodes(tree) if isinstance(n, gast.Return)]
+    if helper:
+        _check_generator(source, returns)
+    elif any(isinstance(n, (gast.Yield, gast.YieldFrom)) for n in own_nodes(tree)):
+        _reject(source, tree, "a generator (a function with `yield`)", _GENERATOR_HINT)
     if not returns and not helper:  # a helper without one returns None, as in Python
         _reject(source, tree, "a function without `return`", "Return the scalar to differentiate.")
     for stmt in tree.body:
@@ -124,6 +128,44 @@ def check(source: SourceFunction, helper: bool = False, changed_params=frozenset
     _check_short_circuits(source, tree.body)
     _check_in_place(source, helper, changed_params)
     _check_writes(source)
+
+
+_GENERATOR_HINT = (
+    "srcgrad differentiates a function that returns a value. A generator of yours is written out "
+    "where a `for` loop, a comprehension, `list(...)` or `tuple(...)` in the code goes over it: "
+    "differentiate a function that loops over it and returns the value."
+)
+
+
+def _check_generator(source: SourceFunction, returns: list) -> None:
+    """In a helper with `yield`: each `yield` a statement of its own (its value is not used), and
+    no `return` but a bare one at the end. Those `yield` statements are marked for `_check_node`;
+    the lowering writes the loop's body out at each (anf/generators.py)."""
+    yields = [n for n in own_nodes(source.tree) if isinstance(n, (gast.Yield, gast.YieldFrom))]
+    if not yields:
+        return
+    statements = {id(n.value) for n in own_nodes(source.tree) if isinstance(n, gast.Expr)}
+    for node in yields:
+        if id(node) not in statements:
+            _reject(
+                source,
+                node,
+                "`yield` used as a value (a generator that is sent values)",
+                "Write `yield value` as a statement of its own.",
+            )
+    body = source.tree.body
+    for node in returns:
+        if node.value is not None or node is not body[-1]:
+            _reject(
+                source,
+                node,
+                "a `return` in a generator",
+                "srcgrad writes the generator out with the loop over it; let it run to its end "
+                "(put what follows the `return` under an `else:`).",
+            )
+    for node in own_nodes(source.tree):
+        if isinstance(node, gast.Expr) and isinstance(node.value, (gast.Yield, gast.YieldFrom)):
+            node.srcgrad_yield = True
 
 
 def own_nodes(tree: gast.FunctionDef):
@@ -426,8 +468,15 @@ def _shares(source: SourceFunction, value: gast.expr) -> set[str]:
 
 
 def _check_node(source: SourceFunction, node: gast.AST) -> None:
+    if getattr(node, "srcgrad_yield", False):  # `yield v` in a generator of yours (_check_generator)
+        if node.value.value is not None:
+            _check_node(source, node.value.value)
+        return
     if isinstance(node, gast.stmt) and not isinstance(node, _STATEMENTS):
         _reject(source, node, *_describe(node))
+    if isinstance(node, gast.ListComp):  # `[f(x) for x in xs]` as a value: a list (anf/loops.py)
+        _check_comprehension(source, node)
+        return
     if isinstance(node, gast.expr) and not isinstance(node, _EXPRESSIONS):
         _reject(source, node, *_describe(node))
     if isinstance(node, gast.Assign):
@@ -443,10 +492,8 @@ def _check_node(source: SourceFunction, node: gast.AST) -> None:
         and node.args
         and isinstance(node.args[0], (gast.ListComp, gast.GeneratorExp))
     ):
-        comp = node.args[0]
-        if len(comp.generators) != 1 or comp.generators[0].ifs or comp.generators[0].is_async:
-            _reject(source, comp, "a comprehension with several `for`s or an `if`", "Write the loop.")
-        for child in [comp.elt, comp.generators[0].iter, *node.args[1:], *node.keywords]:
+        _check_comprehension(source, node.args[0])
+        for child in [*node.args[1:], *node.keywords]:
             _check_node(source, child)
         return
     if isinstance(node, (gast.For, gast.While)):
@@ -467,6 +514,19 @@ def _check_node(source: SourceFunction, node: gast.AST) -> None:
             _check_node(source, child.value)
         elif not isinstance(child, _CONTEXT):
             _check_node(source, child)
+
+
+def _check_comprehension(source: SourceFunction, comp) -> None:
+    """A comprehension srcgrad lowers as a loop: one `for`, over names, and no `if`."""
+    if len(comp.generators) != 1 or comp.generators[0].ifs or comp.generators[0].is_async:
+        _reject(source, comp, "a comprehension with several `for`s or an `if`", "Write the loop.")
+    target = comp.generators[0].target
+    if not all(
+        isinstance(n, gast.Name) for n in (target.elts if isinstance(target, gast.Tuple) else [target])
+    ):
+        _reject(source, target, "this comprehension's target", "Loop with a name or a tuple of names.")
+    for child in [comp.elt, comp.generators[0].iter]:
+        _check_node(source, child)
 
 
 def _array_write(source: SourceFunction, target: gast.expr) -> bool:

@@ -818,7 +818,7 @@ def fill_in_place(x, w):
 
 
 def stacked_scores(xs, w):
-    parts = [np.sum(x * w) for x in xs]
+    parts = [np.sum(x * w) for x in xs if np.sum(x) > 0]
     return np.sum(np.stack(parts))
 
 

@@ -283,3 +283,239 @@ def test_what_stays_refused_says_why():
     assert "halving(x / 2.0, n - 1)" in message
     message = _refused(uses_spins, {"w": RS.randn(2)})
     assert "recursive call to 'spins'" in message and "deeper than 32 calls" in message
+
+
+# ---------------------------------------------------------------------------------------------
+# generators consumed by a `for` loop, `list(...)` or a comprehension
+
+
+def make_mlp(sizes):
+    pairs = list(zip(sizes[:-1], sizes[1:]))
+
+    def layers(flat):
+        for n_in, n_out in pairs:
+            yield flat[: n_in * n_out].reshape(n_in, n_out), flat[n_in * n_out : (n_in + 1) * n_out]
+            flat = flat[(n_in + 1) * n_out :]
+
+    def mlp_loss(flat, x):
+        h = x
+        for W, b in layers(flat):
+            h = np.tanh(h @ W + b)
+        return np.sum(h**2)
+
+    return mlp_loss
+
+
+mlp_loss = make_mlp([3, 4, 2])
+
+
+def windows(x, width):
+    for start in range(x.shape[0] - width + 1):
+        yield x[start : start + width]
+
+
+def window_energy(x):
+    energies = []
+    for w in windows(x, 2):
+        energies.append(np.sum(np.sin(w) * w))
+    return np.sum(np.stack(energies) ** 2)
+
+
+def listed_windows(x):
+    return np.sum(np.stack(list(windows(x, 3))) ** 2)
+
+
+def comprehended_windows(x):
+    return np.sum(np.stack([np.tanh(w) for w in windows(x, 2)])) + sum(np.sum(w**3) for w in windows(x, 3))
+
+
+def alternating(x):
+    for i in range(x.shape[0]):
+        if i % 2 == 0:
+            yield x[i] * 2.0
+        else:
+            yield np.exp(x[i])
+
+
+def alternating_total(x):
+    total = 0.0
+    for v in alternating(x):
+        total = total + np.cos(v)
+    return total
+
+
+def chained(x):
+    yield from windows(x, 2)
+    for w in windows(x, 3):
+        yield np.sum(w) * w
+
+
+def chained_total(x):
+    total = 0.0
+    for v in chained(x):
+        total = total + np.sum(v * v)
+    return total
+
+
+def arrays_of(tree):
+    if isinstance(tree, dict):
+        for key in sorted(tree):
+            yield from arrays_of(tree[key])
+    elif isinstance(tree, (list, tuple)):
+        for child in tree:
+            yield from arrays_of(child)
+    else:
+        yield tree
+
+
+def tree_energy(tree):
+    return sum(np.sum(np.tanh(a) * a) for a in arrays_of(tree))
+
+
+def local_generator(x):
+    def powers(v):
+        yield v
+        yield v * v
+        yield v * v * v
+
+    total = 0.0
+    for p in powers(x):
+        total = total + np.sum(np.sin(p))
+    return total
+
+
+class Unroller:
+    def __init__(self, steps):
+        self.steps = steps
+
+    def states(self, h, W):
+        for _ in range(self.steps):
+            h = np.tanh(h @ W)
+            yield h
+
+
+UNROLLER = Unroller(3)
+
+
+def unrolled(W, h):
+    total = 0.0
+    for state in UNROLLER.states(h, W):
+        total = total + np.sum(state)
+    return total
+
+
+@pytest.mark.parametrize(
+    "func, args, wrt",
+    [
+        (mlp_loss, (RS.randn(3 * 4 + 4 + 4 * 2 + 2), RS.randn(5, 3)), ("flat", "x")),
+        (window_energy, (RS.randn(5),), ("x",)),
+        (listed_windows, (RS.randn(5),), ("x",)),
+        (comprehended_windows, (RS.randn(5),), ("x",)),
+        (alternating_total, (RS.randn(5),), ("x",)),
+        (chained_total, (RS.randn(5),), ("x",)),
+        (tree_energy, ({"b": [RS.randn(2), (RS.randn(3),)], "a": RS.randn(2, 2)},), ("tree",)),
+        (local_generator, (RS.randn(4),), ("x",)),
+        (unrolled, (RS.randn(3, 3) * 0.5, RS.randn(2, 3)), ("W", "h")),
+    ],
+)
+def test_generators_are_differentiated(func, args, wrt):
+    value, _ = check_grads(func, *args, wrt=wrt)
+    assert np.isclose(value, func(*args))
+
+
+def test_the_body_of_the_loop_is_written_out_at_each_yield():
+    source = srcgrad.source(mlp_loss, wrt="flat")
+    code = _code(source)
+    assert "layers" not in code and "yield" not in code  # no generator, no list of its items
+    assert "h = np.tanh(" in code and "flat_3 = flat_2[" in code
+    assert "# grad of: yield flat[: n_in * n_out].reshape(n_in, n_out)" in source
+    flat, x = RS.randn(26), RS.randn(5, 3)
+    value, tangent = srcgrad.jvp(mlp_loss, wrt="flat")(flat, x, np.ones_like(flat))
+    assert np.isclose(value, mlp_loss(flat, x))
+    assert np.isclose(tangent, np.sum(srcgrad.grad(mlp_loss)(flat, x)[1]))
+
+
+def counter(x):
+    k = 0
+    while True:
+        yield x * k
+        k += 1
+
+
+def stops_early(x):
+    total = 0.0
+    for v in counter(x):
+        total = total + np.sum(v)
+        if total > 3.0:
+            break
+    return total
+
+
+def with_next(x):
+    return np.sum(next(windows(x, 2)))
+
+
+def zipped(x):
+    total = 0.0
+    for a, b in zip(windows(x, 2), windows(x, 2)):
+        total = total + np.sum(a * b)
+    return total
+
+
+def loop_changes_what_the_generator_reads(x):
+    scale = 1.0
+
+    def scaled(v):
+        for row in v:
+            yield row * scale
+
+    total = 0.0
+    for y in scaled(x):
+        total = total + np.sum(y)
+        scale = scale * 2.0  # Python's generator reads the new value at its next item
+    return total
+
+
+def returns_early(x):
+    for row in x:
+        if np.sum(row) > 0:
+            return
+        yield row
+
+
+def uses_returns_early(x):
+    return sum(np.sum(r) for r in returns_early(x))
+
+
+def is_a_generator(x):
+    yield np.sum(x)
+
+
+@pytest.mark.parametrize(
+    "func, fragments",
+    [
+        (stops_early, ["generator 'counter'", "may stop early", "for v in counter(x):"]),
+        (with_next, ["generator 'windows'", "used another way", "next(windows(x, 2))"]),
+        (zipped, ["generator 'windows'", "used another way"]),
+        (loop_changes_what_the_generator_reads, ["changes 'scale', which the generator reads"]),
+        (uses_returns_early, ["a `return` in a generator", "returns_early"]),
+        (is_a_generator, ["a generator (a function with `yield`)", "returns the value"]),
+    ],
+)
+def test_generators_srcgrad_cannot_write_out_are_refused_saying_why(func, fragments):
+    message = _refused(func, RS.randn(3, 2))
+    for fragment in fragments:
+        assert fragment in message
+
+
+def comprehension_values(x, ws):
+    hs = [np.tanh(x * w) for w in (ws[0], ws[1], ws[2])]  # three items, written out
+    sizes = [len(h) for h in hs]
+    rows = [x[i] * 2.0 for i in range(x.shape[0])]  # a list a loop builds
+    return np.sum(np.stack(hs) ** 2) * sizes[0] + np.sum(np.stack(rows)) + np.sum(hs[1])
+
+
+def test_a_list_comprehension_is_a_value():
+    x, ws = RS.randn(3), RS.randn(3)
+    value, _ = check_grads(comprehension_values, x, ws, wrt=("x", "ws"))
+    assert np.isclose(value, comprehension_values(x, ws))

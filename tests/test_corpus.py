@@ -569,7 +569,12 @@ def _refused(exc, func, text, *fragments):
 
 
 REFUSED = [
-    (C.stacked_scores, srcgrad.UnsupportedSyntaxError, "[np.sum(x * w) for x in xs]", ["list comprehension"]),
+    (
+        C.stacked_scores,
+        srcgrad.UnsupportedSyntaxError,
+        "[np.sum(x * w) for x in xs if np.sum(x) > 0]",
+        ["comprehension with several `for`s or an `if`"],
+    ),
     (
         C.alias_then_add_in_place,
         srcgrad.UnsupportedSyntaxError,

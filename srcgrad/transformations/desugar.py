@@ -86,6 +86,7 @@ def _flagged(loop, namer):
         loop.test = gast.IfExp(test=name(broke), body=const(False), orelse=loop.test)
         loop.body = body
     else:  # a `for` loop runs out its iterations, doing nothing
+        loop.srcgrad_breaks = True  # (a generator it goes over is refused: anf/generators.py)
         # ... so its variables go under other names, and keep the values of the iteration that
         # broke: `row` read after `for row in X: ... break` is the row it broke at
         target = copy_tree(loop.target)

@@ -22,7 +22,9 @@ return f
 The lowering's rooms: lowering.py (its state, statements and assignments), expressions.py,
 calls.py, emitting.py (naming values, reusing those computed already), branches.py (`if` and
 the join after it), loops.py (loops that stay loops, comprehensions), unrolling.py (loops
-written out), inlining.py (the user's helper functions), structures.py (nested parameters),
+written out), inlining.py (the user's helper functions), local.py (functions defined in the
+code), closures.py (a nested function adding to a list of the function around it), generators.py
+(the user's generators, written out with the loop over them), structures.py (nested parameters),
 checks.py (the refusals that keep every gradient followed), atoms.py (what they share).
 """
 

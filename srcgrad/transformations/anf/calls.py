@@ -40,6 +40,8 @@ class Calls:
         func = node.func
         if node.args and isinstance(node.args[0], (gast.ListComp, gast.GeneratorExp)):
             return self.comprehension_call(node, hint)
+        if self.items_of_generator(node):  # `list(layers(w))`: the list a loop over it builds
+            return self.generator_items(node, hint)
         args = self.call_arguments(node)
         kwargs = {kw.arg: as_written(self.expr(kw.value)) for kw in node.keywords}
         if "out" in kwargs:
@@ -110,6 +112,18 @@ class Calls:
         args = [self.nested.flat_sequence(a) for a in args]  # np.concatenate(xs) with xs a list parameter
         check_no_struct([*args, *kwargs.values()], self.source, node, to_source(func))
         return self.call(func, target, args, kwargs, hint, effect)
+
+    def items_of_generator(self, node) -> bool:
+        """Whether `node` is `list(gen(...))` or `tuple(gen(...))` of a generator of yours."""
+        func = node.func
+        return (
+            len(node.args) == 1
+            and not node.keywords
+            and isinstance(func, gast.Name)
+            and func.id not in self.env
+            and self.source.resolve(func) in (list, tuple)
+            and self.generator_of(node.args[0]) is not None
+        )
 
     def call_arguments(self, node) -> list:
         """The call's positional arguments as atoms; `*xs` gives the items of `xs` where they

@@ -13,6 +13,7 @@ from ...ir import Assign, Effect, Op
 from ...syntax import const, key_of, name, to_source
 from ...syntax import walk as walk_tree
 from .checks import check_no_struct
+from .generators import unmangled
 
 
 def _split_count(op) -> int | None:
@@ -66,6 +67,7 @@ class Emitting:
 
     def version(self, var: str) -> str:
         """A name for a new value of the user's variable `var`: `var` itself first, then `var_2`..."""
+        var = unmangled(var)  # a variable of the loop over a generator, in the generator's code
         # a helper's names never claim, nor a name a helper reads as a global (`inputs`, `tanh`)
         claim = var not in self.defined and not self.inlining and var not in self.global_reads
         new = self.namer.claim(var) if claim else self.namer.fresh(var)

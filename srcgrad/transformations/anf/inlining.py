@@ -22,6 +22,7 @@ from ..desugar import grow_lists, lists_made, rewrite_everyday, rewrite_loops
 from .atoms import is_list_literal, is_struct, params_of, root_of, stored_names
 from .calls import CONTAINER_METHODS, IN_PLACE_METHODS
 from .closures import thread_lists
+from .generators import MANGLE, yield_from_as_loops
 
 
 class Inlining:
@@ -56,7 +57,10 @@ class Inlining:
             )
 
         env = self.bind_arguments(callee, args, kwargs, default, where)
-        return self.lower_inlined(callee, env, function, hint)
+        consumer = (
+            self.start_generator(function.__name__, node) if inspect.isgeneratorfunction(function) else None
+        )
+        return self.lower_inlined(callee, env, function, hint, consumer=consumer)
 
     def returns_nothing(self, function, node) -> bool:
         """Whether `function`, called as a statement, returns no value (a plot, a log line): it
@@ -111,7 +115,7 @@ class Inlining:
             if atom.id in self.params and (self.inlining or atom.id not in self.top.params):
                 continue  # a helper's own parameter: its caller's array, which Python changes
             holders = [k for k, v in self.env.items() if atom.id in set(names_in(v))]  # `parts = [a]` too
-            if not any(_read_after(self.source, h, node) for h in holders):  # none: a temporary
+            if not any(h.startswith(MANGLE) or _read_after(self.source, h, node) for h in holders):
                 given_up.add(param)
         return given_up
 
@@ -198,17 +202,26 @@ class Inlining:
                 )
         return env
 
-    def lower_inlined(self, callee: SourceFunction, env: dict, function, hint, written_back=()):
+    def lower_inlined(
+        self, callee: SourceFunction, env: dict, function, hint, written_back=(), consumer=None
+    ):
         """The callee's body lowered in place with its parameters bound to `env`; the value of
         its `return`. `function` marks it as being inlined (a call back to it is recursion).
         A function without `return` returns None; `written_back` names the lists of its caller
-        it adds to (closures.py), whose last values the caller's variables take."""
+        it adds to (closures.py), whose last values the caller's variables take. A generator is
+        written out with the body of the loop over it (`consumer`) at each `yield`
+        (generators.py): the loop's variables go through it, and come out with their last values."""
         body = callee.tree.body
-        if not isinstance(body[-1], gast.Return):  # falls off its end: `return None`
-            body.append(gast.copy_location(gast.Return(value=None), body[-1]))
+        if not isinstance(body[-1], gast.Return):  # falls off its end: `return None`, placed there
+            end = body[-1]  # (not at the last statement's start, where it would be quoted for it)
+            ended = gast.Return(value=None, lineno=end.end_lineno, col_offset=end.end_col_offset)
+            ended.end_lineno, ended.end_col_offset = end.end_lineno, end.end_col_offset
+            body.append(ended)
         returned = callee.tree.body[-1].value
         named = hint is not None and not isinstance(returned, (gast.Name, gast.Constant, gast.Tuple))
         result_name = self.version(hint) if named else None  # the caller's name, as if written there
+        if consumer is not None:  # the loop's variables, under keys of their own
+            env.update({MANGLE + k: v for k, v in self.env.items()})
         saved = (self.source, self.env, self.defined, self.assigned, self.params, self.origin)
         self.source, self.env, self.defined, self.params = callee, env, set(env), list(env)
         self.assigned = stored_names(callee.tree)
@@ -221,6 +234,9 @@ class Inlining:
             grow_lists(callee.tree)
             thread_lists(callee, lists)
         rewrite_everyday(callee.tree, self.namer)
+        if consumer is not None:
+            callee.tree.body = yield_from_as_loops(callee.tree.body, self.synthetic)
+            self.generating.append(consumer)
         try:
             for stmt in rewrite_loops(callee.tree.body[:-1], self.namer):
                 self.origin = stmt
@@ -231,7 +247,12 @@ class Inlining:
                 self.exact[id(returned)] = result_name
             value = self.expr(returned, hint=hint) if returned is not None else const(None)
             back = {n: self.env[n] for n in written_back if n in self.env}
+            if consumer is not None:  # the loop's variables, as the generator's last item left them
+                back = {k[len(MANGLE) :]: v for k, v in self.env.items() if k.startswith(MANGLE)}
+                saved[1].clear()
         finally:
+            if consumer is not None:
+                self.generating.pop()
             self.close_frame(callee, self.env)
             self.inlining.pop()
             self.callers.pop()

@@ -15,6 +15,7 @@ from ...frontend import SourceFunction, lambda_as_def
 from ...syntax import name
 from .atoms import reads
 from .closures import THREADED
+from .generators import is_generator
 
 
 @dataclasses.dataclass(eq=False)
@@ -76,7 +77,8 @@ class LocalFunctions:
         env = dict(self.frame_env(local))  # what the names it reads from around it hold now
         env.update(self.bind_arguments(local.source, args, kwargs, default, where))
         written_back = getattr(local.source.tree, THREADED, ())  # lists of its caller it adds to
-        return self.lower_inlined(local.source, env, local, hint, written_back)
+        consumer = self.start_generator(local.source.name, node) if is_generator(local.source.tree) else None
+        return self.lower_inlined(local.source, env, local, hint, written_back, consumer)
 
     def frame_env(self, local: LocalFunction) -> dict:
         """The variables of the function `local` is defined in, as they are now: its current

@@ -22,6 +22,7 @@ from ...syntax import const, copy_tree, name, names_in, to_source
 from ...syntax import walk as walk_tree
 from .atoms import call_len, call_min, is_list_literal, is_struct, reads
 from .checks import check_readable
+from .generators import MANGLE
 
 _SEQUENCE_CALLS = (len, list, tuple, enumerate, zip, sorted, reversed, iter)
 
@@ -37,6 +38,9 @@ class Loops:
             stmt, checkpoint = self.checkpointed_loop(stmt)
         if not is_while and isinstance(stmt.iter, (gast.Tuple, gast.List)):
             return self.unroll(stmt)
+        generator = None if is_while else self.generator_of(stmt.iter)
+        if generator is not None:  # `for W, b in layers(w)`: written out, the body at each `yield`
+            return self.lower_generator_loop(stmt, generator)
         if not is_while:
             elements = self.known_elements(stmt)
             if elements is not None:  # parts of a nested parameter, a list made in the function
@@ -80,6 +84,7 @@ class Loops:
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and id(n) not in inside
         }
         assigned = (assigned - item_names) | (item_names & read_elsewhere)
+        assigned |= self.yield_writes(stmt)  # a `yield` inside runs the body of the loop over it
         carried = sorted(assigned - ({stmt.target.id} if not is_while else set()))
         loop_names = {}
         for var in carried:
@@ -106,6 +111,8 @@ class Loops:
             self.env[var] = name(loop_names[var])
             if reusable is None and var in self.list_names:
                 self.list_names.add(loop_names[var])
+            elif reusable is None and var.startswith(MANGLE) and set(names_in(start)) & self.list_names:
+                self.list_names.add(loop_names[var])  # a list the loop over a generator builds
         target = None
         if not is_while:
             target = self.version(stmt.target.id)
@@ -352,10 +359,15 @@ class Loops:
                 self.env.pop(var, None)
         return value
 
+    def expr_ListComp(self, node, hint):
+        """`[f(x) for x in xs]` as a value: the list `list(...)` of it would make, without the call
+        (written out when its items can be counted here, else the list a loop builds)."""
+        return self.comprehension_call(gast.Call(func=None, args=[node], keywords=[]), hint)
+
     def lower_comprehension(self, node, hint):
         comp = node.args[0]
         generator = comp.generators[0]
-        target = self.source.resolve(node.func)
+        target = list if node.func is None else self.source.resolve(node.func)
         if target is sum:
             total = self.synthetic("total")
             start = node.args[1] if len(node.args) > 1 else gast.Constant(value=0.0, kind=None)
@@ -399,6 +411,9 @@ class Loops:
                 self.bind_target(generator.target, element)
                 atoms.append(self.expr(comp.elt))
             first = gast.List(elts=atoms, ctx=gast.Load())
+            first.srcgrad_list = True
+        if node.func is None:  # a list comprehension as a value
+            return first
         args = [first, *(self.expr(a) for a in node.args[1:])]
         kwargs = {kw.arg: self.expr(kw.value) for kw in node.keywords}
         return self.call(node.func, target, args, kwargs, hint)

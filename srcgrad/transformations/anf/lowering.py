@@ -35,6 +35,7 @@ from .checks import check_leaves_followed, check_lists_used_once, check_readable
 from .closures import thread_lists
 from .emitting import Emitting
 from .expressions import Expressions, index_value
+from .generators import Generators
 from .inlining import Inlining
 from .local import LocalFunctions
 from .loops import Loops
@@ -42,7 +43,9 @@ from .structures import NestedParameters
 from .unrolling import Unrolling
 
 
-class Lowering(Expressions, Calls, Branches, Loops, Unrolling, Inlining, LocalFunctions, Emitting):
+class Lowering(
+    Expressions, Calls, Branches, Loops, Unrolling, Inlining, LocalFunctions, Generators, Emitting
+):
     def __init__(self, source: SourceFunction, has_aux: bool = False, structures=None, wrt=()):
         self.source = source
         self.has_aux = has_aux
@@ -91,6 +94,8 @@ class Lowering(Expressions, Calls, Branches, Loops, Unrolling, Inlining, LocalFu
         self.tuples: dict[str, int | None] = {}  # values that are tuples a function returned -> length
         self.stacks = _stack_names(tree) if source.generated else set()  # generated code's loop stacks
         self.literal_lists: set[str] = set()  # loop variables that start as a list with items
+        self.pending_loops: list = []  # loops over a generator whose call is being lowered
+        self.generating: list = []  # the loops over the generators being written out, innermost last
         self.wrt: set[str] = set(wrt or ())  # the parameters differentiated
         # the differentiated function itself, while its helpers are inlined
         self.top = _Top(source, list(self.params), set(self.assigned))
@@ -156,7 +161,9 @@ class Lowering(Expressions, Calls, Branches, Loops, Unrolling, Inlining, LocalFu
             value.left = gast.copy_location(load, stmt.target)
             self.lower_assign([stmt.target], value)
         elif isinstance(stmt, gast.Expr):
-            if isinstance(stmt.value, gast.Call):
+            if isinstance(stmt.value, (gast.Yield, gast.YieldFrom)):  # in a generator written out
+                self.lower_yield(stmt.value)
+            elif isinstance(stmt.value, gast.Call):
                 self.expr(stmt.value, effect=True)
             elif not isinstance(stmt.value, gast.Constant):
                 self.expr(stmt.value)
