@@ -13,7 +13,7 @@ MAX_LINES = 800
 # Bottom to top; a module belongs to the first layer with a prefix that names it or its package.
 LAYERS = [
     ("foundations", ["errors", "markers", "naming", "syntax", "backends"]),
-    ("front end", ["frontend", "local_dicts", "fence", "ir"]),
+    ("front end", ["frontend", "local_dicts", "aliasing", "fence", "ir"]),
     ("runtime", ["runtime"]),
     ("rules", ["rules", "extend"]),
     ("analyses", ["analyses"]),

@@ -13,6 +13,7 @@ import gast
 import numpy
 
 from ... import fence
+from ...aliasing import params_changed_in_place
 from ...analyses.scope import is_users_function, is_users_object
 from ...errors import UnsupportedSyntaxError
 from ...frontend import MISSING, SourceFunction, read_function
@@ -100,7 +101,7 @@ class Inlining:
         in place, in Python) srcgrad may compute as `x = x - ...`: those whose argument is a
         variable of the caller that nothing reads after the call (`vx, vy = project(vx2, vy2)`),
         so that no name would see the array Python changed."""
-        changed = fence.params_changed_in_place(callee)
+        changed = params_changed_in_place(callee)
         if not changed:
             return set()
         try:

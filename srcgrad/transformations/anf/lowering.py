@@ -8,7 +8,8 @@ import copy
 
 import gast
 
-from ... import fence, rules, runtime
+from ... import rules, runtime
+from ...aliasing import container_kind
 from ...analyses.scope import global_reads
 from ...errors import UnsupportedSyntaxError
 from ...frontend import SourceFunction
@@ -241,7 +242,7 @@ class Lowering(
                 hint=f"Copy it first (`{var} = {var}.copy()`), or return the new values.",
             )
         atom = self.env[var]
-        if not is_struct(atom) and fence.container_kind(self.source, var, target) == "list":
+        if not is_struct(atom) and container_kind(self.source, var, target) == "list":
             self.lower_list_write(var, atom, target, value)
             return
         if (
