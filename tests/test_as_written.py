@@ -226,6 +226,32 @@ def test_a_recursive_helper_returning_values_is_written_out():
     assert np.isclose(tangent, total + sum(np.sum(g) for g in dtree["scale"]))
 
 
+def test_the_recursion_ends_at_once_on_an_array_differentiated():
+    x = RS.randn(3)
+    value, _ = check_grads(squares, x, wrt=("node",))
+    assert np.isclose(value, np.sum(x**2))
+    assert "isinstance" not in _code(srcgrad.source(squares))
+    np.testing.assert_allclose(srcgrad.hessian(squares)(x), 2.0 * np.eye(3))
+
+
+def mixed_entries(tree):
+    total = 0.0
+    for key in sorted(tree):
+        if isinstance(tree[key], (list, tuple)):  # decided for each key of the dict passed in
+            for a in tree[key]:
+                total = total + np.sum(a**2)
+        else:
+            total = total + np.sum(np.sin(tree[key]))
+        total = total * (2.0 if isinstance(tree[key], dict) else 1.0)
+    return total
+
+
+def test_isinstance_of_an_item_read_with_a_key_known_here_decides_the_branch():
+    tree = {"b": RS.randn(2), "a": [RS.randn(2), RS.randn(3)]}
+    value, _ = check_grads(mixed_entries, tree, wrt=("tree",))
+    assert np.isclose(value, mixed_entries(tree))
+
+
 def test_nested_functions_adding_to_a_list_in_a_loop():
     x = RS.randn(3, 2)
     value, _ = check_grads(rows_kept, x, wrt=("x",))

@@ -44,8 +44,9 @@ class Branches:
         """True or False for the test of an `if` that the classes known here decide, so that only
         that branch is written out: `isinstance(v, T)` (or `not isinstance(v, T)`) where `v` is
         a part of a nested parameter (a dict, list or tuple, a NamedTuple or dataclass, or a
-        leaf, which is an array or a float and no container), a list or tuple made in the
-        function, or a constant. None for any other test: the code tests it as it runs."""
+        leaf, which is an array or a float and no container), a parameter differentiated (an
+        array or a float), a list or tuple made in the function, or a constant. None for any
+        other test: the code tests it as it runs."""
         negated = False
         while isinstance(test, gast.UnaryOp) and isinstance(test.op, gast.Not):
             test, negated = test.operand, not negated
@@ -66,11 +67,13 @@ class Branches:
         return None if result is None else result != negated
 
     def known_part(self, node):
-        """The atom of `node` when reading it writes no statement: a variable, or an item or
-        field of a part of a nested parameter (`v[k]`, `p.layers`) with a literal key."""
+        """The atom of `node` when reading it writes no statement: a variable, or an item of a
+        part of a nested parameter with a key known here (`v[0]`, `v[k]` in a loop written out)."""
         root = node
-        while isinstance(root, (gast.Subscript, gast.Attribute)):
-            if isinstance(root, gast.Subscript) and not isinstance(root.slice, gast.Constant):
+        while isinstance(root, gast.Subscript):
+            key = root.slice
+            known = isinstance(key, gast.Name) and isinstance(self.env.get(key.id), gast.Constant)
+            if not (isinstance(key, gast.Constant) or known):
                 return None
             root = root.value
         if not (isinstance(root, gast.Name) and root.id in self.env):
@@ -91,7 +94,8 @@ class Branches:
             return issubclass(list, classes)
         elif isinstance(atom, gast.Constant):
             return isinstance(atom.value, classes)
-        elif isinstance(atom, gast.Name) and self.nested.is_leaf(atom.id):  # an array or a float
+        elif isinstance(atom, gast.Name) and (self.nested.is_leaf(atom.id) or atom.id in self.wrt):
+            # an array or a float: a leaf of a nested parameter, or a parameter differentiated
             return False if all(c in _CONTAINERS for c in classes) else None
         else:
             return None
@@ -102,7 +106,11 @@ class Branches:
         return None
 
     def expr_IfExp(self, node, hint):
-        """`a if c else b` is an `if` statement that assigns one name in both branches."""
+        """`a if c else b` is an `if` statement that assigns one name in both branches (only the
+        branch taken, when the classes known here decide the test: `decided_test`)."""
+        decided = self.decided_test(node.test)
+        if decided is not None:
+            return self.expr(node.body if decided else node.orelse, hint)
         test = self.expr(node.test)
         key = " value"  # an environment key no user variable can have
         branches = []
