@@ -252,6 +252,22 @@ def test_isinstance_of_an_item_read_with_a_key_known_here_decides_the_branch():
     assert np.isclose(value, mixed_entries(tree))
 
 
+def first_of_a_list(xs):
+    assert isinstance(xs, list)  # autograd's test_list: an isinstance outside an `if`
+    return np.sum(xs[0] ** 2) + float(isinstance(xs, tuple)) + float(isinstance(xs[1], dict))
+
+
+def test_isinstance_outside_an_if_is_decided_as_in_one():
+    xs = [RS.randn(3), RS.randn(2)]
+    value, _ = check_grads(first_of_a_list, xs, wrt=("xs",))
+    assert np.isclose(value, first_of_a_list(xs))
+    gradient = srcgrad.grad(first_of_a_list)
+    gradient(xs)
+    assert "isinstance" not in _code(gradient.source)
+    with pytest.raises(AssertionError):  # a tuple fails the assert, as in Python
+        srcgrad.grad(first_of_a_list)(tuple(xs))
+
+
 def test_nested_functions_adding_to_a_list_in_a_loop():
     x = RS.randn(3, 2)
     value, _ = check_grads(rows_kept, x, wrt=("x",))

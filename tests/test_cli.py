@@ -362,10 +362,10 @@ def test_bad_targets_are_one_line_and_exit_2(target, message, capsys):
 
 def test_unsupported_code_quotes_the_users_line_and_debug_shows_the_traceback(tmp_path, capsys):
     source = tmp_path / "bad_model.py"
-    source.write_text("import numpy as np\n\ndef f(x):\n    y = [v for v in x]\n    return np.sum(y)\n")
+    source.write_text("import numpy as np\n\ndef f(x):\n    y = {v for v in x}\n    return np.sum(y)\n")
     code, _, err = _run(["show", f"{source}:f"], capsys)
     assert code == 2 and "Traceback" not in err
-    assert err.startswith("srcgrad show: error: ") and "y = [v for v in x]" in err and "line 4" in err
+    assert err.startswith("srcgrad show: error: ") and "y = {v for v in x}" in err and "line 4" in err
     code, _, err = _run(["show", f"{source}:f", "--debug"], capsys)
     assert code == 2 and "Traceback (most recent call last)" in err
 

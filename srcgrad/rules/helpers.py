@@ -36,6 +36,7 @@ nondifferentiable(
     runtime.select_none,  # a mask
     runtime.rollaxis_destination,  # an axis
     runtime.checkpoint_segments,  # a checkpointed loop's segments
+    runtime.list_with_item,  # sizes, axes, slices: a list that carries a gradient is refused (anf/checks.py)
 )
 
 # ---------------------------------------------------------------------------------------------

@@ -38,6 +38,9 @@ BASE_NAMES = {"sum": "summed", "mean": "avg", "abs": "absval", "max": "largest",
 class Calls:
     def expr_Call(self, node, hint, effect=False):
         func = node.func
+        decided = self.decided_test(node)  # `isinstance(params, list)`, decided as for an `if`
+        if decided is not None:
+            return const(decided)
         if node.args and isinstance(node.args[0], (gast.ListComp, gast.GeneratorExp)):
             return self.comprehension_call(node, hint)
         if self.items_of_generator(node):  # `list(layers(w))`: the list a loop over it builds
