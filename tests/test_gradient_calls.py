@@ -60,6 +60,31 @@ def both_used(a, b, x):
     return np.sum(da**2) + np.sum(db * x)
 
 
+# Gradient functions made in the differentiated code itself, autograd's way: `grad(f)(x)`
+
+
+def made_inline(x, v):
+    return np.dot(srcgrad.grad(energy, with_value=False)(x), v)
+
+
+def made_locally(w, X, y, Xq, yq):
+    step = srcgrad.grad(mse, wrt="w", with_value=False)
+    return mse(w - 0.1 * step(w, X, y), Xq, yq)
+
+
+def my_grad(fun, argnum=0):  # the adapter a user of autograd writes: grad(f, argnum)
+    return srcgrad.grad(fun, wrt=tuple(argnum) if isinstance(argnum, list) else argnum, with_value=False)
+
+
+def made_by_a_helper(W, x):
+    norms = np.sqrt(np.sum(my_grad(critic, 1)(W, x) ** 2, axis=1))
+    return np.sum((norms - 1) ** 2)
+
+
+wave = lambda z: np.sum(np.cos(z) * z)  # noqa: E731
+curvature = lambda x: np.sum(np.sin(my_grad(wave)(x)))  # noqa: E731
+
+
 def _random(*shapes, seed=0):
     rng = np.random.default_rng(seed)
     return [rng.normal(size=s) for s in shapes]
@@ -70,6 +95,10 @@ CASES = [
     (maml, _random(3, (6, 3), 6, (4, 3), 4), ("w", "X", "Xq")),
     (gradient_penalty, _random((3, 2), (4, 3)), ("W", "x")),
     (both_used, _random(4, 4, 4), ("a", "b", "x")),
+    (made_inline, _random(5, 5), ("x", "v")),
+    (made_locally, _random(3, (6, 3), 6, (4, 3), 4), ("w", "X", "Xq")),
+    (made_by_a_helper, _random((3, 2), (4, 3)), ("W", "x")),
+    (curvature, _random(4), ("x",)),
 ]
 
 
@@ -86,6 +115,39 @@ def test_the_hessian_vector_idiom_gives_hvp_and_the_gradient_and_shows_the_call(
     assert np.isclose(value, np.dot(energy_grad(x), v))
     assert np.allclose(dx, srcgrad.hvp(energy)(x, v)) and np.allclose(dv, energy_grad(x))
     assert "gradient_vjp(energy_grad, " in gradient.source, gradient.source
+
+
+def test_a_gradient_made_in_the_code_is_made_once_and_called_by_its_name():
+    x, v = _random(5, 5, seed=3)
+    gradient = srcgrad.grad(made_inline, wrt=("x", "v"))
+    value, (dx, dv) = gradient(x, v)
+    assert np.isclose(value, directional(x, v)) and np.allclose(dx, srcgrad.hvp(energy)(x, v))
+    assert "energy_grad = " not in gradient.source  # no code makes it: it is bound into the code
+    assert "gradient_vjp(energy_grad, " in gradient.source, gradient.source
+
+
+def made_from_a_parameter(x, which):
+    return np.sum(srcgrad.grad(energy, wrt=which, with_value=False)(x))
+
+
+def made_with_its_value(x):
+    value, gradient = srcgrad.grad(energy)(x)
+    return value + np.sum(gradient)
+
+
+def made_of_a_function_inside(x):
+    return np.sum(srcgrad.grad(lambda z: np.sum(z**3), with_value=False)(x))
+
+
+def test_a_gradient_made_from_values_computed_as_the_code_runs_is_refused():
+    (x,) = _random(4)
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="`which` is computed as it runs") as info:
+        srcgrad.grad(made_from_a_parameter)(x, 0)
+    assert "srcgrad.grad(energy, wrt=which" in str(info.value) and "at module level" in str(info.value)
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="with_value=False"):
+        srcgrad.grad(made_with_its_value)(x)
+    with pytest.raises(srcgrad.UnsupportedSyntaxError, match="a function defined inside the code"):
+        srcgrad.grad(made_of_a_function_inside)(x)
 
 
 def test_maml_against_autograd():

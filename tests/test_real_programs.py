@@ -333,6 +333,34 @@ def test_defaults_read_from_an_enclosing_function():
     assert "def loss_grad(x, y=default_y, *, k=default_k, s=2.0):" in srcgrad.grad(loss).source
 
 
+def make_objectives(y):
+    # autograd's bayesian_optimization: a helper whose default is the enclosing function's `y`,
+    # and one per reduction made in a loop (`_r=reduction`), called by the function differentiated
+    def acquisition(x, y=y):
+        return np.sum(np.sin(x) * y)
+
+    objectives = [lambda x: acquisition(x) ** 2]
+    for reduction in (np.sum, np.max):
+
+        def reduced(x, _r=reduction):
+            return _r(np.exp(x) * y)
+
+        objectives.append(_doubled(reduced))
+    return objectives
+
+
+def _doubled(reduced):
+    return lambda x: reduced(x) * 2.0
+
+
+def test_a_helpers_default_read_from_an_enclosing_function_or_a_loop():
+    y = np.array([1.0, 2.0, 0.5])
+    for objective in make_objectives(y):
+        assert_matches(objective, (np.array([0.3, -0.2, 0.1]),), 0)
+    code = srcgrad.grad(make_objectives(y)[0]).source
+    assert "default_y" in code, code  # bound to the value the def gave it, not computed again
+
+
 def apply_layer(params, x, nonlinearity=np.tanh):
     return nonlinearity(x @ params)
 

@@ -716,46 +716,6 @@ def diff_adjoint_tangent(t, g, a, n=1, axis=-1, prepend=None, append=None, part=
     dg = diff_adjoint(t, a, n, axis, prepend, append, part)
 
 
-# scipy.signal's convolve and correlate: each helper is bilinear in its first argument and the
-# other input; the input of `part` (the one whose gradient or tangent it is) gives only its shape
-
-
-@tangent(runtime.convolve_adjoint)
-def convolve_adjoint_tangent(t, g, in1, in2, mode="full", method="auto", part=0):
-    dg = convolve_adjoint(t, in1, in2, mode, method, part)
-    if part == 0:
-        din2 = convolve_adjoint(g, in1, t, mode, method, part)
-    else:
-        din1 = convolve_adjoint(g, t, in2, mode, method, part)
-
-
-@tangent(runtime.correlate_adjoint)
-def correlate_adjoint_tangent(t, g, in1, in2, mode="full", method="auto", part=0):
-    dg = correlate_adjoint(t, in1, in2, mode, method, part)
-    if part == 0:
-        din2 = correlate_adjoint(g, in1, t, mode, method, part)
-    else:
-        din1 = correlate_adjoint(g, t, in2, mode, method, part)
-
-
-@tangent(runtime.convolve_jvp)
-def convolve_jvp_tangent(t, direction, in1, in2, mode="full", method="auto", part=0):
-    ddirection = convolve_jvp(t, in1, in2, mode, method, part)
-    if part == 0:
-        din2 = convolve_jvp(direction, in1, t, mode, method, part)
-    else:
-        din1 = convolve_jvp(direction, t, in2, mode, method, part)
-
-
-@tangent(runtime.correlate_jvp)
-def correlate_jvp_tangent(t, direction, in1, in2, mode="full", method="auto", part=0):
-    ddirection = correlate_jvp(t, in1, in2, mode, method, part)
-    if part == 0:
-        din2 = correlate_jvp(direction, in1, t, mode, method, part)
-    else:
-        din1 = correlate_jvp(direction, t, in2, mode, method, part)
-
-
 @tangent(runtime.gradient_adjoint)
 def gradient_adjoint_tangent(t, g, f, s0=None, s1=None, s2=None, axis=None, edge_order=1):
     dg = gradient_adjoint(t, f, s0, s1, s2, axis, edge_order)

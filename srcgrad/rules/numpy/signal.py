@@ -12,6 +12,7 @@ import sys
 
 import numpy as np
 
+from ... import runtime
 from ..registry import adjoint, linear, tangent
 
 registered = False
@@ -129,6 +130,46 @@ def register_scipy() -> None:
     def correlate_tangent(t, in1, in2, mode="full", method="auto"):
         din1 = correlate_jvp(t, in1, in2, mode, method, 0)
         din2 = correlate_jvp(t, in1, in2, mode, method, 1)
+
+
+# The helpers of the rules above, for second derivatives: each is bilinear in its first argument
+# and the other input; the input of `part` (whose gradient or tangent it is) gives only a shape.
+
+
+@tangent(runtime.convolve_adjoint)
+def convolve_adjoint_tangent(t, g, in1, in2, mode="full", method="auto", part=0):
+    dg = convolve_adjoint(t, in1, in2, mode, method, part)
+    if part == 0:
+        din2 = convolve_adjoint(g, in1, t, mode, method, part)
+    else:
+        din1 = convolve_adjoint(g, t, in2, mode, method, part)
+
+
+@tangent(runtime.correlate_adjoint)
+def correlate_adjoint_tangent(t, g, in1, in2, mode="full", method="auto", part=0):
+    dg = correlate_adjoint(t, in1, in2, mode, method, part)
+    if part == 0:
+        din2 = correlate_adjoint(g, in1, t, mode, method, part)
+    else:
+        din1 = correlate_adjoint(g, t, in2, mode, method, part)
+
+
+@tangent(runtime.convolve_jvp)
+def convolve_jvp_tangent(t, direction, in1, in2, mode="full", method="auto", part=0):
+    ddirection = convolve_jvp(t, in1, in2, mode, method, part)
+    if part == 0:
+        din2 = convolve_jvp(direction, in1, t, mode, method, part)
+    else:
+        din1 = convolve_jvp(direction, t, in2, mode, method, part)
+
+
+@tangent(runtime.correlate_jvp)
+def correlate_jvp_tangent(t, direction, in1, in2, mode="full", method="auto", part=0):
+    ddirection = correlate_jvp(t, in1, in2, mode, method, part)
+    if part == 0:
+        din2 = correlate_jvp(direction, in1, t, mode, method, part)
+    else:
+        din1 = correlate_jvp(direction, t, in2, mode, method, part)
 
 
 if "scipy.signal" in sys.modules:

@@ -17,7 +17,7 @@ from ...errors import UnsupportedSyntaxError
 from ...frontend import MISSING
 from ...ir import POP, PUSH, Op
 from ...syntax import const, copy_tree, is_number, name, to_source, tuple_
-from .atoms import as_written, is_struct, keywords
+from .atoms import as_written, is_struct, keywords, root_of
 from .checks import check_no_struct
 
 # Array methods with a NumPy function of another name; the others use the function of their own
@@ -53,6 +53,11 @@ class Calls:
                 self.source.location(node),
                 hint="Drop `out=` and assign the result to a new name.",
             )
+        if isinstance(func, gast.Call):  # `srcgrad.grad(f)(x)`: the function the inner call makes
+            func = self.expr(func)
+        made = self.made_function(func)
+        if made is not None:  # `g(x)` of `g = srcgrad.grad(f, with_value=False)` made in the code
+            return self.call(made[0], made[1], args, kwargs, hint, effect)
         called = self.env.get(func.id) if isinstance(func, gast.Name) else None
         if is_struct(called) and self.nested.is_record(called):  # `layer(h)`: its class's __call__
             return self.record_method(copy_tree(called), func, "__call__", args, kwargs, hint, effect)
@@ -67,8 +72,12 @@ class Calls:
         target = self.function_argument(func)
         if target is MISSING:
             target = self.source.resolve(func)
+        if target is MISSING and not isinstance(func, gast.Constant):  # a value bound into the code
+            target = self.static_value(func)
         if target is MISSING:
             self.undefined(func)
+        if _is_transform(target):
+            return self.make_transform(target, func, args, kwargs, node)
         if inspect.ismethod(target) and self.is_users_function(target.__func__):
             # `model.predict(x)` on a module's object of one of your classes: `self` is the object
             owner = self.expr(func.value)
@@ -115,6 +124,62 @@ class Calls:
         args = [self.nested.flat_sequence(a) for a in args]  # np.concatenate(xs) with xs a list parameter
         check_no_struct([*args, *kwargs.values()], self.source, node, to_source(func))
         return self.call(func, target, args, kwargs, hint, effect)
+
+    def make_transform(self, transform, func, args, kwargs, node):
+        """`srcgrad.grad(f, with_value=False)` read in differentiated code, with arguments known
+        before the code runs (a function of yours, literal options): made here, once, and bound
+        into the generated code under a name of its own (`f_grad`), which the code calls and
+        whose calls have a rule (rules/gradients.py), as for a gradient made at module level."""
+        values = [self.static_value(a) for a in args]
+        options = {k: self.static_value(v) for k, v in kwargs.items()}
+        given = [*zip(args, values), *zip(kwargs.values(), options.values())]
+        unknown = [a for a, v in given if v is MISSING]
+        if unknown:
+            inside = any(isinstance(a, gast.Name) and a.id in self.local_functions for a in unknown)
+            why = "a function defined inside the code differentiated" if inside else "computed as it runs"
+            raise UnsupportedSyntaxError(
+                f"srcgrad makes `{to_source(func)}(...)` inside differentiated code when its "
+                "arguments are known before the code runs (a function of yours, literal options); "
+                f"here {', '.join(f'`{to_source(a)}`' for a in unknown)} is {why}.",
+                self.source.location(node),
+                hint="Make the gradient function at module level (g = srcgrad.grad(f, with_value=False), "
+                "f defined at module level too) and call it here.",
+            )
+        made = transform(*values, **options)
+        named = getattr(values[0], "__name__", "f") if values else "f"
+        stem = f"{named}_{transform.__name__}" if named.isidentifier() else transform.__name__
+        bound = self.bound_name(stem, made)
+        self.free_atoms.add(bound)
+        self.made_functions[bound] = made
+        return name(bound)
+
+    def made_function(self, func):
+        """(the atom to call, the function) for a call of a function `make_transform` made, read
+        through the name the code gave it (`g = srcgrad.grad(f)`, then `g(x)`); else None."""
+        atom = self.env.get(func.id, func) if isinstance(func, gast.Name) else func
+        if isinstance(atom, gast.Name) and atom.id in self.made_functions:
+            return atom, self.made_functions[atom.id]
+        return None
+
+    def static_value(self, atom):
+        """The Python value of an argument atom known before the code runs: a literal, a tuple
+        or list of them, or a name of the module or closure, or a value bound into the code, and
+        attributes of these (`known_value`); else MISSING."""
+        if isinstance(atom, gast.Constant):
+            return atom.value
+        if isinstance(atom, (gast.Tuple, gast.List)) and not is_struct(atom):
+            items = [self.static_value(e) for e in atom.elts]
+            if any(v is MISSING for v in items):
+                return MISSING
+            return list(items) if isinstance(atom, gast.List) else tuple(items)
+        root = root_of(atom)
+        if not (isinstance(root, gast.Name) and root.id in self.free_atoms) or is_struct(atom):
+            return MISSING
+        value = self.made_functions.get(root.id, MISSING)
+        value = self.known_value(root) if value is MISSING else value
+        for part in reversed(_attributes(atom)):
+            value = getattr(value, part, MISSING) if value is not MISSING else MISSING
+        return value
 
     def items_of_generator(self, node) -> bool:
         """Whether `node` is `list(gen(...))` or `tuple(gen(...))` of a generator of yours."""
@@ -302,3 +367,19 @@ def _ordered(target, known: list):
     listed = tuple_(items)
     listed.srcgrad_list = True
     return listed
+
+
+def _is_transform(target) -> bool:
+    """Whether `target` is one of srcgrad's transforms (`srcgrad.grad`, `srcgrad.hvp`, ...): a
+    public function of srcgrad/api.py that makes a function (`srcgrad.source` makes a string)."""
+    named = getattr(target, "__name__", "_")
+    return getattr(target, "__module__", None) == "srcgrad.api" and named[0] != "_" and named != "source"
+
+
+def _attributes(atom) -> list[str]:
+    """The attribute names of a dotted expression, outermost first (`a.b.c` -> c, b)."""
+    names = []
+    while isinstance(atom, gast.Attribute):
+        names.append(atom.attr)
+        atom = atom.value
+    return names

@@ -51,11 +51,11 @@ class Inlining:
             if expr is not None:
                 self.free_atoms.add(root_of(expr).id)
                 return expr  # `nonlinearity=np.tanh`: the global it names
-            raise UnsupportedSyntaxError(
-                f"srcgrad can inline {function.__name__!r} with defaults that are literals or "
-                f"module-level names; pass {param!r} explicitly.",
-                where,
-            )
+            # `def acquisition(x, y=y)`, `_r=onp.sum` in a loop: the value the `def` gave it, bound
+            # into the code as the differentiated function's own defaults are (codegen.py)
+            bound = self.bound_name(f"default_{param}", value)
+            self.free_atoms.add(bound)
+            return name(bound)
 
         env = self.bind_arguments(callee, args, kwargs, default, where)
         consumer = (
@@ -394,6 +394,8 @@ class Inlining:
         free = isinstance(root, gast.Name) and root.id in self.free_atoms  # not a variable's value
         if free and isinstance(bound, (gast.Name, gast.Attribute)) and not is_struct(bound):
             value = self.source.resolve(bound)
+            if value is MISSING:  # a value bound into the code (a helper's default): its top name
+                value = self.known_value(bound)
             if value is not MISSING and callable(value):
                 return bound
         if func.id in self.params:
