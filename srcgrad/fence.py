@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import gast
 
-from .aliasing import check_in_place, check_writes, container_kind, own_nodes, position, symbol
+from .aliasing import check_in_place, check_writes, container_kind, own_nodes, symbol
 from .errors import UnsupportedSyntaxError
 from .frontend import SourceFunction
 from .local_dicts import split_dicts
@@ -122,7 +122,7 @@ def check(source: SourceFunction, helper: bool = False, changed_params=frozenset
     for stmt in tree.body:
         _check_node(source, stmt)
     if helper:
-        _check_returns(source, returns)
+        _check_returns(source)
     _check_short_circuits(source, tree.body)
     check_in_place(source, helper, changed_params)
     check_writes(source)
@@ -166,15 +166,12 @@ def _check_generator(source: SourceFunction, returns: list) -> None:
             node.srcgrad_yield = True
 
 
-def _check_returns(source: SourceFunction, returns: list) -> None:
-    """In a helper srcgrad writes out where it is called (read afresh there, after this check),
-    refuse a `return` that is not the function's last statement, pointing at the first one in
-    the source (`walk` goes breadth first: the last statement's `return` comes before a `return`
-    nested in an `if` above it), with a rewrite for where it is; and `return a and b` or `return
-    a < b < c` as its last statement. The differentiated function and the functions defined in
-    it are rewritten with one `return` before they are checked (transformations/desugar.py)."""
-    body = source.tree.body
-    last = body[-1]
+def _check_returns(source: SourceFunction) -> None:
+    """In a helper srcgrad writes out where it is called, refuse `return a and b` or `return
+    a < b < c` as its last statement. A `return` before the end (in an `if`, in a loop) is
+    rewritten to one `return` at the end, as in the differentiated function itself
+    (transformations/desugar.py), after this check."""
+    last = source.tree.body[-1]
     if isinstance(last, gast.Return) and last.value is not None and is_short_circuit(last.value):
         _reject(
             source,
@@ -182,54 +179,6 @@ def _check_returns(source: SourceFunction, returns: list) -> None:
             "`and`, `or` or a chained comparison as the value a helper returns",
             "Assign it to a name on its own line (`inside = 0 < x < 1`), then `return inside`.",
         )
-    early = next((r for r in sorted(returns, key=position) if r is not last), None)
-    if early is None:
-        return
-    enclosing = _enclosing(source.tree, early)
-    loop = next((n for n in reversed(enclosing) if isinstance(n, (gast.For, gast.While))), None)
-    one = (
-        f"srcgrad writes out the helper {source.name!r} where it is called, and needs one `return`, "
-        "as the function's last statement (the function differentiated may return early, and the "
-        "functions defined inside it; a helper not yet)."
-    )
-    if loop is not None:
-        kind = "a `for`" if isinstance(loop, gast.For) else "a `while`"
-        what = f"a `return` inside {kind} loop"
-        hint = (
-            f"{one} Assign the value to a name and `break` out of the loop instead (give the name "
-            "its value for when the loop ends without one before the loop), and end the function "
-            "with `return name`."
-        )
-    elif enclosing:
-        what = "a `return` before the end of the function (inside an `if`)"
-        hint = (
-            f"{one} Assign the value to a name instead (`result = ...`), move the statements that "
-            "follow the `if` into its `else:` branch, assigning `result` there too, and end the "
-            "function with `return result`."
-        )
-    else:
-        what = "a `return` before the end of the function"
-        hint = f"{one} Remove the statements after it: they never run."
-    _reject(source, early, what, hint)
-
-
-def _enclosing(tree: gast.AST, target: gast.AST) -> list:
-    """The compound statements (`if`, `for`, `while`) that contain `target`, outermost first."""
-    path: list = []
-
-    def visit(node) -> bool:
-        for child in gast.iter_child_nodes(node):
-            if child is target:
-                return True
-            if isinstance(child, gast.stmt):
-                path.append(child)
-                if visit(child):
-                    return True
-                path.pop()
-        return False
-
-    visit(tree)
-    return path
 
 
 def _check_node(source: SourceFunction, node: gast.AST) -> None:

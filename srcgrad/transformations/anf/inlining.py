@@ -212,6 +212,11 @@ class Inlining:
         it adds to (closures.py), whose last values the caller's variables take. A generator is
         written out with the body of the loop over it (`consumer`) at each `yield`
         (generators.py): the loop's variables go through it, and come out with their last values."""
+        if not callee.generated:
+            lists = lists_made(callee.tree)
+            grow_lists(callee.tree)
+            thread_lists(callee, lists)
+        rewrite_everyday(callee.tree, self.namer)  # one `return`, at the end (desugar.py)
         body = callee.tree.body
         if not isinstance(body[-1], gast.Return):  # falls off its end: `return None`, placed there
             end = body[-1]  # (not at the last statement's start, where it would be quoted for it)
@@ -230,11 +235,6 @@ class Inlining:
         self.callers.append(saved[1])
         self.frames.append(saved[0])
         self.inline_starts.append((self.body, len(self.body)))
-        if not callee.generated:
-            lists = lists_made(callee.tree)
-            grow_lists(callee.tree)
-            thread_lists(callee, lists)
-        rewrite_everyday(callee.tree, self.namer)
         if consumer is not None:
             callee.tree.body = yield_from_as_loops(callee.tree.body, self.synthetic)
             self.generating.append(consumer)
