@@ -95,6 +95,7 @@ from srcgrad.runtime import (
     uncast,
     uncolumn_stack,
     unconcatenate,
+    undstack,
     ungetitem,
     unhstack,
     unpad,
@@ -555,6 +556,10 @@ def f_untake_along_axis(g, x, indices):
 
 def f_unsort(g, x):
     return unsort(g * g, x, 0)
+
+
+def f_undstack(g, a, b):
+    return undstack(g * g, [a, b])
 
 
 def f_uncolumn_stack(g, a, b):
@@ -1046,6 +1051,7 @@ CASES = [
         lambda r: (_normal(r, 3, 3), _normal(r, 3), _normal(r, 3, 2)),
         ("g",),
     ),
+    ("undstack", f_undstack, lambda r: (_normal(r, 1, 3, 3), _normal(r, 3), _normal(r, 1, 3, 2)), ("g",)),
     ("select_adjoint", f_select_adjoint, lambda r: (_normal(r, 4), _normal(r, 4), _normal(r, 4)), ("g",)),
     (
         "convolve_adjoint",

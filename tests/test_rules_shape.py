@@ -1170,6 +1170,14 @@ def column_stack_w(x, y, w):
     return np.sum(w * np.column_stack((x, y)))
 
 
+def dstack_s(x, y):
+    return np.sum(np.dstack((x, y)))
+
+
+def dstack_w(x, y, w):
+    return np.sum(w * np.dstack((x, y)))
+
+
 def row_stack_s(x, y):
     return np.sum(np.row_stack([x, y]))
 
@@ -1270,6 +1278,19 @@ def append_axis_args(draw, array):
 
 
 @drawn
+def dstack_args(draw, array):
+    kind = draw(st.sampled_from(["1d", "2d", "3d"]))
+    if kind == "1d":
+        n = _side(draw)
+        return array((n,)), array((n,))
+    if kind == "2d":
+        n, m = _side(draw), _side(draw)
+        return array((n, m)), array((n, m, _side(draw)))
+    n, m = _side(draw), _side(draw)
+    return array((n, m, _side(draw))), array((n, m, _side(draw)))
+
+
+@drawn
 def column_stack_args(draw, array):
     n = _side(draw)
     kind = draw(st.sampled_from(["1d", "1d-2d", "nd"]))
@@ -1337,6 +1358,7 @@ PARTITIONS = [
         XY,
         column_stack_args,
     ),
+    row("dstack", "dstack", "dstack", lambda x, y: np.dstack((x, y)), XY, dstack_args),
     row("hsplit", "hsplit", "hsplit", _hsplit_op, args=_split_axis(0, 1, hi=1)),
     row("hsplit-2d", "hsplit", "hsplit", _hsplit_op, args=_split_axis(1, 2)),
     row("vsplit", "vsplit", "vsplit", _vsplit_op, args=_split_axis(0, 2, even=False)),

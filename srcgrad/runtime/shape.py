@@ -23,6 +23,7 @@ __all__ = [
     "untake_along_axis",
     "unsort",
     "uncolumn_stack",
+    "undstack",
     "rollaxis_destination",
     "select_adjoint",
     "select_none",
@@ -122,6 +123,18 @@ def uncolumn_stack(g, tup):
     """
     widths = [1 if np.ndim(a) < 2 else _shape(a)[1] for a in tup]
     parts = _split(g, widths, 1)
+    return _as_given([np.reshape(p, _shape(a)) for p, a in zip(parts, tup)], tup)
+
+
+def undstack(g, tup):
+    """`g`, the gradient of `np.dstack(tup)`, cut along axis 2 into one piece per array of `tup`
+    (a 0-d, 1-D or 2-D array was made 3-D by np.atleast_3d: one layer).
+
+    >>> undstack(np.arange(6.0).reshape(1, 2, 3), [np.zeros(2), np.zeros((1, 2, 2))])
+    [array([0., 3.]), array([[[1., 2.],
+            [4., 5.]]])]
+    """
+    parts = _split(g, [np.shape(np.atleast_3d(a))[2] for a in tup], 2)
     return _as_given([np.reshape(p, _shape(a)) for p, a in zip(parts, tup)], tup)
 
 

@@ -10,6 +10,7 @@ permutation that sorts `x`, `np.append` pads each part's tangent with zeros).
 
 import numpy as np
 
+from ... import runtime
 from ..registry import adjoint, linear, nondifferentiable, tangent
 
 # np.row_stack is np.vstack under its old name (deprecated in NumPy 2.0, gone from later ones)
@@ -177,6 +178,17 @@ def vstack(g, tup):
 @linear(np.column_stack)
 def column_stack(g, tup):
     dtup = uncolumn_stack(g, tup)
+
+
+@linear(np.dstack)
+def dstack(g, tup):
+    # joined along axis 2, each array made 3-D first (a 1-D one of n items as 1 x n x 1)
+    dtup = undstack(g, tup)
+
+
+@tangent(runtime.undstack)  # its helper, for second derivatives: linear in the gradient
+def undstack_tangent(t, g, tup):
+    dg = undstack(t, tup)
 
 
 @adjoint(np.append)
