@@ -55,9 +55,6 @@ class Calls:
             )
         if isinstance(func, gast.Call):  # `srcgrad.grad(f)(x)`: the function the inner call makes
             func = self.expr(func)
-        made = self.made_function(func)
-        if made is not None:  # `g(x)` of `g = srcgrad.grad(f, with_value=False)` made in the code
-            return self.call(made[0], made[1], args, kwargs, hint, effect)
         called = self.env.get(func.id) if isinstance(func, gast.Name) else None
         if is_struct(called) and self.nested.is_record(called):  # `layer(h)`: its class's __call__
             return self.record_method(copy_tree(called), func, "__call__", args, kwargs, hint, effect)
@@ -150,16 +147,7 @@ class Calls:
         stem = f"{named}_{transform.__name__}" if named.isidentifier() else transform.__name__
         bound = self.bound_name(stem, made)
         self.free_atoms.add(bound)
-        self.made_functions[bound] = made
         return name(bound)
-
-    def made_function(self, func):
-        """(the atom to call, the function) for a call of a function `make_transform` made, read
-        through the name the code gave it (`g = srcgrad.grad(f)`, then `g(x)`); else None."""
-        atom = self.env.get(func.id, func) if isinstance(func, gast.Name) else func
-        if isinstance(atom, gast.Name) and atom.id in self.made_functions:
-            return atom, self.made_functions[atom.id]
-        return None
 
     def static_value(self, atom):
         """The Python value of an argument atom known before the code runs: a literal, a tuple
@@ -175,8 +163,7 @@ class Calls:
         root = root_of(atom)
         if not (isinstance(root, gast.Name) and root.id in self.free_atoms) or is_struct(atom):
             return MISSING
-        value = self.made_functions.get(root.id, MISSING)
-        value = self.known_value(root) if value is MISSING else value
+        value = self.known_value(root)
         for part in reversed(_attributes(atom)):
             value = getattr(value, part, MISSING) if value is not MISSING else MISSING
         return value

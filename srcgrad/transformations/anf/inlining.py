@@ -393,9 +393,7 @@ class Inlining:
         root = root_of(bound)
         free = isinstance(root, gast.Name) and root.id in self.free_atoms  # not a variable's value
         if free and isinstance(bound, (gast.Name, gast.Attribute)) and not is_struct(bound):
-            value = self.source.resolve(bound)
-            if value is MISSING:  # a value bound into the code (a helper's default): its top name
-                value = self.known_value(bound)
+            value = self.static_value(bound)  # a global, or a value bound into the code (a default)
             if value is not MISSING and callable(value):
                 return bound
         if func.id in self.params:

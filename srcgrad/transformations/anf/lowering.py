@@ -88,7 +88,6 @@ class Lowering(
         self.identifiers: dict[int, set] = {}  # id(source) -> every name in its code
         self.exact: dict[int, str] = {}  # names chosen in advance for particular expressions
         self.free_atoms: set[str] = set()  # atoms that name a global or a bound value, not a variable
-        self.made_functions: dict[str, object] = {}  # bound name -> a gradient function made in the code
         self.bound_values: dict[int, str] = {}  # id of a value a helper reads -> the name bound to it
         self.list_names: set[str] = set()  # lists a comprehension or a loop builds, one item at a time
         self.stacked_rows: dict[str, gast.Name] = {}  # a list a loop built -> np.stack of it, made once
